@@ -1,0 +1,1914 @@
+// gen_corpus: writes a synthetic, deterministic Claude Code transcript tree for
+// end-to-end benchmarks (Scopeon vs. other tools). Standard library only.
+//
+//   gen_corpus --out DIR --size 1GB [--seed N] [--start 2026-09-01] [--days 60]
+//              [--expected FILE]
+//
+// DIR acts as CLAUDE_CONFIG_DIR: files go to DIR/projects/<encoded-cwd>/<uuid>.jsonl,
+// subagents to DIR/projects/<encoded-cwd>/<uuid>/subagents/agent-<id>.jsonl.
+// Format reference: /work/shared/design/log-formats.md §1. All text is lorem-style
+// filler; no real prompt text is involved. The same arguments give the same bytes.
+//
+// Dedup ground truth (what a correct scanner must report) is kept while writing:
+// every API response is counted once, whatever number of content-block lines,
+// resumed copies or sidechain replays it appears in. `--expected FILE` writes it
+// as JSON, per UTC day. The lines of one response never straddle a UTC midnight,
+// so "first line's timestamp" and "largest line's timestamp" agree on the day.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const MS_PER_DAY: i64 = 86_400_000;
+const USAGE_TEXT: &str = "usage: gen_corpus --out DIR --size SIZE [--seed N] [--start YYYY-MM-DD] [--days N] [--expected FILE]
+  --size      target total bytes: 200MB, 1GB, 1.5GB, 512MiB, 50000000 (KB/MB/GB are powers of 10)
+  --seed      PRNG seed (default 42)
+  --start     first UTC day of the corpus (default 2026-09-01)
+  --days      number of days the sessions are spread over (default 60)
+  --expected  also write the dedup ground truth (per-day token totals) as JSON to FILE";
+
+// ---------------------------------------------------------------- PRNG
+
+/// splitmix64: tiny, fast, good enough for synthetic data.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (n > 0).
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+    /// Log-uniform in `lo..hi` (both > 0).
+    fn log_uniform(&mut self, lo: f64, hi: f64) -> u64 {
+        (lo.ln() + self.unit() * (hi.ln() - lo.ln())).exp() as u64
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+    fn weighted<T: Copy>(&mut self, xs: &[(T, u32)]) -> T {
+        let total: u32 = xs.iter().map(|x| x.1).sum();
+        let mut r = self.below(u64::from(total)) as u32;
+        for &(v, w) in xs {
+            if r < w {
+                return v;
+            }
+            r -= w;
+        }
+        xs[xs.len() - 1].0
+    }
+}
+
+// ---------------------------------------------------------------- ids
+
+/// A short id kept inline (no heap allocation).
+#[derive(Clone, Copy)]
+struct Id {
+    b: [u8; 40],
+    n: u8,
+}
+
+impl Id {
+    fn as_bytes(&self) -> &[u8] {
+        &self.b[..usize::from(self.n)]
+    }
+}
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const HEX: &[u8] = b"0123456789abcdef";
+
+fn make_id(rng: &mut Rng, prefix: &[u8], n: usize, alphabet: &[u8]) -> Id {
+    let mut id = Id { b: [0; 40], n: 0 };
+    id.b[..prefix.len()].copy_from_slice(prefix);
+    for slot in &mut id.b[prefix.len()..prefix.len() + n] {
+        *slot = alphabet[rng.below(alphabet.len() as u64) as usize];
+    }
+    id.n = (prefix.len() + n) as u8;
+    id
+}
+
+fn uuid_v4(rng: &mut Rng) -> Id {
+    let mut id = Id { b: [0; 40], n: 36 };
+    let (hi, lo) = (rng.next_u64(), rng.next_u64());
+    let bytes = (u128::from(hi) << 64 | u128::from(lo)).to_be_bytes();
+    let mut bytes = bytes;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut p = 0;
+    for (i, byte) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.b[p] = b'-';
+            p += 1;
+        }
+        id.b[p] = HEX[usize::from(byte >> 4)];
+        id.b[p + 1] = HEX[usize::from(byte & 15)];
+        p += 2;
+    }
+    id
+}
+
+// ---------------------------------------------------------------- output helpers
+
+trait Emit {
+    fn s(&mut self, x: &str);
+    fn num(&mut self, n: u64);
+    fn ts(&mut self, ms: i64);
+    fn quoted(&mut self, x: &[u8]);
+}
+
+impl Emit for Vec<u8> {
+    fn s(&mut self, x: &str) {
+        self.extend_from_slice(x.as_bytes());
+    }
+    fn num(&mut self, mut n: u64) {
+        let mut tmp = [0u8; 20];
+        let mut i = tmp.len();
+        loop {
+            i -= 1;
+            tmp[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.extend_from_slice(&tmp[i..]);
+    }
+    fn ts(&mut self, ms: i64) {
+        let (y, m, d) = civil_from_days(ms.div_euclid(MS_PER_DAY));
+        let rem = ms.rem_euclid(MS_PER_DAY);
+        let fields = [
+            (y as u64, 4, b'-'),
+            (u64::from(m), 2, b'-'),
+            (u64::from(d), 2, b'T'),
+            ((rem / 3_600_000) as u64, 2, b':'),
+            ((rem / 60_000 % 60) as u64, 2, b':'),
+            ((rem / 1000 % 60) as u64, 2, b'.'),
+            ((rem % 1000) as u64, 3, b'Z'),
+        ];
+        for (v, width, sep) in fields {
+            let mut div = 10u64.pow(width - 1);
+            while div > 0 {
+                self.push(b'0' + (v / div % 10) as u8);
+                div /= 10;
+            }
+            self.push(sep);
+        }
+    }
+    fn quoted(&mut self, x: &[u8]) {
+        self.push(b'"');
+        self.extend_from_slice(x);
+        self.push(b'"');
+    }
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn day_string(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+// ---------------------------------------------------------------- filler text
+
+// Lorem-style words. Deliberately free of JSON key names and of "null", so a
+// byte pre-filter (`"usage":{`, `:null`, `"type":"assistant"`) never fires on text.
+const WORDS: &[&str] = &[
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+    "consectetur",
+    "adipiscing",
+    "elit",
+    "sed",
+    "do",
+    "eiusmod",
+    "tempor",
+    "incididunt",
+    "ut",
+    "labore",
+    "et",
+    "dolore",
+    "magna",
+    "aliqua",
+    "enim",
+    "ad",
+    "minim",
+    "veniam",
+    "quis",
+    "nostrud",
+    "exercitation",
+    "ullamco",
+    "laboris",
+    "nisi",
+    "aliquip",
+    "ex",
+    "ea",
+    "commodo",
+    "consequat",
+    "duis",
+    "aute",
+    "irure",
+    "in",
+    "reprehenderit",
+    "voluptate",
+    "velit",
+    "esse",
+    "cillum",
+    "fugiat",
+    "pariatur",
+    "excepteur",
+    "sint",
+    "occaecat",
+    "cupidatat",
+    "non",
+    "proident",
+    "sunt",
+    "culpa",
+    "qui",
+    "officia",
+    "deserunt",
+    "mollit",
+    "anim",
+    "est",
+    "laborum",
+    "vitae",
+    "porta",
+    "lacus",
+    "felis",
+    "augue",
+];
+
+// Tokens carrying JSON escapes, non-ASCII text and code punctuation. Already
+// JSON-escaped; none contains a space, so cutting text at a space is always safe.
+const SPECIAL: &[&str] = &[
+    r#"\"lorem\""#,
+    r#"\"ipsum\":"#,
+    r"caf\u00e9",
+    "naïve",
+    "façade",
+    "Größe",
+    "→",
+    "—",
+    "✓",
+    "…",
+    "日本語",
+    "😀",
+    r"\u2014",
+    r"C:\\tmp\\lorem",
+    r"\t=",
+    "fn",
+    "let",
+    "{",
+    "}",
+    "();",
+    "x.len()",
+    "&mut",
+    "Vec<u8>",
+    "//",
+    "#[derive(Debug)]",
+    "->",
+    "=>",
+    "[0..n]",
+    "'a'",
+    "<div>",
+    "</div>",
+    "$HOME",
+    "~/src/lorem",
+    "a/b/c.rs:42",
+    "100%",
+    r#"println!(\"{}\","#,
+];
+
+struct Filler {
+    pool: Vec<u8>,
+    sig: Vec<u8>,
+}
+
+impl Filler {
+    const POOL_BYTES: usize = 4 << 20;
+
+    fn new(seed: u64) -> Self {
+        let mut rng = Rng(seed ^ 0x005E_EDF1_11E4);
+        let mut pool = Vec::with_capacity(Self::POOL_BYTES + 64);
+        while pool.len() < Self::POOL_BYTES {
+            let word = if rng.chance(0.07) {
+                rng.pick(SPECIAL)
+            } else {
+                rng.pick(WORDS)
+            };
+            pool.extend_from_slice(word.as_bytes());
+            let r = rng.below(1000);
+            if r < 60 {
+                pool.extend_from_slice(b".");
+            } else if r < 90 {
+                pool.extend_from_slice(b",");
+            }
+            let r = rng.below(1000);
+            if r < 50 {
+                pool.extend_from_slice(br"\n");
+            } else if r < 65 {
+                pool.extend_from_slice(br"\n\n");
+            } else if r < 75 {
+                pool.extend_from_slice(br"\n   ");
+            }
+            pool.push(b' ');
+        }
+        let sig = (0..65_536)
+            .map(|_| {
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                    [rng.below(64) as usize]
+            })
+            .collect();
+        Filler { pool, sig }
+    }
+
+    /// About `len` bytes of JSON-escaped text (cut at word boundaries).
+    fn text(&self, rng: &mut Rng, len: usize) -> &[u8] {
+        let len = len.clamp(1, self.pool.len() / 2);
+        let pool = &self.pool;
+        let mut start = rng.below((pool.len() - len - 256) as u64) as usize;
+        while pool[start] != b' ' {
+            start += 1;
+        }
+        start += 1;
+        let mut end = start + len;
+        while pool[end] != b' ' {
+            end += 1;
+        }
+        &pool[start..end]
+    }
+
+    fn signature(&self, rng: &mut Rng, len: usize) -> &[u8] {
+        let len = len.min(self.sig.len() / 2);
+        let start = rng.below((self.sig.len() - len) as u64) as usize;
+        &self.sig[start..start + len]
+    }
+}
+
+// ---------------------------------------------------------------- corpus model
+
+const MODELS: &[(&str, u32)] = &[
+    ("claude-sonnet-4-5-20250929", 28),
+    ("claude-sonnet-4-6", 24),
+    ("claude-opus-4-6", 20),
+    ("claude-opus-4-1-20250805", 10),
+    ("claude-haiku-4-5-20251001", 18),
+];
+const HAIKU: &str = "claude-haiku-4-5-20251001";
+// Client versions. 2.1.2+ writes subagents to <session>/subagents/; 2.0.x writes
+// sidechain rows inline; 1.0.x additionally lacks the cache_creation 5m/1h split.
+const VERSIONS_SUBDIR: &[&str] = &["2.1.3", "2.1.12", "2.1.29", "2.1.40", "2.1.52"];
+const VERSIONS_INLINE: &[&str] = &["2.0.14", "2.0.28", "2.0.37", "2.0.55"];
+const VERSIONS_LEGACY: &[&str] = &["1.0.51", "1.0.72", "1.0.98"];
+const BRANCHES: &[(&str, u32)] = &[
+    ("main", 50),
+    ("master", 8),
+    ("develop", 8),
+    ("feature/lorem-ipsum", 10),
+    ("fix/dolor-sit", 8),
+    ("refactor/amet", 6),
+    ("", 4),
+];
+const FILES: &[&str] = &[
+    "src/main.rs",
+    "src/lib.rs",
+    "src/parser.rs",
+    "src/store/mod.rs",
+    "src/report.rs",
+    "src/cli.rs",
+    "src/config.rs",
+    "tests/ingest.rs",
+    "README.md",
+    "Cargo.toml",
+    "web/app.tsx",
+    "scripts/deploy.sh",
+];
+// Relative activity per UTC hour (a working day, mostly).
+const HOUR_WEIGHTS: [u32; 24] = [
+    1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 10, 10, 10, 9, 8, 6, 5, 4, 3, 2, 1,
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+enum Tool {
+    #[default]
+    Bash,
+    Read,
+    Edit,
+    Write,
+    Grep,
+    Glob,
+    Todo,
+    WebSearch,
+    Task,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Bash => "Bash",
+            Tool::Read => "Read",
+            Tool::Edit => "Edit",
+            Tool::Write => "Write",
+            Tool::Grep => "Grep",
+            Tool::Glob => "Glob",
+            Tool::Todo => "TodoWrite",
+            Tool::WebSearch => "WebSearch",
+            Tool::Task => "Task",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Block {
+    Thinking,
+    Text,
+    ToolUse(Tool),
+}
+
+#[derive(Clone, Copy, Default)]
+struct Usage {
+    input: u64,
+    cc5: u64,
+    cc1: u64,
+    cr: u64,
+    out: u64,
+    web: u64,
+}
+
+impl Usage {
+    fn cc(&self) -> u64 {
+        self.cc5 + self.cc1
+    }
+}
+
+/// One API response already written, kept for `/btw` sidechain replays.
+#[derive(Clone, Copy)]
+struct RespRec {
+    msg_id: Id,
+    usage: Usage,
+    model: &'static str,
+    ts: i64,
+}
+
+/// Per-transcript state (a main session, or a subagent inside one).
+#[derive(Clone)]
+struct Sess {
+    project: usize,
+    cwd: &'static str,
+    session_id: Id,
+    version: &'static str,
+    snapshots: bool,
+    subagent_files: bool,
+    legacy_usage: bool,
+    branch: &'static str,
+    model: &'static str,
+    bedrock: bool,
+    thinking: bool,
+    identical_usage: bool,
+    ttl: u8,
+    compact_at: u64,
+    ctx: u64,
+    pending: u64,
+    t: i64,
+    parent_uuid: Option<Id>,
+    sidechain: bool,
+    agent_id: Option<Id>,
+    recent: [Option<RespRec>; 3],
+    last_usage: Usage,
+    tool_uses: u64,
+    tokens: u64,
+}
+
+/// A file being built in memory. `sid` holds the offsets of every sessionId
+/// value, so a resumed copy can swap in a new id without searching.
+struct Buf {
+    b: Vec<u8>,
+    sid: Vec<usize>,
+    lines: u64,
+}
+
+impl Buf {
+    fn new() -> Self {
+        Buf {
+            b: Vec::with_capacity(16 << 20),
+            sid: Vec::new(),
+            lines: 0,
+        }
+    }
+    fn clear(&mut self) {
+        self.b.clear();
+        self.sid.clear();
+        self.lines = 0;
+    }
+    fn end_line(&mut self) {
+        self.b.push(b'\n');
+        self.lines += 1;
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Totals {
+    requests: u64,
+    synthetic: u64,
+    input: u64,
+    cache_creation: u64,
+    cache_creation_1h: u64,
+    cache_read: u64,
+    output: u64,
+}
+
+impl Totals {
+    fn add(&mut self, u: &Usage) {
+        self.requests += 1;
+        self.input += u.input;
+        self.cache_creation += u.cc();
+        self.cache_creation_1h += u.cc1;
+        self.cache_read += u.cr;
+        self.output += u.out;
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    session_files: u64,
+    subagent_files: u64,
+    meta_files: u64,
+    bytes: u64,
+    lines: u64,
+    resumed: u64,
+    replayed_lines: u64,
+    btw_replays: u64,
+    inline_sidechain_msgs: u64,
+    no_request_id: u64,
+    no_request_id_extra: Totals,
+    over_200k: u64,
+    compactions: u64,
+    totals: Totals,
+    per_day: BTreeMap<i64, Totals>,
+    per_model: BTreeMap<&'static str, Totals>,
+}
+
+struct Project {
+    cwd: &'static str,
+    dir: PathBuf,
+    created: bool,
+}
+
+struct Gen {
+    rng: Rng,
+    filler: Filler,
+    projects: Vec<Project>,
+    project_weights: Vec<(usize, u32)>,
+    start_ms: i64,
+    end_ms: i64,
+    days: i64,
+    target: u64,
+    stats: Stats,
+}
+
+/// Claude Code's directory encoding: every non-alphanumeric char becomes '-'.
+fn encode_cwd(cwd: &str) -> String {
+    cwd.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+impl Gen {
+    fn new(args: &Args) -> Self {
+        let mut rng = Rng(args.seed);
+        let projects_root = args.out.join("projects");
+        let mut projects = Vec::new();
+        let mut project_weights = Vec::new();
+        for i in 0..30usize {
+            let cwd = match i % 10 {
+                3 => format!("/home/dev/work/proj-{i:02}_api"),
+                6 => format!("/home/dev/proj-{i:02}.web"),
+                8 => format!("/home/dev/src/github.com/acme/proj-{i:02}"),
+                _ => format!("/home/dev/proj-{i:02}"),
+            };
+            let dir = projects_root.join(encode_cwd(&cwd));
+            projects.push(Project {
+                cwd: Box::leak(cwd.into_boxed_str()),
+                dir,
+                created: false,
+            });
+            // Zipf-ish activity: a few busy projects, a long tail.
+            project_weights.push((i, (1000.0 / ((i + 1) as f64).powf(0.8)) as u32));
+        }
+        // Shuffle which project is busiest so it isn't always proj-00.
+        for i in (1..project_weights.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            let w = project_weights[i].1;
+            project_weights[i].1 = project_weights[j].1;
+            project_weights[j].1 = w;
+        }
+        let start_ms = args.start_day * MS_PER_DAY;
+        Gen {
+            filler: Filler::new(args.seed),
+            rng,
+            projects,
+            project_weights,
+            start_ms,
+            end_ms: start_ms + args.days * MS_PER_DAY,
+            days: args.days,
+            target: args.size,
+            stats: Stats::default(),
+        }
+    }
+
+    fn fill(&mut self, out: &mut Vec<u8>, len: u64) {
+        let t = self.filler.text(&mut self.rng, len as usize);
+        out.extend_from_slice(t);
+    }
+
+    fn size_reached(&self, buf: &Buf) -> bool {
+        self.stats.bytes + buf.b.len() as u64 >= self.target
+    }
+
+    // ---------------------------------------------------------- session setup
+
+    fn new_session(&mut self) -> Sess {
+        let project = self.rng.weighted(&self.project_weights);
+        let cwd = self.projects[project].cwd;
+        let r = self.rng.below(100);
+        let (version, snapshots, subagent_files, legacy_usage) = if r < 5 {
+            (self.rng.pick(VERSIONS_LEGACY), false, false, true)
+        } else if r < 38 {
+            (self.rng.pick(VERSIONS_INLINE), true, false, false)
+        } else {
+            (self.rng.pick(VERSIONS_SUBDIR), true, true, false)
+        };
+        let model = self.rng.weighted(MODELS);
+        let long_ctx_capable = model.contains("sonnet") || model == "claude-opus-4-6";
+        // 1M-context sessions (a large codebase loaded up front) produce the
+        // requests above 200k input tokens (long-context pricing tier), ~1%.
+        let long_ctx = long_ctx_capable && self.rng.chance(0.025);
+        let ctx = if long_ctx {
+            self.rng.range(120_000, 200_000)
+        } else {
+            0
+        };
+        let compact_at = if long_ctx {
+            self.rng.range(330_000, 450_000)
+        } else {
+            self.rng.range(140_000, 178_000)
+        };
+        let day = self.rng.below(self.days as u64) as i64;
+        let hours: [(i64, u32); 24] = std::array::from_fn(|h| (h as i64, HOUR_WEIGHTS[h]));
+        let hour = self.rng.weighted(&hours);
+        let t =
+            self.start_ms + day * MS_PER_DAY + hour * 3_600_000 + self.rng.below(3_600_000) as i64;
+        let ttl = self.rng.weighted(&[(0u8, 70), (1, 20), (2, 10)]);
+        Sess {
+            project,
+            cwd,
+            session_id: uuid_v4(&mut self.rng),
+            version,
+            snapshots,
+            subagent_files,
+            legacy_usage,
+            branch: self.rng.weighted(BRANCHES),
+            model,
+            bedrock: self.rng.chance(0.03),
+            thinking: self.rng.chance(0.5),
+            identical_usage: self.rng.chance(0.08),
+            ttl,
+            compact_at,
+            ctx,
+            pending: 0,
+            t,
+            parent_uuid: None,
+            sidechain: false,
+            agent_id: None,
+            recent: [None; 3],
+            last_usage: Usage::default(),
+            tool_uses: 0,
+            tokens: 0,
+        }
+    }
+
+    // ---------------------------------------------------------- line writers
+
+    /// Common leading fields of a transcript line.
+    fn prefix(&mut self, buf: &mut Buf, s: &Sess) {
+        let b = &mut buf.b;
+        b.s("{\"parentUuid\":");
+        match &s.parent_uuid {
+            Some(u) => b.quoted(u.as_bytes()),
+            None => b.s("null"),
+        }
+        b.s(if s.sidechain {
+            ",\"isSidechain\":true"
+        } else {
+            ",\"isSidechain\":false"
+        });
+        if let Some(a) = &s.agent_id {
+            b.s(",\"agentId\":");
+            b.quoted(a.as_bytes());
+        }
+        b.s(",\"userType\":\"external\",\"cwd\":");
+        b.quoted(s.cwd.as_bytes());
+        b.s(",\"sessionId\":\"");
+        buf.sid.push(b.len());
+        b.extend_from_slice(s.session_id.as_bytes());
+        b.s("\",\"version\":");
+        b.quoted(s.version.as_bytes());
+        b.s(",\"gitBranch\":");
+        b.quoted(s.branch.as_bytes());
+    }
+
+    /// `,"uuid":…,"timestamp":…}` + newline; advances the parent chain.
+    fn suffix(&mut self, buf: &mut Buf, s: &mut Sess, uuid: Id, ts: i64) {
+        let b = &mut buf.b;
+        b.s(",\"uuid\":");
+        b.quoted(uuid.as_bytes());
+        b.s(",\"timestamp\":\"");
+        b.ts(ts);
+        b.s("\"}");
+        buf.end_line();
+        s.parent_uuid = Some(uuid);
+    }
+
+    fn summary_line(&mut self, buf: &mut Buf) {
+        let leaf = uuid_v4(&mut self.rng);
+        let len = self.rng.range(30, 90);
+        buf.b.s("{\"type\":\"summary\",\"summary\":\"");
+        self.fill(&mut buf.b, len);
+        buf.b.s("\",\"leafUuid\":");
+        buf.b.quoted(leaf.as_bytes());
+        buf.b.push(b'}');
+        buf.end_line();
+    }
+
+    fn snapshot_line(&mut self, buf: &mut Buf, s: &Sess, message_id: Id) {
+        let b = &mut buf.b;
+        b.s("{\"type\":\"file-history-snapshot\",\"messageId\":");
+        b.quoted(message_id.as_bytes());
+        b.s(",\"snapshot\":{\"messageId\":");
+        b.quoted(message_id.as_bytes());
+        b.s(",\"trackedFileBackups\":{");
+        let n = self.rng.below(5);
+        for i in 0..n {
+            if i > 0 {
+                b.push(b',');
+            }
+            b.push(b'"');
+            b.s(s.cwd);
+            b.push(b'/');
+            b.s(FILES[i as usize * 2 % FILES.len()]);
+            b.s("\":{\"backupFileName\":\"");
+            let h = make_id(&mut self.rng, b"", 16, HEX);
+            b.extend_from_slice(h.as_bytes());
+            let v = self.rng.range(1, 9);
+            b.s("@v");
+            b.num(v);
+            b.s("\",\"version\":");
+            b.num(v);
+            b.s(",\"backupTime\":\"");
+            b.ts(s.t - self.rng.below(600_000) as i64);
+            b.s("\"}");
+        }
+        b.s("},\"timestamp\":\"");
+        b.ts(s.t);
+        b.s("\"},\"isSnapshotUpdate\":false}");
+        buf.end_line();
+    }
+
+    fn system_line(&mut self, buf: &mut Buf, s: &mut Sess) {
+        self.prefix(buf, s);
+        let b = &mut buf.b;
+        match self.rng.below(3) {
+            0 => {
+                b.s(",\"type\":\"system\",\"subtype\":\"local_command\",\"content\":\"<local-command-stdout>");
+                let len = self.rng.range(20, 400);
+                self.fill(&mut buf.b, len);
+                buf.b.s("</local-command-stdout>\",\"level\":\"info\"");
+            }
+            1 => b.s(",\"type\":\"system\",\"subtype\":\"informational\",\"content\":\"Running PostToolUse hooks\\u2026\",\"level\":\"info\",\"isMeta\":false"),
+            _ => {
+                b.s(",\"type\":\"system\",\"subtype\":\"api_error\",\"level\":\"error\",\"error\":{\"status\":529,\"headers\":{},\"error\":{\"type\":\"overloaded_error\"}},\"retryInMs\":");
+                b.num(self.rng.range(500, 8000));
+                b.s(",\"retryAttempt\":");
+                b.num(self.rng.range(1, 4));
+                b.s(",\"maxRetries\":10");
+            }
+        }
+        s.t += self.rng.range(5, 400) as i64;
+        let u = uuid_v4(&mut self.rng);
+        self.suffix(buf, s, u, s.t);
+    }
+
+    fn prompt_line(&mut self, buf: &mut Buf, s: &mut Sess, uuid: Id, len: u64) {
+        self.prefix(buf, s);
+        buf.b
+            .s(",\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"");
+        self.fill(&mut buf.b, len);
+        buf.b.s("\"}");
+        if s.snapshots && !s.sidechain {
+            buf.b.s(",\"thinkingMetadata\":{\"level\":\"high\",\"disabled\":false,\"triggers\":[]},\"todos\":[]");
+        }
+        s.pending += len / 4 + 4;
+        self.suffix(buf, s, uuid, s.t);
+    }
+
+    /// Auto-compaction: a `compact_boundary` system line and the summary the
+    /// next request starts from. The cached context collapses.
+    fn compact(&mut self, buf: &mut Buf, s: &mut Sess) {
+        self.stats.compactions += 1;
+        let logical = s.parent_uuid;
+        s.parent_uuid = None;
+        s.t += self.rng.range(15_000, 60_000) as i64;
+        self.prefix(buf, s);
+        let b = &mut buf.b;
+        b.s(",\"logicalParentUuid\":");
+        match logical {
+            Some(u) => b.quoted(u.as_bytes()),
+            None => b.s("\"\""),
+        }
+        b.s(",\"type\":\"system\",\"subtype\":\"compact_boundary\",\"content\":\"Conversation compacted\",\"isMeta\":false,\"level\":\"info\",\"compactMetadata\":{\"trigger\":\"auto\",\"preTokens\":");
+        b.num(s.ctx);
+        b.s("}");
+        let u = uuid_v4(&mut self.rng);
+        self.suffix(buf, s, u, s.t);
+        let len = self.rng.range(3_000, 14_000);
+        self.prefix(buf, s);
+        buf.b
+            .s(",\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"");
+        self.fill(&mut buf.b, len);
+        buf.b
+            .s("\"},\"isVisibleInTranscriptOnly\":true,\"isCompactSummary\":true");
+        s.t += self.rng.range(5, 50) as i64;
+        let u = uuid_v4(&mut self.rng);
+        self.suffix(buf, s, u, s.t);
+        s.ctx = 0;
+        s.pending = len / 4;
+    }
+
+    fn usage_json(b: &mut Vec<u8>, u: &Usage, out: u64, legacy: bool) {
+        b.s("{\"input_tokens\":");
+        b.num(u.input);
+        b.s(",\"cache_creation_input_tokens\":");
+        b.num(u.cc());
+        b.s(",\"cache_read_input_tokens\":");
+        b.num(u.cr);
+        if !legacy {
+            b.s(",\"cache_creation\":{\"ephemeral_5m_input_tokens\":");
+            b.num(u.cc5);
+            b.s(",\"ephemeral_1h_input_tokens\":");
+            b.num(u.cc1);
+            b.push(b'}');
+        }
+        b.s(",\"output_tokens\":");
+        b.num(out);
+        if u.web > 0 {
+            b.s(",\"server_tool_use\":{\"web_search_requests\":");
+            b.num(u.web);
+            b.s(",\"web_fetch_requests\":0}");
+        }
+        b.s(",\"service_tier\":\"standard\"}");
+    }
+
+    fn file_path(&mut self, b: &mut Vec<u8>, s: &Sess) {
+        b.push(b'"');
+        b.s(s.cwd);
+        b.push(b'/');
+        b.s(self.rng.pick(FILES));
+        b.push(b'"');
+    }
+
+    fn block_json(&mut self, b: &mut Vec<u8>, s: &Sess, block: Block, tool_id: &Id) {
+        match block {
+            Block::Thinking => {
+                b.s("{\"type\":\"thinking\",\"thinking\":\"");
+                let len = self.rng.log_uniform(150.0, 6_000.0);
+                self.fill(b, len);
+                b.s("\",\"signature\":\"");
+                let len = self.rng.range(300, 1_600) as usize;
+                b.extend_from_slice(self.filler.signature(&mut self.rng, len));
+                b.s("\"}");
+            }
+            Block::Text => {
+                b.s("{\"type\":\"text\",\"text\":\"");
+                let len = self.rng.log_uniform(40.0, 3_000.0);
+                self.fill(b, len);
+                b.s("\"}");
+            }
+            Block::ToolUse(tool) => {
+                b.s("{\"type\":\"tool_use\",\"id\":");
+                b.quoted(tool_id.as_bytes());
+                b.s(",\"name\":");
+                b.quoted(tool.name().as_bytes());
+                b.s(",\"input\":{");
+                match tool {
+                    Tool::Bash => {
+                        b.s("\"command\":\"");
+                        let len = self.rng.log_uniform(15.0, 400.0);
+                        self.fill(b, len);
+                        b.s("\",\"description\":\"");
+                        let len = self.rng.range(10, 60);
+                        self.fill(b, len);
+                        b.push(b'"');
+                    }
+                    Tool::Read => {
+                        b.s("\"file_path\":");
+                        self.file_path(b, s);
+                    }
+                    Tool::Edit => {
+                        b.s("\"file_path\":");
+                        self.file_path(b, s);
+                        b.s(",\"old_string\":\"");
+                        let len = self.rng.log_uniform(30.0, 1_500.0);
+                        self.fill(b, len);
+                        b.s("\",\"new_string\":\"");
+                        let len = self.rng.log_uniform(30.0, 2_000.0);
+                        self.fill(b, len);
+                        b.push(b'"');
+                    }
+                    Tool::Write => {
+                        b.s("\"file_path\":");
+                        self.file_path(b, s);
+                        b.s(",\"content\":\"");
+                        let len = self.rng.log_uniform(200.0, 8_000.0);
+                        self.fill(b, len);
+                        b.push(b'"');
+                    }
+                    Tool::Grep => {
+                        b.s("\"pattern\":\"");
+                        let len = self.rng.range(4, 40);
+                        self.fill(b, len);
+                        b.s("\",\"path\":");
+                        b.quoted(s.cwd.as_bytes());
+                        b.s(",\"output_mode\":\"content\",\"-n\":true");
+                    }
+                    Tool::Glob => b.s("\"pattern\":\"**/*.rs\""),
+                    Tool::Todo => {
+                        b.s("\"todos\":[");
+                        let n = self.rng.range(1, 6);
+                        for i in 0..n {
+                            if i > 0 {
+                                b.push(b',');
+                            }
+                            b.s("{\"content\":\"");
+                            let len = self.rng.range(15, 80);
+                            self.fill(b, len);
+                            b.s("\",\"status\":\"");
+                            b.s(self.rng.pick(&["pending", "in_progress", "completed"]));
+                            b.s("\",\"activeForm\":\"");
+                            let len = self.rng.range(15, 80);
+                            self.fill(b, len);
+                            b.s("\"}");
+                        }
+                        b.push(b']');
+                    }
+                    Tool::WebSearch => {
+                        b.s("\"query\":\"");
+                        let len = self.rng.range(10, 80);
+                        self.fill(b, len);
+                        b.push(b'"');
+                    }
+                    Tool::Task => {
+                        b.s("\"description\":\"");
+                        let len = self.rng.range(10, 50);
+                        self.fill(b, len);
+                        b.s("\",\"prompt\":\"");
+                        let len = self.rng.log_uniform(200.0, 3_000.0);
+                        self.fill(b, len);
+                        b.s("\",\"subagent_type\":\"general-purpose\"");
+                    }
+                }
+                b.s("}}");
+            }
+        }
+    }
+
+    fn pick_tool(&mut self, s: &Sess) -> Tool {
+        let task_w = if s.sidechain { 0 } else { 1 };
+        self.rng.weighted(&[
+            (Tool::Bash, 30),
+            (Tool::Read, 26),
+            (Tool::Edit, 14),
+            (Tool::Grep, 8),
+            (Tool::Glob, 4),
+            (Tool::Write, 5),
+            (Tool::Todo, 5),
+            (Tool::WebSearch, 1),
+            (Tool::Task, task_w),
+        ])
+    }
+
+    /// Usage of the next request, advancing the session's cached context.
+    fn next_usage(&mut self, s: &mut Sess, blocks: &[Block]) -> Usage {
+        let rng = &mut self.rng;
+        let (cr, cc) = if s.ctx == 0 {
+            let sys = rng.range(12_000, 17_000);
+            if rng.chance(0.7) {
+                (sys, (s.pending + rng.range(500, 6_000)).min(20_000))
+            } else {
+                (0, (sys + s.pending).min(20_000))
+            }
+        } else if rng.chance(0.03) {
+            (s.ctx, 0)
+        } else {
+            (s.ctx, (s.pending + rng.range(30, 600)).min(20_000))
+        };
+        s.ctx = cr + cc;
+        s.pending = 0;
+        let (cc5, cc1) = match s.ttl {
+            0 => (cc, 0),
+            1 => (0, cc),
+            _ => {
+                let one_h = cc * rng.below(101) / 100;
+                (cc - one_h, one_h)
+            }
+        };
+        let input = if rng.chance(0.8) {
+            rng.range(1, 10)
+        } else {
+            rng.range(11, 50)
+        };
+        let mut out = if rng.chance(0.04) {
+            rng.log_uniform(2_500.0, 16_000.0)
+        } else {
+            rng.log_uniform(12.0, 2_500.0)
+        };
+        for block in blocks {
+            out += match block {
+                Block::Thinking => rng.range(60, 2_000),
+                Block::ToolUse(_) => rng.range(25, 500),
+                Block::Text => 0,
+            };
+        }
+        let web = if blocks.contains(&Block::ToolUse(Tool::WebSearch)) {
+            rng.range(1, 3)
+        } else {
+            0
+        };
+        s.pending += out;
+        Usage {
+            input,
+            cc5,
+            cc1,
+            cr,
+            out,
+            web,
+        }
+    }
+
+    fn count_response(&mut self, s: &Sess, u: &Usage, ts: i64) {
+        let st = &mut self.stats;
+        st.totals.add(u);
+        st.per_day
+            .entry(ts.div_euclid(MS_PER_DAY))
+            .or_default()
+            .add(u);
+        st.per_model.entry(s.model).or_default().add(u);
+        if u.input + u.cc() + u.cr > 200_000 {
+            st.over_200k += 1;
+        }
+        if s.bedrock {
+            st.no_request_id += 1;
+        }
+        if s.sidechain && s.agent_id.is_none() {
+            st.inline_sidechain_msgs += 1;
+        }
+    }
+
+    /// `<synthetic>` API-error message: zero usage, no requestId.
+    fn synthetic_line(&mut self, buf: &mut Buf, s: &mut Sess) {
+        self.stats.totals.synthetic += 1;
+        s.t += self.rng.range(500, 30_000) as i64;
+        let day = s.t.div_euclid(MS_PER_DAY);
+        self.stats.per_day.entry(day).or_default().synthetic += 1;
+        let id = make_id(&mut self.rng, b"msg_01", 22, BASE62);
+        self.prefix(buf, s);
+        let b = &mut buf.b;
+        b.s(",\"type\":\"assistant\",\"message\":{\"id\":");
+        b.quoted(id.as_bytes());
+        b.s(",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"<synthetic>\",\"content\":[{\"type\":\"text\",\"text\":\"");
+        if self.rng.chance(0.5) {
+            b.s("API Error: 529 {\\\"type\\\":\\\"error\\\",\\\"error\\\":{\\\"type\\\":\\\"overloaded_error\\\",\\\"message\\\":\\\"Overloaded\\\"}}");
+        } else {
+            b.s("Claude AI usage limit reached|");
+            b.num((s.t / 1000 + 3 * 3600) as u64);
+        }
+        b.s("\"}],\"stop_reason\":\"stop_sequence\",\"stop_sequence\":\"\",\"usage\":{\"input_tokens\":0,\"output_tokens\":0,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"server_tool_use\":{\"web_search_requests\":0},\"service_tier\":null}},\"isApiErrorMessage\":true");
+        let u = uuid_v4(&mut self.rng);
+        self.suffix(buf, s, u, s.t);
+    }
+
+    /// One API response: 1–4 content-block lines sharing message.id/requestId.
+    /// Returns the tool_use blocks the caller must answer.
+    fn response(
+        &mut self,
+        buf: &mut Buf,
+        s: &mut Sess,
+        step: u32,
+        may_use_tools: bool,
+    ) -> ToolCalls {
+        let mut calls = ToolCalls::default();
+        if self.rng.chance(0.004) {
+            self.synthetic_line(buf, s);
+            return calls;
+        }
+        let mut blocks = [Block::Text; 4];
+        let mut n = 0;
+        if s.thinking && self.rng.chance(0.6) {
+            blocks[n] = Block::Thinking;
+            n += 1;
+        }
+        let n_tools = if may_use_tools {
+            let p_stop = (0.10 + 0.035 * f64::from(step)).min(0.85);
+            if self.rng.chance(p_stop) {
+                0
+            } else {
+                self.rng.weighted(&[(1usize, 72), (2, 20), (3, 8)])
+            }
+        } else {
+            0
+        };
+        if n_tools == 0 || self.rng.chance(0.55) {
+            blocks[n] = Block::Text;
+            n += 1;
+        }
+        for _ in 0..n_tools {
+            if n == 4 {
+                break;
+            }
+            let tool = self.pick_tool(s);
+            let id = make_id(&mut self.rng, b"toolu_01", 22, BASE62);
+            blocks[n] = Block::ToolUse(tool);
+            calls.calls[calls.n] = (tool, id);
+            calls.n += 1;
+            n += 1;
+        }
+        let blocks = &blocks[..n];
+        let u = self.next_usage(s, blocks);
+        s.last_usage = u;
+        s.tokens += u.input + u.cc() + u.cr + u.out;
+
+        // Timestamps: first block after the model's latency, then one per block.
+        let mut ts = [0i64; 4];
+        let thinking_latency = if blocks[0] == Block::Thinking {
+            4_000
+        } else {
+            0
+        };
+        ts[0] = s.t + self.rng.range(1_200, 9_000) as i64 + thinking_latency;
+        for i in 1..n {
+            ts[i] = ts[i - 1] + self.rng.range(150, 7_000) as i64;
+        }
+        if ts[0].div_euclid(MS_PER_DAY) != ts[n - 1].div_euclid(MS_PER_DAY) {
+            let shift = (ts[0].div_euclid(MS_PER_DAY) + 1) * MS_PER_DAY - ts[0]
+                + self.rng.range(50, 900) as i64;
+            for t in &mut ts[..n] {
+                *t += shift;
+            }
+        }
+        s.t = ts[n - 1];
+
+        let prefix_id: &[u8] = if s.bedrock { b"msg_bdrk_01" } else { b"msg_01" };
+        let msg_id = make_id(&mut self.rng, prefix_id, 22, BASE62);
+        let req_id = make_id(&mut self.rng, b"req_011C", 21, BASE62);
+        let mut tool_idx = 0;
+        for (i, &block) in blocks.iter().enumerate() {
+            let last = i + 1 == n;
+            self.prefix(buf, s);
+            let b = &mut buf.b;
+            b.s(",\"message\":{\"id\":");
+            b.quoted(msg_id.as_bytes());
+            b.s(",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+            b.quoted(s.model.as_bytes());
+            b.s(",\"content\":[");
+            let tool_id = if let Block::ToolUse(_) = block {
+                tool_idx += 1;
+                calls.calls[tool_idx - 1].1
+            } else {
+                msg_id
+            };
+            self.block_json(&mut buf.b, s, block, &tool_id);
+            let b = &mut buf.b;
+            b.s("],\"stop_reason\":");
+            if last {
+                b.s(if calls.n > 0 {
+                    "\"tool_use\""
+                } else {
+                    "\"end_turn\""
+                });
+            } else {
+                b.s("null");
+            }
+            b.s(",\"stop_sequence\":null,\"usage\":");
+            let out = if last || s.identical_usage {
+                u.out
+            } else {
+                self.rng.range(1, 2)
+            };
+            Self::usage_json(&mut buf.b, &u, out, s.legacy_usage);
+            buf.b.push(b'}');
+            if s.bedrock && !last && !s.sidechain {
+                // ccusage 20.0.24 does not merge non-sidechain lines that lack a
+                // requestId when their timestamps differ, so it counts each extra
+                // content-block line; track that for cross-checks.
+                let x = &mut self.stats.no_request_id_extra;
+                x.add(&Usage { out, ..u });
+            }
+            if !s.bedrock {
+                buf.b.s(",\"requestId\":");
+                buf.b.quoted(req_id.as_bytes());
+            }
+            buf.b.s(",\"type\":\"assistant\"");
+            let uu = uuid_v4(&mut self.rng);
+            self.suffix(buf, s, uu, ts[i]);
+        }
+        self.count_response(s, &u, ts[0]);
+        s.recent.rotate_right(1);
+        s.recent[0] = Some(RespRec {
+            msg_id,
+            usage: u,
+            model: s.model,
+            ts: ts[0],
+        });
+        calls
+    }
+
+    /// The `user` line answering one tool_use (tool output: the bulk of the bytes).
+    fn tool_result(
+        &mut self,
+        buf: &mut Buf,
+        s: &mut Sess,
+        tool: Tool,
+        tool_id: &Id,
+        task: Option<&TaskResult>,
+    ) {
+        let huge = matches!(tool, Tool::Read | Tool::Bash) && self.rng.chance(0.004);
+        let size = if huge {
+            self.rng.log_uniform(60_000.0, 500_000.0)
+        } else {
+            match tool {
+                Tool::Read => self.rng.log_uniform(300.0, 60_000.0),
+                Tool::Bash => self.rng.log_uniform(100.0, 40_000.0),
+                Tool::Edit => self.rng.log_uniform(400.0, 40_000.0),
+                Tool::Grep => self.rng.log_uniform(100.0, 20_000.0),
+                Tool::WebSearch => self.rng.log_uniform(2_000.0, 15_000.0),
+                Tool::Task => self.rng.log_uniform(300.0, 6_000.0),
+                Tool::Write => self.rng.log_uniform(200.0, 6_000.0),
+                Tool::Glob | Tool::Todo => self.rng.log_uniform(80.0, 2_000.0),
+            }
+        };
+        let is_error = tool != Tool::Task && self.rng.chance(0.03);
+        s.t += match (tool, task) {
+            (_, Some(task)) => task.end_t - s.t + self.rng.range(100, 900) as i64,
+            (Tool::Bash, _) => self.rng.log_uniform(60.0, 90_000.0) as i64,
+            (Tool::WebSearch, _) => self.rng.range(1_500, 12_000) as i64,
+            _ => self.rng.range(15, 1_500) as i64,
+        };
+        self.prefix(buf, s);
+        buf.b
+            .s(",\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"tool_use_id\":");
+        buf.b.quoted(tool_id.as_bytes());
+        buf.b.s(",\"type\":\"tool_result\",\"content\":");
+        let content_len;
+        if let Some(task) = task {
+            buf.b.s("[{\"type\":\"text\",\"text\":\"");
+            let start = buf.b.len();
+            self.fill(&mut buf.b, size);
+            content_len = (buf.b.len() - start) as u64;
+            buf.b
+                .s("\"}]}]},\"toolUseResult\":{\"status\":\"completed\",\"prompt\":\"");
+            let len = self.rng.log_uniform(200.0, 2_000.0);
+            self.fill(&mut buf.b, len);
+            let b = &mut buf.b;
+            b.s("\",\"agentId\":");
+            b.quoted(task.agent_id.as_bytes());
+            b.s(",\"content\":[{\"type\":\"text\",\"text\":\"");
+            self.fill(&mut buf.b, size);
+            let b = &mut buf.b;
+            b.s("\"}],\"totalDurationMs\":");
+            b.num(task.duration_ms);
+            b.s(",\"totalTokens\":");
+            b.num(task.tokens);
+            b.s(",\"totalToolUseCount\":");
+            b.num(task.tool_uses);
+            // The subagent's last usage is embedded in a *user* line: a scanner
+            // must only take usage from `type:"assistant"` lines.
+            b.s(",\"usage\":");
+            Self::usage_json(&mut buf.b, &task.last_usage, task.last_usage.out, false);
+            buf.b.push(b'}');
+        } else if is_error {
+            buf.b.s("\"Exit code 1\\n");
+            let start = buf.b.len();
+            self.fill(&mut buf.b, size / 2);
+            content_len = (buf.b.len() - start) as u64;
+            buf.b
+                .s("\",\"is_error\":true}]},\"toolUseResult\":\"Error: ");
+            self.fill(&mut buf.b, size / 2);
+            buf.b.push(b'"');
+        } else {
+            buf.b.push(b'"');
+            let start = buf.b.len();
+            let half = (size / 2).max(40);
+            self.fill(&mut buf.b, half);
+            content_len = (buf.b.len() - start) as u64;
+            buf.b.s("\"}]},\"toolUseResult\":");
+            match tool {
+                Tool::Read => {
+                    buf.b.s("{\"type\":\"text\",\"file\":{\"filePath\":");
+                    self.file_path(&mut buf.b, s);
+                    buf.b.s(",\"content\":\"");
+                    self.fill(&mut buf.b, half);
+                    let lines = half / 40 + 1;
+                    let b = &mut buf.b;
+                    b.s("\",\"numLines\":");
+                    b.num(lines);
+                    b.s(",\"startLine\":1,\"totalLines\":");
+                    b.num(lines);
+                    b.s("}}");
+                }
+                Tool::Edit | Tool::Write => {
+                    buf.b.s("{\"filePath\":");
+                    self.file_path(&mut buf.b, s);
+                    buf.b.s(",\"oldString\":\"");
+                    let len = self.rng.range(20, 300);
+                    self.fill(&mut buf.b, len);
+                    buf.b.s("\",\"newString\":\"");
+                    let len = self.rng.range(20, 300);
+                    self.fill(&mut buf.b, len);
+                    buf.b.s("\",\"originalFile\":\"");
+                    self.fill(&mut buf.b, half);
+                    buf.b.s(
+                        "\",\"structuredPatch\":[],\"userModified\":false,\"replaceAll\":false}",
+                    );
+                }
+                _ => {
+                    buf.b.s("{\"stdout\":\"");
+                    self.fill(&mut buf.b, half);
+                    buf.b
+                        .s("\",\"stderr\":\"\",\"interrupted\":false,\"isImage\":false}");
+                }
+            }
+        }
+        s.pending += content_len / 4 + 8;
+        let u = uuid_v4(&mut self.rng);
+        self.suffix(buf, s, u, s.t);
+    }
+
+    /// An agentic turn: responses and tool results until the model stops.
+    /// Returns the number of messages written.
+    fn agent_loop(
+        &mut self,
+        buf: &mut Buf,
+        sub: &mut Buf,
+        s: &mut Sess,
+        max_steps: u32,
+    ) -> io::Result<u32> {
+        let mut msgs = 0;
+        for step in 0..max_steps {
+            if s.ctx >= s.compact_at {
+                self.compact(buf, s);
+            }
+            let calls = self.response(buf, s, step, step + 1 < max_steps);
+            msgs += 1;
+            if calls.n == 0 {
+                break;
+            }
+            for &(tool, id) in &calls.calls[..calls.n] {
+                s.tool_uses += 1;
+                let task = if tool == Tool::Task {
+                    Some(self.subagent(buf, sub, s)?)
+                } else {
+                    None
+                };
+                self.tool_result(buf, s, tool, &id, task.as_ref());
+                msgs += 1;
+            }
+            if s.t >= self.end_ms || (!s.sidechain && self.size_reached(buf)) {
+                break;
+            }
+        }
+        Ok(msgs)
+    }
+
+    /// A Task subagent: its own file (2.1.2+) or inline sidechain rows (older).
+    fn subagent(&mut self, buf: &mut Buf, sub: &mut Buf, parent: &Sess) -> io::Result<TaskResult> {
+        let agent_id = make_id(&mut self.rng, b"", 8, HEX);
+        let mut c = parent.clone();
+        c.sidechain = true;
+        c.agent_id = if parent.subagent_files {
+            Some(agent_id)
+        } else {
+            None
+        };
+        c.parent_uuid = None;
+        c.ctx = 0;
+        c.pending = 0;
+        c.model = if self.rng.chance(0.5) {
+            HAIKU
+        } else {
+            parent.model
+        };
+        c.thinking = false;
+        c.compact_at = u64::MAX;
+        c.recent = [None; 3];
+        c.tool_uses = 0;
+        c.tokens = 0;
+        c.t = parent.t + self.rng.range(200, 1_500) as i64;
+        let start = c.t;
+        let steps = self.rng.range(2, 28) as u32;
+        // Nested Task calls are not generated (pick_tool excludes them in sidechains),
+        // so `sub` is only used as a dummy here.
+        let mut unused = Buf {
+            b: Vec::new(),
+            sid: Vec::new(),
+            lines: 0,
+        };
+        if parent.subagent_files {
+            sub.clear();
+            let u = uuid_v4(&mut self.rng);
+            let len = self.rng.log_uniform(200.0, 3_000.0);
+            self.prompt_line(sub, &mut c, u, len);
+            self.agent_loop(sub, &mut unused, &mut c, steps)?;
+            let dir = self.projects[parent.project]
+                .dir
+                .join(std::str::from_utf8(parent.session_id.as_bytes()).unwrap_or("session"))
+                .join("subagents");
+            fs::create_dir_all(&dir)?;
+            let name = format!(
+                "agent-{}",
+                std::str::from_utf8(agent_id.as_bytes()).unwrap_or("0")
+            );
+            fs::write(dir.join(format!("{name}.jsonl")), &sub.b)?;
+            let meta = b"{\"agentType\":\"general-purpose\",\"spawnDepth\":1}";
+            fs::write(dir.join(format!("{name}.meta.json")), meta)?;
+            self.stats.subagent_files += 1;
+            self.stats.meta_files += 1;
+            self.stats.bytes += (sub.b.len() + meta.len()) as u64;
+            self.stats.lines += sub.lines;
+        } else {
+            let u = uuid_v4(&mut self.rng);
+            let len = self.rng.log_uniform(200.0, 3_000.0);
+            self.prompt_line(buf, &mut c, u, len);
+            self.agent_loop(buf, &mut unused, &mut c, steps)?;
+        }
+        Ok(TaskResult {
+            agent_id,
+            end_t: c.t,
+            duration_ms: (c.t - start) as u64,
+            tokens: c.tokens,
+            tool_uses: c.tool_uses,
+            last_usage: c.last_usage,
+        })
+    }
+
+    /// A `/btw` side question: a sidechain file that replays recent parent
+    /// responses (same message.id, new requestId) and adds one new response.
+    fn side_question(&mut self, sub: &mut Buf, parent: &mut Sess) -> io::Result<()> {
+        let agent_id = make_id(&mut self.rng, b"", 8, HEX);
+        let mut c = parent.clone();
+        c.sidechain = true;
+        c.agent_id = Some(agent_id);
+        c.parent_uuid = None;
+        sub.clear();
+        let mut replays: Vec<RespRec> = parent.recent.iter().flatten().copied().collect();
+        replays.truncate(self.rng.range(1, 3) as usize);
+        replays.reverse();
+        for r in &replays {
+            self.prefix(sub, &c);
+            let b = &mut sub.b;
+            b.s(",\"message\":{\"id\":");
+            b.quoted(r.msg_id.as_bytes());
+            b.s(",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+            b.quoted(r.model.as_bytes());
+            b.s(",\"content\":[{\"type\":\"text\",\"text\":\"");
+            let len = self.rng.log_uniform(40.0, 1_500.0);
+            self.fill(&mut sub.b, len);
+            sub.b
+                .s("\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":");
+            Self::usage_json(&mut sub.b, &r.usage, r.usage.out, c.legacy_usage);
+            sub.b.push(b'}');
+            if !c.bedrock {
+                let req = make_id(&mut self.rng, b"req_011C", 21, BASE62);
+                sub.b.s(",\"requestId\":");
+                sub.b.quoted(req.as_bytes());
+            }
+            sub.b.s(",\"type\":\"assistant\"");
+            let u = uuid_v4(&mut self.rng);
+            self.suffix(sub, &mut c, u, r.ts);
+            self.stats.btw_replays += 1;
+        }
+        c.t = parent.t + self.rng.range(3_000, 60_000) as i64;
+        let u = uuid_v4(&mut self.rng);
+        let len = self.rng.range(40, 400);
+        self.prompt_line(sub, &mut c, u, len);
+        self.response(sub, &mut c, 0, false);
+        parent.t = c.t;
+        let dir = self.projects[parent.project]
+            .dir
+            .join(std::str::from_utf8(parent.session_id.as_bytes()).unwrap_or("session"))
+            .join("subagents");
+        fs::create_dir_all(&dir)?;
+        let name = format!(
+            "agent-{}.jsonl",
+            std::str::from_utf8(agent_id.as_bytes()).unwrap_or("0")
+        );
+        fs::write(dir.join(name), &sub.b)?;
+        self.stats.subagent_files += 1;
+        self.stats.bytes += sub.b.len() as u64;
+        self.stats.lines += sub.lines;
+        Ok(())
+    }
+
+    /// User turns until the session has `target_msgs` messages, the corpus is
+    /// big enough, or the time range ends.
+    fn turns(
+        &mut self,
+        buf: &mut Buf,
+        sub: &mut Buf,
+        s: &mut Sess,
+        target_msgs: u32,
+    ) -> io::Result<()> {
+        let mut msgs = 0;
+        let mut first = true;
+        while msgs < target_msgs {
+            if self.size_reached(buf) || s.t >= self.end_ms {
+                break;
+            }
+            if !first {
+                s.t += if self.rng.chance(0.02) {
+                    self.rng.range(1_800_000, 5_400_000) as i64
+                } else {
+                    self.rng.log_uniform(4_000.0, 420_000.0) as i64
+                };
+            }
+            first = false;
+            if s.ctx >= s.compact_at {
+                self.compact(buf, s);
+            }
+            let prompt_uuid = uuid_v4(&mut self.rng);
+            if s.snapshots {
+                self.snapshot_line(buf, s, prompt_uuid);
+            }
+            if self.rng.chance(0.04) {
+                self.system_line(buf, s);
+            }
+            let len = self.rng.log_uniform(60.0, 2_800.0);
+            self.prompt_line(buf, s, prompt_uuid, len);
+            msgs += 1;
+            let max_steps = self.rng.range(1, 40) as u32;
+            msgs += self.agent_loop(buf, sub, s, max_steps)?;
+            if s.subagent_files && s.recent[0].is_some() && self.rng.chance(0.006) {
+                self.side_question(sub, s)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_session(&mut self, buf: &Buf, s: &Sess) -> io::Result<()> {
+        let project = &mut self.projects[s.project];
+        if !project.created {
+            fs::create_dir_all(&project.dir)?;
+            project.created = true;
+        }
+        let name = format!(
+            "{}.jsonl",
+            std::str::from_utf8(s.session_id.as_bytes()).unwrap_or("session")
+        );
+        fs::write(project.dir.join(name), &buf.b)?;
+        self.stats.session_files += 1;
+        self.stats.bytes += buf.b.len() as u64;
+        self.stats.lines += buf.lines;
+        Ok(())
+    }
+
+    fn run(&mut self) -> io::Result<()> {
+        let mut cur = Buf::new();
+        let mut prev = Buf::new();
+        let mut sub = Buf::new();
+        let mut prev_state: Option<Sess> = None;
+        while self.stats.bytes < self.target {
+            cur.clear();
+            let resume = match prev_state.take() {
+                Some(p) if self.rng.chance(0.05) => {
+                    let gap = self.rng.log_uniform(120_000.0, 43_200_000.0) as i64;
+                    (p.t + gap < self.end_ms - 600_000).then_some((p, gap))
+                }
+                _ => None,
+            };
+            let mut s = if let Some((p, gap)) = resume {
+                // `--resume`: a new file (new sessionId) that starts with summary
+                // lines and a replay of the earlier transcript, ids unchanged.
+                let mut s = p;
+                let old = s.session_id;
+                s.session_id = uuid_v4(&mut self.rng);
+                s.t += gap;
+                for _ in 0..self.rng.range(1, 2) {
+                    self.summary_line(&mut cur);
+                }
+                let base = cur.b.len();
+                cur.b.extend_from_slice(&prev.b);
+                let n = old.as_bytes().len();
+                for &off in &prev.sid {
+                    cur.b[base + off..base + off + n].copy_from_slice(s.session_id.as_bytes());
+                    cur.sid.push(base + off);
+                }
+                cur.lines += prev.lines;
+                self.stats.replayed_lines += prev.lines;
+                self.stats.resumed += 1;
+                let target = self.rng.log_uniform(6.0, 150.0) as u32;
+                self.turns(&mut cur, &mut sub, &mut s, target)?;
+                s
+            } else {
+                let mut s = self.new_session();
+                let target = self.rng.log_uniform(10.0, 400.0) as u32;
+                self.turns(&mut cur, &mut sub, &mut s, target)?;
+                s
+            };
+            s.parent_uuid = None;
+            if cur.lines > 0 {
+                self.write_session(&cur, &s)?;
+                std::mem::swap(&mut cur, &mut prev);
+                prev_state = Some(s);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct ToolCalls {
+    calls: [(Tool, Id); 3],
+    n: usize,
+}
+
+impl Default for Id {
+    fn default() -> Self {
+        Id { b: [0; 40], n: 0 }
+    }
+}
+
+struct TaskResult {
+    agent_id: Id,
+    end_t: i64,
+    duration_ms: u64,
+    tokens: u64,
+    tool_uses: u64,
+    last_usage: Usage,
+}
+
+// ---------------------------------------------------------------- CLI
+
+struct Args {
+    out: PathBuf,
+    size: u64,
+    seed: u64,
+    start_day: i64,
+    days: i64,
+    expected: Option<PathBuf>,
+}
+
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let value: f64 = num.parse().ok()?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = value * mult;
+    (1.0..1e13).contains(&bytes).then_some(bytes as u64)
+}
+
+fn parse_date(s: &str) -> Option<i64> {
+    let mut it = s.split('-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if it.next().is_some()
+        || !(1970..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+    {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut out = None;
+    let mut size = None;
+    let mut seed = 42;
+    let mut start_day = days_from_civil(2026, 9, 1);
+    let mut days = 60;
+    let mut expected = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(String::new());
+        }
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (flag.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name.as_str() {
+            "--out" => out = Some(PathBuf::from(value()?)),
+            "--size" => {
+                let v = value()?;
+                size = Some(
+                    parse_size(&v)
+                        .ok_or_else(|| format!("bad --size {v:?} (try 200MB, 1GB, 1.5GB)"))?,
+                );
+            }
+            "--seed" => {
+                let v = value()?;
+                seed = v.parse().map_err(|_| format!("bad --seed {v:?}"))?;
+            }
+            "--start" => {
+                let v = value()?;
+                start_day =
+                    parse_date(&v).ok_or_else(|| format!("bad --start {v:?} (want YYYY-MM-DD)"))?;
+            }
+            "--days" => {
+                let v = value()?;
+                days = v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|d| (1..=3650).contains(d))
+                    .ok_or_else(|| format!("bad --days {v:?} (1..=3650)"))?;
+            }
+            "--expected" => expected = Some(PathBuf::from(value()?)),
+            _ => return Err(format!("unknown argument {flag:?}")),
+        }
+    }
+    Ok(Args {
+        out: out.ok_or("--out DIR is required")?,
+        size: size.ok_or("--size SIZE is required")?,
+        seed,
+        start_day,
+        days,
+        expected,
+    })
+}
+
+fn totals_json(t: &Totals) -> String {
+    format!(
+        "{{\"requests\":{},\"synthetic\":{},\"input_tokens\":{},\"cache_creation_tokens\":{},\"cache_creation_1h_tokens\":{},\"cache_read_tokens\":{},\"output_tokens\":{},\"total_tokens\":{}}}",
+        t.requests,
+        t.synthetic,
+        t.input,
+        t.cache_creation,
+        t.cache_creation_1h,
+        t.cache_read,
+        t.output,
+        t.input + t.cache_creation + t.cache_read + t.output
+    )
+}
+
+fn write_expected(path: &Path, args: &Args, st: &Stats) -> io::Result<()> {
+    let mut j = String::new();
+    j.push_str("{\"schema\":\"gen_corpus.expected.v1\",\"note\":\"deduplicated ground truth; days are UTC\",");
+    j.push_str(&format!(
+        "\"seed\":{},\"start\":\"{}\",\"days\":{},\"bytes\":{},\"files\":{},\"lines\":{},\n\"by_day\":{{",
+        args.seed,
+        day_string(args.start_day),
+        args.days,
+        st.bytes,
+        st.session_files + st.subagent_files,
+        st.lines
+    ));
+    for (i, (day, t)) in st.per_day.iter().enumerate() {
+        if i > 0 {
+            j.push(',');
+        }
+        j.push_str(&format!("\n\"{}\":{}", day_string(*day), totals_json(t)));
+    }
+    j.push_str("},\n\"by_model\":{");
+    for (i, (model, t)) in st.per_model.iter().enumerate() {
+        if i > 0 {
+            j.push(',');
+        }
+        j.push_str(&format!("\n\"{model}\":{}", totals_json(t)));
+    }
+    j.push_str(&format!(
+        "}},\n\"no_request_id_extra_lines\":{},\n\"totals\":{}}}\n",
+        totals_json(&st.no_request_id_extra),
+        totals_json(&st.totals)
+    ));
+    fs::write(path, j)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE_TEXT}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("gen_corpus: {e}\n{USAGE_TEXT}");
+            return ExitCode::from(2);
+        }
+    };
+    let projects = args.out.join("projects");
+    if fs::read_dir(&projects).is_ok_and(|mut d| d.next().is_some()) {
+        eprintln!(
+            "gen_corpus: {} already exists and is not empty; remove it or choose another --out",
+            projects.display()
+        );
+        return ExitCode::from(1);
+    }
+    let started = Instant::now();
+    let mut g = Gen::new(&args);
+    if let Err(e) = g.run() {
+        eprintln!("gen_corpus: writing under {}: {e}", args.out.display());
+        return ExitCode::from(1);
+    }
+    if let Some(path) = &args.expected
+        && let Err(e) = write_expected(path, &args, &g.stats)
+    {
+        eprintln!("gen_corpus: writing {}: {e}", path.display());
+        return ExitCode::from(1);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let st = &g.stats;
+    let t = &st.totals;
+    eprintln!(
+        "gen_corpus: files={} (sessions={} resumed={} subagents={} +meta={}) bytes={} lines={} assistant_messages={} (synthetic={} no_request_id={} inline_sidechain={} over_200k={} btw_replays={} replayed_lines={} compactions={}) tokens: input={} output={} cache_creation={} cache_read={} | {:.2}s, {:.0} MB/s",
+        st.session_files + st.subagent_files,
+        st.session_files,
+        st.resumed,
+        st.subagent_files,
+        st.meta_files,
+        st.bytes,
+        st.lines,
+        t.requests,
+        t.synthetic,
+        st.no_request_id,
+        st.inline_sidechain_msgs,
+        st.over_200k,
+        st.btw_replays,
+        st.replayed_lines,
+        st.compactions,
+        t.input,
+        t.output,
+        t.cache_creation,
+        t.cache_read,
+        secs,
+        st.bytes as f64 / 1e6 / secs.max(1e-9)
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,88 @@
+//! The library's error type.
+//!
+//! Every error names the file it concerns and, where the user can act, what to do. No error
+//! ever carries log content: lines are identified by file and byte offset only.
+
+use camino::Utf8PathBuf;
+
+/// A Scopeon error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory concerned.
+        path: Utf8PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database reported an error.
+    #[error("database {path}: {source}")]
+    Db {
+        /// The database file.
+        path: Utf8PathBuf,
+        /// The underlying error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database file is not safe to use (group- or world-writable, or another user's).
+    #[error("refusing to use database {path}: {problem}; {fix}")]
+    UnsafeDatabase {
+        /// The database file.
+        path: Utf8PathBuf,
+        /// What is wrong.
+        problem: String,
+        /// What the user can do about it.
+        fix: String,
+    },
+    /// The database was written by a newer Scopeon.
+    #[error(
+        "database {path} has schema version {found}, newer than this Scopeon supports ({supported}); upgrade Scopeon or point --db at another file"
+    )]
+    NewerSchema {
+        /// The database file.
+        path: Utf8PathBuf,
+        /// The version found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// The file is not a Scopeon database.
+    #[error(
+        "{path} is not a Scopeon database (application id {found:#x}); point --db at another file"
+    )]
+    NotScopeonDb {
+        /// The file.
+        path: Utf8PathBuf,
+        /// The application id found.
+        found: i64,
+    },
+    /// A query or its arguments were invalid.
+    #[error("{0}")]
+    InvalidQuery(String),
+    /// A path is not valid UTF-8 (Scopeon stores paths as text).
+    #[error("path is not valid UTF-8: {0}")]
+    NonUtf8Path(String),
+    /// No home directory is known, so default paths cannot be found.
+    #[error("$HOME is not set; set it or pass --db")]
+    NoHome,
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Attaches a path to an I/O error.
+pub(crate) trait IoContext<T> {
+    fn at(self, path: impl Into<Utf8PathBuf>) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn at(self, path: impl Into<Utf8PathBuf>) -> Result<T> {
+        self.map_err(|source| Error::Io {
+            path: path.into(),
+            source,
+        })
+    }
+}

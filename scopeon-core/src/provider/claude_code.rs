@@ -1,0 +1,387 @@
+//! Claude Code transcripts (`~/.claude/projects/**/*.jsonl`).
+//!
+//! Every line of a transcript is a JSON object with a top-level `type`; only `assistant` lines
+//! with an object at `message.usage` carry usage (log-formats.md §1.3). One API response is
+//! written as several lines, one per content block, sharing `message.id` and `requestId`; the
+//! store merges them (CONTRACTS §2), so this parser emits one record per line and lets the
+//! merge keep the largest counters and the earliest timestamp.
+//!
+//! Decisions where the references leave a choice:
+//! - Key: `message.id` + `requestId`, or `message:<id>` without a request id; a line with
+//!   neither id is keyed by a hash of its bytes, so re-reading it never counts it twice while
+//!   distinct lines still count once each.
+//! - `"<synthetic>"` lines (locally generated errors) and lines whose usage is all zero carry
+//!   no usage and are ignored, not skipped.
+//! - Empty strings in `sessionId`, `requestId`, `message.id` or `model` are treated as absent.
+//! - The session is the line's `sessionId` (subagent lines carry their parent's); the file stem
+//!   is the fallback. The project is the line's `cwd`; the encoded directory name is lossy and
+//!   is never decoded.
+//! - A line is a subagent's when it says `isSidechain: true` or its file sits under a
+//!   `subagents/` directory or is named `agent-*.jsonl`.
+//! - The legacy `costUSD` field (Claude Code ≤ 1.0.8) is kept as the agent-reported cost.
+//!
+//! The parser is stateless: every line stands alone.
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Deserialize;
+
+use super::lenient::{Count, Flag, Obj, Text, Usd, parse_timestamp_ms};
+use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
+use crate::config::Env;
+use crate::record::{
+    ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd,
+};
+
+/// The Claude Code provider.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClaudeCode;
+
+/// The model id Claude Code writes on locally generated messages.
+const SYNTHETIC_MODEL: &str = "<synthetic>";
+
+impl Provider for ClaudeCode {
+    fn id(&self) -> ProviderId {
+        ProviderId::ClaudeCode
+    }
+
+    fn parser_version(&self) -> u32 {
+        1
+    }
+
+    /// `$CLAUDE_CONFIG_DIR` (a comma-separated list is accepted) replaces the defaults
+    /// `~/.claude` and `$XDG_CONFIG_HOME/claude` (CONTRACTS §3).
+    fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
+        if let Some(list) = env.var("CLAUDE_CONFIG_DIR") {
+            let roots: Vec<Utf8PathBuf> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| env.expand_home(s))
+                .collect();
+            if !roots.is_empty() {
+                return roots;
+            }
+        }
+        let mut roots = Vec::new();
+        if let Some(home) = env.home() {
+            roots.push(home.join(".claude"));
+        }
+        if let Some(config) = env.xdg_config_home() {
+            roots.push(config.join("claude"));
+        }
+        roots
+    }
+
+    fn file_patterns(&self) -> &'static [&'static str] {
+        &["projects/**/*.jsonl"]
+    }
+
+    /// Workflow agents keep a `journal.jsonl` beside their transcripts; it is not one.
+    fn excludes(&self, relative_path: &Utf8Path) -> bool {
+        relative_path.file_name() == Some("journal.jsonl")
+            && relative_path.components().any(|c| c.as_str() == "subagents")
+    }
+
+    fn parser(
+        &self,
+        ctx: &SourceContext,
+        _state: Option<&[u8]>,
+    ) -> Result<Box<dyn LineParser>, StateError> {
+        Ok(Box::new(ClaudeParser::new(ctx)))
+    }
+}
+
+/// The line parser for one Claude Code transcript.
+#[derive(Debug)]
+pub struct ClaudeParser {
+    /// Session id to use when a line has none: the file stem.
+    fallback_session: String,
+    /// Whether the file itself is a subagent transcript.
+    subagent_file: bool,
+}
+
+impl ClaudeParser {
+    /// A parser for the transcript described by `ctx`.
+    pub fn new(ctx: &SourceContext) -> ClaudeParser {
+        let subagent_file = ctx
+            .relative_path
+            .components()
+            .any(|c| c.as_str() == "subagents")
+            || ctx.file_stem().starts_with("agent-");
+        ClaudeParser {
+            fallback_session: bounded_id(ctx.file_stem()),
+            subagent_file,
+        }
+    }
+}
+
+// The metadata-only view of a line. Every field is lenient (see `lenient`), and nothing that
+// holds prompt text, code or tool output is declared, so serde skips it without allocating.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Line<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(borrow)]
+    message: Obj<Message<'a>>,
+    #[serde(rename = "sessionId", borrow)]
+    session_id: Text<'a>,
+    #[serde(rename = "requestId", borrow)]
+    request_id: Text<'a>,
+    #[serde(borrow)]
+    timestamp: Text<'a>,
+    #[serde(borrow)]
+    cwd: Text<'a>,
+    #[serde(rename = "isSidechain")]
+    is_sidechain: Flag,
+    #[serde(rename = "costUSD")]
+    cost_usd: Usd,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Message<'a> {
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(borrow)]
+    model: Text<'a>,
+    usage: Obj<Usage>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Usage {
+    input_tokens: Count,
+    output_tokens: Count,
+    cache_creation_input_tokens: Count,
+    cache_read_input_tokens: Count,
+    cache_creation: Obj<CacheCreation>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CacheCreation {
+    ephemeral_5m_input_tokens: Count,
+    ephemeral_1h_input_tokens: Count,
+}
+
+impl LineParser for ClaudeParser {
+    fn parse_line(&mut self, line: &[u8], out: &mut Vec<UsageRecord>) -> LineOutcome {
+        // serde would read an array into the struct positionally; only objects are lines.
+        if line.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return LineOutcome::Skipped(
+                if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
+                    SkipReason::NotAnObject
+                } else {
+                    SkipReason::InvalidJson
+                },
+            );
+        }
+        let Ok(parsed) = serde_json::from_slice::<Line<'_>>(line) else {
+            return LineOutcome::Skipped(SkipReason::InvalidJson);
+        };
+        if parsed.kind.get() != Some("assistant") {
+            return LineOutcome::Ignored;
+        }
+        let Some(message) = parsed.message.0 else {
+            return LineOutcome::Ignored;
+        };
+        let Some(usage) = message.usage.0 else {
+            return LineOutcome::Ignored;
+        };
+        let model = message.model.get();
+        if model == Some(SYNTHETIC_MODEL) {
+            return LineOutcome::Ignored;
+        }
+        let tokens = tokens_of(&usage);
+        if tokens.is_zero() {
+            return LineOutcome::Ignored;
+        }
+        let Some(timestamp_ms) = parsed.timestamp.get().and_then(parse_timestamp_ms) else {
+            return LineOutcome::Skipped(SkipReason::MissingField);
+        };
+        let message_id = message.id.get();
+        let dedup_key = match (message_id, parsed.request_id.get()) {
+            (Some(m), Some(r)) => format!("{m}:{r}"),
+            (Some(m), None) => format!("message:{m}"),
+            (None, Some(r)) => format!("request:{r}"),
+            (None, None) => format!("line:{:016x}", crate::hash::fnv1a64(line)),
+        };
+        let sidechain = parsed.is_sidechain.0;
+        out.push(UsageRecord {
+            provider: ProviderId::ClaudeCode,
+            session: parsed
+                .session_id
+                .get()
+                .map(bounded_id)
+                .unwrap_or_else(|| self.fallback_session.clone()),
+            project: parsed.cwd.get().map(bounded_id),
+            model: model.map(bounded_id),
+            timestamp_ms,
+            dedup_key: bounded_id(&dedup_key),
+            message_id: message_id.map(bounded_id),
+            flags: RecordFlags {
+                subagent: sidechain || self.subagent_file,
+                sidechain,
+                estimated: false,
+                aggregate: false,
+            },
+            tokens,
+            reported_cost_pusd: parsed.cost_usd.0.and_then(usd_to_pusd),
+        });
+        LineOutcome::Records(1)
+    }
+
+    fn state(&self) -> Vec<u8> {
+        Vec::new()
+    }
+}
+
+/// Claude's fields already have the normalized meanings (CONTRACTS §1): input excludes cache.
+fn tokens_of(usage: &Usage) -> TokenCounts {
+    let (split_5m, split_1h) = usage
+        .cache_creation
+        .0
+        .as_ref()
+        .map(|c| (c.ephemeral_5m_input_tokens.0, c.ephemeral_1h_input_tokens.0))
+        .unwrap_or((0, 0));
+    // Some builds write the split but not the total; the total is never less than its parts.
+    let cache_creation = usage
+        .cache_creation_input_tokens
+        .0
+        .max(split_5m.saturating_add(split_1h));
+    TokenCounts {
+        input: usage.input_tokens.0,
+        cache_creation,
+        cache_creation_5m: split_5m,
+        cache_creation_1h: split_1h,
+        cache_read: usage.cache_read_input_tokens.0,
+        output: usage.output_tokens.0,
+        reasoning: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(rel: &str, line: &str) -> (LineOutcome, Vec<UsageRecord>) {
+        let mut p = ClaudeParser::new(&SourceContext::new(rel));
+        let mut out = Vec::new();
+        let outcome = p.parse_line(line.as_bytes(), &mut out);
+        (outcome, out)
+    }
+
+    const MAIN: &str = "projects/-home-dev-acme-api/3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c.jsonl";
+
+    #[test]
+    fn assistant_line_becomes_a_record() {
+        let line = r#"{"cwd":"/home/dev/acme-api","sessionId":"s1","message":{"id":"msg_1","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"SECRET"}],"usage":{"input_tokens":6,"cache_creation_input_tokens":2048,"cache_read_input_tokens":18230,"cache_creation":{"ephemeral_5m_input_tokens":2048,"ephemeral_1h_input_tokens":0},"output_tokens":311}},"requestId":"req_1","type":"assistant","timestamp":"2025-10-03T09:15:05.402Z"}"#;
+        let (outcome, out) = parse(MAIN, line);
+        assert_eq!(outcome, LineOutcome::Records(1));
+        let r = &out[0];
+        assert_eq!(r.dedup_key, "msg_1:req_1");
+        assert_eq!(r.session, "s1");
+        assert_eq!(r.project.as_deref(), Some("/home/dev/acme-api"));
+        assert_eq!(r.tokens.cache_creation_5m, 2048);
+        assert_eq!(r.tokens.total(), 6 + 2048 + 18230 + 311);
+        assert!(!r.flags.subagent);
+    }
+
+    #[test]
+    fn non_usage_lines_are_ignored() {
+        for line in [
+            r#"{"type":"user","message":{"role":"user","content":"x"}}"#,
+            r#"{"type":"summary","summary":"x","leafUuid":"u"}"#,
+            r#"{"type":"assistant","message":{"model":"<synthetic>","usage":{"input_tokens":5}},"timestamp":"2025-10-03T09:15:05.402Z"}"#,
+            r#"{"type":"assistant","message":{"id":"m","model":"claude-opus-4-1","usage":{"input_tokens":0,"output_tokens":0}},"timestamp":"2025-10-03T09:15:05.402Z"}"#,
+            r#"{"type":"assistant","message":"not an object"}"#,
+            r#"{"type":"assistant","message":{"usage":null}}"#,
+        ] {
+            assert_eq!(parse(MAIN, line).0, LineOutcome::Ignored, "{line}");
+        }
+    }
+
+    #[test]
+    fn malformed_lines_are_counted_skips() {
+        assert_eq!(
+            parse(MAIN, "{not json").0,
+            LineOutcome::Skipped(SkipReason::InvalidJson)
+        );
+        assert_eq!(
+            parse(MAIN, "[1,2,3]").0,
+            LineOutcome::Skipped(SkipReason::NotAnObject)
+        );
+        assert_eq!(
+            parse(MAIN, "42").0,
+            LineOutcome::Skipped(SkipReason::NotAnObject)
+        );
+        let no_time = r#"{"type":"assistant","message":{"id":"m","usage":{"input_tokens":3}}}"#;
+        assert_eq!(
+            parse(MAIN, no_time).0,
+            LineOutcome::Skipped(SkipReason::MissingField)
+        );
+    }
+
+    #[test]
+    fn oddly_typed_unread_content_does_not_fail_a_usage_line() {
+        let line = r#"{"type":"assistant","toolUseResult":{"deep":[[[[{"a":null}]]]]},"isSidechain":"true","costUSD":"0.5","message":{"id":7,"model":"claude-haiku-4-5","content":12,"usage":{"input_tokens":"3","output_tokens":4.0,"cache_creation":"weird"}},"timestamp":"2026-01-01T00:00:00Z"}"#;
+        let (outcome, out) = parse(MAIN, line);
+        assert_eq!(outcome, LineOutcome::Records(1));
+        assert_eq!(out[0].dedup_key, "message:7");
+        assert_eq!(out[0].tokens.input, 3);
+        assert_eq!(out[0].tokens.output, 4);
+        assert!(out[0].flags.sidechain);
+        assert_eq!(out[0].reported_cost_pusd, Some(500_000_000_000));
+    }
+
+    #[test]
+    fn subagent_files_and_fallbacks() {
+        let line = r#"{"type":"assistant","message":{"usage":{"output_tokens":9}},"timestamp":"2026-01-01T00:00:00Z"}"#;
+        let (_, out) = parse("projects/p/sess/subagents/agent-a1.jsonl", line);
+        assert!(out[0].flags.subagent);
+        assert!(!out[0].flags.sidechain);
+        assert_eq!(out[0].session, "agent-a1");
+        assert!(out[0].dedup_key.starts_with("line:"));
+        assert_eq!(out[0].model, None);
+        // The same bytes always give the same key, so re-reading never double counts.
+        let (_, again) = parse("projects/p/other.jsonl", line);
+        assert_eq!(again[0].dedup_key, out[0].dedup_key);
+    }
+
+    #[test]
+    fn split_without_total_and_legacy_cost() {
+        let line = r#"{"type":"assistant","costUSD":0.0913,"message":{"id":"m","model":"claude-opus-4-20250514","usage":{"input_tokens":12,"cache_creation":{"ephemeral_5m_input_tokens":100,"ephemeral_1h_input_tokens":50},"output_tokens":95}},"requestId":"r","timestamp":"2025-05-28T17:02:44.870Z"}"#;
+        let (_, out) = parse(MAIN, line);
+        assert_eq!(out[0].tokens.cache_creation, 150);
+        assert_eq!(out[0].tokens.cache_creation_unsplit(), 0);
+        assert_eq!(out[0].reported_cost_pusd, Some(91_300_000_000));
+    }
+
+    #[test]
+    fn roots_follow_contracts() {
+        let env = Env::for_tests("/home/u", &[]);
+        assert_eq!(
+            ClaudeCode.default_roots(&env),
+            vec![
+                Utf8PathBuf::from("/home/u/.claude"),
+                Utf8PathBuf::from("/home/u/.config/claude")
+            ]
+        );
+        let env = Env::for_tests("/home/u", &[("CLAUDE_CONFIG_DIR", "/a, ~/b")]);
+        assert_eq!(
+            ClaudeCode.default_roots(&env),
+            vec![Utf8PathBuf::from("/a"), Utf8PathBuf::from("/home/u/b")]
+        );
+        let env = Env::for_tests("/home/u", &[("XDG_CONFIG_HOME", "/xdg")]);
+        assert_eq!(ClaudeCode.default_roots(&env)[1], "/xdg/claude");
+    }
+
+    #[test]
+    fn journal_is_excluded() {
+        assert!(ClaudeCode.excludes(Utf8Path::new(
+            "projects/p/s/subagents/workflows/w/journal.jsonl"
+        )));
+        assert!(!ClaudeCode.excludes(Utf8Path::new("projects/p/journal.jsonl")));
+    }
+}

@@ -1,0 +1,369 @@
+//! Lenient field types for metadata-only serde structs.
+//!
+//! A usage line must be judged only by the fields a parser reads, and even those fields are
+//! written loosely by some agents and wrappers: counters arrive as `null`, floats (`1234.0`),
+//! strings or negatives; flags as strings; ids as numbers. Each type here accepts any JSON value
+//! and keeps what it can, so one oddly typed field never makes a whole line fail. Values of the
+//! wrong kind are ignored with [`serde::de::IgnoredAny`], which skips them without allocating.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// A token counter: absent, `null`, negative or unparseable values count as 0; floats are
+/// truncated; numeric strings are accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count(pub u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Count, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a token count")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Count, E> {
+                Ok(Count(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Count, E> {
+                Ok(Count(u64::try_from(v).unwrap_or(0)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Count, E> {
+                // `as` saturates and maps NaN to 0, which is what a counter wants.
+                Ok(Count(if v > 0.0 { v as u64 } else { 0 }))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Count, E> {
+                let t = v.trim();
+                Ok(Count(
+                    t.parse::<u64>()
+                        .ok()
+                        .or_else(|| t.parse::<f64>().ok().map(|f| if f > 0.0 { f as u64 } else { 0 }))
+                        .unwrap_or(0),
+                ))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Count, E> {
+                Ok(Count(0))
+            }
+            fn visit_unit<E>(self) -> Result<Count, E> {
+                Ok(Count(0))
+            }
+            fn visit_none<E>(self) -> Result<Count, E> {
+                Ok(Count(0))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Count, D::Error> {
+                Count::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Count, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Count(0))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Count, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Count(0))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A string identifier: strings are kept (borrowed when unescaped), numbers are formatted,
+/// anything else is absent. Empty strings are absent too: an empty id identifies nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text<'a>(pub Option<Cow<'a, str>>);
+
+impl<'a> Text<'a> {
+    /// The string, if there was a non-empty one.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text<'a>, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text((!v.is_empty()).then_some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text((!v.is_empty()).then(|| Cow::Owned(v.to_owned()))))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Text<'a>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Text<'a>, E> {
+                Ok(Text(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Text<'a>, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E>(self) -> Result<Text<'a>, E> {
+                Ok(Text(None))
+            }
+            fn visit_none<E>(self) -> Result<Text<'a>, E> {
+                Ok(Text(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Text<'a>, D::Error> {
+                Text::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'a>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'a>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A flag: `true`, `"true"` and non-zero numbers are true; anything else is false.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Flag, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Flag;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a flag")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Flag, E> {
+                Ok(Flag(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Flag, E> {
+                Ok(Flag(v != 0))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Flag, E> {
+                Ok(Flag(v != 0))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Flag, E> {
+                Ok(Flag(v != 0.0))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Flag, E> {
+                Ok(Flag(v.eq_ignore_ascii_case("true")))
+            }
+            fn visit_unit<E>(self) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_none<E>(self) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Flag, D::Error> {
+                Flag::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Flag, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Flag(false))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Flag, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Flag(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A dollar amount: finite non-negative numbers (or numeric strings); anything else is absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usd(pub Option<f64>);
+
+impl<'de> Deserialize<'de> for Usd {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Usd, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Usd;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an amount")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Usd, E> {
+                Ok(Usd(Some(v as f64)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Usd, E> {
+                Ok(Usd((v >= 0).then_some(v as f64)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Usd, E> {
+                Ok(Usd((v.is_finite() && v >= 0.0).then_some(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Usd, E> {
+                Ok(Usd(v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite() && *f >= 0.0)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Usd, E> {
+                Ok(Usd(None))
+            }
+            fn visit_unit<E>(self) -> Result<Usd, E> {
+                Ok(Usd(None))
+            }
+            fn visit_none<E>(self) -> Result<Usd, E> {
+                Ok(Usd(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Usd, D::Error> {
+                Usd::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Usd, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Usd(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Usd, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Usd(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An object field: kept when the value is an object of the expected shape, absent when the
+/// value is of any other kind (`null`, a string, an array...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Obj<T>(pub Option<T>);
+
+impl<T> Default for Obj<T> {
+    fn default() -> Obj<T> {
+        Obj(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Obj<T>, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Obj(Some(t)))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Obj<T>, D::Error> {
+                Obj::deserialize(d)
+            }
+            fn visit_none<E>(self) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_unit<E>(self) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Obj<T>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Obj(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Parses an agent timestamp into UTC milliseconds: RFC 3339 with any fractional precision and a
+/// `Z` or `±hh:mm` offset, or a zone-less ISO date-time read as UTC.
+pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Some(ts.as_millisecond());
+    }
+    let civil = s.parse::<jiff::civil::DateTime>().ok()?;
+    civil
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp().as_millisecond())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Probe<'a> {
+        n: Count,
+        #[serde(borrow)]
+        s: Text<'a>,
+        f: Flag,
+        c: Usd,
+    }
+
+    fn probe(json: &str) -> Probe<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn counts_are_lenient() {
+        for (json, want) in [
+            (r#"{"n":5}"#, 5),
+            (r#"{"n":-5}"#, 0),
+            (r#"{"n":1234.9}"#, 1234),
+            (r#"{"n":"77"}"#, 77),
+            (r#"{"n":null}"#, 0),
+            (r#"{"n":[1,2]}"#, 0),
+            (r#"{"n":{"a":1}}"#, 0),
+            (r#"{}"#, 0),
+        ] {
+            assert_eq!(probe(json).n.0, want, "{json}");
+        }
+    }
+
+    #[test]
+    fn text_flag_and_usd_are_lenient() {
+        assert_eq!(probe(r#"{"s":"abc"}"#).s.get(), Some("abc"));
+        assert_eq!(probe(r#"{"s":""}"#).s.get(), None);
+        assert_eq!(probe(r#"{"s":12}"#).s.get(), Some("12"));
+        assert_eq!(probe(r#"{"s":{"x":[1]}}"#).s.get(), None);
+        assert_eq!(probe(r#"{"s":"a\"b"}"#).s.get(), Some("a\"b"));
+        assert!(probe(r#"{"f":true}"#).f.0);
+        assert!(probe(r#"{"f":"TRUE"}"#).f.0);
+        assert!(!probe(r#"{"f":null}"#).f.0);
+        assert_eq!(probe(r#"{"c":0.25}"#).c.0, Some(0.25));
+        assert_eq!(probe(r#"{"c":-1}"#).c.0, None);
+        assert_eq!(probe(r#"{"c":"0.5"}"#).c.0, Some(0.5));
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(
+            parse_timestamp_ms("2025-10-03T09:15:05.402Z"),
+            Some(1_759_482_905_402)
+        );
+        assert_eq!(
+            parse_timestamp_ms("2025-10-03T11:15:05.402+02:00"),
+            Some(1_759_482_905_402)
+        );
+        assert_eq!(
+            parse_timestamp_ms("2025-10-03T09:15:05.402"),
+            Some(1_759_482_905_402)
+        );
+        assert_eq!(parse_timestamp_ms("yesterday"), None);
+        assert_eq!(parse_timestamp_ms(""), None);
+    }
+}

@@ -1,0 +1,169 @@
+//! The [`Provider`] trait and the registry of built-in providers.
+//!
+//! A provider knows three things about one agent: where its logs live ([`Provider::default_roots`]),
+//! which files under those roots are logs ([`Provider::file_patterns`]), and how to turn one
+//! complete log line into [`UsageRecord`]s ([`LineParser`]). It never does I/O: the
+//! [`tail`](crate::tail) module frames lines and the [`scan`](crate::scan) module drives the loop.
+//! That keeps every parser a pure function of bytes and a small state, so it can be fuzzed and
+//! benchmarked alone.
+
+pub mod claude_code;
+pub mod lenient;
+
+use std::fmt;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::config::Env;
+use crate::record::{ProviderId, UsageRecord};
+
+/// Why a line was skipped. Counted per reason and shown in scan summaries.
+///
+/// The reasons never carry line content: a skip is reported by file, byte offset and reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The line is not valid JSON (or not valid UTF-8 where the parser needs text).
+    InvalidJson,
+    /// The line is valid JSON but not an object.
+    NotAnObject,
+    /// A usage line lacks a field the record needs (e.g. a timestamp), or has one of the wrong type.
+    MissingField,
+    /// The line is longer than the configured line cap and was skipped to the next newline.
+    TooLong,
+    /// The line holds a NUL byte where JSON cannot have one (e.g. a copy-truncate hole).
+    Binary,
+}
+
+impl SkipReason {
+    /// Every reason, in display order.
+    pub const ALL: &'static [SkipReason] = &[
+        SkipReason::InvalidJson,
+        SkipReason::NotAnObject,
+        SkipReason::MissingField,
+        SkipReason::TooLong,
+        SkipReason::Binary,
+    ];
+
+    /// The stable name used in JSON output and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::InvalidJson => "invalid_json",
+            SkipReason::NotAnObject => "not_an_object",
+            SkipReason::MissingField => "missing_field",
+            SkipReason::TooLong => "too_long",
+            SkipReason::Binary => "binary",
+        }
+    }
+
+    /// Parses a stable name back into a reason.
+    pub fn parse(s: &str) -> Option<SkipReason> {
+        SkipReason::ALL.iter().copied().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one line turned into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineOutcome {
+    /// The line carried usage; this many records were pushed to the output.
+    Records(usize),
+    /// A well-formed line that carries no usage (a prompt, a summary, a zero-usage error line).
+    Ignored,
+    /// A malformed line, counted under this reason.
+    Skipped(SkipReason),
+}
+
+/// What a parser knows about the file it is reading, without touching it.
+#[derive(Debug, Clone)]
+pub struct SourceContext {
+    /// The file's path relative to the provider root it was found under.
+    pub relative_path: Utf8PathBuf,
+}
+
+impl SourceContext {
+    /// A context for a file at `relative_path` under its root.
+    pub fn new(relative_path: impl Into<Utf8PathBuf>) -> SourceContext {
+        SourceContext {
+            relative_path: relative_path.into(),
+        }
+    }
+
+    /// The file name without its extension (Claude Code names transcripts by session id).
+    pub fn file_stem(&self) -> &str {
+        self.relative_path.file_stem().unwrap_or("")
+    }
+}
+
+/// An incremental parser for one file: complete lines in, records out.
+///
+/// A `LineParser` is created per file by [`Provider::parser`], fed every complete line in order,
+/// and asked for its [`state`](LineParser::state) whenever the scanner writes a checkpoint.
+/// Resuming from that state and feeding the remaining lines must yield exactly what one
+/// uninterrupted pass yields.
+pub trait LineParser: Send {
+    /// Parses one complete line (without its `\n`, `\r\n` or leading BOM) and pushes the records
+    /// it carries to `out`.
+    fn parse_line(&mut self, line: &[u8], out: &mut Vec<UsageRecord>) -> LineOutcome;
+
+    /// The parser's state to store in the checkpoint, as small serialized bytes (empty when
+    /// the parser is stateless).
+    fn state(&self) -> Vec<u8>;
+}
+
+/// One agent's log format and location.
+pub trait Provider: Send + Sync + fmt::Debug {
+    /// The provider's stable id.
+    fn id(&self) -> ProviderId;
+
+    /// The parser's version. Stored per source; bump it when a fix changes what the parser
+    /// extracts, so `scan --rebuild` knows which sources to re-read.
+    fn parser_version(&self) -> u32;
+
+    /// The directories searched when no configuration names others (CONTRACTS §3).
+    fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf>;
+
+    /// Glob patterns, relative to a root, of the files that are logs (e.g. `projects/**/*.jsonl`).
+    fn file_patterns(&self) -> &'static [&'static str];
+
+    /// Whether a file matched by [`file_patterns`](Provider::file_patterns) is still not a log
+    /// (e.g. Claude Code's workflow `journal.jsonl`).
+    fn excludes(&self, _relative_path: &Utf8Path) -> bool {
+        false
+    }
+
+    /// A parser for one file, resumed from `state` when the checkpoint holds one.
+    ///
+    /// A state that cannot be decoded (e.g. written by an older parser version) is an error the
+    /// scanner answers by re-reading the file from its start.
+    fn parser(
+        &self,
+        ctx: &SourceContext,
+        state: Option<&[u8]>,
+    ) -> Result<Box<dyn LineParser>, StateError>;
+}
+
+/// A stored parser state could not be decoded.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("stored parser state for {provider} is not readable; the file will be re-read")]
+pub struct StateError {
+    /// The provider whose state it was.
+    pub provider: ProviderId,
+}
+
+/// Every built-in provider.
+pub fn builtin() -> Vec<Box<dyn Provider>> {
+    vec![Box::new(claude_code::ClaudeCode)]
+}
+
+/// The built-in provider with this id.
+pub fn by_id(id: ProviderId) -> Box<dyn Provider> {
+    match id {
+        ProviderId::ClaudeCode => Box::new(claude_code::ClaudeCode),
+    }
+}

@@ -1,0 +1,256 @@
+//! The metadata-only usage record every provider normalizes to.
+//!
+//! A [`UsageRecord`] describes one billed model request: who made it (provider, session,
+//! project), with what (model), when (UTC milliseconds), and how many tokens of each kind it
+//! used (CONTRACTS §1). It has no field that can hold prompt text, code or tool output, so
+//! there is nothing to redact anywhere downstream.
+//!
+//! The string fields it does have are identifiers written by the agent. They are bounded in
+//! length ([`MAX_ID_LEN`]) so a hostile log line cannot smuggle a large payload through them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest identifier (session, project, model, dedup key) a record keeps, in bytes.
+///
+/// Longer values are cut at a character boundary. Real ids are far shorter (a UUID is 36
+/// bytes, a deep project path a few hundred); the cap only stops abuse.
+pub const MAX_ID_LEN: usize = 1024;
+
+/// The agents Scopeon reads, by their stable ids (CONTRACTS §3).
+///
+/// The id strings are part of the JSON contract and the database: never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProviderId {
+    /// Anthropic's Claude Code CLI (`~/.claude/projects/**/*.jsonl`).
+    ClaudeCode,
+}
+
+impl ProviderId {
+    /// Every provider id, in display order.
+    pub const ALL: &'static [ProviderId] = &[ProviderId::ClaudeCode];
+
+    /// The stable id string, e.g. `claude_code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderId::ClaudeCode => "claude_code",
+        }
+    }
+
+    /// Parses a stable id string; `None` when no provider has that id.
+    pub fn parse(s: &str) -> Option<ProviderId> {
+        ProviderId::ALL.iter().copied().find(|p| p.as_str() == s)
+    }
+}
+
+impl fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Token counts of one request, in the normalized meanings of CONTRACTS §1.
+///
+/// Every field is per request, never cumulative. `cache_creation` is the total of all cache
+/// writes; `cache_creation_5m` and `cache_creation_1h` are the parts whose time-to-live the
+/// agent reported. Whatever of `cache_creation` they do not cover is "unsplit" and priced at
+/// the 5-minute rate (CONTRACTS §6).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TokenCounts {
+    /// Fresh input: excludes cache reads and cache writes.
+    pub input: u64,
+    /// All cache writes (5-minute + 1-hour + writes with no TTL split).
+    pub cache_creation: u64,
+    /// The part of `cache_creation` written with a 5-minute TTL.
+    pub cache_creation_5m: u64,
+    /// The part of `cache_creation` written with a 1-hour TTL.
+    pub cache_creation_1h: u64,
+    /// Cache hits.
+    pub cache_read: u64,
+    /// Everything billed at the output rate, reasoning included.
+    pub output: u64,
+    /// The reasoning part of `output` (informational; a subset of it).
+    pub reasoning: u64,
+}
+
+impl TokenCounts {
+    /// input + cache creation + cache read + output (CONTRACTS §1), saturating.
+    pub fn total(&self) -> u64 {
+        self.input
+            .saturating_add(self.cache_creation)
+            .saturating_add(self.cache_read)
+            .saturating_add(self.output)
+    }
+
+    /// Input as the vendors count it for long-context tiers: fresh input plus cache reads and
+    /// cache writes (CONTRACTS §6).
+    pub fn prompt_size(&self) -> u64 {
+        self.input
+            .saturating_add(self.cache_creation)
+            .saturating_add(self.cache_read)
+    }
+
+    /// Cache writes with no 5m/1h split: `cache_creation − 5m − 1h`, saturating.
+    pub fn cache_creation_unsplit(&self) -> u64 {
+        self.cache_creation
+            .saturating_sub(self.cache_creation_5m)
+            .saturating_sub(self.cache_creation_1h)
+    }
+
+    /// True when every counter is zero (such a record carries no usage).
+    pub fn is_zero(&self) -> bool {
+        *self == TokenCounts::default()
+    }
+
+    /// The per-field maximum of two copies of one request (the Claude Code merge rule).
+    pub fn max_merge(&self, other: &TokenCounts) -> TokenCounts {
+        TokenCounts {
+            input: self.input.max(other.input),
+            cache_creation: self.cache_creation.max(other.cache_creation),
+            cache_creation_5m: self.cache_creation_5m.max(other.cache_creation_5m),
+            cache_creation_1h: self.cache_creation_1h.max(other.cache_creation_1h),
+            cache_read: self.cache_read.max(other.cache_read),
+            output: self.output.max(other.output),
+            reasoning: self.reasoning.max(other.reasoning),
+        }
+    }
+}
+
+/// Flags qualifying a record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RecordFlags {
+    /// Made by a subagent (a Claude Code sidechain or `subagents/` transcript).
+    pub subagent: bool,
+    /// A Claude Code sidechain line (`isSidechain: true`). A sidechain copy of a message that
+    /// also exists outside the sidechain is a replay and does not count (CONTRACTS §2).
+    pub sidechain: bool,
+    /// Counts are the agent's estimate, not the vendor's bill (Cursor).
+    pub estimated: bool,
+    /// A session-level rollup rather than one request (Copilot shutdown segments).
+    pub aggregate: bool,
+}
+
+/// One billed model request, normalized and metadata-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageRecord {
+    /// The agent that wrote the log.
+    pub provider: ProviderId,
+    /// The agent's session id (for Claude Code subagents, the parent session).
+    pub session: String,
+    /// The agent's working directory, when the log names it.
+    pub project: Option<String>,
+    /// The model id exactly as logged; `None` when the log does not say (never guessed).
+    pub model: Option<String>,
+    /// When the request was made, UTC milliseconds since the Unix epoch.
+    pub timestamp_ms: i64,
+    /// The request's identity within its provider (CONTRACTS §2); copies with the same key are
+    /// one request.
+    pub dedup_key: String,
+    /// The vendor's message id, where the provider needs it to recognise replays.
+    pub message_id: Option<String>,
+    /// Qualifying flags.
+    pub flags: RecordFlags,
+    /// Token counts.
+    pub tokens: TokenCounts,
+    /// Cost the agent itself reported, in picodollars (10⁻¹² USD), when it did.
+    pub reported_cost_pusd: Option<i64>,
+}
+
+/// Cuts an identifier to [`MAX_ID_LEN`] bytes at a character boundary.
+pub fn bounded_id(s: &str) -> String {
+    if s.len() <= MAX_ID_LEN {
+        return s.to_owned();
+    }
+    let mut end = MAX_ID_LEN;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}
+
+/// Converts a dollar amount reported by an agent to picodollars, rejecting values that are
+/// not finite, negative, or absurdly large (over one million dollars for one request).
+pub fn usd_to_pusd(usd: f64) -> Option<i64> {
+    if !usd.is_finite() || !(0.0..=1.0e6).contains(&usd) {
+        return None;
+    }
+    Some((usd * 1.0e12).round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_and_unsplit_saturate() {
+        let t = TokenCounts {
+            input: 6,
+            cache_creation: 100,
+            cache_creation_5m: 30,
+            cache_creation_1h: 50,
+            cache_read: 7,
+            output: 9,
+            reasoning: 0,
+        };
+        assert_eq!(t.total(), 122);
+        assert_eq!(t.prompt_size(), 113);
+        assert_eq!(t.cache_creation_unsplit(), 20);
+        let odd = TokenCounts {
+            cache_creation: 10,
+            cache_creation_5m: 30,
+            ..TokenCounts::default()
+        };
+        assert_eq!(odd.cache_creation_unsplit(), 0);
+        let max = TokenCounts {
+            input: u64::MAX,
+            output: 5,
+            ..TokenCounts::default()
+        };
+        assert_eq!(max.total(), u64::MAX);
+    }
+
+    #[test]
+    fn max_merge_takes_each_field() {
+        let a = TokenCounts {
+            input: 6,
+            output: 2,
+            cache_read: 100,
+            ..TokenCounts::default()
+        };
+        let b = TokenCounts {
+            input: 5,
+            output: 311,
+            cache_read: 90,
+            ..TokenCounts::default()
+        };
+        let m = a.max_merge(&b);
+        assert_eq!((m.input, m.output, m.cache_read), (6, 311, 100));
+    }
+
+    #[test]
+    fn provider_ids_round_trip() {
+        for p in ProviderId::ALL {
+            assert_eq!(ProviderId::parse(p.as_str()), Some(*p));
+        }
+        assert_eq!(ProviderId::parse("nope"), None);
+    }
+
+    #[test]
+    fn bounded_id_cuts_at_char_boundary() {
+        let long = "é".repeat(MAX_ID_LEN);
+        let cut = bounded_id(&long);
+        assert!(cut.len() <= MAX_ID_LEN);
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn reported_cost_conversion() {
+        assert_eq!(usd_to_pusd(0.0913), Some(91_300_000_000));
+        assert_eq!(usd_to_pusd(-1.0), None);
+        assert_eq!(usd_to_pusd(f64::NAN), None);
+        assert_eq!(usd_to_pusd(1.0e9), None);
+    }
+}

@@ -1,0 +1,453 @@
+//! Writing records and checkpoints: one transaction per batch, UPSERT on the dedup key.
+//!
+//! Copies of one request (content-block splits, resumed-session replays, re-scans) meet on the
+//! `(provider, dedup_key)` unique key and merge by the rule of CONTRACTS §2: the largest value
+//! of each counter, the earliest timestamp, and the session and project of the earliest
+//! non-sidechain copy. A sidechain record whose `message_id` also exists outside the sidechain
+//! is a replay: it is kept (so the rule holds whatever order files are read in) but marked and
+//! excluded from every total.
+
+use camino::Utf8PathBuf;
+use rusqlite::{Transaction, params};
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::pricing::PriceTable;
+use crate::provider::SkipReason;
+use crate::record::{ProviderId, TokenCounts, UsageRecord};
+use crate::tail::Checkpoint;
+
+/// Largest token count stored for one field of one request (2³² − 1).
+///
+/// Real requests are below 10⁷ tokens; the cap keeps hostile values from overflowing sums.
+pub const MAX_COUNT: u64 = u32::MAX as u64;
+
+/// The new checkpoint of one file, with what reading it produced since the last one.
+#[derive(Debug, Clone)]
+pub struct SourceUpdate {
+    /// The provider the file belongs to.
+    pub provider: ProviderId,
+    /// The file's path.
+    pub path: Utf8PathBuf,
+    /// Where reading stopped.
+    pub checkpoint: Checkpoint,
+    /// True when the file was read again from byte 0: the counters below replace the stored
+    /// ones instead of adding to them.
+    pub restarted: bool,
+    /// Records produced since the previous checkpoint.
+    pub records: u64,
+    /// Lines skipped since the previous checkpoint, by reason.
+    pub skips: SkipCounts,
+}
+
+/// Skipped lines counted by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SkipCounts([u64; 5]);
+
+impl SkipCounts {
+    fn index(reason: SkipReason) -> usize {
+        SkipReason::ALL
+            .iter()
+            .position(|r| *r == reason)
+            .unwrap_or(0)
+    }
+
+    /// Counts one skip.
+    pub fn add(&mut self, reason: SkipReason) {
+        self.0[SkipCounts::index(reason)] += 1;
+    }
+
+    /// Adds another set of counts.
+    pub fn merge(&mut self, other: &SkipCounts) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+
+    /// The count for one reason.
+    pub fn get(&self, reason: SkipReason) -> u64 {
+        self.0[SkipCounts::index(reason)]
+    }
+
+    /// All skips.
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// Non-zero counts, in display order.
+    pub fn iter(&self) -> impl Iterator<Item = (SkipReason, u64)> + '_ {
+        SkipReason::ALL
+            .iter()
+            .map(|r| (*r, self.get(*r)))
+            .filter(|(_, n)| *n > 0)
+    }
+}
+
+/// Records and the checkpoints that account for them, committed together.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The records read.
+    pub records: Vec<UsageRecord>,
+    /// The checkpoints reached.
+    pub sources: Vec<SourceUpdate>,
+}
+
+impl Batch {
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.sources.is_empty()
+    }
+}
+
+/// What a commit changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Requests seen for the first time.
+    pub new_records: u64,
+    /// Copies merged into a request already stored.
+    pub merged_copies: u64,
+}
+
+const UPSERT_SQL: &str = "
+INSERT INTO records (provider, dedup_key, message_id, session, project, model, ts_ms,
+    subagent, sidechain, estimated, aggregate, requests,
+    input, cache_creation, cache_5m, cache_1h, cache_read, output, reasoning, total,
+    cost_pusd, reported_cost_pusd)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+ON CONFLICT (provider, dedup_key) DO UPDATE SET
+    session = CASE WHEN (excluded.sidechain, excluded.ts_ms) < (sidechain, ts_ms)
+                   THEN excluded.session ELSE session END,
+    project = CASE WHEN (excluded.sidechain, excluded.ts_ms) < (sidechain, ts_ms)
+                   THEN coalesce(excluded.project, project) ELSE coalesce(project, excluded.project) END,
+    model = CASE WHEN (excluded.sidechain, excluded.ts_ms) < (sidechain, ts_ms)
+                 THEN coalesce(excluded.model, model) ELSE coalesce(model, excluded.model) END,
+    subagent = CASE WHEN (excluded.sidechain, excluded.ts_ms) < (sidechain, ts_ms)
+                    THEN excluded.subagent ELSE subagent END,
+    message_id = coalesce(message_id, excluded.message_id),
+    ts_ms = min(ts_ms, excluded.ts_ms),
+    sidechain = min(sidechain, excluded.sidechain),
+    input = max(input, excluded.input),
+    cache_creation = max(cache_creation, excluded.cache_creation),
+    cache_5m = max(cache_5m, excluded.cache_5m),
+    cache_1h = max(cache_1h, excluded.cache_1h),
+    cache_read = max(cache_read, excluded.cache_read),
+    output = max(output, excluded.output),
+    reasoning = max(reasoning, excluded.reasoning),
+    total = max(input, excluded.input) + max(cache_creation, excluded.cache_creation)
+          + max(cache_read, excluded.cache_read) + max(output, excluded.output),
+    reported_cost_pusd = CASE
+        WHEN reported_cost_pusd IS NULL THEN excluded.reported_cost_pusd
+        WHEN excluded.reported_cost_pusd IS NULL THEN reported_cost_pusd
+        ELSE max(reported_cost_pusd, excluded.reported_cost_pusd) END
+RETURNING rowid, model, ts_ms, input, cache_creation, cache_5m, cache_1h, cache_read, output,
+    reasoning, cost_pusd, sidechain, replay, message_id";
+
+impl Store {
+    /// Writes a batch in one `BEGIN IMMEDIATE` transaction: every record (merged into any
+    /// stored copy of the same request) and every checkpoint, or nothing at all.
+    pub fn commit(&mut self, batch: &Batch) -> Result<CommitStats> {
+        let path = self.path.clone();
+        let err = |source| Error::Db {
+            path: path.clone(),
+            source,
+        };
+        if self.rebuilding {
+            // Inside the rebuild's transaction: a savepoint keeps each batch atomic.
+            let sp = self.conn.savepoint().map_err(err)?;
+            let stats = write_batch(&sp, batch).map_err(err)?;
+            sp.commit().map_err(err)?;
+            return Ok(stats);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let stats = write_batch(&tx, batch).map_err(err)?;
+        crate::failpoint::hit("before-commit");
+        tx.commit().map_err(err)?;
+        crate::failpoint::hit("after-commit");
+        Ok(stats)
+    }
+
+    /// Starts a rebuild of these providers' records: one transaction in which their records and
+    /// checkpoints are set aside, every file is read again, and the set-aside records whose
+    /// logs are gone are put back ([`finish_rebuild`](Store::finish_rebuild)).
+    pub(crate) fn begin_rebuild(&mut self, providers: &[ProviderId]) -> Result<()> {
+        let list = provider_list(providers);
+        self.conn
+            .execute_batch(&format!(
+                "BEGIN IMMEDIATE;
+                 DROP TABLE IF EXISTS temp.scopeon_kept;
+                 CREATE TEMP TABLE scopeon_kept AS SELECT * FROM records WHERE provider IN ({list});
+                 DELETE FROM records WHERE provider IN ({list});
+                 DELETE FROM sources WHERE provider IN ({list});"
+            ))
+            .map_err(|e| self.db_err(e))?;
+        self.rebuilding = true;
+        self.rebuild_providers = providers.to_vec();
+        Ok(())
+    }
+
+    /// Ends a rebuild: puts back the records no existing log produced again, recomputes the
+    /// replay marks, and commits.
+    pub(crate) fn finish_rebuild(&mut self) -> Result<()> {
+        let list = provider_list(&self.rebuild_providers);
+        let result = self.conn.execute_batch(&format!(
+            "INSERT INTO records SELECT * FROM temp.scopeon_kept k
+                 WHERE NOT EXISTS (SELECT 1 FROM records r
+                                   WHERE r.provider = k.provider AND r.dedup_key = k.dedup_key);
+             DROP TABLE temp.scopeon_kept;
+             UPDATE records SET replay = EXISTS (
+                 SELECT 1 FROM records m WHERE m.provider = records.provider
+                     AND m.message_id = records.message_id AND m.sidechain = 0)
+                 WHERE sidechain = 1 AND message_id IS NOT NULL AND provider IN ({list});"
+        ));
+        let result = result.and_then(|()| {
+            crate::failpoint::hit("before-commit");
+            self.conn.execute_batch("COMMIT")
+        });
+        self.rebuilding = false;
+        result.map_err(|e| self.db_err(e))
+    }
+
+    /// Abandons a rebuild: nothing it did is kept.
+    pub(crate) fn abort_rebuild(&mut self) {
+        if self.rebuilding {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.rebuilding = false;
+        }
+    }
+}
+
+/// A SQL list of provider id literals (the ids are fixed ASCII names, never user text).
+fn provider_list(providers: &[ProviderId]) -> String {
+    providers
+        .iter()
+        .map(|p| format!("'{}'", p.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn write_batch(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<CommitStats> {
+    let table = PriceTable::builtin();
+    let mut stats = CommitStats::default();
+    for record in &batch.records {
+        if upsert_record(conn, table, record)? {
+            stats.new_records += 1;
+        } else {
+            stats.merged_copies += 1;
+        }
+    }
+    for source in &batch.sources {
+        write_source(conn, source)?;
+    }
+    Ok(stats)
+}
+
+fn clamp(n: u64) -> i64 {
+    n.min(MAX_COUNT) as i64
+}
+
+fn clamped(t: &TokenCounts) -> TokenCounts {
+    let c = |n: u64| n.min(MAX_COUNT);
+    TokenCounts {
+        input: c(t.input),
+        cache_creation: c(t.cache_creation),
+        cache_creation_5m: c(t.cache_creation_5m),
+        cache_creation_1h: c(t.cache_creation_1h),
+        cache_read: c(t.cache_read),
+        output: c(t.output),
+        reasoning: c(t.reasoning),
+    }
+}
+
+/// Upserts one record; true when it was new.
+fn upsert_record(tx: &rusqlite::Connection, table: &PriceTable, r: &UsageRecord) -> rusqlite::Result<bool> {
+    let t = clamped(&r.tokens);
+    let cost = r
+        .model
+        .as_deref()
+        .and_then(|m| table.cost_pusd(m, r.timestamp_ms, &t));
+    let existed: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM records WHERE provider = ?1 AND dedup_key = ?2)")?
+        .query_row((r.provider.as_str(), &r.dedup_key), |row| row.get(0))?;
+    let merged = tx.prepare_cached(UPSERT_SQL)?.query_row(
+        params![
+            r.provider.as_str(),
+            r.dedup_key,
+            r.message_id,
+            r.session,
+            r.project,
+            r.model,
+            r.timestamp_ms,
+            r.flags.subagent,
+            r.flags.sidechain,
+            r.flags.estimated,
+            r.flags.aggregate,
+            clamp(t.input),
+            clamp(t.cache_creation),
+            clamp(t.cache_creation_5m),
+            clamp(t.cache_creation_1h),
+            clamp(t.cache_read),
+            clamp(t.output),
+            clamp(t.reasoning),
+            clamp(t.total()),
+            cost,
+            r.reported_cost_pusd,
+        ],
+        |row| {
+            Ok(Merged {
+                rowid: row.get(0)?,
+                model: row.get(1)?,
+                ts_ms: row.get(2)?,
+                tokens: TokenCounts {
+                    input: row.get::<_, i64>(3)? as u64,
+                    cache_creation: row.get::<_, i64>(4)? as u64,
+                    cache_creation_5m: row.get::<_, i64>(5)? as u64,
+                    cache_creation_1h: row.get::<_, i64>(6)? as u64,
+                    cache_read: row.get::<_, i64>(7)? as u64,
+                    output: row.get::<_, i64>(8)? as u64,
+                    reasoning: row.get::<_, i64>(9)? as u64,
+                },
+                cost: row.get(10)?,
+                sidechain: row.get(11)?,
+                replay: row.get(12)?,
+                message_id: row.get(13)?,
+            })
+        },
+    )?;
+    if existed {
+        // The merged counters may differ from both copies' own: price what is stored.
+        let merged_cost = merged
+            .model
+            .as_deref()
+            .and_then(|m| table.cost_pusd(m, merged.ts_ms, &merged.tokens));
+        if merged_cost != merged.cost {
+            tx.prepare_cached("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?
+                .execute((merged.rowid, merged_cost))?;
+        }
+    }
+    if let Some(message_id) = &merged.message_id {
+        mark_replays(tx, r.provider, message_id, &merged)?;
+    }
+    Ok(!existed)
+}
+
+/// The stored row after an upsert.
+struct Merged {
+    rowid: i64,
+    model: Option<String>,
+    ts_ms: i64,
+    tokens: TokenCounts,
+    cost: Option<i64>,
+    sidechain: bool,
+    replay: bool,
+    message_id: Option<String>,
+}
+
+/// Keeps the replay marks true after a record with a message id was written: sidechain copies
+/// of a message that exists outside the sidechain are replays, and nothing else is.
+fn mark_replays(
+    tx: &rusqlite::Connection,
+    provider: ProviderId,
+    message_id: &str,
+    merged: &Merged,
+) -> rusqlite::Result<()> {
+    if merged.sidechain {
+        let main_exists: bool = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM records
+                 WHERE provider = ?1 AND message_id = ?2 AND sidechain = 0)",
+            )?
+            .query_row((provider.as_str(), message_id), |r| r.get(0))?;
+        if main_exists != merged.replay {
+            tx.prepare_cached("UPDATE records SET replay = ?2 WHERE rowid = ?1")?
+                .execute((merged.rowid, main_exists))?;
+        }
+    } else {
+        if merged.replay {
+            tx.prepare_cached("UPDATE records SET replay = 0 WHERE rowid = ?1")?
+                .execute([merged.rowid])?;
+        }
+        tx.prepare_cached(
+            "UPDATE records SET replay = 1
+             WHERE provider = ?1 AND message_id = ?2 AND sidechain = 1 AND replay = 0",
+        )?
+        .execute((provider.as_str(), message_id))?;
+    }
+    Ok(())
+}
+
+fn write_source(tx: &rusqlite::Connection, s: &SourceUpdate) -> rusqlite::Result<()> {
+    let cp = &s.checkpoint;
+    let sk = |r| s.skips.get(r) as i64;
+    // On a restart the counters describe the file afresh; otherwise they accumulate.
+    tx.prepare_cached(
+        "INSERT INTO sources (provider, path, dev, ino, head_hash, offset, tail_hash, size, mtime_ns,
+            parser_version, parser_state, records, skip_invalid_json, skip_not_an_object,
+            skip_missing_field, skip_too_long, skip_binary, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            CAST(unixepoch('subsec') * 1000 AS INTEGER))
+         ON CONFLICT (provider, path) DO UPDATE SET
+            dev = excluded.dev, ino = excluded.ino, head_hash = excluded.head_hash,
+            offset = excluded.offset, tail_hash = excluded.tail_hash, size = excluded.size,
+            mtime_ns = excluded.mtime_ns, parser_version = excluded.parser_version,
+            parser_state = excluded.parser_state, updated_ms = excluded.updated_ms,
+            records = excluded.records + CASE WHEN ?18 THEN 0 ELSE records END,
+            skip_invalid_json = excluded.skip_invalid_json + CASE WHEN ?18 THEN 0 ELSE skip_invalid_json END,
+            skip_not_an_object = excluded.skip_not_an_object + CASE WHEN ?18 THEN 0 ELSE skip_not_an_object END,
+            skip_missing_field = excluded.skip_missing_field + CASE WHEN ?18 THEN 0 ELSE skip_missing_field END,
+            skip_too_long = excluded.skip_too_long + CASE WHEN ?18 THEN 0 ELSE skip_too_long END,
+            skip_binary = excluded.skip_binary + CASE WHEN ?18 THEN 0 ELSE skip_binary END",
+    )?
+    .execute(params![
+        s.provider.as_str(),
+        s.path.as_str(),
+        cp.dev as i64,
+        cp.ino as i64,
+        cp.head_hash,
+        cp.offset as i64,
+        cp.tail_hash,
+        cp.size.map(|n| n as i64),
+        cp.mtime_ns,
+        cp.parser_version,
+        cp.parser_state,
+        s.records as i64,
+        sk(SkipReason::InvalidJson),
+        sk(SkipReason::NotAnObject),
+        sk(SkipReason::MissingField),
+        sk(SkipReason::TooLong),
+        sk(SkipReason::Binary),
+        s.restarted,
+    ])?;
+    Ok(())
+}
+
+/// Recomputes the cost of every stored record from its tokens with `table`.
+pub(super) fn reprice_all(tx: &Transaction<'_>, table: &PriceTable) -> rusqlite::Result<()> {
+    let mut read = tx.prepare(
+        "SELECT rowid, model, ts_ms, input, cache_creation, cache_5m, cache_1h, cache_read, output,
+                reasoning, cost_pusd FROM records",
+    )?;
+    let mut update = tx.prepare("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?;
+    let mut rows = read.query([])?;
+    while let Some(row) = rows.next()? {
+        let model: Option<String> = row.get(1)?;
+        let tokens = TokenCounts {
+            input: row.get::<_, i64>(3)? as u64,
+            cache_creation: row.get::<_, i64>(4)? as u64,
+            cache_creation_5m: row.get::<_, i64>(5)? as u64,
+            cache_creation_1h: row.get::<_, i64>(6)? as u64,
+            cache_read: row.get::<_, i64>(7)? as u64,
+            output: row.get::<_, i64>(8)? as u64,
+            reasoning: row.get::<_, i64>(9)? as u64,
+        };
+        let cost = model
+            .as_deref()
+            .and_then(|m| table.cost_pusd(m, row.get(2).unwrap_or(0), &tokens));
+        if cost != row.get::<_, Option<i64>>(10)? {
+            update.execute((row.get::<_, i64>(0)?, cost))?;
+        }
+    }
+    Ok(())
+}

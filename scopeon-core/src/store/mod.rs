@@ -1,0 +1,390 @@
+//! The SQLite store: schema, file safety, migrations, ingest and queries.
+//!
+//! One database file holds the deduplicated records, the per-file checkpoints and a little
+//! metadata. Records and the checkpoints that produced them are written in one transaction, so
+//! a crash at any moment loses nothing and counts nothing twice.
+//!
+//! File rules (CONTRACTS §8): a directory Scopeon creates is 0700 and a database it creates is
+//! 0600 (SQLite gives its `-wal` and `-shm` files the database's mode). Scopeon never chmods
+//! what it did not create, and refuses a database that is group- or world-writable or owned by
+//! another user.
+
+mod ingest;
+mod query;
+mod schema;
+
+use std::fs;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
+pub use query::{CostMode, GroupKey, Report, ReportQuery, ReportRow, Totals};
+
+use crate::error::{Error, IoContext, Result};
+use crate::pricing::{PRICING_VERSION, PriceTable};
+use crate::record::ProviderId;
+use crate::tail::Checkpoint;
+
+/// The `application_id` in the SQLite header that marks a Scopeon database ("SCOP").
+pub const APPLICATION_ID: i64 = 0x5343_4F50;
+
+/// An open Scopeon database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: Utf8PathBuf,
+    /// Inside a rebuild's transaction: batches commit as savepoints.
+    rebuilding: bool,
+    rebuild_providers: Vec<ProviderId>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, applying the file rules of
+    /// CONTRACTS §8 and any pending schema migrations, and re-pricing stored records when the
+    /// built-in price table changed.
+    pub fn open(path: &Utf8Path) -> Result<Store> {
+        prepare_file(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| Error::Db {
+            path: path.to_owned(),
+            source,
+        })?;
+        Store::init(conn, path.to_owned())
+    }
+
+    /// An in-memory database (for tests and one-off embedding).
+    pub fn open_in_memory() -> Result<Store> {
+        let path = Utf8PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| Error::Db {
+            path: path.clone(),
+            source,
+        })?;
+        Store::init(conn, path)
+    }
+
+    fn init(conn: Connection, path: Utf8PathBuf) -> Result<Store> {
+        let mut store = Store {
+            conn,
+            path,
+            rebuilding: false,
+            rebuild_providers: Vec::new(),
+        };
+        store.configure().map_err(|e| store.db_err(e))?;
+        schema::migrate(&mut store.conn, &store.path)?;
+        store.reprice_if_needed()?;
+        Ok(store)
+    }
+
+    /// The database file's path (`:memory:` for an in-memory store).
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+
+    fn configure(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // WAL survives application crashes with synchronous=NORMAL and lets reports read while
+        // a scan writes. journal_mode answers with a row, so it is queried, not executed.
+        let _mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        self.conn.execute_batch(
+            "PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA trusted_schema = OFF;
+             PRAGMA journal_size_limit = 67108864;
+             PRAGMA temp_store = MEMORY;",
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn db_err(&self, source: rusqlite::Error) -> Error {
+        Error::Db {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The checkpoint stored for a file of a provider, if any.
+    pub fn checkpoint(&self, provider: ProviderId, path: &Utf8Path) -> Result<Option<Checkpoint>> {
+        self.conn
+            .prepare_cached(
+                "SELECT dev, ino, head_hash, offset, tail_hash, size, mtime_ns, parser_state, parser_version
+                 FROM sources WHERE provider = ?1 AND path = ?2",
+            )
+            .and_then(|mut st| {
+                st.query_row((provider.as_str(), path.as_str()), row_to_checkpoint)
+                    .optional()
+            })
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Checkpoints of other files of a provider whose first line hashes to `head_hash`: the
+    /// candidates a renamed or copied file may continue from.
+    pub fn checkpoints_with_head(
+        &self,
+        provider: ProviderId,
+        head_hash: i64,
+    ) -> Result<Vec<(Utf8PathBuf, Checkpoint)>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT dev, ino, head_hash, offset, tail_hash, size, mtime_ns, parser_state, parser_version, path
+                 FROM sources WHERE provider = ?1 AND head_hash = ?2",
+            )
+            .map_err(|e| self.db_err(e))?;
+        let rows = st
+            .query_map((provider.as_str(), head_hash), |r| {
+                Ok((Utf8PathBuf::from(r.get::<_, String>(9)?), row_to_checkpoint(r)?))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.db_err(e))?;
+        Ok(rows)
+    }
+
+    /// Paths of every file of a provider that has a checkpoint.
+    pub fn source_paths(&self, provider: ProviderId) -> Result<Vec<Utf8PathBuf>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT path FROM sources WHERE provider = ?1 ORDER BY path")
+            .map_err(|e| self.db_err(e))?;
+        st.query_map([provider.as_str()], |r| r.get::<_, String>(0).map(Utf8PathBuf::from))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Forgets the checkpoints of files that no longer exist. Their records stay: agents
+    /// delete old transcripts, and the store is where that history survives.
+    pub fn forget_sources(&mut self, provider: ProviderId, paths: &[Utf8PathBuf]) -> Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction().map_err(|e| Error::Db {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        {
+            let mut st = tx
+                .prepare_cached("DELETE FROM sources WHERE provider = ?1 AND path = ?2")
+                .map_err(|e| Error::Db {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            for p in paths {
+                st.execute((provider.as_str(), p.as_str()))
+                    .map_err(|e| Error::Db {
+                        path: self.path.clone(),
+                        source: e,
+                    })?;
+            }
+        }
+        tx.commit().map_err(|e| Error::Db {
+            path: self.path.clone(),
+            source: e,
+        })
+    }
+
+    /// Number of deduplicated records stored (replays excluded), per provider.
+    pub fn record_counts(&self) -> Result<Vec<(String, u64)>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT provider, COUNT(*) FROM records WHERE replay = 0 GROUP BY provider ORDER BY provider",
+            )
+            .map_err(|e| self.db_err(e))?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Recomputes every stored record's cost when the built-in price table changed since the
+    /// records were priced, without re-reading any log.
+    fn reprice_if_needed(&mut self) -> Result<()> {
+        let stored: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'pricing_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.db_err(e))?;
+        if stored.as_deref() == Some(PRICING_VERSION) {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |source| Error::Db {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        ingest::reprice_all(&tx, PriceTable::builtin()).map_err(err)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('pricing_version', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [PRICING_VERSION],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+}
+
+fn row_to_checkpoint(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
+    Ok(Checkpoint {
+        dev: r.get::<_, i64>(0)? as u64,
+        ino: r.get::<_, i64>(1)? as u64,
+        head_hash: r.get(2)?,
+        offset: r.get::<_, i64>(3)? as u64,
+        tail_hash: r.get(4)?,
+        size: r.get::<_, Option<i64>>(5)?.map(|s| s as u64),
+        mtime_ns: r.get(6)?,
+        parser_state: r.get(7)?,
+        parser_version: r.get::<_, i64>(8)? as u32,
+    })
+}
+
+/// Creates the database's directory (0700) and file (0600) when missing, and checks an
+/// existing file is safe to use.
+fn prepare_file(path: &Utf8Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_str().is_empty()) {
+        if !dir.exists() {
+            create_private_dir(dir)?;
+        }
+    }
+    match fs::symlink_metadata(path) {
+        Ok(meta) => check_existing(path, &meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_private_file(path),
+        Err(e) => Err(e).at(path),
+    }
+}
+
+fn create_private_dir(dir: &Utf8Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).at(dir)
+}
+
+fn create_private_file(path: &Utf8Path) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it first: judge the file it made.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let meta = fs::symlink_metadata(path).at(path)?;
+            check_existing(path, &meta)
+        }
+        Err(e) => Err(e).at(path),
+    }
+}
+
+#[cfg(unix)]
+fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let unsafe_db = |problem: String, fix: String| Error::UnsafeDatabase {
+        path: path.to_owned(),
+        problem,
+        fix,
+    };
+    if !meta.file_type().is_file() {
+        return Err(unsafe_db(
+            "it is not a regular file".into(),
+            "point --db at a regular file".into(),
+        ));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if meta.uid() != euid {
+        return Err(unsafe_db(
+            format!("it is owned by uid {}, not by you (uid {euid})", meta.uid()),
+            "use a database you own (--db PATH)".into(),
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(unsafe_db(
+            format!("it is group- or world-writable (mode {:o})", meta.mode() & 0o777),
+            format!("run `chmod 600 {path}` if you trust its contents"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
+    if !meta.file_type().is_file() {
+        return Err(Error::UnsafeDatabase {
+            path: path.to_owned(),
+            problem: "it is not a regular file".into(),
+            fix: "point --db at a regular file".into(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn creates_private_dir_and_file_and_refuses_writable_ones() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(tmp.path().to_owned()).unwrap();
+        let db = root.join("new-dir").join("scopeon.db");
+        let store = Store::open(&db).unwrap();
+        drop(store);
+        let mode = |p: &Utf8Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(db.parent().unwrap()), 0o700);
+        assert_eq!(mode(&db), 0o600);
+
+        fs::set_permissions(&db, fs::Permissions::from_mode(0o666)).unwrap();
+        let err = Store::open(&db).unwrap_err().to_string();
+        assert!(err.contains("world-writable"), "{err}");
+        assert!(err.contains("chmod 600"), "{err}");
+        // Scopeon never repairs what it refused.
+        assert_eq!(mode(&db), 0o666);
+    }
+
+    #[test]
+    fn refuses_foreign_sqlite_and_newer_schema() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(tmp.path().to_owned()).unwrap();
+        let other = root.join("other.db");
+        create_private_file(&other).unwrap();
+        {
+            let c = Connection::open(&other).unwrap();
+            c.execute_batch("PRAGMA application_id = 42; CREATE TABLE t(x);")
+                .unwrap();
+        }
+        let err = Store::open(&other).unwrap_err();
+        assert!(matches!(err, Error::NotScopeonDb { .. }), "{err}");
+
+        let newer = root.join("newer.db");
+        drop(Store::open(&newer).unwrap());
+        {
+            let c = Connection::open(&newer).unwrap();
+            c.execute_batch("PRAGMA user_version = 999;").unwrap();
+        }
+        let err = Store::open(&newer).unwrap_err();
+        assert!(matches!(err, Error::NewerSchema { found: 999, .. }), "{err}");
+    }
+}

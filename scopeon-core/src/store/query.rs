@@ -1,0 +1,442 @@
+//! Aggregate queries: totals grouped by day, week, month, model, project, session and provider.
+//!
+//! Aggregation happens in SQL. Local calendar keys are computed in SQL too: the query joins
+//! records against a handful of rows describing the zone's UTC offsets over the queried range
+//! ([`offset_spans`]), so a day in Europe/Berlin is exactly that, DST included, and no record is
+//! ever loaded into memory to be bucketed.
+
+use std::fmt;
+
+use rusqlite::types::Value;
+use serde_json::{Map, json};
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::record::ProviderId;
+use crate::window::{Zone, offset_spans};
+
+/// A dimension a report can be grouped by (CONTRACTS §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupKey {
+    /// Local calendar day, `YYYY-MM-DD`.
+    Day,
+    /// ISO week of the local day, `YYYY-Www`.
+    Week,
+    /// Local calendar month, `YYYY-MM`.
+    Month,
+    /// Model id as logged (null when unknown).
+    Model,
+    /// Project (the agent's working directory).
+    Project,
+    /// Session id.
+    Session,
+    /// Provider id.
+    Provider,
+}
+
+impl GroupKey {
+    /// Every key, in documentation order.
+    pub const ALL: &'static [GroupKey] = &[
+        GroupKey::Day,
+        GroupKey::Week,
+        GroupKey::Month,
+        GroupKey::Model,
+        GroupKey::Project,
+        GroupKey::Session,
+        GroupKey::Provider,
+    ];
+
+    /// The key's name in `--by` and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKey::Day => "day",
+            GroupKey::Week => "week",
+            GroupKey::Month => "month",
+            GroupKey::Model => "model",
+            GroupKey::Project => "project",
+            GroupKey::Session => "session",
+            GroupKey::Provider => "provider",
+        }
+    }
+
+    /// Parses a key name.
+    pub fn parse(s: &str) -> Option<GroupKey> {
+        GroupKey::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    fn is_calendar(self) -> bool {
+        matches!(self, GroupKey::Day | GroupKey::Week | GroupKey::Month)
+    }
+
+    /// The SQL expression of the key; `local` is the record's local time in Unix seconds.
+    fn sql(self) -> &'static str {
+        match self {
+            GroupKey::Day => "date(local, 'unixepoch')",
+            GroupKey::Week => "strftime('%G-W%V', local, 'unixepoch')",
+            GroupKey::Month => "strftime('%Y-%m', local, 'unixepoch')",
+            GroupKey::Model => "r.model",
+            GroupKey::Project => "r.project",
+            GroupKey::Session => "r.session",
+            GroupKey::Provider => "r.provider",
+        }
+    }
+}
+
+impl fmt::Display for GroupKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which cost a report shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CostMode {
+    /// Computed from tokens with the price table (the default).
+    #[default]
+    Calculated,
+    /// The cost the agent itself logged, where it did.
+    Reported,
+    /// The agent's cost where logged, else the calculated one.
+    Auto,
+}
+
+impl CostMode {
+    /// The mode's name in `--cost` and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostMode::Calculated => "calculated",
+            CostMode::Reported => "reported",
+            CostMode::Auto => "auto",
+        }
+    }
+
+    /// Parses a mode name.
+    pub fn parse(s: &str) -> Option<CostMode> {
+        [CostMode::Calculated, CostMode::Reported, CostMode::Auto]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            CostMode::Calculated => "r.cost_pusd",
+            CostMode::Reported => "r.reported_cost_pusd",
+            CostMode::Auto => "coalesce(r.reported_cost_pusd, r.cost_pusd)",
+        }
+    }
+}
+
+/// What to report: grouping, window and filters.
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    /// Keys to group by, in output order; empty for totals only.
+    pub group_by: Vec<GroupKey>,
+    /// First instant included (UTC milliseconds).
+    pub since_ms: Option<i64>,
+    /// First instant excluded (UTC milliseconds).
+    pub until_ms: Option<i64>,
+    /// Zone of the calendar keys.
+    pub zone: Zone,
+    /// Only these providers (all when empty).
+    pub providers: Vec<ProviderId>,
+    /// Only these projects, exactly (all when empty).
+    pub projects: Vec<String>,
+    /// Only these model ids, exactly (all when empty).
+    pub models: Vec<String>,
+    /// Which cost to show.
+    pub cost_mode: CostMode,
+}
+
+impl Default for ReportQuery {
+    fn default() -> ReportQuery {
+        ReportQuery {
+            group_by: vec![GroupKey::Day],
+            since_ms: None,
+            until_ms: None,
+            zone: Zone::utc(),
+            providers: Vec::new(),
+            projects: Vec::new(),
+            models: Vec::new(),
+            cost_mode: CostMode::Calculated,
+        }
+    }
+}
+
+/// Summed fields of a group (CONTRACTS §5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Distinct deduplicated requests.
+    pub requests: u64,
+    /// Fresh input tokens.
+    pub input_tokens: u64,
+    /// Cache write tokens.
+    pub cache_creation_tokens: u64,
+    /// Cache read tokens.
+    pub cache_read_tokens: u64,
+    /// Output tokens (reasoning included).
+    pub output_tokens: u64,
+    /// Reasoning tokens (a subset of output).
+    pub reasoning_tokens: u64,
+    /// input + cache creation + cache read + output.
+    pub total_tokens: u64,
+    /// Exact cost of the priced records in picodollars; `None` when no record had a price.
+    pub cost_pusd: Option<i128>,
+    /// Total tokens of records without a price.
+    pub unpriced_tokens: u64,
+}
+
+impl Totals {
+    fn add(&mut self, o: &Totals) {
+        self.requests += o.requests;
+        self.input_tokens += o.input_tokens;
+        self.cache_creation_tokens += o.cache_creation_tokens;
+        self.cache_read_tokens += o.cache_read_tokens;
+        self.output_tokens += o.output_tokens;
+        self.reasoning_tokens += o.reasoning_tokens;
+        self.total_tokens += o.total_tokens;
+        self.unpriced_tokens += o.unpriced_tokens;
+        self.cost_pusd = match (self.cost_pusd, o.cost_pusd) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+    }
+
+    /// The cost in US dollars, as a JSON-ready float (exact up to f64 precision).
+    pub fn cost_usd(&self) -> Option<f64> {
+        self.cost_pusd.map(|p| p as f64 / 1e12)
+    }
+
+    /// The fields as a JSON object (CONTRACTS §5).
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "requests": self.requests,
+            "input_tokens": self.input_tokens,
+            "cache_creation_tokens": self.cache_creation_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "total_tokens": self.total_tokens,
+            "cost_usd": self.cost_usd(),
+            "unpriced_tokens": self.unpriced_tokens,
+        })
+    }
+}
+
+/// One group of a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// The group's key values, in `group_by` order (`None` for an unknown model or project).
+    pub key: Vec<(GroupKey, Option<String>)>,
+    /// The group's sums.
+    pub totals: Totals,
+}
+
+/// A report: one row per group, sorted by key, and the grand totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The groups.
+    pub rows: Vec<ReportRow>,
+    /// Sums over every row.
+    pub totals: Totals,
+}
+
+impl Report {
+    /// The `scopeon.report.v1` document (CONTRACTS §5). `run` holds run metadata (scan
+    /// statistics, timings, labels) placed at the top level, never inside rows or totals.
+    pub fn to_document(&self, query: &ReportQuery, run: Map<String, serde_json::Value>) -> serde_json::Value {
+        let instant = |ms: Option<i64>| {
+            ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                .map(|t| t.to_string())
+        };
+        let rows: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let key: Map<String, serde_json::Value> = row
+                    .key
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_owned(), json!(v)))
+                    .collect();
+                let mut obj = Map::new();
+                obj.insert("key".into(), key.into());
+                if let serde_json::Value::Object(fields) = row.totals.to_json() {
+                    obj.extend(fields);
+                }
+                obj.into()
+            })
+            .collect();
+        let mut doc = Map::new();
+        doc.insert("schema".into(), json!("scopeon.report.v1"));
+        doc.insert(
+            "group_by".into(),
+            json!(query.group_by.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
+        );
+        doc.insert("timezone".into(), json!(query.zone.name));
+        doc.insert("since".into(), json!(instant(query.since_ms)));
+        doc.insert("until".into(), json!(instant(query.until_ms)));
+        doc.insert("cost_mode".into(), json!(query.cost_mode.as_str()));
+        for (k, v) in run {
+            doc.entry(k).or_insert(v);
+        }
+        doc.insert("rows".into(), rows.into());
+        doc.insert("totals".into(), self.totals.to_json());
+        doc.into()
+    }
+}
+
+impl Store {
+    /// Runs a report query.
+    pub fn report(&self, q: &ReportQuery) -> Result<Report> {
+        validate(q)?;
+        let (filter_sql, filter_args) = filters(q);
+        let err = |e| self.db_err(e);
+        let calendar = q.group_by.iter().any(|k| k.is_calendar());
+        if calendar {
+            let bounds: (Option<i64>, Option<i64>) = self
+                .conn
+                .query_row(
+                    &format!("SELECT min(r.ts_ms), max(r.ts_ms) FROM records r WHERE {filter_sql}"),
+                    rusqlite::params_from_iter(filter_args.iter()),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(err)?;
+            let (Some(lo), Some(hi)) = bounds else {
+                return Ok(Report {
+                    rows: Vec::new(),
+                    totals: Totals::default(),
+                });
+            };
+            self.load_spans(q, lo, hi.saturating_add(1)).map_err(err)?;
+        }
+        let keys: Vec<&str> = q.group_by.iter().map(|k| k.sql()).collect();
+        let cost = q.cost_mode.sql();
+        let mut sql = String::from("SELECT ");
+        for k in &keys {
+            sql.push_str(k);
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "sum(r.requests), sum(r.input), sum(r.cache_creation), sum(r.cache_read), sum(r.output),
+             sum(r.reasoning), sum(r.total), sum({cost} / 1000000), sum({cost} % 1000000),
+             sum(CASE WHEN {cost} IS NULL THEN r.total ELSE 0 END)
+             FROM "
+        ));
+        if calendar {
+            sql.push_str(
+                "(SELECT r.*, (r.ts_ms + s.offset_ms) / 1000.0 AS local FROM records r
+                  JOIN temp.scopeon_offsets s ON r.ts_ms >= s.start_ms AND r.ts_ms < s.end_ms) r",
+            );
+        } else {
+            sql.push_str("records r");
+        }
+        sql.push_str(" WHERE ");
+        sql.push_str(&filter_sql);
+        if !keys.is_empty() {
+            let positions: Vec<String> = (1..=keys.len()).map(|i| i.to_string()).collect();
+            sql.push_str(&format!(
+                " GROUP BY {0} ORDER BY {0}",
+                positions.join(", ")
+            ));
+        }
+        let mut st = self.conn.prepare(&sql).map_err(err)?;
+        let n = keys.len();
+        let rows = st
+            .query_map(rusqlite::params_from_iter(filter_args.iter()), |r| {
+                let mut key = Vec::with_capacity(n);
+                for (i, k) in q.group_by.iter().enumerate() {
+                    key.push((*k, r.get::<_, Option<String>>(i)?));
+                }
+                let int = |i: usize| -> rusqlite::Result<u64> {
+                    Ok(r.get::<_, Option<i64>>(n + i)?.unwrap_or(0).max(0) as u64)
+                };
+                let hi: Option<i64> = r.get(n + 7)?;
+                let lo: Option<i64> = r.get(n + 8)?;
+                Ok(ReportRow {
+                    key,
+                    totals: Totals {
+                        requests: int(0)?,
+                        input_tokens: int(1)?,
+                        cache_creation_tokens: int(2)?,
+                        cache_read_tokens: int(3)?,
+                        output_tokens: int(4)?,
+                        reasoning_tokens: int(5)?,
+                        total_tokens: int(6)?,
+                        cost_pusd: hi.map(|hi| {
+                            i128::from(hi) * 1_000_000 + i128::from(lo.unwrap_or(0))
+                        }),
+                        unpriced_tokens: int(9)?,
+                    },
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(err)?;
+        // An aggregate over no rows yields one all-null row; that is no group at all.
+        let rows: Vec<ReportRow> = rows
+            .into_iter()
+            .filter(|r| !(keys.is_empty() && r.totals == Totals::default()))
+            .collect();
+        let mut totals = Totals::default();
+        for row in &rows {
+            totals.add(&row.totals);
+        }
+        let rows = if keys.is_empty() { Vec::new() } else { rows };
+        Ok(Report { rows, totals })
+    }
+
+    /// Fills the temporary table of UTC offsets that calendar keys join against.
+    fn load_spans(&self, q: &ReportQuery, from_ms: i64, to_ms: i64) -> rusqlite::Result<()> {
+        self.conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS scopeon_offsets (
+                 start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, offset_ms INTEGER NOT NULL);
+             DELETE FROM temp.scopeon_offsets;",
+        )?;
+        let mut ins = self
+            .conn
+            .prepare_cached("INSERT INTO temp.scopeon_offsets VALUES (?1, ?2, ?3)")?;
+        for (start, end, off) in offset_spans(&q.zone.tz, from_ms, to_ms) {
+            ins.execute((start, end, off))?;
+        }
+        Ok(())
+    }
+}
+
+/// The WHERE clause (over alias `r`) and its arguments.
+fn filters(q: &ReportQuery) -> (String, Vec<Value>) {
+    let mut sql = String::from("r.replay = 0");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(since) = q.since_ms {
+        sql.push_str(" AND r.ts_ms >= ?");
+        args.push(Value::Integer(since));
+    }
+    if let Some(until) = q.until_ms {
+        sql.push_str(" AND r.ts_ms < ?");
+        args.push(Value::Integer(until));
+    }
+    let mut any_of = |column: &str, values: Vec<String>| {
+        if values.is_empty() {
+            return;
+        }
+        let marks = vec!["?"; values.len()].join(", ");
+        sql.push_str(&format!(" AND {column} IN ({marks})"));
+        args.extend(values.into_iter().map(Value::Text));
+    };
+    any_of(
+        "r.provider",
+        q.providers.iter().map(|p| p.as_str().to_owned()).collect(),
+    );
+    any_of("r.project", q.projects.clone());
+    any_of("r.model", q.models.clone());
+    (sql, args)
+}
+
+/// Checks a query before it runs.
+fn validate(q: &ReportQuery) -> Result<()> {
+    if let (Some(s), Some(u)) = (q.since_ms, q.until_ms) {
+        if s >= u {
+            return Err(Error::InvalidQuery(
+                "--since must be earlier than --until".into(),
+            ));
+        }
+    }
+    Ok(())
+}

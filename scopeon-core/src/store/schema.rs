@@ -1,0 +1,156 @@
+//! Schema migrations by `user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] moves the schema one version up and runs in its own
+//! transaction, so a database is always at exactly one known version. A database whose version
+//! is newer than this build knows is refused rather than guessed at.
+
+use camino::Utf8Path;
+use rusqlite::Connection;
+
+use super::APPLICATION_ID;
+use crate::error::{Error, Result};
+
+/// The migrations, in order; the database's `user_version` counts how many have run.
+///
+/// Token counters and costs are integers (costs in picodollars); flags are 0/1. Every table is
+/// STRICT so a wrong type is an error, never silent coercion.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: records, sources (checkpoints), metadata.
+    "CREATE TABLE records (
+        provider TEXT NOT NULL,
+        dedup_key TEXT NOT NULL,
+        message_id TEXT,
+        session TEXT NOT NULL,
+        project TEXT,
+        model TEXT,
+        ts_ms INTEGER NOT NULL,
+        subagent INTEGER NOT NULL,
+        sidechain INTEGER NOT NULL,
+        estimated INTEGER NOT NULL,
+        aggregate INTEGER NOT NULL,
+        replay INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL,
+        input INTEGER NOT NULL,
+        cache_creation INTEGER NOT NULL,
+        cache_5m INTEGER NOT NULL,
+        cache_1h INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        output INTEGER NOT NULL,
+        reasoning INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        cost_pusd INTEGER,
+        reported_cost_pusd INTEGER,
+        UNIQUE (provider, dedup_key)
+    ) STRICT;
+    CREATE INDEX records_time ON records (ts_ms);
+    CREATE INDEX records_message ON records (provider, message_id) WHERE message_id IS NOT NULL;
+    CREATE TABLE sources (
+        provider TEXT NOT NULL,
+        path TEXT NOT NULL,
+        dev INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        head_hash INTEGER,
+        offset INTEGER NOT NULL,
+        tail_hash INTEGER NOT NULL,
+        size INTEGER,
+        mtime_ns INTEGER NOT NULL,
+        parser_version INTEGER NOT NULL,
+        parser_state BLOB NOT NULL,
+        records INTEGER NOT NULL DEFAULT 0,
+        skip_invalid_json INTEGER NOT NULL DEFAULT 0,
+        skip_not_an_object INTEGER NOT NULL DEFAULT 0,
+        skip_missing_field INTEGER NOT NULL DEFAULT 0,
+        skip_too_long INTEGER NOT NULL DEFAULT 0,
+        skip_binary INTEGER NOT NULL DEFAULT 0,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (provider, path)
+    ) STRICT;
+    CREATE INDEX sources_head ON sources (provider, head_hash);
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;",
+];
+
+/// The schema version this build writes.
+pub(crate) fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the schema up to date (or refuses a database that is not Scopeon's or is newer).
+pub(crate) fn migrate(conn: &mut Connection, path: &Utf8Path) -> Result<()> {
+    let db_err = |source| Error::Db {
+        path: path.to_owned(),
+        source,
+    };
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(db_err)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db_err)?;
+    if app_id != APPLICATION_ID {
+        // A brand-new file has id 0 and no tables; anything else belongs to someone else.
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(db_err)?;
+        if app_id != 0 || tables != 0 {
+            return Err(Error::NotScopeonDb {
+                path: path.to_owned(),
+                found: app_id,
+            });
+        }
+    }
+    if version > latest_version() {
+        return Err(Error::NewerSchema {
+            path: path.to_owned(),
+            found: version,
+            supported: latest_version(),
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        // Another process may have migrated while we waited for the write lock.
+        let now: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err)?;
+        if now > i as i64 {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(db_err)?;
+        tx.execute_batch(&format!(
+            "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
+            i + 1
+        ))
+        .map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_and_are_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let p = Utf8Path::new(":memory:");
+        migrate(&mut conn, p).unwrap();
+        migrate(&mut conn, p).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest_version());
+        let schema: Vec<String> = conn
+            .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        insta::assert_snapshot!(schema.join("\n\n"));
+    }
+}

@@ -1,0 +1,588 @@
+//! Incremental reading of append-only log files: identity, checkpoints and line framing.
+//!
+//! The pieces are split the way Vector's file source splits them: pure functions decide
+//! (is this file unchanged? may we resume at the checkpoint?), and a small reader frames
+//! complete lines as bytes. Nothing here knows JSON or SQL.
+//!
+//! A [`Checkpoint`] records, per file:
+//! - its identity: device and inode, plus a hash of its first line (at most [`HEAD_LEN`] bytes),
+//!   so a file replaced under a reused inode is recognised;
+//! - the byte offset just past the last complete line consumed, and a hash of the ≤ 64 bytes
+//!   before that offset, so a file truncated and regrown past the offset is recognised;
+//! - the size and modification time seen, so an unchanged file is not even opened;
+//! - the provider's parser state and version.
+//!
+//! A trailing line without its newline is never consumed: it is read again, whole, once the
+//! newline arrives.
+
+use std::fs::File;
+use std::io::{self, Read};
+#[cfg(not(unix))]
+use std::io::{Seek, SeekFrom};
+
+use camino::Utf8Path;
+use memchr::memchr;
+
+use crate::hash::fnv1a64_i64;
+
+/// Bytes of the first line that identify a file.
+pub const HEAD_LEN: usize = 4096;
+
+/// Bytes before the checkpoint offset whose hash must still match for a resume.
+pub const TAIL_LEN: u64 = 64;
+
+/// The default longest line kept: longer lines are skipped to the next newline and counted.
+pub const DEFAULT_MAX_LINE: usize = 64 * 1024 * 1024;
+
+const READ_CHUNK: usize = 256 * 1024;
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What `lstat` says about a path, without following a final symlink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    /// Device id.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    /// Whether it is a regular file (not a symlink, directory, FIFO, socket or device).
+    pub is_regular: bool,
+}
+
+impl FileStat {
+    /// `lstat`s a path.
+    pub fn of_path(path: &Utf8Path) -> io::Result<FileStat> {
+        Ok(FileStat::from_metadata(&std::fs::symlink_metadata(path)?))
+    }
+
+    /// `fstat`s an open file.
+    pub fn of_file(file: &File) -> io::Result<FileStat> {
+        Ok(FileStat::from_metadata(&file.metadata()?))
+    }
+
+    #[cfg(unix)]
+    fn from_metadata(m: &std::fs::Metadata) -> FileStat {
+        use std::os::unix::fs::MetadataExt;
+        FileStat {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime_ns: m.mtime().saturating_mul(1_000_000_000).saturating_add(m.mtime_nsec()),
+            is_regular: m.file_type().is_file(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn from_metadata(m: &std::fs::Metadata) -> FileStat {
+        let mtime_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        FileStat {
+            dev: 0,
+            ino: 0,
+            size: m.len(),
+            mtime_ns,
+            is_regular: m.file_type().is_file(),
+        }
+    }
+}
+
+/// Where reading of one file stopped, and how to tell whether it may resume there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Device id of the file read.
+    pub dev: u64,
+    /// Inode of the file read.
+    pub ino: u64,
+    /// Hash of the first line (at most [`HEAD_LEN`] bytes); `None` before a first line existed.
+    pub head_hash: Option<i64>,
+    /// Byte offset just past the last complete line consumed.
+    pub offset: u64,
+    /// Hash of the ≤ [`TAIL_LEN`] bytes before `offset`.
+    pub tail_hash: i64,
+    /// Size when the file was last read to its end; `None` for a checkpoint written mid-file,
+    /// which therefore never counts as unchanged.
+    pub size: Option<u64>,
+    /// Modification time when the file was last read to its end.
+    pub mtime_ns: i64,
+    /// The provider's parser state at `offset`.
+    pub parser_state: Vec<u8>,
+    /// The parser version that wrote `parser_state`.
+    pub parser_version: u32,
+}
+
+impl Checkpoint {
+    /// True when the file at `stat` is exactly as it was when fully read: same device, inode,
+    /// size and modification time. Such a file is not opened again.
+    pub fn is_unchanged(&self, stat: &FileStat) -> bool {
+        self.dev == stat.dev
+            && self.ino == stat.ino
+            && self.size == Some(stat.size)
+            && self.mtime_ns == stat.mtime_ns
+    }
+}
+
+/// How reading of a file starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// A file never read (or not recognised): read from byte 0 with a fresh parser.
+    Fresh,
+    /// Same file, grown or untouched: resume at the checkpoint's offset with its parser state.
+    Resume {
+        /// Offset to resume at.
+        offset: u64,
+        /// Parser state to resume with.
+        parser_state: Vec<u8>,
+    },
+    /// The file under this path is not the content the checkpoint describes (replaced,
+    /// truncated, rewritten): read from byte 0 with a fresh parser.
+    Reset(ResetReason),
+}
+
+/// Why a checkpoint could not be resumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetReason {
+    /// Another file (new device or inode) now sits at the path.
+    Replaced,
+    /// The file is shorter than the checkpoint offset.
+    Truncated,
+    /// The first line changed: new content under the same inode.
+    HeadChanged,
+    /// The bytes before the offset changed: truncated and regrown, or rewritten in place.
+    TailChanged,
+    /// The parser version changed since the checkpoint was written.
+    ParserChanged,
+}
+
+/// Hashes of what a file holds now, read once per open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Hash of the first line (≤ [`HEAD_LEN`] bytes), `None` when the file has no complete
+    /// first line yet and is shorter than [`HEAD_LEN`].
+    pub head_hash: Option<i64>,
+}
+
+/// Reads the first line's hash of an open file (positional reads: the cursor does not move).
+pub fn fingerprint(file: &File) -> io::Result<Fingerprint> {
+    let mut head = vec![0u8; HEAD_LEN];
+    let n = read_at_most(file, &mut head, 0)?;
+    head.truncate(n);
+    let head_hash = match memchr(b'\n', &head) {
+        Some(nl) => Some(fnv1a64_i64(&head[..nl])),
+        None if head.len() == HEAD_LEN => Some(fnv1a64_i64(&head)),
+        None => None,
+    };
+    Ok(Fingerprint { head_hash })
+}
+
+/// The hash of the ≤ [`TAIL_LEN`] bytes before `offset` (0-length at offset 0).
+pub fn tail_hash(file: &File, offset: u64) -> io::Result<i64> {
+    let from = offset.saturating_sub(TAIL_LEN);
+    let mut buf = vec![0u8; (offset - from) as usize];
+    let n = read_at_most(file, &mut buf, from)?;
+    if n < buf.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "file shrank while being read",
+        ));
+    }
+    Ok(fnv1a64_i64(&buf))
+}
+
+/// One positional read: up to `buf.len()` bytes at `offset` (0 at end of file).
+#[cfg(unix)]
+pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    file.read_at(buf, offset)
+}
+
+/// One positional read: up to `buf.len()` bytes at `offset` (0 at end of file).
+#[cfg(not(unix))]
+pub fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.read(buf)
+}
+
+/// Fills `buf` from `offset` as far as the file allows; returns the bytes read.
+#[cfg(unix)]
+fn read_at_most(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        match file.read_at(&mut buf[done..], offset + done as u64) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// Fills `buf` from `offset` as far as the file allows; returns the bytes read.
+#[cfg(not(unix))]
+fn read_at_most(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    // Without positional reads the cursor moves; callers seek before streaming.
+    file.seek(SeekFrom::Start(offset))?;
+    let mut done = 0;
+    while done < buf.len() {
+        match file.read(&mut buf[done..]) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// Decides where reading of an open file starts, given its checkpoint (if any).
+///
+/// `stat` must describe the open file (its `fstat`). A resume needs the same device and inode,
+/// an offset within the file, the same first line and the same bytes before the offset;
+/// anything else starts over from byte 0.
+pub fn plan_start(
+    file: &File,
+    stat: &FileStat,
+    prior: Option<&Checkpoint>,
+    parser_version: u32,
+) -> io::Result<Start> {
+    let Some(cp) = prior else {
+        return Ok(Start::Fresh);
+    };
+    if cp.dev != stat.dev || cp.ino != stat.ino {
+        return Ok(Start::Reset(ResetReason::Replaced));
+    }
+    if cp.parser_version != parser_version {
+        return Ok(Start::Reset(ResetReason::ParserChanged));
+    }
+    if cp.offset > stat.size {
+        return Ok(Start::Reset(ResetReason::Truncated));
+    }
+    if cp.offset == 0 {
+        return Ok(Start::Fresh);
+    }
+    if fingerprint(file)?.head_hash != cp.head_hash {
+        return Ok(Start::Reset(ResetReason::HeadChanged));
+    }
+    if tail_hash(file, cp.offset)? != cp.tail_hash {
+        return Ok(Start::Reset(ResetReason::TailChanged));
+    }
+    Ok(Start::Resume {
+        offset: cp.offset,
+        parser_state: cp.parser_state.clone(),
+    })
+}
+
+/// Opens a log file for reading without following a final symlink and without blocking on a
+/// FIFO, and checks that what was opened is a regular file.
+pub fn open_regular(path: &Utf8Path) -> io::Result<(File, FileStat)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC);
+    }
+    let file = options.open(path)?;
+    let stat = FileStat::of_file(&file)?;
+    if !stat.is_regular {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok((file, stat))
+}
+
+/// One framed line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// A complete line, without its `\n`, a trailing `\r`, a leading BOM (at offset 0) or
+    /// leading NUL bytes (the hole a copy-truncate leaves).
+    Line {
+        /// The line's bytes.
+        bytes: &'a [u8],
+        /// Offset of the line's first byte in the file.
+        start: u64,
+    },
+    /// A complete line longer than the cap, skipped.
+    TooLong {
+        /// Offset of the line's first byte in the file.
+        start: u64,
+        /// Its length in bytes, without the newline.
+        len: u64,
+    },
+}
+
+/// Frames complete lines from any reader, starting at a known file offset.
+///
+/// Lines are found with `memchr` on raw bytes, so invalid UTF-8, NULs and CR are just bytes.
+/// The reader's memory is bounded by the line cap: a longer line is discarded as it streams
+/// past and reported as [`Frame::TooLong`].
+#[derive(Debug)]
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// Start of unconsumed data in `buf`.
+    pos: usize,
+    /// File offset of `buf[0]`.
+    buf_offset: u64,
+    /// Offset just past the last complete line handed out.
+    consumed: u64,
+    max_line: usize,
+    eof: bool,
+}
+
+impl<R: Read> LineReader<R> {
+    /// A reader whose first byte is at file offset `offset`, keeping lines up to `max_line`
+    /// bytes (not counting the newline).
+    pub fn new(inner: R, offset: u64, max_line: usize) -> LineReader<R> {
+        LineReader {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            buf_offset: offset,
+            consumed: offset,
+            max_line: max_line.max(1),
+            eof: false,
+        }
+    }
+
+    /// The offset just past the last complete line returned: where a checkpoint may resume.
+    pub fn offset(&self) -> u64 {
+        self.consumed
+    }
+
+    /// The next complete line, or `None` when only an incomplete tail (or nothing) is left.
+    pub fn next_frame(&mut self) -> io::Result<Option<Frame<'_>>> {
+        // Search for a newline in the buffered data, reading more as needed.
+        // Bytes after `pos` already searched; relative, because `fill` moves data to the front.
+        let mut searched = 0;
+        let nl = loop {
+            let from = self.pos + searched;
+            if let Some(i) = memchr(b'\n', &self.buf[from..]) {
+                break from + i;
+            }
+            searched = self.buf.len() - self.pos;
+            if searched > self.max_line {
+                return self.discard_long_line();
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        };
+        let start = self.buf_offset + self.pos as u64;
+        let line_len = nl - self.pos;
+        let line_start = self.pos;
+        self.pos = nl + 1;
+        self.consumed = self.buf_offset + self.pos as u64;
+        if line_len > self.max_line {
+            return Ok(Some(Frame::TooLong {
+                start,
+                len: line_len as u64,
+            }));
+        }
+        let mut bytes = &self.buf[line_start..nl];
+        if start == 0 {
+            bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+        }
+        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let leading_nuls = bytes.iter().take_while(|&&b| b == 0).count();
+        Ok(Some(Frame::Line {
+            bytes: &bytes[leading_nuls..],
+            start,
+        }))
+    }
+
+    /// Reads more bytes into the buffer; false at end of file.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        // Drop consumed bytes first so the buffer holds at most one line plus one chunk.
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.buf_offset += self.pos as u64;
+            self.pos = 0;
+        }
+        let old_len = self.buf.len();
+        self.buf.resize(old_len + READ_CHUNK, 0);
+        let n = loop {
+            match self.inner.read(&mut self.buf[old_len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(old_len);
+                    return Err(e);
+                }
+            }
+        };
+        self.buf.truncate(old_len + n);
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(n > 0)
+    }
+
+    /// Skips a line already longer than the cap up to its newline, holding no more than one
+    /// chunk at a time. If the file ends first, nothing is consumed: the line is incomplete.
+    fn discard_long_line(&mut self) -> io::Result<Option<Frame<'_>>> {
+        let start = self.buf_offset + self.pos as u64;
+        let mut skipped = (self.buf.len() - self.pos) as u64;
+        self.buf.clear();
+        self.pos = 0;
+        self.buf_offset = start + skipped;
+        loop {
+            if !self.fill()? {
+                // Incomplete: rewind the logical position so the next run re-reads it whole.
+                self.buf.clear();
+                self.buf_offset = start;
+                return Ok(None);
+            }
+            if let Some(i) = memchr(b'\n', &self.buf) {
+                skipped += i as u64;
+                self.pos = i + 1;
+                self.consumed = self.buf_offset + self.pos as u64;
+                return Ok(Some(Frame::TooLong {
+                    start,
+                    len: skipped,
+                }));
+            }
+            skipped += self.buf.len() as u64;
+            self.buf_offset += self.buf.len() as u64;
+            self.buf.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Collects (start, content-or-None-for-too-long) of every frame.
+    fn frames(data: &[u8], max: usize) -> (Vec<(u64, Option<Vec<u8>>)>, u64) {
+        let mut r = LineReader::new(data, 0, max);
+        let mut out = Vec::new();
+        while let Some(f) = r.next_frame().unwrap() {
+            out.push(match f {
+                Frame::Line { bytes, start } => (start, Some(bytes.to_vec())),
+                Frame::TooLong { start, .. } => (start, None),
+            });
+        }
+        (out, r.offset())
+    }
+
+    #[test]
+    fn frames_complete_lines_only() {
+        let (f, off) = frames(b"a\r\n\nbc\npartial", 100);
+        assert_eq!(
+            f,
+            vec![
+                (0, Some(b"a".to_vec())),
+                (3, Some(Vec::new())),
+                (4, Some(b"bc".to_vec()))
+            ]
+        );
+        assert_eq!(off, 7);
+    }
+
+    #[test]
+    fn strips_bom_at_start_and_leading_nuls() {
+        let (f, _) = frames(b"\xEF\xBB\xBF{}\n\0\0\0{\"a\":1}\n\xEF\xBB\xBFx\n", 100);
+        assert_eq!(f[0].1.as_deref(), Some(&b"{}"[..]));
+        assert_eq!(f[1].1.as_deref(), Some(&b"{\"a\":1}"[..]));
+        // A BOM after the first byte of the file is content, not a marker.
+        assert_eq!(f[2].1.as_deref(), Some(&b"\xEF\xBB\xBFx"[..]));
+    }
+
+    #[test]
+    fn line_cap_boundaries() {
+        let cap = 8;
+        for (len, kept) in [(cap - 1, true), (cap, true), (cap + 1, false), (cap * 100_000, false)] {
+            let mut data = vec![b'x'; len];
+            data.extend_from_slice(b"\nok\n");
+            let (f, off) = frames(&data, cap);
+            assert_eq!(f.len(), 2, "len {len}");
+            assert_eq!(f[0].1.is_some(), kept, "len {len}");
+            assert_eq!(f[1], ((len + 1) as u64, Some(b"ok".to_vec())));
+            assert_eq!(off, data.len() as u64);
+        }
+    }
+
+    #[test]
+    fn incomplete_long_line_is_not_consumed() {
+        let mut data = b"ok\n".to_vec();
+        data.extend(vec![b'x'; 10_000]);
+        let (f, off) = frames(&data, 16);
+        assert_eq!(f, vec![(0, Some(b"ok".to_vec()))]);
+        assert_eq!(off, 3);
+    }
+
+    /// A reader that returns at most `n` bytes per read, to split lines anywhere.
+    struct Chunked<'a> {
+        data: &'a [u8],
+        sizes: Vec<usize>,
+        i: usize,
+    }
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.sizes[self.i % self.sizes.len()]
+                .min(out.len())
+                .min(self.data.len());
+            self.i += 1;
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn chunked_reads_equal_whole_reads(
+            data in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'x'), Just(0u8), any::<u8>()], 0..2000),
+            sizes in proptest::collection::vec(1usize..50, 1..10),
+            cap in 1usize..40,
+        ) {
+            let whole = frames(&data, cap);
+            let mut r = LineReader::new(Chunked { data: &data, sizes, i: 0 }, 0, cap);
+            let mut got = Vec::new();
+            while let Some(f) = r.next_frame().unwrap() {
+                got.push(match f {
+                    Frame::Line { bytes, start } => (start, Some(bytes.to_vec())),
+                    Frame::TooLong { start, .. } => (start, None),
+                });
+            }
+            prop_assert_eq!(&got, &whole.0);
+            prop_assert_eq!(r.offset(), whole.1);
+        }
+
+        #[test]
+        fn resuming_at_any_frame_boundary_equals_one_pass(
+            data in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'a'), any::<u8>()], 0..1000),
+            cut in 0usize..1000,
+        ) {
+            let (all, end) = frames(&data, 1 << 20);
+            // Resume from the boundary of the k-th frame.
+            let k = if all.is_empty() { 0 } else { cut % (all.len() + 1) };
+            let offset = all.get(k).map(|f| f.0).unwrap_or(end) as usize;
+            let mut r = LineReader::new(&data[offset..], offset as u64, 1 << 20);
+            let mut rest = Vec::new();
+            while let Some(f) = r.next_frame().unwrap() {
+                if let Frame::Line { bytes, start } = f {
+                    rest.push((start, Some(bytes.to_vec())));
+                }
+            }
+            prop_assert_eq!(&rest[..], &all[k..]);
+            prop_assert_eq!(r.offset(), end);
+        }
+    }
+}
