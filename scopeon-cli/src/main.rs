@@ -1,1 +1,251 @@
-fn main() {}
+//! `scopeon`: the command-line front-end. Parsing and rendering only; all work is in
+//! `scopeon-core`.
+
+mod args;
+mod demo;
+mod progress;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use camino::Utf8PathBuf;
+use clap::{CommandFactory, Parser};
+use scopeon_core::config::Env;
+use scopeon_core::record::ProviderId;
+use scopeon_core::scan::{ScanOptions, ScanSummary, scan};
+use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store};
+use scopeon_core::window::{Bound, Zone, now, parse_bound};
+use serde_json::{Map, json};
+
+use args::{Cli, Command, CostArg, Global, ReportArgs, ScanArgs};
+
+/// A failure and the exit code it maps to (CONTRACTS §4: 1 runtime, 2 usage).
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+impl From<scopeon_core::Error> for Failure {
+    fn from(e: scopeon_core::Error) -> Failure {
+        let code = match e {
+            scopeon_core::Error::InvalidQuery(_) => 2,
+            _ => 1,
+        };
+        Failure {
+            message: e.to_string(),
+            code,
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure {
+            message: e.to_string(),
+            code: 1,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = Env::from_process();
+    match run(cli, &env) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            // A closed pipe (`scopeon report | head`) is not an error worth a message.
+            if !f.message.contains("Broken pipe") {
+                eprintln!("error: {}", f.message);
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
+    match cli.command {
+        Command::Scan(args) => cmd_scan(&cli.global, &args, env),
+        Command::Report(args) => cmd_report(&cli.global, &args, env),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "scopeon", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            let mut out = Vec::new();
+            man.render(&mut out)?;
+            std::io::stdout().write_all(&out)?;
+            Ok(())
+        }
+    }
+}
+
+fn db_path(global: &Global, env: &Env) -> Result<Utf8PathBuf, Failure> {
+    match &global.db {
+        Some(p) => Ok(p.clone()),
+        None => env
+            .default_db_path()
+            .ok_or_else(|| scopeon_core::Error::NoHome.into()),
+    }
+}
+
+fn parse_providers(ids: &[String]) -> Result<Option<Vec<ProviderId>>, Failure> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    ids.iter()
+        .map(|s| {
+            ProviderId::parse(s.trim()).ok_or_else(|| {
+                let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
+                Failure::usage(format!(
+                    "unknown provider {s:?}; known providers: {}",
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Runs a scan with a progress bar on a terminal.
+fn run_scan(store: &mut Store, env: &Env, options: &ScanOptions) -> Result<ScanSummary, Failure> {
+    let mut bar = progress::Bar::new();
+    let summary = scan(store, env, options, &mut |p| bar.update(p))?;
+    bar.finish();
+    Ok(summary)
+}
+
+fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> {
+    let options = ScanOptions {
+        providers: parse_providers(&args.providers)?,
+        rebuild: args.rebuild,
+        ..ScanOptions::default()
+    };
+    let mut store = Store::open(&db_path(global, env)?)?;
+    let summary = run_scan(&mut store, env, &options)?;
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        let mut doc = serde_json::to_value(&summary).map_err(|e| Failure {
+            message: e.to_string(),
+            code: 1,
+        })?;
+        doc["schema"] = json!("scopeon.scan.v1");
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
+    } else {
+        render::scan_summary(&mut out, &summary)?;
+    }
+    Ok(())
+}
+
+fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failure> {
+    let zone = Zone::resolve(global.tz.as_deref(), env)?;
+    if let Some(w) = &zone.warning {
+        eprintln!("warning: {w}");
+    }
+    let now = now(env)?;
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_bound(s, Bound::Since, &zone, now))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_bound(s, Bound::Until, &zone, now))
+        .transpose()?;
+    let mut group_by: Vec<GroupKey> = Vec::new();
+    for key in &args.by {
+        let k = GroupKey::parse(key.trim()).ok_or_else(|| {
+            Failure::usage(format!(
+                "unknown --by key {key:?}; use day, week, month, model, project, session or provider"
+            ))
+        })?;
+        if !group_by.contains(&k) {
+            group_by.push(k);
+        }
+    }
+    let providers = parse_providers(&args.providers)?;
+    let query = ReportQuery {
+        group_by,
+        since_ms: since.map(|t| t.as_millisecond()),
+        until_ms: until.map(|t| t.as_millisecond()),
+        zone,
+        providers: providers.clone().unwrap_or_default(),
+        projects: args.projects.clone(),
+        models: args.models.clone(),
+        cost_mode: match args.cost {
+            CostArg::Calculated => CostMode::Calculated,
+            CostArg::Reported => CostMode::Reported,
+            CostArg::Auto => CostMode::Auto,
+        },
+    };
+
+    // The demo keeps its corpus and database in a directory removed on exit.
+    let demo_dir = if args.demo {
+        Some(demo::unpack()?)
+    } else {
+        None
+    };
+    let (db, scan_env, options) = match &demo_dir {
+        Some(dir) => demo::setup(dir)?,
+        None => (
+            db_path(global, env)?,
+            env.clone(),
+            ScanOptions {
+                providers,
+                ..ScanOptions::default()
+            },
+        ),
+    };
+    let mut store = Store::open(&db)?;
+    let summary = if args.no_scan {
+        None
+    } else {
+        Some(run_scan(&mut store, &scan_env, &options)?)
+    };
+    let report = store.report(&query)?;
+
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        let mut run = Map::new();
+        run.insert("generated_at".into(), json!(now.to_string()));
+        run.insert("scopeon_version".into(), json!(env!("CARGO_PKG_VERSION")));
+        run.insert(
+            "pricing_version".into(),
+            json!(scopeon_core::pricing::PRICING_VERSION),
+        );
+        run.insert(
+            "cost_basis".into(),
+            json!("API-equivalent list prices; subscription plans bill differently"),
+        );
+        run.insert("demo".into(), json!(args.demo));
+        run.insert(
+            "scan".into(),
+            summary
+                .as_ref()
+                .map(|s| render::scan_json(s))
+                .unwrap_or(serde_json::Value::Null),
+        );
+        let doc = report.to_document(&query, run);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
+    } else if global.csv {
+        render::report_csv(&mut out, &query, &report)?;
+    } else {
+        render::report_table(&mut out, &query, &report, args.demo)?;
+    }
+    if let Some(s) = &summary {
+        render::skip_note(s);
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Command-line arguments (CONTRACTS §4).
+
+use camino::Utf8PathBuf;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// What your AI coding agents cost, from the logs they already write.
+///
+/// Scopeon reads the usage metadata that agents log (token counts, model, time, session,
+/// project; never prompt text or code), prices it and stores it in a local SQLite database.
+#[derive(Debug, Parser)]
+#[command(name = "scopeon", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database file [default: $SCOPEON_DB, else ~/.scopeon/scopeon.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<Utf8PathBuf>,
+    /// Time zone of calendar days, an IANA name such as Europe/Berlin [default: $TZ, else the system zone]
+    #[arg(long, global = true, value_name = "IANA")]
+    pub tz: Option<String>,
+    /// Print JSON instead of a table
+    #[arg(long, global = true, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV instead of a table
+    #[arg(long, global = true)]
+    pub csv: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read new log lines of every detected agent into the database
+    Scan(ScanArgs),
+    /// Show usage and cost, grouped and filtered (scans first)
+    Report(ReportArgs),
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Only these providers (comma-separated or repeated), e.g. claude_code
+    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
+    pub providers: Vec<String>,
+    /// Re-read every log that still exists from its start (after a parser fix); records whose
+    /// logs are gone are kept
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Start of the window: YYYY-MM-DD, YYYYMMDD, Nd (N days including today), Nw, Nh
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// End of the window (inclusive day): YYYY-MM-DD, YYYYMMDD, Nd, Nw, Nh
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Group by day, week, month, model, project, session, provider (comma-separated or repeated)
+    #[arg(long, value_name = "KEYS", value_delimiter = ',', default_value = "day")]
+    pub by: Vec<String>,
+    /// Only these providers (comma-separated or repeated)
+    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
+    pub providers: Vec<String>,
+    /// Only this project (the agent's working directory); repeatable
+    #[arg(long = "project", value_name = "PATH")]
+    pub projects: Vec<String>,
+    /// Only this model id, as logged; repeatable
+    #[arg(long = "model", value_name = "ID")]
+    pub models: Vec<String>,
+    /// Which cost to show
+    #[arg(long, value_enum, default_value_t = CostArg::Calculated)]
+    pub cost: CostArg,
+    /// Do not scan before reporting
+    #[arg(long)]
+    pub no_scan: bool,
+    /// Report over a bundled demo corpus in a temporary database (output is labelled demo)
+    #[arg(long, conflicts_with_all = ["db", "no_scan"])]
+    pub demo: bool,
+}
+
+/// `--cost` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CostArg {
+    /// Computed from tokens with the built-in price table
+    Calculated,
+    /// The cost the agent itself logged, where it did
+    Reported,
+    /// The agent's logged cost where present, calculated elsewhere
+    Auto,
+}

@@ -1,0 +1,330 @@
+//! Tables, CSV and summaries.
+
+use std::io::{self, Write};
+
+use scopeon_core::scan::ScanSummary;
+use scopeon_core::store::{Report, ReportQuery, Totals};
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn dollars(t: &Totals) -> String {
+    match t.cost_usd() {
+        Some(usd) => format!("${usd:.2}"),
+        None => "-".into(),
+    }
+}
+
+const NUMERIC_HEADERS: [&str; 7] = [
+    "Requests",
+    "Input",
+    "Output",
+    "Cache write",
+    "Cache read",
+    "Total tokens",
+    "Cost (USD)",
+];
+
+fn numeric_cells(t: &Totals) -> [String; 7] {
+    [
+        thousands(t.requests),
+        thousands(t.input_tokens),
+        thousands(t.output_tokens),
+        thousands(t.cache_creation_tokens),
+        thousands(t.cache_read_tokens),
+        thousands(t.total_tokens),
+        dollars(t),
+    ]
+}
+
+/// The report as an aligned table with a totals row.
+pub fn report_table(
+    out: &mut impl Write,
+    q: &ReportQuery,
+    report: &Report,
+    demo: bool,
+) -> io::Result<()> {
+    let mut headers: Vec<String> = q
+        .group_by
+        .iter()
+        .map(|k| {
+            let s = k.as_str();
+            s[..1].to_uppercase() + &s[1..]
+        })
+        .collect();
+    let key_cols = headers.len();
+    headers.extend(NUMERIC_HEADERS.iter().map(|s| (*s).to_owned()));
+    let mut rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .map(|r| {
+            let mut cells: Vec<String> = r
+                .key
+                .iter()
+                .map(|(_, v)| v.clone().unwrap_or_else(|| "(unknown)".into()))
+                .collect();
+            cells.extend(numeric_cells(&r.totals));
+            cells
+        })
+        .collect();
+    let mut total_row = vec![String::new(); key_cols];
+    if let Some(first) = total_row.first_mut() {
+        *first = "Total".into();
+    }
+    total_row.extend(numeric_cells(&report.totals));
+    if key_cols == 0 {
+        total_row.insert(0, "Total".into());
+        headers.insert(0, String::new());
+    }
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|c| {
+            rows.iter()
+                .chain(std::iter::once(&total_row))
+                .map(|r| r[c].chars().count())
+                .chain(std::iter::once(headers[c].chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let key_cols = key_cols.max(1);
+    let line = |out: &mut dyn Write, cells: &[String]| -> io::Result<()> {
+        let mut s = String::new();
+        for (c, cell) in cells.iter().enumerate() {
+            if c > 0 {
+                s.push_str("  ");
+            }
+            let pad = widths[c] - cell.chars().count();
+            if c < key_cols {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(pad));
+            } else {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(cell);
+            }
+        }
+        writeln!(out, "{}", s.trim_end())
+    };
+    if demo {
+        writeln!(out, "DEMO DATA: a bundled sample corpus, not your logs")?;
+    }
+    writeln!(out, "{}", title(q))?;
+    writeln!(out)?;
+    line(out, &headers)?;
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    line(out, &rule)?;
+    for r in rows.drain(..) {
+        line(out, &r)?;
+    }
+    line(out, &rule)?;
+    line(out, &total_row)?;
+    writeln!(out)?;
+    if report.totals.unpriced_tokens > 0 {
+        writeln!(
+            out,
+            "{} tokens are from models without a known price and are not in the cost.",
+            thousands(report.totals.unpriced_tokens)
+        )?;
+    }
+    writeln!(
+        out,
+        "Costs are API-equivalent list prices ({} mode); subscription plans bill differently.",
+        q.cost_mode.as_str()
+    )?;
+    Ok(())
+}
+
+fn title(q: &ReportQuery) -> String {
+    let by = if q.group_by.is_empty() {
+        "total".to_owned()
+    } else {
+        q.group_by
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let when = |ms: Option<i64>| {
+        ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .map(|t| {
+                t.to_zoned_datetime(q.zone.tz.clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+    };
+    let window = match (when(q.since_ms), when(q.until_ms)) {
+        (None, None) => "all time".to_owned(),
+        (Some(s), None) => format!("since {s}"),
+        (None, Some(u)) => format!("before {u}"),
+        (Some(s), Some(u)) => format!("{s} to {u}"),
+    };
+    format!("Usage by {by}, {window} ({})", q.zone.name)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The report as CSV: one header line, one line per row, no totals row (sum the columns).
+pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io::Result<()> {
+    let mut header: Vec<&str> = q.group_by.iter().map(|k| k.as_str()).collect();
+    header.extend([
+        "requests",
+        "input_tokens",
+        "cache_creation_tokens",
+        "cache_read_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "total_tokens",
+        "cost_usd",
+        "unpriced_tokens",
+    ]);
+    writeln!(out, "{}", header.join(","))?;
+    for r in &report.rows {
+        let mut cells: Vec<String> = r
+            .key
+            .iter()
+            .map(|(_, v)| csv_field(v.as_deref().unwrap_or("")))
+            .collect();
+        let t = &r.totals;
+        cells.extend([
+            t.requests.to_string(),
+            t.input_tokens.to_string(),
+            t.cache_creation_tokens.to_string(),
+            t.cache_read_tokens.to_string(),
+            t.output_tokens.to_string(),
+            t.reasoning_tokens.to_string(),
+            t.total_tokens.to_string(),
+            t.cost_usd().map(|c| c.to_string()).unwrap_or_default(),
+            t.unpriced_tokens.to_string(),
+        ]);
+        writeln!(out, "{}", cells.join(","))?;
+    }
+    Ok(())
+}
+
+/// The scan statistics embedded in a report's run metadata.
+pub fn scan_json(s: &ScanSummary) -> serde_json::Value {
+    let skipped = s.skipped();
+    serde_json::json!({
+        "elapsed_ms": s.elapsed_ms,
+        "files": s.files(),
+        "files_read": s.providers.iter().map(|p| p.files_read).sum::<u64>(),
+        "bytes_read": s.bytes_read(),
+        "new_records": s.providers.iter().map(|p| p.new_records).sum::<u64>(),
+        "skipped_lines": skipped.iter().map(|(r, n)| (r.as_str().to_owned(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
+    })
+}
+
+/// A human summary of a scan.
+pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
+    for p in &s.providers {
+        writeln!(out, "{}", p.provider)?;
+        for root in &p.roots {
+            writeln!(
+                out,
+                "  root {} {}",
+                root.path,
+                if root.exists { "" } else { "(not found)" }
+            )?;
+        }
+        writeln!(
+            out,
+            "  files: {} found, {} read, {} unchanged, {} re-read from the start",
+            thousands(p.files),
+            thousands(p.files_read),
+            thousands(p.files_unchanged),
+            thousands(p.files_restarted)
+        )?;
+        writeln!(
+            out,
+            "  read {} in {} lines: {} usage records, {} new requests",
+            human_bytes(p.bytes_read),
+            thousands(p.lines),
+            thousands(p.records_read),
+            thousands(p.new_records)
+        )?;
+        if p.skipped.total() > 0 {
+            let reasons: Vec<String> = p
+                .skipped
+                .iter()
+                .map(|(r, n)| format!("{r}: {n}"))
+                .collect();
+            writeln!(
+                out,
+                "  skipped {} lines ({})",
+                p.skipped.total(),
+                reasons.join(", ")
+            )?;
+            for ex in &p.skipped_examples {
+                writeln!(out, "    {}: byte {}: {}", ex.path, ex.offset, ex.reason)?;
+            }
+        }
+        for problem in &p.problems {
+            writeln!(out, "  could not read {}: {}", problem.path, problem.problem)?;
+        }
+    }
+    writeln!(out, "done in {} ms", s.elapsed_ms)
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit < UNITS.len() - 1 {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// A note on stderr when a scan skipped lines, so a user knows where to look.
+pub fn skip_note(s: &ScanSummary) {
+    let skipped = s.skipped();
+    let problems: usize = s.providers.iter().map(|p| p.problems.len()).sum();
+    if skipped.total() > 0 {
+        let reasons: Vec<String> = skipped.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+        eprintln!(
+            "note: skipped {} malformed log lines ({}); `scopeon scan` lists them by file and byte offset",
+            skipped.total(),
+            reasons.join(", ")
+        );
+    }
+    if problems > 0 {
+        eprintln!("note: {problems} log files could not be read; `scopeon scan` names them");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_500_000), "1.5 MB");
+    }
+}
