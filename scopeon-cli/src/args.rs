@@ -68,7 +68,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
     /// Group by day, week, month, model, project, session, provider (comma-separated or repeated)
-    #[arg(long, value_name = "KEYS", value_delimiter = ',', default_value = "day")]
+    #[arg(
+        long,
+        value_name = "KEYS",
+        value_delimiter = ',',
+        default_value = "day"
+    )]
     pub by: Vec<String>,
     /// Only these providers (comma-separated or repeated)
     #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]

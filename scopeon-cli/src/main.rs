@@ -141,7 +141,11 @@ fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> 
             code: 1,
         })?;
         doc["schema"] = json!("scopeon.scan.v1");
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
     } else {
         render::scan_summary(&mut out, &summary)?;
     }
@@ -165,7 +169,8 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
         .map(|s| parse_bound(s, Bound::Until, &zone, now))
         .transpose()?;
     let mut group_by: Vec<GroupKey> = Vec::new();
-    for key in &args.by {
+    // `--by ""` asks for the totals alone.
+    for key in args.by.iter().filter(|k| !k.trim().is_empty()) {
         let k = GroupKey::parse(key.trim()).ok_or_else(|| {
             Failure::usage(format!(
                 "unknown --by key {key:?}; use day, week, month, model, project, session or provider"
@@ -234,11 +239,15 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
             "scan".into(),
             summary
                 .as_ref()
-                .map(|s| render::scan_json(s))
+                .map(render::scan_json)
                 .unwrap_or(serde_json::Value::Null),
         );
         let doc = report.to_document(&query, run);
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
     } else if global.csv {
         render::report_csv(&mut out, &query, &report)?;
     } else {

@@ -10,7 +10,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -258,11 +258,7 @@ pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
             thousands(p.new_records)
         )?;
         if p.skipped.total() > 0 {
-            let reasons: Vec<String> = p
-                .skipped
-                .iter()
-                .map(|(r, n)| format!("{r}: {n}"))
-                .collect();
+            let reasons: Vec<String> = p.skipped.iter().map(|(r, n)| format!("{r}: {n}")).collect();
             writeln!(
                 out,
                 "  skipped {} lines ({})",
@@ -274,7 +270,11 @@ pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
             }
         }
         for problem in &p.problems {
-            writeln!(out, "  could not read {}: {}", problem.path, problem.problem)?;
+            writeln!(
+                out,
+                "  could not read {}: {}",
+                problem.path, problem.problem
+            )?;
         }
     }
     writeln!(out, "done in {} ms", s.elapsed_ms)

@@ -27,6 +27,11 @@ use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, Start};
 const FLUSH_RECORDS: usize = 20_000;
 /// Checkpoints buffered before a commit.
 const FLUSH_SOURCES: usize = 2_000;
+/// Records per batch (tests shrink it to reach many commit points).
+fn flush_records() -> usize {
+    crate::failpoint::batch_records().unwrap_or(FLUSH_RECORDS)
+}
+
 /// Deepest directory level walked below a root.
 const MAX_DEPTH: usize = 32;
 
@@ -348,7 +353,12 @@ fn literal_prefix(pattern: &str) -> Utf8PathBuf {
 }
 
 /// Visits every regular file below `root/dir`, never following symlinks.
-fn walk(root: &Utf8Path, dir: &Utf8Path, depth: usize, visit: &mut dyn FnMut(&Utf8Path, &FileStat)) {
+fn walk(
+    root: &Utf8Path,
+    dir: &Utf8Path,
+    depth: usize,
+    visit: &mut dyn FnMut(&Utf8Path, &FileStat),
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -370,12 +380,11 @@ fn walk(root: &Utf8Path, dir: &Utf8Path, depth: usize, visit: &mut dyn FnMut(&Ut
         }
         if file_type.is_dir() {
             walk(root, &relative, depth + 1, visit);
-        } else if file_type.is_file() {
-            if let Ok(stat) = FileStat::of_path(&root.join(&relative)) {
-                if stat.is_regular {
-                    visit(&relative, &stat);
-                }
-            }
+        } else if file_type.is_file()
+            && let Ok(stat) = FileStat::of_path(&root.join(&relative))
+            && stat.is_regular
+        {
+            visit(&relative, &stat);
         }
     }
 }
@@ -431,19 +440,28 @@ impl Ingest<'_> {
         } else {
             self.store.checkpoint(provider.id(), &found.path)?
         };
-        if let Some(cp) = &prior {
-            if cp.parser_version == version && cp.is_unchanged(&found.stat) {
-                ps.files_unchanged += 1;
-                return Ok(());
-            }
+        if let Some(cp) = &prior
+            && cp.parser_version == version
+            && cp.is_unchanged(&found.stat)
+        {
+            ps.files_unchanged += 1;
+            return Ok(());
         }
         let (file, stat) = tail::open_regular(&found.path)?;
         let mut start = tail::plan_start(&file, &stat, prior.as_ref(), version)?;
         let fingerprint = tail::fingerprint(&file)?;
-        if !matches!(start, Start::Resume { .. }) && !options.rebuild {
-            if let Some(adopted) = self.adopt(provider, found, &file, &stat, fingerprint.head_hash, version)? {
-                start = adopted;
-            }
+        if !matches!(start, Start::Resume { .. })
+            && !options.rebuild
+            && let Some(adopted) = self.adopt(
+                provider,
+                found,
+                &file,
+                &stat,
+                fingerprint.head_hash,
+                version,
+            )?
+        {
+            start = adopted;
         }
         if matches!(start, Start::Reset(_)) {
             ps.files_restarted += 1;
@@ -465,7 +483,17 @@ impl Ingest<'_> {
             },
         };
         ps.files_read += 1;
-        self.read_lines(provider, found, &file, &stat, fingerprint.head_hash, offset, parser.as_mut(), options, ps)
+        self.read_lines(
+            provider,
+            found,
+            &file,
+            &stat,
+            fingerprint.head_hash,
+            offset,
+            parser.as_mut(),
+            options,
+            ps,
+        )
     }
 
     /// A checkpoint of another path whose content this file continues (a rename or a copy):
@@ -484,7 +512,11 @@ impl Ingest<'_> {
         };
         let mut best: Option<Checkpoint> = None;
         for (path, cp) in self.store.checkpoints_with_head(provider.id(), head_hash)? {
-            if path == found.path || cp.parser_version != version || cp.offset > stat.size || cp.offset == 0 {
+            if path == found.path
+                || cp.parser_version != version
+                || cp.offset > stat.size
+                || cp.offset == 0
+            {
                 continue;
             }
             if tail::tail_hash(file, cp.offset)? == cp.tail_hash
@@ -512,7 +544,8 @@ impl Ingest<'_> {
         options: &ScanOptions,
         ps: &mut ProviderScan,
     ) -> Result<(), FileError> {
-        let mut reader = LineReader::new(SeekingReader::new(file, offset), offset, options.max_line);
+        let mut reader =
+            LineReader::new(SeekingReader::new(file, offset), offset, options.max_line);
         let mut restarted = offset == 0;
         let mut records = 0u64;
         let mut skips = SkipCounts::default();
@@ -550,10 +583,13 @@ impl Ingest<'_> {
                     });
                 }
             }
-            if self.batch.records.len() >= FLUSH_RECORDS {
+            if self.batch.records.len() >= flush_records() {
                 // A mid-file checkpoint: never "unchanged", so the next scan resumes here.
                 let now = reader.offset();
-                self.push_source(provider, found, file, stat, head_hash, now, None, parser, restarted, records, skips)?;
+                self.push_source(
+                    provider, found, file, stat, head_hash, now, None, parser, restarted, records,
+                    skips,
+                )?;
                 ps.bytes_read += now - last_offset;
                 self.progress.bytes_read += now - last_offset;
                 last_offset = now;
@@ -566,12 +602,25 @@ impl Ingest<'_> {
             }
         }
         let end = reader.offset();
-        self.push_source(provider, found, file, stat, head_hash, end, Some(stat.size), parser, restarted, records, skips)?;
+        self.push_source(
+            provider,
+            found,
+            file,
+            stat,
+            head_hash,
+            end,
+            Some(stat.size),
+            parser,
+            restarted,
+            records,
+            skips,
+        )?;
         ps.bytes_read += end - last_offset;
         self.progress.bytes_read += end - last_offset;
         ps.records_read += records;
         ps.skipped.merge(&skips);
-        if self.batch.records.len() >= FLUSH_RECORDS || self.batch.sources.len() >= FLUSH_SOURCES {
+        if self.batch.records.len() >= flush_records() || self.batch.sources.len() >= FLUSH_SOURCES
+        {
             ps.new_records += self.flush()?;
         }
         Ok(())
@@ -597,7 +646,11 @@ impl Ingest<'_> {
             ino: stat.ino,
             // Before a first line is complete there is nothing to identify the file by, and
             // nothing has been consumed either.
-            head_hash: if offset == 0 { tail::fingerprint(file)?.head_hash } else { head_hash },
+            head_hash: if offset == 0 {
+                tail::fingerprint(file)?.head_hash
+            } else {
+                head_hash
+            },
             offset,
             tail_hash: tail::tail_hash(file, offset)?,
             size,

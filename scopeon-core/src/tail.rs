@@ -70,7 +70,10 @@ impl FileStat {
             dev: m.dev(),
             ino: m.ino(),
             size: m.size(),
-            mtime_ns: m.mtime().saturating_mul(1_000_000_000).saturating_add(m.mtime_nsec()),
+            mtime_ns: m
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(m.mtime_nsec()),
             is_regular: m.file_type().is_file(),
         }
     }
@@ -467,8 +470,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Collects (start, content-or-None-for-too-long) of every frame.
-    fn frames(data: &[u8], max: usize) -> (Vec<(u64, Option<Vec<u8>>)>, u64) {
+    /// (start, content or `None` for a line over the cap) of each frame.
+    type Frames = Vec<(u64, Option<Vec<u8>>)>;
+
+    /// Collects every frame and the final offset.
+    fn frames(data: &[u8], max: usize) -> (Frames, u64) {
         let mut r = LineReader::new(data, 0, max);
         let mut out = Vec::new();
         while let Some(f) = r.next_frame().unwrap() {
@@ -506,7 +512,12 @@ mod tests {
     #[test]
     fn line_cap_boundaries() {
         let cap = 8;
-        for (len, kept) in [(cap - 1, true), (cap, true), (cap + 1, false), (cap * 100_000, false)] {
+        for (len, kept) in [
+            (cap - 1, true),
+            (cap, true),
+            (cap + 1, false),
+            (cap * 100_000, false),
+        ] {
             let mut data = vec![b'x'; len];
             data.extend_from_slice(b"\nok\n");
             let (f, off) = frames(&data, cap);

@@ -165,8 +165,11 @@ pub fn start_of_day(date: Date, zone: &Zone) -> Option<Timestamp> {
 /// months inside SQL, so no record is loaded into memory to be bucketed.
 pub fn offset_spans(tz: &TimeZone, from_ms: i64, to_ms: i64) -> Vec<(i64, i64, i64)> {
     let clamp = |ms: i64| {
-        Timestamp::from_millisecond(ms)
-            .unwrap_or(if ms < 0 { Timestamp::MIN } else { Timestamp::MAX })
+        Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        })
     };
     let from = clamp(from_ms);
     let offset_ms = |ts: Timestamp| i64::from(tz.to_offset(ts).seconds()) * 1000;

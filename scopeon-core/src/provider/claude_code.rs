@@ -28,9 +28,7 @@ use serde::Deserialize;
 use super::lenient::{Count, Flag, Obj, Text, Usd, parse_timestamp_ms};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
 use crate::config::Env;
-use crate::record::{
-    ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd,
-};
+use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd};
 
 /// The Claude Code provider.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,7 +77,9 @@ impl Provider for ClaudeCode {
     /// Workflow agents keep a `journal.jsonl` beside their transcripts; it is not one.
     fn excludes(&self, relative_path: &Utf8Path) -> bool {
         relative_path.file_name() == Some("journal.jsonl")
-            && relative_path.components().any(|c| c.as_str() == "subagents")
+            && relative_path
+                .components()
+                .any(|c| c.as_str() == "subagents")
     }
 
     fn parser(

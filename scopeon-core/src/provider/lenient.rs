@@ -39,7 +39,11 @@ impl<'de> Deserialize<'de> for Count {
                 Ok(Count(
                     t.parse::<u64>()
                         .ok()
-                        .or_else(|| t.parse::<f64>().ok().map(|f| if f > 0.0 { f as u64 } else { 0 }))
+                        .or_else(|| {
+                            t.parse::<f64>()
+                                .ok()
+                                .map(|f| if f > 0.0 { f as u64 } else { 0 })
+                        })
                         .unwrap_or(0),
                 ))
             }

@@ -262,14 +262,20 @@ fn clamped(t: &TokenCounts) -> TokenCounts {
 }
 
 /// Upserts one record; true when it was new.
-fn upsert_record(tx: &rusqlite::Connection, table: &PriceTable, r: &UsageRecord) -> rusqlite::Result<bool> {
+fn upsert_record(
+    tx: &rusqlite::Connection,
+    table: &PriceTable,
+    r: &UsageRecord,
+) -> rusqlite::Result<bool> {
     let t = clamped(&r.tokens);
     let cost = r
         .model
         .as_deref()
         .and_then(|m| table.cost_pusd(m, r.timestamp_ms, &t));
     let existed: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM records WHERE provider = ?1 AND dedup_key = ?2)")?
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM records WHERE provider = ?1 AND dedup_key = ?2)",
+        )?
         .query_row((r.provider.as_str(), &r.dedup_key), |row| row.get(0))?;
     let merged = tx.prepare_cached(UPSERT_SQL)?.query_row(
         params![

@@ -140,7 +140,10 @@ impl Store {
             .map_err(|e| self.db_err(e))?;
         let rows = st
             .query_map((provider.as_str(), head_hash), |r| {
-                Ok((Utf8PathBuf::from(r.get::<_, String>(9)?), row_to_checkpoint(r)?))
+                Ok((
+                    Utf8PathBuf::from(r.get::<_, String>(9)?),
+                    row_to_checkpoint(r)?,
+                ))
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(|e| self.db_err(e))?;
@@ -153,9 +156,11 @@ impl Store {
             .conn
             .prepare_cached("SELECT path FROM sources WHERE provider = ?1 ORDER BY path")
             .map_err(|e| self.db_err(e))?;
-        st.query_map([provider.as_str()], |r| r.get::<_, String>(0).map(Utf8PathBuf::from))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.db_err(e))
+        st.query_map([provider.as_str()], |r| {
+            r.get::<_, String>(0).map(Utf8PathBuf::from)
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.db_err(e))
     }
 
     /// Forgets the checkpoints of files that no longer exist. Their records stay: agents
@@ -254,10 +259,10 @@ fn row_to_checkpoint(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
 /// Creates the database's directory (0700) and file (0600) when missing, and checks an
 /// existing file is safe to use.
 fn prepare_file(path: &Utf8Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_str().is_empty()) {
-        if !dir.exists() {
-            create_private_dir(dir)?;
-        }
+    if let Some(dir) = path.parent().filter(|d| !d.as_str().is_empty())
+        && !dir.exists()
+    {
+        create_private_dir(dir)?;
     }
     match fs::symlink_metadata(path) {
         Ok(meta) => check_existing(path, &meta),
@@ -320,7 +325,10 @@ fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
     }
     if meta.mode() & 0o022 != 0 {
         return Err(unsafe_db(
-            format!("it is group- or world-writable (mode {:o})", meta.mode() & 0o777),
+            format!(
+                "it is group- or world-writable (mode {:o})",
+                meta.mode() & 0o777
+            ),
             format!("run `chmod 600 {path}` if you trust its contents"),
         ));
     }
@@ -385,6 +393,9 @@ mod tests {
             c.execute_batch("PRAGMA user_version = 999;").unwrap();
         }
         let err = Store::open(&newer).unwrap_err();
-        assert!(matches!(err, Error::NewerSchema { found: 999, .. }), "{err}");
+        assert!(
+            matches!(err, Error::NewerSchema { found: 999, .. }),
+            "{err}"
+        );
     }
 }

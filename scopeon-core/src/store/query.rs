@@ -243,7 +243,11 @@ pub struct Report {
 impl Report {
     /// The `scopeon.report.v1` document (CONTRACTS §5). `run` holds run metadata (scan
     /// statistics, timings, labels) placed at the top level, never inside rows or totals.
-    pub fn to_document(&self, query: &ReportQuery, run: Map<String, serde_json::Value>) -> serde_json::Value {
+    pub fn to_document(
+        &self,
+        query: &ReportQuery,
+        run: Map<String, serde_json::Value>,
+    ) -> serde_json::Value {
         let instant = |ms: Option<i64>| {
             ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
                 .map(|t| t.to_string())
@@ -269,7 +273,13 @@ impl Report {
         doc.insert("schema".into(), json!("scopeon.report.v1"));
         doc.insert(
             "group_by".into(),
-            json!(query.group_by.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
+            json!(
+                query
+                    .group_by
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+            ),
         );
         doc.insert("timezone".into(), json!(query.zone.name));
         doc.insert("since".into(), json!(instant(query.since_ms)));
@@ -333,10 +343,7 @@ impl Store {
         sql.push_str(&filter_sql);
         if !keys.is_empty() {
             let positions: Vec<String> = (1..=keys.len()).map(|i| i.to_string()).collect();
-            sql.push_str(&format!(
-                " GROUP BY {0} ORDER BY {0}",
-                positions.join(", ")
-            ));
+            sql.push_str(&format!(" GROUP BY {0} ORDER BY {0}", positions.join(", ")));
         }
         let mut st = self.conn.prepare(&sql).map_err(err)?;
         let n = keys.len();
@@ -361,9 +368,8 @@ impl Store {
                         output_tokens: int(4)?,
                         reasoning_tokens: int(5)?,
                         total_tokens: int(6)?,
-                        cost_pusd: hi.map(|hi| {
-                            i128::from(hi) * 1_000_000 + i128::from(lo.unwrap_or(0))
-                        }),
+                        cost_pusd: hi
+                            .map(|hi| i128::from(hi) * 1_000_000 + i128::from(lo.unwrap_or(0))),
                         unpriced_tokens: int(9)?,
                     },
                 })
@@ -431,12 +437,12 @@ fn filters(q: &ReportQuery) -> (String, Vec<Value>) {
 
 /// Checks a query before it runs.
 fn validate(q: &ReportQuery) -> Result<()> {
-    if let (Some(s), Some(u)) = (q.since_ms, q.until_ms) {
-        if s >= u {
-            return Err(Error::InvalidQuery(
-                "--since must be earlier than --until".into(),
-            ));
-        }
+    if let (Some(s), Some(u)) = (q.since_ms, q.until_ms)
+        && s >= u
+    {
+        return Err(Error::InvalidQuery(
+            "--since must be earlier than --until".into(),
+        ));
     }
     Ok(())
 }

@@ -1,0 +1,523 @@
+//! End-to-end tests of the `scopeon` binary over fixture homes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Planted in every text field of the fixtures; must never come out of Scopeon.
+const MARKER: &str = "SCOPEON-PRIVACY-MARKER-4f1c";
+
+const NOW: &str = "2026-11-27T12:00:00Z";
+
+struct Home {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_owned();
+        Home { _dir: dir, root }
+    }
+
+    fn write(&self, rel: &str, contents: &str) {
+        let p = self.root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, contents).unwrap();
+    }
+
+    fn append(&self, rel: &str, contents: &str) {
+        use std::io::Write;
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(self.root.join(rel))
+            .unwrap();
+        f.write_all(contents.as_bytes()).unwrap();
+    }
+
+    fn db(&self) -> PathBuf {
+        self.root.join(".scopeon").join("scopeon.db")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_scopeon"));
+        c.env_clear()
+            .env("HOME", &self.root)
+            .env("TZ", "UTC")
+            .env("SCOPEON_NOW", NOW)
+            .args(args);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = self.cmd(args).output().unwrap();
+        assert_no_marker(&out);
+        out
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "scopeon {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+fn assert_no_marker(out: &Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !String::from_utf8_lossy(stream).contains(MARKER),
+            "privacy marker leaked into output"
+        );
+    }
+}
+
+fn assert_marker_not_in_files(dir: &Path) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            let bytes = fs::read(&p).unwrap();
+            assert!(
+                !bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()),
+                "privacy marker found in {}",
+                p.display()
+            );
+        }
+    }
+}
+
+/// An assistant line with the marker in every text field the agent writes.
+fn assistant(
+    session: &str,
+    msg: &str,
+    req: Option<&str>,
+    ts: &str,
+    model: &str,
+    usage: &str,
+) -> String {
+    let req = req
+        .map(|r| format!(r#","requestId":"{r}""#))
+        .unwrap_or_default();
+    format!(
+        r#"{{"parentUuid":null,"isSidechain":false,"userType":"external","cwd":"/home/dev/acme","sessionId":"{session}","version":"2.0.14","gitBranch":"main","message":{{"id":"{msg}","type":"message","role":"assistant","model":"{model}","content":[{{"type":"thinking","thinking":"{MARKER}"}},{{"type":"text","text":"{MARKER}"}},{{"type":"tool_use","id":"t","name":"Bash","input":{{"command":"{MARKER}"}}}}],"stop_reason":"end_turn","usage":{usage}}}{req},"type":"assistant","uuid":"u-{msg}","timestamp":"{ts}","toolUseResult":{{"stdout":"{MARKER}"}}}}"#
+    )
+}
+
+fn user_line(session: &str, ts: &str) -> String {
+    format!(
+        r#"{{"type":"user","cwd":"/home/dev/acme","sessionId":"{session}","message":{{"role":"user","content":"{MARKER}"}},"timestamp":"{ts}"}}"#
+    )
+}
+
+const U1: &str = r#"{"input_tokens":6,"cache_creation_input_tokens":2048,"cache_read_input_tokens":18230,"cache_creation":{"ephemeral_5m_input_tokens":2048,"ephemeral_1h_input_tokens":0},"output_tokens":311}"#;
+const U1_EARLY: &str = r#"{"input_tokens":6,"cache_creation_input_tokens":2048,"cache_read_input_tokens":18230,"cache_creation":{"ephemeral_5m_input_tokens":2048,"ephemeral_1h_input_tokens":0},"output_tokens":2}"#;
+const U2: &str = r#"{"input_tokens":3,"cache_creation_input_tokens":5120,"cache_read_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":1024,"ephemeral_1h_input_tokens":4096},"output_tokens":57}"#;
+const U3: &str = r#"{"input_tokens":12,"cache_creation_input_tokens":350,"cache_read_input_tokens":40100,"output_tokens":95}"#;
+
+/// The fixture of log-formats.md §1.8 and CONTRACTS §2, marker planted everywhere.
+fn claude_fixture(home: &Home) {
+    let s1 = "3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c";
+    let main = [
+        user_line(s1, "2026-11-25T09:15:02.118Z"),
+        // Content-block split: placeholder output first, final output last.
+        assistant(
+            s1,
+            "msg_A",
+            Some("req_A"),
+            "2026-11-25T09:15:05.402Z",
+            "claude-sonnet-4-5-20250929",
+            U1_EARLY,
+        ),
+        assistant(
+            s1,
+            "msg_A",
+            Some("req_A"),
+            "2026-11-25T09:15:07.950Z",
+            "claude-sonnet-4-5-20250929",
+            U1,
+        ),
+        // A <synthetic> error line: no usage.
+        format!(
+            r#"{{"type":"assistant","sessionId":"{s1}","message":{{"id":"msg_err","model":"<synthetic>","content":[{{"type":"text","text":"{MARKER}"}}],"usage":{{"input_tokens":0,"output_tokens":0}}}},"isApiErrorMessage":true,"timestamp":"2026-11-25T09:16:40.001Z"}}"#
+        ),
+        format!(r#"{{"type":"summary","summary":"{MARKER}","leafUuid":"x"}}"#),
+        format!(
+            r#"{{"type":"queue-operation","content":"{MARKER}","timestamp":"2026-11-25T09:16:41.000Z"}}"#
+        ),
+        // Junk that must be a counted skip, with the marker inside.
+        format!(r#"{{"type":"assistant","message":{{"content":"{MARKER}" "#),
+        // Legacy line with costUSD and no cache split; a different day.
+        format!(
+            r#"{{"type":"assistant","cwd":"/Users/sam/widget","sessionId":"0d3c","version":"1.0.8","message":{{"id":"msg_L","model":"claude-opus-4-20250514","content":[{{"type":"text","text":"{MARKER}"}}],"usage":{U3}}},"costUSD":0.0913,"requestId":"req_L","timestamp":"2026-11-26T17:02:44.870Z"}}"#
+        ),
+    ];
+    home.write(
+        &format!(".claude/projects/-home-dev-acme/{s1}.jsonl"),
+        &(main.join("\n") + "\n"),
+    );
+    // A resumed session replays msg_A under a new session id: not counted again.
+    let s2 = "9b1e7c44-2222-4a3b-8c5d-6e7f8091a2b3";
+    home.write(
+        &format!(".claude/projects/-home-dev-acme/{s2}.jsonl"),
+        &(assistant(
+            s2,
+            "msg_A",
+            Some("req_A"),
+            "2026-11-25T09:15:07.950Z",
+            "claude-sonnet-4-5-20250929",
+            U1,
+        ) + "\n"),
+    );
+    // New-layout subagent without requestId, 1-hour cache; plus a sidechain replay of msg_A
+    // (same message id, new request id) that must not count.
+    let sub = [
+        assistant(
+            s1,
+            "msg_S",
+            None,
+            "2026-11-27T10:00:09.333Z",
+            "claude-haiku-4-5-20251001",
+            U2,
+        )
+        .replace(r#""isSidechain":false"#, r#""isSidechain":true"#),
+        assistant(
+            s1,
+            "msg_A",
+            Some("req_SIDE"),
+            "2026-11-27T10:00:10.000Z",
+            "claude-sonnet-4-5-20250929",
+            U1,
+        )
+        .replace(r#""isSidechain":false"#, r#""isSidechain":true"#),
+    ];
+    home.write(
+        &format!(".claude/projects/-home-dev-acme/{s1}/subagents/agent-a51f.jsonl"),
+        &(sub.join("\n") + "\n"),
+    );
+    // Workflow journal: not a transcript.
+    home.write(
+        &format!(".claude/projects/-home-dev-acme/{s1}/subagents/workflows/w1/journal.jsonl"),
+        &(assistant(
+            s1,
+            "msg_J",
+            Some("r"),
+            "2026-11-27T10:00:00Z",
+            "claude-haiku-4-5",
+            U2,
+        ) + "\n"),
+    );
+    // A partial trailing line is not consumed.
+    home.append(
+        &format!(".claude/projects/-home-dev-acme/{s1}.jsonl"),
+        r#"{"type":"assistant","message":{"id":"msg_T","model":"claude-sonnet-4-5","usage":{"input_tokens":4,"cache_crea"#,
+    );
+}
+
+fn redact(mut v: Value) -> Value {
+    v["generated_at"] = Value::from("[now]");
+    if v["scan"].is_object() {
+        v["scan"]["elapsed_ms"] = Value::from(0);
+    }
+    v
+}
+
+fn validate_report_schema(doc: &Value) {
+    let schema_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/scopeon.report.v1.schema.json");
+    let schema: Value = serde_json::from_str(&fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+}
+
+#[test]
+fn claude_rules_end_to_end() {
+    let home = Home::new();
+    claude_fixture(&home);
+    let scan = home.json(&["scan", "--json"]);
+    let cc = &scan["providers"][0];
+    assert_eq!(cc["provider"], "claude_code");
+    assert_eq!(cc["files"], 3, "journal.jsonl is not a transcript");
+    assert_eq!(cc["skipped"]["invalid_json"], 1);
+    assert_eq!(cc["new_records"], 4); // msg_A, msg_L, msg_S, and the sidechain replay (marked)
+
+    let report = home.json(&["report", "--json", "--no-scan", "--by", "day"]);
+    validate_report_schema(&report);
+    insta::assert_json_snapshot!("report_by_day", redact(report.clone()));
+    let totals = &report["totals"];
+    // msg_A once (largest output), msg_L, msg_S; the sidechain replay of msg_A excluded.
+    assert_eq!(totals["requests"], 3);
+    assert_eq!(totals["output_tokens"], 311 + 95 + 57);
+    assert_eq!(totals["input_tokens"], 6 + 12 + 3);
+    assert_eq!(totals["cache_creation_tokens"], 2048 + 350 + 5120);
+    assert_eq!(totals["cache_read_tokens"], 18230 + 40100);
+    // Hand-computed list prices (USD per million tokens):
+    // msg_A sonnet 4.5: 6×3 + 2048×3.75 + 18230×0.3 + 311×15
+    // msg_L opus 4: 12×15 + 350×18.75 (unsplit → 5m) + 40100×1.5 + 95×75
+    // msg_S haiku 4.5: 3×1 + 1024×1.25 + 4096×2 + 57×5
+    let pusd: i64 = (6 * 3_000_000 + 2048 * 3_750_000 + 18230 * 300_000 + 311 * 15_000_000)
+        + (12 * 15_000_000 + 350 * 18_750_000 + 40100 * 1_500_000 + 95 * 75_000_000)
+        + (3 * 1_000_000 + 1024 * 1_250_000 + 4096 * 2_000_000 + 57 * 5_000_000);
+    assert_eq!(totals["cost_usd"].as_f64().unwrap(), pusd as f64 / 1e12);
+
+    // Reported cost: only the legacy line has one.
+    let reported = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--by",
+        "model",
+        "--cost",
+        "reported",
+    ]);
+    validate_report_schema(&reported);
+    assert_eq!(reported["totals"]["cost_usd"].as_f64().unwrap(), 0.0913);
+
+    // A warm re-run changes nothing, and the table, CSV and grouped forms agree.
+    let again = home.json(&["report", "--json", "--by", "day"]);
+    assert_eq!(again["rows"], report["rows"]);
+    assert_eq!(again["totals"], report["totals"]);
+    assert_eq!(again["scan"]["files_read"], 0);
+    insta::assert_snapshot!(
+        "table_by_model_project",
+        home.ok(&["report", "--no-scan", "--by", "model,project"])
+    );
+    insta::assert_snapshot!(
+        "csv_by_session",
+        home.ok(&["report", "--no-scan", "--csv", "--by", "session"])
+    );
+
+    // The partial line completes: counted once, on the next scan.
+    home.append(
+        ".claude/projects/-home-dev-acme/3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c.jsonl",
+        r#"tion_input_tokens":0,"output_tokens":10}},"timestamp":"2026-11-27T11:00:00Z"}"#,
+    );
+    home.append(
+        ".claude/projects/-home-dev-acme/3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c.jsonl",
+        "\n",
+    );
+    let after = home.json(&["report", "--json", "--by", "day"]);
+    assert_eq!(after["totals"]["requests"], 4);
+    assert_eq!(after["totals"]["output_tokens"], 311 + 95 + 57 + 10);
+
+    // Nothing of the content reached the database files.
+    assert_marker_not_in_files(home.db().parent().unwrap());
+}
+
+#[test]
+fn windows_groupings_and_filters() {
+    let home = Home::new();
+    claude_fixture(&home);
+    home.ok(&["scan"]);
+    // 2d = yesterday and today (SCOPEON_NOW is 2026-11-27): the legacy line and msg_S.
+    let r = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--since",
+        "2d",
+        "--by",
+        "model",
+    ]);
+    validate_report_schema(&r);
+    assert_eq!(r["totals"]["requests"], 2);
+    assert_eq!(r["since"], "2026-11-26T00:00:00Z");
+    let r = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--since",
+        "20261125",
+        "--until",
+        "2026-11-25",
+        "--by",
+        "day",
+    ]);
+    assert_eq!(r["totals"]["requests"], 1);
+    assert_eq!(r["until"], "2026-11-26T00:00:00Z");
+    // Tokyo is 9 hours ahead: 2026-11-26T17:02Z is already the 27th there.
+    let r = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--tz",
+        "Asia/Tokyo",
+        "--by",
+        "day",
+    ]);
+    let days: Vec<&str> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["key"]["day"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-11-25", "2026-11-27"]);
+    let r = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--by",
+        "week,month,provider,project,session",
+    ]);
+    validate_report_schema(&r);
+    assert_eq!(r["rows"][0]["key"]["week"], "2026-W48");
+    assert_eq!(r["rows"][0]["key"]["month"], "2026-11");
+    let r = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--model",
+        "claude-opus-4-20250514",
+        "--project",
+        "/Users/sam/widget",
+    ]);
+    assert_eq!(r["totals"]["requests"], 1);
+    let r = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--provider",
+        "claude_code",
+        "--by",
+        "",
+    ]);
+    assert_eq!(r["totals"]["requests"], 3);
+}
+
+#[test]
+fn usage_errors_exit_2_and_runtime_errors_exit_1() {
+    let home = Home::new();
+    for args in [
+        &["report", "--since", "yesterday"][..],
+        &["report", "--provider", "nope"],
+        &["report", "--by", "color"],
+        &["report", "--tz", "Mars/Olympus"],
+        &["frobnicate"],
+    ] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+    // A world-writable database is refused, with the fix in the message.
+    home.ok(&["scan"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(home.db(), fs::Permissions::from_mode(0o666)).unwrap();
+        let out = home.run(&["report"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+}
+
+#[test]
+fn no_logs_is_an_empty_report_and_demo_is_labelled() {
+    let home = Home::new();
+    let r = home.json(&["report", "--json"]);
+    validate_report_schema(&r);
+    assert_eq!(r["totals"]["requests"], 0);
+    assert_eq!(r["totals"]["cost_usd"], Value::Null);
+    let demo = home.json(&["report", "--demo", "--json", "--by", "model"]);
+    validate_report_schema(&demo);
+    assert_eq!(demo["demo"], true);
+    assert_eq!(demo["totals"]["requests"], 52);
+    assert!(home.ok(&["report", "--demo"]).starts_with("DEMO DATA"));
+    // The demo never touches the user's database.
+    let r = home.json(&["report", "--json", "--no-scan"]);
+    assert_eq!(r["totals"]["requests"], 0);
+}
+
+#[test]
+fn completions_and_man_page() {
+    let home = Home::new();
+    assert!(home.ok(&["completions", "bash"]).contains("scopeon"));
+    assert!(home.ok(&["man"]).contains(".TH scopeon"));
+}
+
+/// Writes a corpus of several files with cross-file duplicates, for the kill tests.
+fn kill_corpus(home: &Home) {
+    for f in 0..6 {
+        let mut lines = Vec::new();
+        for i in 0..40 {
+            // Files 3..5 replay files 0..2 (resumed sessions): same ids, counted once.
+            let id = (f % 3) * 40 + i;
+            let usage = format!(
+                r#"{{"input_tokens":{},"output_tokens":{}}}"#,
+                id + 1,
+                10 * id + f
+            );
+            lines.push(assistant(
+                &format!("s{f}"),
+                &format!("m{id}"),
+                Some(&format!("r{id}")),
+                &format!("2026-11-2{}T10:{:02}:00Z", f % 3, i),
+                "claude-sonnet-4-5",
+                &usage,
+            ));
+        }
+        home.write(
+            &format!(".claude/projects/p/f{f}.jsonl"),
+            &(lines.join("\n") + "\n"),
+        );
+    }
+}
+
+#[test]
+fn a_scan_killed_at_any_commit_loses_and_doubles_nothing() {
+    let clean = Home::new();
+    kill_corpus(&clean);
+    let expected = clean.json(&["report", "--json", "--by", "day"]);
+    assert_eq!(expected["totals"]["requests"], 120);
+    for point in ["before-commit", "after-commit"] {
+        for n in 1..=6 {
+            let home = Home::new();
+            kill_corpus(&home);
+            let out = home
+                .cmd(&["scan"])
+                .env("SCOPEON_TEST_BATCH_RECORDS", "25")
+                .env("SCOPEON_TEST_FAILPOINT", format!("{point}:{n}"))
+                .output()
+                .unwrap();
+            assert!(!out.status.success(), "{point}:{n} should have aborted");
+            let got = home.json(&["report", "--json", "--by", "day"]);
+            assert_eq!(got["rows"], expected["rows"], "{point}:{n}");
+            assert_eq!(got["totals"], expected["totals"], "{point}:{n}");
+        }
+    }
+}
+
+#[test]
+fn rebuild_rereads_existing_logs_and_keeps_deleted_ones() {
+    let home = Home::new();
+    claude_fixture(&home);
+    let before = home.json(&["report", "--json", "--by", "day"]);
+    // The agent deletes an old transcript; a rebuild must keep its records.
+    fs::remove_file(
+        home.root
+            .join(".claude/projects/-home-dev-acme/3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c.jsonl"),
+    )
+    .unwrap();
+    home.ok(&["scan", "--rebuild"]);
+    let after = home.json(&["report", "--json", "--no-scan", "--by", "day"]);
+    assert_eq!(after["totals"], before["totals"]);
+    // An interrupted rebuild changes nothing.
+    let out = home
+        .cmd(&["scan", "--rebuild"])
+        .env("SCOPEON_TEST_FAILPOINT", "before-commit:1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let again = home.json(&["report", "--json", "--no-scan", "--by", "day"]);
+    assert_eq!(again["totals"], before["totals"]);
+}
