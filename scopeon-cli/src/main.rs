@@ -140,7 +140,14 @@ fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> 
             message: e.to_string(),
             code: 1,
         })?;
-        doc["schema"] = json!("scopeon.scan.v1");
+        if let serde_json::Value::Object(map) = &mut doc {
+            // Lead with what scripts check first.
+            let mut head = Map::new();
+            head.insert("schema".into(), json!("scopeon.scan.v1"));
+            head.insert("files".into(), json!(summary.files()));
+            head.append(map);
+            *map = head;
+        }
         writeln!(
             out,
             "{}",
