@@ -7,7 +7,8 @@
 # Environment:
 #   SCOPEON_BENCH_DIR   work dir for corpora, ccusage and results (default /tmp/scopeon-bench)
 #   SCOPEON_BENCH_SEED  corpus seed (default 42; another seed gets its own corpus dir)
-#   SCOPEON_BENCH_TZ    time zone both tools bucket days in (default UTC)
+#   SCOPEON_BENCH_TZ    time zone both tools bucket days in (default UTC; passed as
+#                       TZ to both, and as --timezone to ccusage)
 #   RUNS_CCUSAGE        ccusage runs, median reported (default 3)
 #   RUNS_COLD           Scopeon cold runs, each on a fresh database (default 1)
 #   RUNS_WARM           Scopeon warm runs on the last cold database (default 5)
@@ -38,7 +39,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 die() { echo "e2e.sh: error: $*" >&2; exit 1; }
 note() { echo "e2e.sh: $*" >&2; }
 
-[[ $SIZE =~ ^[0-9]+(\.[0-9]+)?[A-Za-z]*$ ]] || die "bad SIZE '$SIZE' (try 200MB, 1GB, 1.5GB)"
+[[ $SIZE =~ ^[0-9]+(\.[0-9]+)?([KkMmGg](i?[Bb])?|[Bb])?$ ]] || die "bad SIZE '$SIZE' (try 50MB, 200MB, 1GB, 1.5GB, 512MiB)"
 for n in "$RUNS_CCUSAGE" "$RUNS_COLD" "$RUNS_WARM"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "RUNS_* must be positive integers (got '$n')"
 done
@@ -106,6 +107,7 @@ else
 fi
 CORPUS_BYTES=$(find "$CORPUS/projects" -type f -name '*.jsonl' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 CORPUS_FILES=$(find "$CORPUS/projects" -type f -name '*.jsonl' | wc -l)
+CORPUS_MB=$(awk -v b="$CORPUS_BYTES" 'BEGIN {printf "%.0f", b / 1e6}')
 ((CORPUS_BYTES > 0)) || die "corpus $CORPUS has no .jsonl data"
 
 # ------------------------------------------------------------------ ccusage
@@ -135,7 +137,10 @@ fi
 
 # ------------------------------------------------------------------ measuring
 
-note "warming the page cache ($((CORPUS_BYTES / 1000000)) MB in $CORPUS_FILES files)"
+# Flush dirty pages first (a fresh corpus is still being written back, which
+# would disturb the timings), then read everything once.
+note "warming the page cache ($CORPUS_MB MB in $CORPUS_FILES files)"
+sync
 find "$CORPUS/projects" -type f -name '*.jsonl' -print0 | xargs -0 cat > /dev/null
 
 # A clean environment: only the corpus is visible, through CLAUDE_CONFIG_DIR.
@@ -213,7 +218,7 @@ if [[ $SKIP_SCOPEON != 1 ]]; then
         mkdir -m 700 "$run/home"
         DB=$run/scopeon.db
         mapfile -t envargs < <(clean_env "$run/home")
-        measure "scopeon-cold-$i" env "${envargs[@]}" "$SCOPEON" report --by day --json --db "$DB" --tz "$BENCH_TZ"
+        measure "scopeon-cold-$i" env "${envargs[@]}" "$SCOPEON" report --by day --json --db "$DB"
         note "scopeon cold run $i: ${WALL}s, $(mib "$RSS_KB") MiB"
         walls+=("$WALL") rss+=("$RSS_KB")
     done
@@ -223,7 +228,7 @@ if [[ $SKIP_SCOPEON != 1 ]]; then
 
     walls=() rss=()
     for ((i = 1; i <= RUNS_WARM; i++)); do
-        measure "scopeon-warm-$i" env "${envargs[@]}" "$SCOPEON" report --by day --json --db "$DB" --tz "$BENCH_TZ"
+        measure "scopeon-warm-$i" env "${envargs[@]}" "$SCOPEON" report --by day --json --db "$DB"
         note "scopeon warm run $i: ${WALL}s, $(mib "$RSS_KB") MiB"
         walls+=("$WALL") rss+=("$RSS_KB")
     done
@@ -235,7 +240,7 @@ fi
 # ------------------------------------------------------------------ report
 
 {
-    echo "### Scopeon vs ccusage: $CORPUS_NAME ($((CORPUS_BYTES / 1000000)) MB, $CORPUS_FILES files)"
+    echo "### Scopeon vs ccusage: $CORPUS_NAME ($CORPUS_MB MB, $CORPUS_FILES files)"
     echo
     echo "| tool | run | wall s | peak RSS MiB | corpus MB/s |"
     echo "|---|---|---:|---:|---:|"
@@ -262,9 +267,9 @@ if [[ $HAVE_JQ = 1 && -f $EXPECTED ]]; then
             (.totals.cache_creation_tokens + .no_request_id_extra_lines.cache_creation_tokens) == $c[0].totals.cacheCreationTokens and
             (.totals.cache_read_tokens + .no_request_id_extra_lines.cache_read_tokens) == $c[0].totals.cacheReadTokens' \
             "$EXPECTED" > /dev/null; then
-            echo "  ccusage = expected + the extra content-block lines of responses without requestId (known ccusage behaviour): OK"
+            echo "  ccusage = expected + the lines it counts twice for responses without requestId: OK (known ccusage behaviour)"
         else
-            echo "  WARNING: ccusage totals differ from expected + no_request_id_extra_lines"
+            echo "  WARNING: ccusage totals differ from expected + no_request_id_extra_lines (ccusage version or corpus changed?)"
         fi
     fi
     if [[ -n $COLD_WALL ]]; then

@@ -159,6 +159,38 @@ pub struct UsageRecord {
     pub reported_cost_pusd: Option<i64>,
 }
 
+impl UsageRecord {
+    /// Merges another copy of the same request into this one, by the rule of CONTRACTS §2:
+    /// the largest value of each counter, the earliest timestamp, and the session, project,
+    /// model and subagent flag of the preferred copy (a non-sidechain copy before a sidechain
+    /// one, then the earliest; on a tie, the copy already held).
+    ///
+    /// The store's UPSERT applies the same rule in SQL; both must stay in step.
+    pub fn merge_copy(&mut self, other: &UsageRecord) {
+        let other_preferred =
+            (other.flags.sidechain, other.timestamp_ms) < (self.flags.sidechain, self.timestamp_ms);
+        if other_preferred {
+            self.session = other.session.clone();
+            self.project = other.project.clone().or_else(|| self.project.take());
+            self.model = other.model.clone().or_else(|| self.model.take());
+            self.flags.subagent = other.flags.subagent;
+        } else {
+            self.project = self.project.take().or_else(|| other.project.clone());
+            self.model = self.model.take().or_else(|| other.model.clone());
+        }
+        if self.message_id.is_none() {
+            self.message_id = other.message_id.clone();
+        }
+        self.timestamp_ms = self.timestamp_ms.min(other.timestamp_ms);
+        self.flags.sidechain &= other.flags.sidechain;
+        self.tokens = self.tokens.max_merge(&other.tokens);
+        self.reported_cost_pusd = match (self.reported_cost_pusd, other.reported_cost_pusd) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
 /// Cuts an identifier to [`MAX_ID_LEN`] bytes at a character boundary.
 pub fn bounded_id(s: &str) -> String {
     if s.len() <= MAX_ID_LEN {
@@ -228,6 +260,42 @@ mod tests {
         };
         let m = a.max_merge(&b);
         assert_eq!((m.input, m.output, m.cache_read), (6, 311, 100));
+    }
+
+    fn copy(sidechain: bool, ts: i64, session: &str, output: u64) -> UsageRecord {
+        UsageRecord {
+            provider: ProviderId::ClaudeCode,
+            session: session.into(),
+            project: None,
+            model: Some("m".into()),
+            timestamp_ms: ts,
+            dedup_key: "k".into(),
+            message_id: None,
+            flags: RecordFlags {
+                sidechain,
+                subagent: sidechain,
+                ..RecordFlags::default()
+            },
+            tokens: TokenCounts {
+                output,
+                ..TokenCounts::default()
+            },
+            reported_cost_pusd: None,
+        }
+    }
+
+    #[test]
+    fn merge_prefers_non_sidechain_then_earliest() {
+        let mut a = copy(true, 10, "side", 5);
+        a.merge_copy(&copy(false, 20, "main", 3));
+        assert_eq!((a.session.as_str(), a.timestamp_ms, a.tokens.output), ("main", 10, 5));
+        assert!(!a.flags.sidechain && !a.flags.subagent);
+        let mut b = copy(false, 20, "later", 1);
+        b.merge_copy(&copy(false, 10, "earlier", 9));
+        assert_eq!((b.session.as_str(), b.timestamp_ms, b.tokens.output), ("earlier", 10, 9));
+        let mut c = copy(false, 10, "first", 1);
+        c.merge_copy(&copy(false, 10, "tie", 1));
+        assert_eq!(c.session, "first");
     }
 
     #[test]

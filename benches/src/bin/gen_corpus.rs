@@ -469,6 +469,8 @@ struct Buf {
     b: Vec<u8>,
     sid: Vec<usize>,
     lines: u64,
+    /// Usage on every non-sidechain assistant line without requestId in this file.
+    no_request_id_lines: Totals,
 }
 
 impl Buf {
@@ -477,12 +479,14 @@ impl Buf {
             b: Vec::with_capacity(16 << 20),
             sid: Vec::new(),
             lines: 0,
+            no_request_id_lines: Totals::default(),
         }
     }
     fn clear(&mut self) {
         self.b.clear();
         self.sid.clear();
         self.lines = 0;
+        self.no_request_id_lines = Totals::default();
     }
     fn end_line(&mut self) {
         self.b.push(b'\n');
@@ -509,6 +513,15 @@ impl Totals {
         self.cache_creation_1h += u.cc1;
         self.cache_read += u.cr;
         self.output += u.out;
+    }
+    fn merge(&mut self, o: &Totals) {
+        self.requests += o.requests;
+        self.synthetic += o.synthetic;
+        self.input += o.input;
+        self.cache_creation += o.cache_creation;
+        self.cache_creation_1h += o.cache_creation_1h;
+        self.cache_read += o.cache_read;
+        self.output += o.output;
     }
 }
 
@@ -544,6 +557,8 @@ struct Gen {
     projects: Vec<Project>,
     project_weights: Vec<(usize, u32)>,
     start_ms: i64,
+    /// No new turn or step starts after this (2 h before the end of the range),
+    /// so every timestamp stays inside `--start` + `--days`.
     end_ms: i64,
     days: i64,
     target: u64,
@@ -593,7 +608,7 @@ impl Gen {
             projects,
             project_weights,
             start_ms,
-            end_ms: start_ms + args.days * MS_PER_DAY,
+            end_ms: start_ms + args.days * MS_PER_DAY - 2 * 3_600_000,
             days: args.days,
             target: args.size,
             stats: Stats::default(),
@@ -749,7 +764,7 @@ impl Gen {
             b.s("\",\"version\":");
             b.num(v);
             b.s(",\"backupTime\":\"");
-            b.ts(s.t - self.rng.below(600_000) as i64);
+            b.ts((s.t - self.rng.below(600_000) as i64).max(self.start_ms));
             b.s("\"}");
         }
         b.s("},\"timestamp\":\"");
@@ -1189,12 +1204,16 @@ impl Gen {
             };
             Self::usage_json(&mut buf.b, &u, out, s.legacy_usage);
             buf.b.push(b'}');
-            if s.bedrock && !last && !s.sidechain {
-                // ccusage 20.0.24 does not merge non-sidechain lines that lack a
-                // requestId when their timestamps differ, so it counts each extra
-                // content-block line; track that for cross-checks.
-                let x = &mut self.stats.no_request_id_extra;
-                x.add(&Usage { out, ..u });
+            if s.bedrock && !s.sidechain {
+                // ccusage 20.0.24 merges non-sidechain lines without requestId only
+                // when sessionId and timestamp match too: it counts every extra
+                // content-block line, and every copy in a resumed file. Track what
+                // it will add, for cross-checks.
+                let line = Usage { out, ..u };
+                buf.no_request_id_lines.add(&line);
+                if !last {
+                    self.stats.no_request_id_extra.add(&line);
+                }
             }
             if !s.bedrock {
                 buf.b.s(",\"requestId\":");
@@ -1404,6 +1423,7 @@ impl Gen {
             b: Vec::new(),
             sid: Vec::new(),
             lines: 0,
+            no_request_id_lines: Totals::default(),
         };
         if parent.subagent_files {
             sub.clear();
@@ -1573,7 +1593,7 @@ impl Gen {
             let resume = match prev_state.take() {
                 Some(p) if self.rng.chance(0.05) => {
                     let gap = self.rng.log_uniform(120_000.0, 43_200_000.0) as i64;
-                    (p.t + gap < self.end_ms - 600_000).then_some((p, gap))
+                    (p.t + gap < self.end_ms).then_some((p, gap))
                 }
                 _ => None,
             };
@@ -1595,6 +1615,10 @@ impl Gen {
                     cur.sid.push(base + off);
                 }
                 cur.lines += prev.lines;
+                cur.no_request_id_lines = prev.no_request_id_lines;
+                self.stats
+                    .no_request_id_extra
+                    .merge(&prev.no_request_id_lines);
                 self.stats.replayed_lines += prev.lines;
                 self.stats.resumed += 1;
                 let target = self.rng.log_uniform(6.0, 150.0) as u32;

@@ -7,6 +7,10 @@
 //! is a replay: it is kept (so the rule holds whatever order files are read in) but marked and
 //! excluded from every total.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use camino::Utf8PathBuf;
 use rusqlite::{Transaction, params};
 
@@ -228,22 +232,6 @@ fn provider_list(providers: &[ProviderId]) -> String {
         .join(", ")
 }
 
-fn write_batch(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<CommitStats> {
-    let table = PriceTable::builtin();
-    let mut stats = CommitStats::default();
-    for record in &batch.records {
-        if upsert_record(conn, table, record)? {
-            stats.new_records += 1;
-        } else {
-            stats.merged_copies += 1;
-        }
-    }
-    for source in &batch.sources {
-        write_source(conn, source)?;
-    }
-    Ok(stats)
-}
-
 fn clamp(n: u64) -> i64 {
     n.min(MAX_COUNT) as i64
 }
@@ -261,23 +249,81 @@ fn clamped(t: &TokenCounts) -> TokenCounts {
     }
 }
 
-/// Upserts one record; true when it was new.
-fn upsert_record(
-    tx: &rusqlite::Connection,
-    table: &PriceTable,
-    r: &UsageRecord,
-) -> rusqlite::Result<bool> {
+fn write_batch(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<CommitStats> {
+    let table = PriceTable::builtin();
+    let records = merge_in_batch(&batch.records);
+    // Rows inserted by this batch get rowids above the largest one before it.
+    let max_rowid: i64 = conn.query_row("SELECT coalesce(max(rowid), 0) FROM records", [], |r| {
+        r.get(0)
+    })?;
+    let mut st = Statements::prepare(conn)?;
+    let mut stats = CommitStats::default();
+    for record in &records {
+        let rowid = upsert_record(&mut st, table, record)?;
+        if rowid > max_rowid {
+            stats.new_records += 1;
+        }
+    }
+    stats.merged_copies = batch.records.len() as u64 - stats.new_records;
+    for source in &batch.sources {
+        write_source(conn, source)?;
+    }
+    Ok(stats)
+}
+
+/// Merges copies of one request within a batch (a response's content-block lines arrive
+/// together), so each request costs one UPSERT. Order is kept: the first copy's position.
+fn merge_in_batch(records: &[UsageRecord]) -> Vec<Cow<'_, UsageRecord>> {
+    let mut index: HashMap<(ProviderId, &str), usize> = HashMap::with_capacity(records.len());
+    let mut merged: Vec<Cow<'_, UsageRecord>> = Vec::with_capacity(records.len());
+    for r in records {
+        match index.entry((r.provider, r.dedup_key.as_str())) {
+            Entry::Occupied(e) => merged[*e.get()].to_mut().merge_copy(r),
+            Entry::Vacant(e) => {
+                e.insert(merged.len());
+                merged.push(Cow::Borrowed(r));
+            }
+        }
+    }
+    merged
+}
+
+/// The statements of one batch, prepared once.
+struct Statements<'c> {
+    upsert: rusqlite::CachedStatement<'c>,
+    set_cost: rusqlite::CachedStatement<'c>,
+    main_copy_exists: rusqlite::CachedStatement<'c>,
+    set_replay: rusqlite::CachedStatement<'c>,
+    mark_sidechain_replays: rusqlite::CachedStatement<'c>,
+}
+
+impl<'c> Statements<'c> {
+    fn prepare(conn: &'c rusqlite::Connection) -> rusqlite::Result<Statements<'c>> {
+        Ok(Statements {
+            upsert: conn.prepare_cached(UPSERT_SQL)?,
+            set_cost: conn.prepare_cached("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?,
+            main_copy_exists: conn.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM records
+                 WHERE provider = ?1 AND message_id = ?2 AND sidechain = 0)",
+            )?,
+            set_replay: conn.prepare_cached("UPDATE records SET replay = ?2 WHERE rowid = ?1")?,
+            // Uses the partial index on sidechain rows, which stays small.
+            mark_sidechain_replays: conn.prepare_cached(
+                "UPDATE records SET replay = 1
+                 WHERE provider = ?1 AND message_id = ?2 AND sidechain = 1 AND replay = 0",
+            )?,
+        })
+    }
+}
+
+/// Upserts one record; returns its rowid.
+fn upsert_record(st: &mut Statements<'_>, table: &PriceTable, r: &UsageRecord) -> rusqlite::Result<i64> {
     let t = clamped(&r.tokens);
     let cost = r
         .model
         .as_deref()
         .and_then(|m| table.cost_pusd(m, r.timestamp_ms, &t));
-    let existed: bool = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE provider = ?1 AND dedup_key = ?2)",
-        )?
-        .query_row((r.provider.as_str(), &r.dedup_key), |row| row.get(0))?;
-    let merged = tx.prepare_cached(UPSERT_SQL)?.query_row(
+    let merged = st.upsert.query_row(
         params![
             r.provider.as_str(),
             r.dedup_key,
@@ -322,21 +368,18 @@ fn upsert_record(
             })
         },
     )?;
-    if existed {
-        // The merged counters may differ from both copies' own: price what is stored.
-        let merged_cost = merged
-            .model
-            .as_deref()
-            .and_then(|m| table.cost_pusd(m, merged.ts_ms, &merged.tokens));
-        if merged_cost != merged.cost {
-            tx.prepare_cached("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?
-                .execute((merged.rowid, merged_cost))?;
-        }
+    // A merge may leave counters that neither copy had alone: price what is stored.
+    let merged_cost = merged
+        .model
+        .as_deref()
+        .and_then(|m| table.cost_pusd(m, merged.ts_ms, &merged.tokens));
+    if merged_cost != merged.cost {
+        st.set_cost.execute((merged.rowid, merged_cost))?;
     }
     if let Some(message_id) = &merged.message_id {
-        mark_replays(tx, r.provider, message_id, &merged)?;
+        mark_replays(st, r.provider, message_id, &merged)?;
     }
-    Ok(!existed)
+    Ok(merged.rowid)
 }
 
 /// The stored row after an upsert.
@@ -354,32 +397,24 @@ struct Merged {
 /// Keeps the replay marks true after a record with a message id was written: sidechain copies
 /// of a message that exists outside the sidechain are replays, and nothing else is.
 fn mark_replays(
-    tx: &rusqlite::Connection,
+    st: &mut Statements<'_>,
     provider: ProviderId,
     message_id: &str,
     merged: &Merged,
 ) -> rusqlite::Result<()> {
     if merged.sidechain {
-        let main_exists: bool = tx
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM records
-                 WHERE provider = ?1 AND message_id = ?2 AND sidechain = 0)",
-            )?
+        let main_exists: bool = st
+            .main_copy_exists
             .query_row((provider.as_str(), message_id), |r| r.get(0))?;
         if main_exists != merged.replay {
-            tx.prepare_cached("UPDATE records SET replay = ?2 WHERE rowid = ?1")?
-                .execute((merged.rowid, main_exists))?;
+            st.set_replay.execute((merged.rowid, main_exists))?;
         }
     } else {
         if merged.replay {
-            tx.prepare_cached("UPDATE records SET replay = 0 WHERE rowid = ?1")?
-                .execute([merged.rowid])?;
+            st.set_replay.execute((merged.rowid, false))?;
         }
-        tx.prepare_cached(
-            "UPDATE records SET replay = 1
-             WHERE provider = ?1 AND message_id = ?2 AND sidechain = 1 AND replay = 0",
-        )?
-        .execute((provider.as_str(), message_id))?;
+        st.mark_sidechain_replays
+            .execute((provider.as_str(), message_id))?;
     }
     Ok(())
 }

@@ -98,7 +98,8 @@ impl Store {
              PRAGMA foreign_keys = ON;
              PRAGMA trusted_schema = OFF;
              PRAGMA journal_size_limit = 67108864;
-             PRAGMA temp_store = MEMORY;",
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -32768;",
         )?;
         Ok(())
     }

@@ -5,6 +5,7 @@
 //! ([`offset_spans`]), so a day in Europe/Berlin is exactly that, DST included, and no record is
 //! ever loaded into memory to be bucketed.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use rusqlite::types::Value;
@@ -68,12 +69,10 @@ impl GroupKey {
         matches!(self, GroupKey::Day | GroupKey::Week | GroupKey::Month)
     }
 
-    /// The SQL expression of the key; `local` is the record's local time in Unix seconds.
+    /// The SQL expression of a non-calendar key (calendar keys are labelled in Rust).
     fn sql(self) -> &'static str {
         match self {
-            GroupKey::Day => "date(local, 'unixepoch')",
-            GroupKey::Week => "strftime('%G-W%V', local, 'unixepoch')",
-            GroupKey::Month => "strftime('%Y-%m', local, 'unixepoch')",
+            GroupKey::Day | GroupKey::Week | GroupKey::Month => "NULL",
             GroupKey::Model => "r.model",
             GroupKey::Project => "r.project",
             GroupKey::Session => "r.session",
@@ -296,17 +295,28 @@ impl Report {
 
 impl Store {
     /// Runs a report query.
+    ///
+    /// SQL groups by the local day number (when a calendar key is asked for) and the other
+    /// keys; the few resulting rows are then labelled (day, ISO week, month) and merged here,
+    /// which is much cheaper than formatting a date string for every record in SQL.
     pub fn report(&self, q: &ReportQuery) -> Result<Report> {
         validate(q)?;
         let (filter_sql, filter_args) = filters(q);
         let err = |e| self.db_err(e);
         let calendar = q.group_by.iter().any(|k| k.is_calendar());
+        let mut offset = Offset::Constant(0);
         if calendar {
+            // Bounds of the window's records, from the time index alone (other filters would
+            // force a scan; the offset spans only need to cover the range).
+            let window = "ts_ms >= ?1 AND ts_ms < ?2";
             let bounds: (Option<i64>, Option<i64>) = self
                 .conn
                 .query_row(
-                    &format!("SELECT min(r.ts_ms), max(r.ts_ms) FROM records r WHERE {filter_sql}"),
-                    rusqlite::params_from_iter(filter_args.iter()),
+                    &format!(
+                        "SELECT (SELECT min(ts_ms) FROM records WHERE {window}),
+                                (SELECT max(ts_ms) FROM records WHERE {window})"
+                    ),
+                    (q.since_ms.unwrap_or(i64::MIN), q.until_ms.unwrap_or(i64::MAX)),
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .map_err(err)?;
@@ -316,81 +326,114 @@ impl Store {
                     totals: Totals::default(),
                 });
             };
-            self.load_spans(q, lo, hi.saturating_add(1)).map_err(err)?;
+            offset = self.offset_expr(q, lo, hi.saturating_add(1)).map_err(err)?;
         }
-        let keys: Vec<&str> = q.group_by.iter().map(|k| k.sql()).collect();
+        let plain_keys: Vec<GroupKey> = q.group_by.iter().copied().filter(|k| !k.is_calendar()).collect();
+        let mut columns: Vec<&str> = Vec::new();
+        let offset_sql = offset.sql();
+        // Floor division, so instants before 1970 land on the right day too.
+        let day_column = format!(
+            "((r.ts_ms + {offset_sql}) - (((r.ts_ms + {offset_sql}) % 86400000) + 86400000) % 86400000) / 86400000"
+        );
+        if calendar {
+            columns.push(&day_column);
+        }
+        columns.extend(plain_keys.iter().map(|k| k.sql()));
+        let n = columns.len();
         let cost = q.cost_mode.sql();
         let mut sql = String::from("SELECT ");
-        for k in &keys {
-            sql.push_str(k);
+        for c in &columns {
+            sql.push_str(c);
             sql.push_str(", ");
         }
         sql.push_str(&format!(
             "sum(r.requests), sum(r.input), sum(r.cache_creation), sum(r.cache_read), sum(r.output),
              sum(r.reasoning), sum(r.total), sum({cost} / 1000000), sum({cost} % 1000000),
              sum(CASE WHEN {cost} IS NULL THEN r.total ELSE 0 END)
-             FROM "
+             FROM records r"
         ));
-        if calendar {
+        if matches!(offset, Offset::Table) {
             sql.push_str(
-                "(SELECT r.*, (r.ts_ms + s.offset_ms) / 1000.0 AS local FROM records r
-                  JOIN temp.scopeon_offsets s ON r.ts_ms >= s.start_ms AND r.ts_ms < s.end_ms) r",
+                " JOIN temp.scopeon_offsets s ON r.ts_ms >= s.start_ms AND r.ts_ms < s.end_ms",
             );
-        } else {
-            sql.push_str("records r");
         }
         sql.push_str(" WHERE ");
         sql.push_str(&filter_sql);
-        if !keys.is_empty() {
-            let positions: Vec<String> = (1..=keys.len()).map(|i| i.to_string()).collect();
-            sql.push_str(&format!(" GROUP BY {0} ORDER BY {0}", positions.join(", ")));
+        if n > 0 {
+            let positions: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+            sql.push_str(&format!(" GROUP BY {}", positions.join(", ")));
         }
         let mut st = self.conn.prepare(&sql).map_err(err)?;
-        let n = keys.len();
-        let rows = st
-            .query_map(rusqlite::params_from_iter(filter_args.iter()), |r| {
-                let mut key = Vec::with_capacity(n);
-                for (i, k) in q.group_by.iter().enumerate() {
-                    key.push((*k, r.get::<_, Option<String>>(i)?));
-                }
-                let int = |i: usize| -> rusqlite::Result<u64> {
-                    Ok(r.get::<_, Option<i64>>(n + i)?.unwrap_or(0).max(0) as u64)
-                };
-                let hi: Option<i64> = r.get(n + 7)?;
-                let lo: Option<i64> = r.get(n + 8)?;
-                Ok(ReportRow {
-                    key,
-                    totals: Totals {
-                        requests: int(0)?,
-                        input_tokens: int(1)?,
-                        cache_creation_tokens: int(2)?,
-                        cache_read_tokens: int(3)?,
-                        output_tokens: int(4)?,
-                        reasoning_tokens: int(5)?,
-                        total_tokens: int(6)?,
-                        cost_pusd: hi
-                            .map(|hi| i128::from(hi) * 1_000_000 + i128::from(lo.unwrap_or(0))),
-                        unpriced_tokens: int(9)?,
-                    },
-                })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        let mut labels = CalendarLabels::default();
+        let mut groups: BTreeMap<Vec<Option<String>>, Totals> = BTreeMap::new();
+        let mut rows = st
+            .query(rusqlite::params_from_iter(filter_args.iter()))
             .map_err(err)?;
-        // An aggregate over no rows yields one all-null row; that is no group at all.
-        let rows: Vec<ReportRow> = rows
-            .into_iter()
-            .filter(|r| !(keys.is_empty() && r.totals == Totals::default()))
-            .collect();
-        let mut totals = Totals::default();
-        for row in &rows {
-            totals.add(&row.totals);
+        while let Some(r) = rows.next().map_err(err)? {
+            let day_number: Option<i64> = if calendar { r.get(0).map_err(err)? } else { None };
+            let mut plain = plain_keys.iter().enumerate().map(|(i, _)| {
+                r.get::<_, Option<String>>(i + usize::from(calendar))
+            });
+            let mut key = Vec::with_capacity(q.group_by.len());
+            for k in &q.group_by {
+                key.push(match k {
+                    GroupKey::Day | GroupKey::Week | GroupKey::Month => {
+                        day_number.map(|d| labels.label(*k, d))
+                    }
+                    _ => plain.next().transpose().map_err(err)?.flatten(),
+                });
+            }
+            let int = |i: usize| -> rusqlite::Result<u64> {
+                Ok(r.get::<_, Option<i64>>(n + i)?.unwrap_or(0).max(0) as u64)
+            };
+            let hi: Option<i64> = r.get(n + 7).map_err(err)?;
+            let lo: Option<i64> = r.get(n + 8).map_err(err)?;
+            let totals = Totals {
+                requests: int(0).map_err(err)?,
+                input_tokens: int(1).map_err(err)?,
+                cache_creation_tokens: int(2).map_err(err)?,
+                cache_read_tokens: int(3).map_err(err)?,
+                output_tokens: int(4).map_err(err)?,
+                reasoning_tokens: int(5).map_err(err)?,
+                total_tokens: int(6).map_err(err)?,
+                cost_pusd: hi.map(|hi| i128::from(hi) * 1_000_000 + i128::from(lo.unwrap_or(0))),
+                unpriced_tokens: int(9).map_err(err)?,
+            };
+            // An aggregate over no rows yields one all-null row; that is no group at all.
+            if q.group_by.is_empty() && totals == Totals::default() {
+                continue;
+            }
+            groups.entry(key).or_default().add(&totals);
         }
-        let rows = if keys.is_empty() { Vec::new() } else { rows };
+        let mut totals = Totals::default();
+        for t in groups.values() {
+            totals.add(t);
+        }
+        let rows = if q.group_by.is_empty() {
+            Vec::new()
+        } else {
+            groups
+                .into_iter()
+                .map(|(values, totals)| ReportRow {
+                    key: q.group_by.iter().copied().zip(values).collect(),
+                    totals,
+                })
+                .collect()
+        };
         Ok(Report { rows, totals })
     }
 
-    /// Fills the temporary table of UTC offsets that calendar keys join against.
-    fn load_spans(&self, q: &ReportQuery, from_ms: i64, to_ms: i64) -> rusqlite::Result<()> {
+    /// How to compute a record's UTC offset in `[from_ms, to_ms)`: a constant when the zone
+    /// has no transition there, a `CASE` over the transitions when they are few, else a join
+    /// against a temporary table of offset spans.
+    fn offset_expr(&self, q: &ReportQuery, from_ms: i64, to_ms: i64) -> rusqlite::Result<Offset> {
+        let spans = offset_spans(&q.zone.tz, from_ms, to_ms);
+        if let [(_, _, off)] = spans[..] {
+            return Ok(Offset::Constant(off));
+        }
+        if spans.len() <= MAX_CASE_SPANS {
+            return Ok(Offset::Case(spans));
+        }
         self.conn.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS scopeon_offsets (
                  start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, offset_ms INTEGER NOT NULL);
@@ -399,10 +442,42 @@ impl Store {
         let mut ins = self
             .conn
             .prepare_cached("INSERT INTO temp.scopeon_offsets VALUES (?1, ?2, ?3)")?;
-        for (start, end, off) in offset_spans(&q.zone.tz, from_ms, to_ms) {
+        for (start, end, off) in spans {
             ins.execute((start, end, off))?;
         }
-        Ok(())
+        Ok(Offset::Table)
+    }
+}
+
+/// Most offset spans turned into a `CASE` expression (about two a year for DST zones).
+const MAX_CASE_SPANS: usize = 256;
+
+/// The SQL form of a record's UTC offset in milliseconds.
+enum Offset {
+    /// One offset for the whole range.
+    Constant(i64),
+    /// `(start, end, offset)` spans, tested in order.
+    Case(Vec<(i64, i64, i64)>),
+    /// Joined from `temp.scopeon_offsets` as `s.offset_ms`.
+    Table,
+}
+
+impl Offset {
+    /// The expression (only integers, computed here, are ever spliced into SQL).
+    fn sql(&self) -> String {
+        match self {
+            Offset::Constant(off) => off.to_string(),
+            Offset::Case(spans) => {
+                let mut sql = String::from("(CASE");
+                for (_, end, off) in &spans[..spans.len() - 1] {
+                    sql.push_str(&format!(" WHEN r.ts_ms < {end} THEN {off}"));
+                }
+                let last = spans.last().map_or(0, |s| s.2);
+                sql.push_str(&format!(" ELSE {last} END)"));
+                sql
+            }
+            Offset::Table => "s.offset_ms".to_owned(),
+        }
     }
 }
 
@@ -433,6 +508,34 @@ fn filters(q: &ReportQuery) -> (String, Vec<Value>) {
     any_of("r.project", q.projects.clone());
     any_of("r.model", q.models.clone());
     (sql, args)
+}
+
+/// Labels of local day numbers (days since 1970-01-01), computed once per day.
+#[derive(Default)]
+struct CalendarLabels {
+    cache: HashMap<i64, [String; 3]>,
+}
+
+impl CalendarLabels {
+    fn label(&mut self, key: GroupKey, day_number: i64) -> String {
+        let labels = self.cache.entry(day_number).or_insert_with(|| {
+            let date = jiff::civil::Date::constant(1970, 1, 1)
+                .checked_add(jiff::Span::new().days(day_number.clamp(-4_000_000, 3_000_000)))
+                .unwrap_or(jiff::civil::Date::MAX);
+            let week = date.iso_week_date();
+            [
+                date.to_string(),
+                format!("{:04}-W{:02}", week.year(), week.week()),
+                format!("{:04}-{:02}", date.year(), date.month()),
+            ]
+        });
+        let i = match key {
+            GroupKey::Week => 1,
+            GroupKey::Month => 2,
+            _ => 0,
+        };
+        labels[i].clone()
+    }
 }
 
 /// Checks a query before it runs.
