@@ -288,11 +288,17 @@ mod tests {
     fn merge_prefers_non_sidechain_then_earliest() {
         let mut a = copy(true, 10, "side", 5);
         a.merge_copy(&copy(false, 20, "main", 3));
-        assert_eq!((a.session.as_str(), a.timestamp_ms, a.tokens.output), ("main", 10, 5));
+        assert_eq!(
+            (a.session.as_str(), a.timestamp_ms, a.tokens.output),
+            ("main", 10, 5)
+        );
         assert!(!a.flags.sidechain && !a.flags.subagent);
         let mut b = copy(false, 20, "later", 1);
         b.merge_copy(&copy(false, 10, "earlier", 9));
-        assert_eq!((b.session.as_str(), b.timestamp_ms, b.tokens.output), ("earlier", 10, 9));
+        assert_eq!(
+            (b.session.as_str(), b.timestamp_ms, b.tokens.output),
+            ("earlier", 10, 9)
+        );
         let mut c = copy(false, 10, "first", 1);
         c.merge_copy(&copy(false, 10, "tie", 1));
         assert_eq!(c.session, "first");

@@ -8,8 +8,9 @@
 //! Files that disappeared lose their checkpoint but never their records: agents delete old
 //! transcripts, and the store is where that history survives.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
+use std::sync::mpsc::SyncSender;
 use std::time::Instant;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -17,7 +18,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
 use crate::config::Env;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext};
 use crate::record::ProviderId;
 use crate::store::{Batch, SkipCounts, SourceUpdate, Store};
@@ -221,6 +222,10 @@ pub fn scan(
 type Plan<'p> = (&'p dyn Provider, Vec<RootStatus>, Vec<Found>);
 
 /// Reads every planned file into the store.
+///
+/// Reading and parsing run on a second thread while this one writes to SQLite; the reader
+/// sends each file's records together with the checkpoint that accounts for them, so commits
+/// stay exactly as atomic as with one thread.
 fn ingest_all(
     store: &mut Store,
     plans: Vec<Plan<'_>>,
@@ -228,7 +233,7 @@ fn ingest_all(
     options: &ScanOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ScanSummary> {
-    let mut ingest = Ingest {
+    let mut writer = Writer {
         store,
         batch: Batch::default(),
         progress: Progress {
@@ -254,33 +259,402 @@ fn ingest_all(
             skipped_examples: Vec::new(),
             problems: Vec::new(),
         };
-        for found in &files {
-            if let Err(problem) = ingest.file(provider, found, options, &mut ps) {
-                match problem {
-                    FileError::Io(e) => ps.problems.push(FileProblem {
-                        path: found.path.clone(),
-                        problem: e.to_string(),
-                    }),
-                    FileError::Store(e) => return Err(e),
-                }
+        let known = if options.rebuild {
+            HashMap::new()
+        } else {
+            writer.store.checkpoints(provider.id())?
+        };
+        let known_paths: Vec<Utf8PathBuf> = known.keys().cloned().collect();
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(2);
+            let reader = Reader {
+                provider,
+                options,
+                known,
+                by_head: HashMap::new(),
+            };
+            scope.spawn(|| reader.run(&files, tx));
+            // When this loop returns early (a database error), `rx` is dropped and the
+            // reader stops at its next send.
+            for event in rx {
+                writer.apply(event, &mut ps, progress)?;
             }
-            ingest.progress.files_done += 1;
-            progress(ingest.progress);
-        }
-        let new = ingest.flush()?;
-        ps.new_records += new;
+            ps.new_records += writer.flush()?;
+            Ok(())
+        })?;
         // Checkpoints of files that are gone; their records stay.
         let seen: HashSet<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
-        let gone: Vec<Utf8PathBuf> = ingest
-            .store
-            .source_paths(provider.id())?
+        let gone: Vec<Utf8PathBuf> = known_paths
             .into_iter()
             .filter(|p| !seen.contains(p.as_path()))
             .collect();
-        ingest.store.forget_sources(provider.id(), &gone)?;
+        writer.store.forget_sources(provider.id(), &gone)?;
         summary.providers.push(ps);
     }
     Ok(summary)
+}
+
+/// What the reading thread tells the writing thread, in file order.
+enum Event {
+    /// A file's checkpoint says it is unchanged: it was not opened.
+    Unchanged,
+    /// A file was opened for reading (`restarted`: from byte 0 although it had a checkpoint).
+    Opened { restarted: bool },
+    /// Records and the checkpoint just past them; `file_done` on a file's last chunk.
+    Chunk(Box<Chunk>),
+    /// A file could not be read.
+    Problem(FileProblem),
+}
+
+/// Part of one file's reading: records, the checkpoint after them, and counts.
+struct Chunk {
+    records: Vec<crate::record::UsageRecord>,
+    source: SourceUpdate,
+    bytes: u64,
+    lines: u64,
+    skipped: Vec<SkippedLine>,
+    file_done: bool,
+}
+
+/// The writing side: batches chunks and commits them.
+struct Writer<'s> {
+    store: &'s mut Store,
+    batch: Batch,
+    progress: Progress,
+}
+
+impl Writer<'_> {
+    fn apply(
+        &mut self,
+        event: Event,
+        ps: &mut ProviderScan,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<()> {
+        let file_done = match event {
+            Event::Unchanged => {
+                ps.files_unchanged += 1;
+                true
+            }
+            Event::Opened { restarted } => {
+                ps.files_read += 1;
+                ps.files_restarted += u64::from(restarted);
+                false
+            }
+            Event::Problem(problem) => {
+                ps.problems.push(problem);
+                true
+            }
+            Event::Chunk(chunk) => {
+                let Chunk {
+                    records,
+                    source,
+                    bytes,
+                    lines,
+                    skipped,
+                    file_done,
+                } = *chunk;
+                ps.bytes_read += bytes;
+                ps.lines += lines;
+                ps.records_read += source.records;
+                ps.skipped.merge(&source.skips);
+                let room = MAX_EXAMPLES.saturating_sub(ps.skipped_examples.len());
+                ps.skipped_examples.extend(skipped.into_iter().take(room));
+                self.progress.bytes_read += bytes;
+                self.batch.records.extend(records);
+                self.batch.sources.push(source);
+                if self.batch.records.len() >= flush_records()
+                    || self.batch.sources.len() >= FLUSH_SOURCES
+                {
+                    ps.new_records += self.flush()?;
+                }
+                file_done
+            }
+        };
+        if file_done {
+            self.progress.files_done += 1;
+            progress(self.progress);
+        }
+        Ok(())
+    }
+
+    /// Commits what is buffered; returns how many requests were new.
+    fn flush(&mut self) -> Result<u64> {
+        if self.batch.is_empty() {
+            return Ok(0);
+        }
+        let stats = self.store.commit(&self.batch)?;
+        self.batch = Batch::default();
+        Ok(stats.new_records)
+    }
+}
+
+/// The reading side: decides where each file starts, frames and parses its new lines.
+struct Reader<'p> {
+    provider: &'p dyn Provider,
+    options: &'p ScanOptions,
+    /// Checkpoints by path: stored ones, updated as files are read in this scan.
+    known: HashMap<Utf8PathBuf, Checkpoint>,
+    /// Paths of `known` by first-line hash, built on first use.
+    by_head: HashMap<i64, Vec<Utf8PathBuf>>,
+}
+
+impl Reader<'_> {
+    fn run(mut self, files: &[Found], tx: SyncSender<Event>) {
+        // Index stored checkpoints by first-line hash, for rename and copy detection.
+        for (path, cp) in &self.known {
+            if let Some(h) = cp.head_hash {
+                self.by_head.entry(h).or_default().push(path.clone());
+            }
+        }
+        for found in files {
+            let sent = match self.file(found, &tx) {
+                Ok(sent) => sent,
+                Err(e) => tx
+                    .send(Event::Problem(FileProblem {
+                        path: found.path.clone(),
+                        problem: e.to_string(),
+                    }))
+                    .is_ok(),
+            };
+            if !sent {
+                return; // The writer stopped.
+            }
+        }
+    }
+
+    /// Reads one file; `Ok(false)` when the writer has stopped listening.
+    fn file(&mut self, found: &Found, tx: &SyncSender<Event>) -> std::io::Result<bool> {
+        let version = self.provider.parser_version();
+        let prior = self.known.get(&found.path).cloned();
+        if let Some(cp) = &prior {
+            if cp.parser_version == version && cp.is_unchanged(&found.stat) {
+                return Ok(tx.send(Event::Unchanged).is_ok());
+            }
+        }
+        let (file, stat) = tail::open_regular(&found.path)?;
+        let mut start = tail::plan_start(&file, &stat, prior.as_ref(), version)?;
+        let head_hash = tail::fingerprint(&file)?.head_hash;
+        if !matches!(start, Start::Resume { .. }) && !self.options.rebuild {
+            if let Some(adopted) = self.adopt(found, &file, &stat, head_hash, version)? {
+                start = adopted;
+            }
+        }
+        let (offset, state) = match &start {
+            Start::Resume {
+                offset,
+                parser_state,
+            } => (*offset, Some(parser_state.as_slice())),
+            Start::Fresh | Start::Reset(_) => (0, None),
+        };
+        let ctx = SourceContext::new(found.relative.clone());
+        let (mut parser, offset) = match self.provider.parser(&ctx, state) {
+            Ok(parser) => (parser, offset),
+            // An unreadable state: read the file again from its start.
+            Err(_) => match self.provider.parser(&ctx, None) {
+                Ok(parser) => (parser, 0),
+                Err(e) => return Err(std::io::Error::other(e.to_string())),
+            },
+        };
+        let restarted = matches!(start, Start::Reset(_));
+        if tx.send(Event::Opened { restarted }).is_err() {
+            return Ok(false);
+        }
+        let open = OpenFile {
+            found,
+            file: &file,
+            stat,
+            head_hash,
+        };
+        self.read_lines(&open, offset, parser.as_mut(), tx)
+    }
+
+    /// A checkpoint of another path whose content this file continues (a rename or a copy):
+    /// same first line and same bytes before that checkpoint's offset.
+    fn adopt(
+        &self,
+        found: &Found,
+        file: &File,
+        stat: &FileStat,
+        head_hash: Option<i64>,
+        version: u32,
+    ) -> std::io::Result<Option<Start>> {
+        let Some(paths) = head_hash.and_then(|h| self.by_head.get(&h)) else {
+            return Ok(None);
+        };
+        let mut best: Option<&Checkpoint> = None;
+        for path in paths {
+            let Some(cp) = self.known.get(path) else {
+                continue;
+            };
+            if *path == found.path
+                || cp.parser_version != version
+                || cp.offset > stat.size
+                || cp.offset == 0
+                || cp.head_hash != head_hash
+            {
+                continue;
+            }
+            if tail::tail_hash(file, cp.offset)? == cp.tail_hash
+                && best.is_none_or(|b| cp.offset > b.offset)
+            {
+                best = Some(cp);
+            }
+        }
+        Ok(best.map(|cp| Start::Resume {
+            offset: cp.offset,
+            parser_state: cp.parser_state.clone(),
+        }))
+    }
+
+    /// Frames and parses from `offset` to the last complete line, sending chunks of at most a
+    /// batch of records, each with the checkpoint just past them.
+    fn read_lines(
+        &mut self,
+        open: &OpenFile<'_>,
+        offset: u64,
+        parser: &mut dyn LineParser,
+        tx: &SyncSender<Event>,
+    ) -> std::io::Result<bool> {
+        let mut reader = LineReader::new(
+            SeekingReader::new(open.file, offset),
+            offset,
+            self.options.max_line,
+        );
+        let mut restarted = offset == 0;
+        let mut records = Vec::new();
+        let mut skips = SkipCounts::default();
+        let mut skipped = Vec::new();
+        let mut lines = 0u64;
+        let mut last_offset = offset;
+        while let Some(frame) = reader.next_frame()? {
+            lines += 1;
+            let skip = match frame {
+                Frame::TooLong { start, .. } => Some((start, SkipReason::TooLong)),
+                Frame::Line { bytes, start } => {
+                    if bytes.iter().all(u8::is_ascii_whitespace) {
+                        None
+                    } else if memchr::memchr(0, bytes).is_some() {
+                        Some((start, SkipReason::Binary))
+                    } else {
+                        match parser.parse_line(bytes, &mut records) {
+                            LineOutcome::Records(_) | LineOutcome::Ignored => None,
+                            LineOutcome::Skipped(reason) => Some((start, reason)),
+                        }
+                    }
+                }
+            };
+            if let Some((at, reason)) = skip {
+                skips.add(reason);
+                if skipped.len() < MAX_EXAMPLES {
+                    skipped.push(SkippedLine {
+                        path: open.found.path.clone(),
+                        offset: at,
+                        reason: reason.as_str(),
+                    });
+                }
+            }
+            if records.len() >= flush_records() {
+                // A mid-file checkpoint: never "unchanged", so the next scan resumes here.
+                let now = reader.offset();
+                let source =
+                    self.source(open, now, None, &*parser, restarted, records.len(), skips)?;
+                let chunk = Chunk {
+                    records: std::mem::take(&mut records),
+                    source,
+                    bytes: now - last_offset,
+                    lines: std::mem::take(&mut lines),
+                    skipped: std::mem::take(&mut skipped),
+                    file_done: false,
+                };
+                if tx.send(Event::Chunk(Box::new(chunk))).is_err() {
+                    return Ok(false);
+                }
+                last_offset = now;
+                skips = SkipCounts::default();
+                restarted = false;
+            }
+        }
+        let end = reader.offset();
+        let source = self.source(
+            open,
+            end,
+            Some(open.stat.size),
+            &*parser,
+            restarted,
+            records.len(),
+            skips,
+        )?;
+        self.remember(&source);
+        let chunk = Chunk {
+            records,
+            source,
+            bytes: end - last_offset,
+            lines,
+            skipped,
+            file_done: true,
+        };
+        Ok(tx.send(Event::Chunk(Box::new(chunk))).is_ok())
+    }
+
+    /// Keeps a file's final checkpoint so later files of this scan can be recognised as its
+    /// renames or copies.
+    fn remember(&mut self, source: &SourceUpdate) {
+        if let Some(h) = source.checkpoint.head_hash {
+            let paths = self.by_head.entry(h).or_default();
+            if !paths.contains(&source.path) {
+                paths.push(source.path.clone());
+            }
+        }
+        self.known
+            .insert(source.path.clone(), source.checkpoint.clone());
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn source(
+        &self,
+        open: &OpenFile<'_>,
+        offset: u64,
+        size: Option<u64>,
+        parser: &dyn LineParser,
+        restarted: bool,
+        records: usize,
+        skips: SkipCounts,
+    ) -> std::io::Result<SourceUpdate> {
+        let checkpoint = Checkpoint {
+            dev: open.stat.dev,
+            ino: open.stat.ino,
+            // Before a first line is complete there is nothing to identify the file by, and
+            // nothing has been consumed either.
+            head_hash: if offset == 0 {
+                tail::fingerprint(open.file)?.head_hash
+            } else {
+                open.head_hash
+            },
+            offset,
+            tail_hash: tail::tail_hash(open.file, offset)?,
+            size,
+            mtime_ns: open.stat.mtime_ns,
+            parser_state: parser.state(),
+            parser_version: self.provider.parser_version(),
+        };
+        Ok(SourceUpdate {
+            provider: self.provider.id(),
+            path: open.found.path.clone(),
+            checkpoint,
+            restarted,
+            records: records as u64,
+            skips,
+        })
+    }
+}
+
+/// A file opened for reading, with what was learned when opening it.
+struct OpenFile<'f> {
+    found: &'f Found,
+    file: &'f File,
+    /// The `fstat` taken before reading: the size and time a final checkpoint records.
+    stat: FileStat,
+    head_hash: Option<i64>,
 }
 
 /// A log file found under a root.
@@ -386,287 +760,6 @@ fn walk(
         {
             visit(&relative, &stat);
         }
-    }
-}
-
-/// Why one file could not be ingested.
-enum FileError {
-    /// The file itself: counted as a problem, the scan goes on.
-    Io(std::io::Error),
-    /// The database: the scan stops.
-    Store(Error),
-}
-
-impl From<std::io::Error> for FileError {
-    fn from(e: std::io::Error) -> FileError {
-        FileError::Io(e)
-    }
-}
-
-impl From<Error> for FileError {
-    fn from(e: Error) -> FileError {
-        FileError::Store(e)
-    }
-}
-
-/// The ingest state shared by all files of a scan.
-struct Ingest<'s> {
-    store: &'s mut Store,
-    batch: Batch,
-    progress: Progress,
-}
-
-impl Ingest<'_> {
-    /// Commits what is buffered; returns how many requests were new.
-    fn flush(&mut self) -> Result<u64> {
-        if self.batch.is_empty() {
-            return Ok(0);
-        }
-        let stats = self.store.commit(&self.batch)?;
-        self.batch = Batch::default();
-        Ok(stats.new_records)
-    }
-
-    fn file(
-        &mut self,
-        provider: &dyn Provider,
-        found: &Found,
-        options: &ScanOptions,
-        ps: &mut ProviderScan,
-    ) -> Result<(), FileError> {
-        let version = provider.parser_version();
-        let prior = if options.rebuild {
-            None
-        } else {
-            self.store.checkpoint(provider.id(), &found.path)?
-        };
-        if let Some(cp) = &prior
-            && cp.parser_version == version
-            && cp.is_unchanged(&found.stat)
-        {
-            ps.files_unchanged += 1;
-            return Ok(());
-        }
-        let (file, stat) = tail::open_regular(&found.path)?;
-        let mut start = tail::plan_start(&file, &stat, prior.as_ref(), version)?;
-        let fingerprint = tail::fingerprint(&file)?;
-        if !matches!(start, Start::Resume { .. })
-            && !options.rebuild
-            && let Some(adopted) = self.adopt(
-                provider,
-                found,
-                &file,
-                &stat,
-                fingerprint.head_hash,
-                version,
-            )?
-        {
-            start = adopted;
-        }
-        if matches!(start, Start::Reset(_)) {
-            ps.files_restarted += 1;
-        }
-        let (offset, state) = match &start {
-            Start::Resume {
-                offset,
-                parser_state,
-            } => (*offset, Some(parser_state.as_slice())),
-            Start::Fresh | Start::Reset(_) => (0, None),
-        };
-        let ctx = SourceContext::new(found.relative.clone());
-        let (mut parser, offset) = match provider.parser(&ctx, state) {
-            Ok(parser) => (parser, offset),
-            // An unreadable state: read the file again from its start.
-            Err(_) => match provider.parser(&ctx, None) {
-                Ok(parser) => (parser, 0),
-                Err(e) => return Err(FileError::Io(std::io::Error::other(e.to_string()))),
-            },
-        };
-        ps.files_read += 1;
-        self.read_lines(
-            provider,
-            found,
-            &file,
-            &stat,
-            fingerprint.head_hash,
-            offset,
-            parser.as_mut(),
-            options,
-            ps,
-        )
-    }
-
-    /// A checkpoint of another path whose content this file continues (a rename or a copy):
-    /// same first line and same bytes before that checkpoint's offset.
-    fn adopt(
-        &self,
-        provider: &dyn Provider,
-        found: &Found,
-        file: &File,
-        stat: &FileStat,
-        head_hash: Option<i64>,
-        version: u32,
-    ) -> Result<Option<Start>, FileError> {
-        let Some(head_hash) = head_hash else {
-            return Ok(None);
-        };
-        let mut best: Option<Checkpoint> = None;
-        for (path, cp) in self.store.checkpoints_with_head(provider.id(), head_hash)? {
-            if path == found.path
-                || cp.parser_version != version
-                || cp.offset > stat.size
-                || cp.offset == 0
-            {
-                continue;
-            }
-            if tail::tail_hash(file, cp.offset)? == cp.tail_hash
-                && best.as_ref().is_none_or(|b| cp.offset > b.offset)
-            {
-                best = Some(cp);
-            }
-        }
-        Ok(best.map(|cp| Start::Resume {
-            offset: cp.offset,
-            parser_state: cp.parser_state,
-        }))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn read_lines(
-        &mut self,
-        provider: &dyn Provider,
-        found: &Found,
-        file: &File,
-        stat: &FileStat,
-        head_hash: Option<i64>,
-        offset: u64,
-        parser: &mut dyn LineParser,
-        options: &ScanOptions,
-        ps: &mut ProviderScan,
-    ) -> Result<(), FileError> {
-        let mut reader =
-            LineReader::new(SeekingReader::new(file, offset), offset, options.max_line);
-        let mut restarted = offset == 0;
-        let mut records = 0u64;
-        let mut skips = SkipCounts::default();
-        let mut last_offset = offset;
-        loop {
-            let frame = reader.next_frame()?;
-            let Some(frame) = frame else { break };
-            ps.lines += 1;
-            let skipped = match frame {
-                Frame::TooLong { start, .. } => Some((start, SkipReason::TooLong)),
-                Frame::Line { bytes, start } => {
-                    if bytes.iter().all(u8::is_ascii_whitespace) {
-                        None
-                    } else if memchr::memchr(0, bytes).is_some() {
-                        Some((start, SkipReason::Binary))
-                    } else {
-                        match parser.parse_line(bytes, &mut self.batch.records) {
-                            LineOutcome::Records(n) => {
-                                records += n as u64;
-                                None
-                            }
-                            LineOutcome::Ignored => None,
-                            LineOutcome::Skipped(reason) => Some((start, reason)),
-                        }
-                    }
-                }
-            };
-            if let Some((at, reason)) = skipped {
-                skips.add(reason);
-                if ps.skipped_examples.len() < MAX_EXAMPLES {
-                    ps.skipped_examples.push(SkippedLine {
-                        path: found.path.clone(),
-                        offset: at,
-                        reason: reason.as_str(),
-                    });
-                }
-            }
-            if self.batch.records.len() >= flush_records() {
-                // A mid-file checkpoint: never "unchanged", so the next scan resumes here.
-                let now = reader.offset();
-                self.push_source(
-                    provider, found, file, stat, head_hash, now, None, parser, restarted, records,
-                    skips,
-                )?;
-                ps.bytes_read += now - last_offset;
-                self.progress.bytes_read += now - last_offset;
-                last_offset = now;
-                ps.records_read += records;
-                ps.skipped.merge(&skips);
-                records = 0;
-                skips = SkipCounts::default();
-                restarted = false;
-                ps.new_records += self.flush()?;
-            }
-        }
-        let end = reader.offset();
-        self.push_source(
-            provider,
-            found,
-            file,
-            stat,
-            head_hash,
-            end,
-            Some(stat.size),
-            parser,
-            restarted,
-            records,
-            skips,
-        )?;
-        ps.bytes_read += end - last_offset;
-        self.progress.bytes_read += end - last_offset;
-        ps.records_read += records;
-        ps.skipped.merge(&skips);
-        if self.batch.records.len() >= flush_records() || self.batch.sources.len() >= FLUSH_SOURCES
-        {
-            ps.new_records += self.flush()?;
-        }
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push_source(
-        &mut self,
-        provider: &dyn Provider,
-        found: &Found,
-        file: &File,
-        stat: &FileStat,
-        head_hash: Option<i64>,
-        offset: u64,
-        size: Option<u64>,
-        parser: &dyn LineParser,
-        restarted: bool,
-        records: u64,
-        skips: SkipCounts,
-    ) -> Result<(), FileError> {
-        let checkpoint = Checkpoint {
-            dev: stat.dev,
-            ino: stat.ino,
-            // Before a first line is complete there is nothing to identify the file by, and
-            // nothing has been consumed either.
-            head_hash: if offset == 0 {
-                tail::fingerprint(file)?.head_hash
-            } else {
-                head_hash
-            },
-            offset,
-            tail_hash: tail::tail_hash(file, offset)?,
-            size,
-            mtime_ns: stat.mtime_ns,
-            parser_state: parser.state(),
-            parser_version: provider.parser_version(),
-        };
-        self.batch.sources.push(SourceUpdate {
-            provider: provider.id(),
-            path: found.path.clone(),
-            checkpoint,
-            restarted,
-            records,
-            skips,
-        });
-        Ok(())
     }
 }
 

@@ -253,9 +253,10 @@ fn write_batch(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<C
     let table = PriceTable::builtin();
     let records = merge_in_batch(&batch.records);
     // Rows inserted by this batch get rowids above the largest one before it.
-    let max_rowid: i64 = conn.query_row("SELECT coalesce(max(rowid), 0) FROM records", [], |r| {
-        r.get(0)
-    })?;
+    let max_rowid: i64 =
+        conn.query_row("SELECT coalesce(max(rowid), 0) FROM records", [], |r| {
+            r.get(0)
+        })?;
     let mut st = Statements::prepare(conn)?;
     let mut stats = CommitStats::default();
     for record in &records {
@@ -317,7 +318,11 @@ impl<'c> Statements<'c> {
 }
 
 /// Upserts one record; returns its rowid.
-fn upsert_record(st: &mut Statements<'_>, table: &PriceTable, r: &UsageRecord) -> rusqlite::Result<i64> {
+fn upsert_record(
+    st: &mut Statements<'_>,
+    table: &PriceTable,
+    r: &UsageRecord,
+) -> rusqlite::Result<i64> {
     let t = clamped(&r.tokens);
     let cost = r
         .model

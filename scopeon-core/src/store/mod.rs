@@ -13,6 +13,7 @@ mod ingest;
 mod query;
 mod schema;
 
+use std::collections::HashMap;
 use std::fs;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -125,30 +126,23 @@ impl Store {
             .map_err(|e| self.db_err(e))
     }
 
-    /// Checkpoints of other files of a provider whose first line hashes to `head_hash`: the
-    /// candidates a renamed or copied file may continue from.
-    pub fn checkpoints_with_head(
-        &self,
-        provider: ProviderId,
-        head_hash: i64,
-    ) -> Result<Vec<(Utf8PathBuf, Checkpoint)>> {
+    /// Every checkpoint of a provider, by path (one query; scans load them up front).
+    pub fn checkpoints(&self, provider: ProviderId) -> Result<HashMap<Utf8PathBuf, Checkpoint>> {
         let mut st = self
             .conn
             .prepare_cached(
                 "SELECT dev, ino, head_hash, offset, tail_hash, size, mtime_ns, parser_state, parser_version, path
-                 FROM sources WHERE provider = ?1 AND head_hash = ?2",
+                 FROM sources WHERE provider = ?1",
             )
             .map_err(|e| self.db_err(e))?;
-        let rows = st
-            .query_map((provider.as_str(), head_hash), |r| {
-                Ok((
-                    Utf8PathBuf::from(r.get::<_, String>(9)?),
-                    row_to_checkpoint(r)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.db_err(e))?;
-        Ok(rows)
+        st.query_map([provider.as_str()], |r| {
+            Ok((
+                Utf8PathBuf::from(r.get::<_, String>(9)?),
+                row_to_checkpoint(r)?,
+            ))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.db_err(e))
     }
 
     /// Paths of every file of a provider that has a checkpoint.

@@ -316,7 +316,10 @@ impl Store {
                         "SELECT (SELECT min(ts_ms) FROM records WHERE {window}),
                                 (SELECT max(ts_ms) FROM records WHERE {window})"
                     ),
-                    (q.since_ms.unwrap_or(i64::MIN), q.until_ms.unwrap_or(i64::MAX)),
+                    (
+                        q.since_ms.unwrap_or(i64::MIN),
+                        q.until_ms.unwrap_or(i64::MAX),
+                    ),
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .map_err(err)?;
@@ -328,7 +331,12 @@ impl Store {
             };
             offset = self.offset_expr(q, lo, hi.saturating_add(1)).map_err(err)?;
         }
-        let plain_keys: Vec<GroupKey> = q.group_by.iter().copied().filter(|k| !k.is_calendar()).collect();
+        let plain_keys: Vec<GroupKey> = q
+            .group_by
+            .iter()
+            .copied()
+            .filter(|k| !k.is_calendar())
+            .collect();
         let mut columns: Vec<&str> = Vec::new();
         let offset_sql = offset.sql();
         // Floor division, so instants before 1970 land on the right day too.
@@ -370,10 +378,15 @@ impl Store {
             .query(rusqlite::params_from_iter(filter_args.iter()))
             .map_err(err)?;
         while let Some(r) = rows.next().map_err(err)? {
-            let day_number: Option<i64> = if calendar { r.get(0).map_err(err)? } else { None };
-            let mut plain = plain_keys.iter().enumerate().map(|(i, _)| {
-                r.get::<_, Option<String>>(i + usize::from(calendar))
-            });
+            let day_number: Option<i64> = if calendar {
+                r.get(0).map_err(err)?
+            } else {
+                None
+            };
+            let mut plain = plain_keys
+                .iter()
+                .enumerate()
+                .map(|(i, _)| r.get::<_, Option<String>>(i + usize::from(calendar)));
             let mut key = Vec::with_capacity(q.group_by.len());
             for k in &q.group_by {
                 key.push(match k {
