@@ -426,18 +426,20 @@ impl Reader<'_> {
     fn file(&mut self, found: &Found, tx: &SyncSender<Event>) -> std::io::Result<bool> {
         let version = self.provider.parser_version();
         let prior = self.known.get(&found.path).cloned();
-        if let Some(cp) = &prior {
-            if cp.parser_version == version && cp.is_unchanged(&found.stat) {
-                return Ok(tx.send(Event::Unchanged).is_ok());
-            }
+        if let Some(cp) = &prior
+            && cp.parser_version == version
+            && cp.is_unchanged(&found.stat)
+        {
+            return Ok(tx.send(Event::Unchanged).is_ok());
         }
         let (file, stat) = tail::open_regular(&found.path)?;
         let mut start = tail::plan_start(&file, &stat, prior.as_ref(), version)?;
         let head_hash = tail::fingerprint(&file)?.head_hash;
-        if !matches!(start, Start::Resume { .. }) && !self.options.rebuild {
-            if let Some(adopted) = self.adopt(found, &file, &stat, head_hash, version)? {
-                start = adopted;
-            }
+        if !matches!(start, Start::Resume { .. })
+            && !self.options.rebuild
+            && let Some(adopted) = self.adopt(found, &file, &stat, head_hash, version)?
+        {
+            start = adopted;
         }
         let (offset, state) = match &start {
             Start::Resume {
