@@ -22,6 +22,9 @@ pub struct Global {
     /// Database file [default: $SCOPEON_DB, else ~/.scopeon/scopeon.db]
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<Utf8PathBuf>,
+    /// Configuration file [default: ~/.scopeon/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<Utf8PathBuf>,
     /// Time zone of calendar days, an IANA name such as Europe/Berlin [default: $TZ, else the system zone]
     #[arg(long, global = true, value_name = "IANA")]
     pub tz: Option<String>,

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
 use clap::{CommandFactory, Parser};
-use scopeon_core::config::Env;
+use scopeon_core::config::{Config, Env};
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::{ScanOptions, ScanSummary, scan};
 use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store};
@@ -38,7 +38,7 @@ impl Failure {
 impl From<scopeon_core::Error> for Failure {
     fn from(e: scopeon_core::Error) -> Failure {
         let code = match e {
-            scopeon_core::Error::InvalidQuery(_) => 2,
+            scopeon_core::Error::InvalidQuery(_) | scopeon_core::Error::Config { .. } => 2,
             _ => 1,
         };
         Failure {
@@ -126,11 +126,23 @@ fn run_scan(store: &mut Store, env: &Env, options: &ScanOptions) -> Result<ScanS
     Ok(summary)
 }
 
+/// Scan options from the configuration file, narrowed to the providers asked for.
+fn scan_options(global: &Global, env: &Env, providers: &[String]) -> Result<ScanOptions, Failure> {
+    let config = Config::load(global.config.as_deref(), env)?;
+    let mut options = config.scan_options(env);
+    if let Some(asked) = parse_providers(providers)? {
+        options.providers = Some(match options.providers {
+            Some(enabled) => asked.into_iter().filter(|p| enabled.contains(p)).collect(),
+            None => asked,
+        });
+    }
+    Ok(options)
+}
+
 fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> {
     let options = ScanOptions {
-        providers: parse_providers(&args.providers)?,
         rebuild: args.rebuild,
-        ..ScanOptions::default()
+        ..scan_options(global, env, &args.providers)?
     };
     let mut store = Store::open(&db_path(global, env)?)?;
     let summary = run_scan(&mut store, env, &options)?;
@@ -214,10 +226,7 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
         None => (
             db_path(global, env)?,
             env.clone(),
-            ScanOptions {
-                providers,
-                ..ScanOptions::default()
-            },
+            scan_options(global, env, &args.providers)?,
         ),
     };
     let mut store = Store::open(&db)?;

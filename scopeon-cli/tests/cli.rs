@@ -521,3 +521,35 @@ fn rebuild_rereads_existing_logs_and_keeps_deleted_ones() {
     let again = home.json(&["report", "--json", "--no-scan", "--by", "day"]);
     assert_eq!(again["totals"], before["totals"]);
 }
+
+#[test]
+fn configuration_file_roots_disable_and_errors() {
+    let home = Home::new();
+    claude_fixture(&home);
+    // Roots from the configuration replace the defaults.
+    fs::rename(home.root.join(".claude"), home.root.join("elsewhere")).unwrap();
+    home.write(
+        ".scopeon/config.toml",
+        "[providers.claude_code]\nroots = [\"~/elsewhere\"]\n",
+    );
+    let r = home.json(&["report", "--json", "--by", "provider"]);
+    assert_eq!(r["totals"]["requests"], 3);
+    // A disabled provider is not scanned.
+    home.write("other.toml", "[providers.claude_code]\nenabled = false\n");
+    let s = home.json(&[
+        "scan",
+        "--json",
+        "--config",
+        home.root.join("other.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(s["files"], 0);
+    // An unknown key is a usage error naming the key and the line.
+    home.write(".scopeon/config.toml", "[scan]\nmax_line = 5\n");
+    let out = home.run(&["report"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml") && err.contains("max_line") && err.contains("line 2"),
+        "{err}"
+    );
+}

@@ -1,11 +1,29 @@
-//! The process environment Scopeon reads: the home directory and the agents' variables.
+//! What Scopeon is configured with: the environment (home directory, agents' variables) and
+//! the optional configuration file `~/.scopeon/config.toml`.
 //!
 //! Everything that depends on the environment goes through an [`Env`] value rather than
 //! `std::env`, so tests (and embedders) can describe a home without touching the real one.
+//!
+//! The configuration file is optional: a missing file means defaults, an unknown key is an
+//! error naming the key, and a broken file is an error saying where. Its keys:
+//!
+//! ```toml
+//! [scan]
+//! max_line_bytes = 67108864   # longest log line kept; longer ones are skipped and counted
+//!
+//! [providers.claude_code]
+//! enabled = true              # false: never scanned
+//! roots = ["~/.claude"]       # replaces $CLAUDE_CONFIG_DIR and the default roots
+//! ```
 
 use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::record::ProviderId;
+use crate::scan::ScanOptions;
 
 /// A snapshot of the environment variables and home directory Scopeon uses.
 #[derive(Debug, Clone, Default)]
@@ -91,6 +109,11 @@ impl Env {
         self.home().map(|h| h.join(".scopeon"))
     }
 
+    /// The configuration file path: `~/.scopeon/config.toml` (CONTRACTS §4).
+    pub fn default_config_path(&self) -> Option<Utf8PathBuf> {
+        self.scopeon_dir().map(|d| d.join("config.toml"))
+    }
+
     /// The database path: `$SCOPEON_DB`, else `~/.scopeon/scopeon.db` (CONTRACTS §4).
     pub fn default_db_path(&self) -> Option<Utf8PathBuf> {
         self.var("SCOPEON_DB")
@@ -99,9 +122,145 @@ impl Env {
     }
 }
 
+/// The contents of a configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[scan]`: how logs are read.
+    #[serde(default)]
+    pub scan: ScanConfig,
+    /// `[providers.<id>]`: per-provider settings.
+    #[serde(default)]
+    pub providers: BTreeMap<ProviderId, ProviderConfig>,
+}
+
+/// The `[scan]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanConfig {
+    /// Longest log line kept, in bytes (default 64 MiB); longer lines are skipped and counted.
+    pub max_line_bytes: Option<usize>,
+}
+
+/// A `[providers.<id>]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Whether the provider is scanned (default true).
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// Roots replacing the agent's environment variable and default locations; `~/` expands.
+    pub roots: Option<Vec<String>>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+impl Config {
+    /// Reads the configuration at `path`, or at [`Env::default_config_path`] when `None`.
+    ///
+    /// A missing default file means defaults; a missing file named explicitly is an error.
+    pub fn load(path: Option<&Utf8Path>, env: &Env) -> Result<Config> {
+        let (path, explicit) = match path {
+            Some(p) => (p.to_owned(), true),
+            None => match env.default_config_path() {
+                Some(p) => (p, false),
+                None => return Ok(Config::default()),
+            },
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config::default());
+            }
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        Config::parse(&text).map_err(|message| Error::Config { path, message })
+    }
+
+    /// Parses configuration text; the error says where and what is wrong.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+        if config.scan.max_line_bytes == Some(0) {
+            return Err("scan.max_line_bytes must be at least 1".into());
+        }
+        Ok(config)
+    }
+
+    /// The scan options this configuration asks for.
+    pub fn scan_options(&self, env: &Env) -> ScanOptions {
+        let mut options = ScanOptions::default();
+        if let Some(max) = self.scan.max_line_bytes {
+            options.max_line = max;
+        }
+        let disabled: Vec<ProviderId> = self
+            .providers
+            .iter()
+            .filter(|(_, p)| !p.enabled)
+            .map(|(id, _)| *id)
+            .collect();
+        if !disabled.is_empty() {
+            options.providers = Some(
+                ProviderId::ALL
+                    .iter()
+                    .copied()
+                    .filter(|id| !disabled.contains(id))
+                    .collect(),
+            );
+        }
+        for (id, p) in &self.providers {
+            if let Some(roots) = &p.roots {
+                options
+                    .roots
+                    .insert(*id, roots.iter().map(|r| env.expand_home(r)).collect());
+            }
+        }
+        options
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_file_keys() {
+        let env = Env::for_tests("/h", &[]);
+        let c = Config::parse(
+            "[scan]\nmax_line_bytes = 100\n[providers.claude_code]\nroots = [\"~/logs\", \"/x\"]\n",
+        )
+        .unwrap();
+        let o = c.scan_options(&env);
+        assert_eq!(o.max_line, 100);
+        assert_eq!(o.providers, None);
+        assert_eq!(
+            o.roots[&ProviderId::ClaudeCode],
+            vec![Utf8PathBuf::from("/h/logs"), Utf8PathBuf::from("/x")]
+        );
+        let off = Config::parse("[providers.claude_code]\nenabled = false\n").unwrap();
+        assert_eq!(off.scan_options(&env).providers, Some(vec![]));
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn config_errors_name_the_key_and_place() {
+        let e = Config::parse("[scan]\nmax_lines = 3\n").unwrap_err();
+        assert!(e.contains("max_lines") && e.contains("line 2"), "{e}");
+        let e = Config::parse("[providers.cursorr]\n").unwrap_err();
+        assert!(e.contains("cursorr"), "{e}");
+        let e = Config::parse("[scan\n").unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+        assert!(Config::parse("[scan]\nmax_line_bytes = 0\n").is_err());
+    }
+
+    #[test]
+    fn missing_default_file_is_defaults_but_missing_explicit_file_is_an_error() {
+        let env = Env::for_tests("/nonexistent-home", &[]);
+        assert_eq!(Config::load(None, &env).unwrap(), Config::default());
+        let err = Config::load(Some(Utf8Path::new("/nonexistent/c.toml")), &env).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/c.toml"));
+    }
 
     #[test]
     fn xdg_defaults_and_home_expansion() {

@@ -59,6 +59,14 @@ pub enum Error {
         /// The application id found.
         found: i64,
     },
+    /// The configuration file is invalid.
+    #[error("configuration {path}: {message}")]
+    Config {
+        /// The configuration file.
+        path: Utf8PathBuf,
+        /// What is wrong and where.
+        message: String,
+    },
     /// A query or its arguments were invalid.
     #[error("{0}")]
     InvalidQuery(String),
