@@ -69,15 +69,49 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do",
-    "eiusmod", "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "fn",
-    "let", "mut", "impl", "struct", "return", "match", "Some(x)", "None", "{", "}", "=>", "&&",
-    "Result<(), Error>", "src/lib.rs:42", "#[derive(Debug)]", "'quoted'", "path/to/file.rs",
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+    "consectetur",
+    "adipiscing",
+    "elit",
+    "sed",
+    "do",
+    "eiusmod",
+    "tempor",
+    "incididunt",
+    "ut",
+    "labore",
+    "et",
+    "dolore",
+    "magna",
+    "aliqua",
+    "fn",
+    "let",
+    "mut",
+    "impl",
+    "struct",
+    "return",
+    "match",
+    "Some(x)",
+    "None",
+    "{",
+    "}",
+    "=>",
+    "&&",
+    "Result<(), Error>",
+    "src/lib.rs:42",
+    "#[derive(Debug)]",
+    "'quoted'",
+    "path/to/file.rs",
 ];
 
-/// `len` bytes (roughly) of JSON-escaped filler: words, newlines, tabs, quotes, backslashes and
-/// the odd `\u001b` colour escape, as in captured tool output.
-fn escaped_text(rng: &mut Rng, len: usize) -> String {
+/// `lo..=hi` bytes (roughly) of JSON-escaped filler: words, newlines, tabs, quotes,
+/// backslashes and the odd `\u001b` colour escape, as in captured tool output.
+fn escaped_text(rng: &mut Rng, lo: usize, hi: usize) -> String {
+    let len = rng.range(lo, hi);
     let mut s = String::with_capacity(len + 64);
     while s.len() < len {
         match rng.next_u64() % 40 {
@@ -134,17 +168,17 @@ fn assistant_line(rng: &mut Rng, s: &mut Session, out: &mut Vec<u8>) {
     let block = match rng.next_u64() % 3 {
         0 => format!(
             r#"{{"type":"text","text":"{}"}}"#,
-            escaped_text(rng, rng.range(600, 2400))
+            escaped_text(rng, 600, 2400)
         ),
         1 => format!(
             r#"{{"type":"thinking","thinking":"{}","signature":"{}"}}"#,
-            escaped_text(rng, rng.range(400, 1600)),
+            escaped_text(rng, 400, 1600),
             rng.hex(344)
         ),
         _ => format!(
             r#"{{"type":"tool_use","id":"toolu_01{}","name":"Bash","input":{{"command":"cargo test -p scopeon-core -- --nocapture","description":"{}"}}}}"#,
             rng.hex(22),
-            escaped_text(rng, rng.range(400, 1800))
+            escaped_text(rng, 400, 1800)
         ),
     };
     let prefix = s.prefix(rng);
@@ -163,7 +197,7 @@ fn assistant_line(rng: &mut Rng, s: &mut Session, out: &mut Vec<u8>) {
 }
 
 fn tool_result_line(rng: &mut Rng, s: &mut Session, out: &mut Vec<u8>) {
-    let text = escaped_text(rng, rng.range(5_000, 30_000));
+    let text = escaped_text(rng, 5_000, 30_000);
     let prefix = s.prefix(rng);
     let ts = s.timestamp(rng);
     // Claude Code writes the output twice: in the message and in `toolUseResult`.
@@ -181,7 +215,7 @@ fn prompt_line(rng: &mut Rng, s: &mut Session, out: &mut Vec<u8>) {
     let ts = s.timestamp(rng);
     let line = format!(
         r#"{prefix}"type":"user","message":{{"role":"user","content":"{}"}},"uuid":"{}","timestamp":"{ts}"}}"#,
-        escaped_text(rng, rng.range(50, 600)),
+        escaped_text(rng, 50, 600),
         rng.uuid(),
     );
     out.extend_from_slice(line.as_bytes());
@@ -191,7 +225,7 @@ fn prompt_line(rng: &mut Rng, s: &mut Session, out: &mut Vec<u8>) {
 fn summary_line(rng: &mut Rng, out: &mut Vec<u8>) {
     let line = format!(
         r#"{{"type":"summary","summary":"{}","leafUuid":"{}"}}"#,
-        escaped_text(rng, rng.range(30, 90)),
+        escaped_text(rng, 30, 90),
         rng.uuid()
     );
     out.extend_from_slice(line.as_bytes());
@@ -221,7 +255,7 @@ fn transcript(target: usize) -> Vec<u8> {
             tool_result_line(&mut rng, &mut s, &mut out);
         }
         assistant_line(&mut rng, &mut s, &mut out);
-        if rng.next_u64() % 8 == 0 {
+        if rng.next_u64().is_multiple_of(8) {
             summary_line(&mut rng, &mut out);
         }
     }

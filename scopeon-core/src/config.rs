@@ -181,7 +181,8 @@ impl Config {
 
     /// Parses configuration text; the error says where and what is wrong.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+        let config: Config =
+            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
         if config.scan.max_line_bytes == Some(0) {
             return Err("scan.max_line_bytes must be at least 1".into());
         }

@@ -1,0 +1,433 @@
+//! Invariant checks behind the fuzz targets.
+//!
+//! This file is the single source of the checks: the fuzz targets call it through the
+//! `scopeon_fuzz` library, and `scopeon-core/tests/fuzz_seeds.rs` includes it with
+//! `#[path = "../../fuzz/src/lib.rs"]` so that every CI run replays `fuzz/seeds/` through the
+//! very same assertions on stable Rust. Keep it free of any dependency but `scopeon_core` and
+//! `std`.
+//!
+//! Every check panics (an `assert!`) when an invariant fails; the fuzzer reports the panic as a
+//! crash.
+
+use std::io::{self, Read};
+
+use scopeon_core::provider::claude_code::{ClaudeCode, ClaudeParser};
+use scopeon_core::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext};
+use scopeon_core::record::{MAX_ID_LEN, ProviderId, UsageRecord};
+use scopeon_core::tail::{DEFAULT_MAX_LINE, Frame, LineReader};
+
+/// The transcript path every check parses under (a main-session file).
+pub const REL_PATH: &str = "projects/p/s.jsonl";
+
+/// Bytes of the input that `frame_lines` reads as parameters before the data.
+pub const FRAME_LINES_HEADER: usize = 5;
+
+/// Bytes of the input that `claude_file_resume` reads as parameters before the data.
+pub const FILE_RESUME_HEADER: usize = 3;
+
+/// Splits `n` parameter bytes off the front of a fuzz input; missing bytes read as 0.
+fn header<const N: usize>(input: &[u8]) -> ([u8; N], &[u8]) {
+    let mut h = [0u8; N];
+    let n = input.len().min(N);
+    h[..n].copy_from_slice(&input[..n]);
+    (h, &input[n..])
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+// ------------------------------------------------------------------------------- claude_line
+
+/// Target `claude_line`: the whole input is one line for the Claude Code parser.
+///
+/// Invariants:
+/// - the parser never panics, and its outcome matches what it pushed (`Records(1)` and one
+///   record, or nothing);
+/// - every record passes [`check_record`] (bounded, non-empty ids; consistent counters);
+/// - a record needs the keys `usage` and `timestamp` and the value `assistant`: a line that
+///   contains none of those words literally and no `\u` escape (which could spell them)
+///   yields no record;
+/// - a `MissingField` skip comes from a usage line (one that mentions `usage` or has a `\u`);
+/// - parsing the line again with a new parser gives the same outcome and records.
+pub fn claude_line(line: &[u8]) {
+    let ctx = SourceContext::new(REL_PATH);
+    let mut parser = ClaudeParser::new(&ctx);
+    let mut out = Vec::new();
+    let outcome = parser.parse_line(line, &mut out);
+    match outcome {
+        LineOutcome::Records(n) => {
+            assert_eq!(n, 1, "a Claude line is one record");
+            assert_eq!(out.len(), n, "outcome says {n} records");
+        }
+        LineOutcome::Ignored | LineOutcome::Skipped(_) => {
+            assert!(
+                out.is_empty(),
+                "{outcome:?} but pushed {} records",
+                out.len()
+            )
+        }
+    }
+    for r in &out {
+        check_record(r);
+    }
+    if !out.is_empty() && !contains(line, b"\\u") {
+        for word in [&b"usage"[..], b"timestamp", b"assistant"] {
+            assert!(
+                contains(line, word),
+                "a record from a line without {:?} or any \\u escape",
+                String::from_utf8_lossy(word)
+            );
+        }
+    }
+    if matches!(outcome, LineOutcome::Skipped(SkipReason::MissingField)) {
+        // Only a usage line can lack a field the record needs.
+        assert!(contains(line, b"usage") || contains(line, b"\\u"));
+    }
+
+    let mut again = Vec::new();
+    assert_eq!(
+        ClaudeParser::new(&ctx).parse_line(line, &mut again),
+        outcome,
+        "same line again"
+    );
+    assert_eq!(again, out, "same line again");
+}
+
+/// Invariants of one record, whatever line it came from.
+pub fn check_record(r: &UsageRecord) {
+    assert_eq!(r.provider, ProviderId::ClaudeCode);
+    for (name, id) in [
+        ("session", Some(&r.session)),
+        ("dedup_key", Some(&r.dedup_key)),
+    ]
+    .into_iter()
+    .chain([
+        ("project", r.project.as_ref()),
+        ("model", r.model.as_ref()),
+        ("message_id", r.message_id.as_ref()),
+    ]) {
+        if let Some(id) = id {
+            assert!(!id.is_empty(), "{name} is empty (absent ids are None)");
+            assert!(id.len() <= MAX_ID_LEN, "{name} is {} bytes", id.len());
+        }
+    }
+    assert_ne!(
+        r.model.as_deref(),
+        Some("<synthetic>"),
+        "synthetic lines carry no usage"
+    );
+    let t = &r.tokens;
+    let sum = [t.input, t.cache_creation, t.cache_read, t.output]
+        .into_iter()
+        .fold(0u64, u64::saturating_add);
+    assert_eq!(t.total(), sum, "total is the saturating sum of its parts");
+    assert!(!t.is_zero(), "an all-zero usage is not a record");
+    assert!(
+        t.cache_creation >= t.cache_creation_5m.saturating_add(t.cache_creation_1h),
+        "cache writes are never less than their 5m/1h parts: {t:?}"
+    );
+    assert_eq!(
+        t.reasoning, 0,
+        "Claude Code does not report reasoning separately"
+    );
+    if let Some(c) = r.reported_cost_pusd {
+        assert!(
+            (0..=1_000_000_000_000_000_000).contains(&c),
+            "cost {c} pUSD"
+        );
+    }
+    assert!(
+        !r.flags.sidechain || r.flags.subagent,
+        "a sidechain is a subagent's"
+    );
+    assert!(!r.flags.estimated && !r.flags.aggregate);
+}
+
+// ------------------------------------------------------------------------------- frame_lines
+
+/// One frame, owned, for comparisons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Framed {
+    /// [`Frame::Line`].
+    Line {
+        /// Offset of the line's first byte.
+        start: u64,
+        /// The line as framed (BOM, CR and leading NULs stripped).
+        bytes: Vec<u8>,
+    },
+    /// [`Frame::TooLong`].
+    TooLong {
+        /// Offset of the line's first byte.
+        start: u64,
+        /// Its length without the newline.
+        len: u64,
+    },
+}
+
+impl Framed {
+    fn of(f: Frame<'_>) -> Framed {
+        match f {
+            Frame::Line { bytes, start } => Framed::Line {
+                start,
+                bytes: bytes.to_vec(),
+            },
+            Frame::TooLong { start, len } => Framed::TooLong { start, len },
+        }
+    }
+
+    /// Offset of the frame's first byte.
+    pub fn start(&self) -> u64 {
+        match self {
+            Framed::Line { start, .. } | Framed::TooLong { start, .. } => *start,
+        }
+    }
+}
+
+/// A reader that hands out its data in reads of the given sizes, in order, then the rest in
+/// reads as large as asked. A size of 0 stands for a read interrupted by a signal
+/// (`ErrorKind::Interrupted`, which the reader must retry).
+///
+/// The number of reads is bounded on purpose: `LineReader` grows its buffer by a whole chunk
+/// before every read, so thousands of tiny reads would make each fuzz run slow.
+#[derive(Debug)]
+pub struct ChunkedReader<'a> {
+    data: &'a [u8],
+    sizes: Vec<usize>,
+    i: usize,
+}
+
+impl<'a> ChunkedReader<'a> {
+    /// Reads `data` in reads of `sizes`, then the rest.
+    pub fn new(data: &'a [u8], sizes: Vec<usize>) -> ChunkedReader<'a> {
+        ChunkedReader { data, sizes, i: 0 }
+    }
+}
+
+impl Read for ChunkedReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let size = self.sizes.get(self.i).copied().unwrap_or(usize::MAX);
+        self.i += 1;
+        if size == 0 && !self.data.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "signal"));
+        }
+        let n = size.min(out.len()).min(self.data.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Every frame a reader yields, and its offset at the end.
+pub fn frame_all<R: Read>(mut r: LineReader<R>) -> (Vec<Framed>, u64) {
+    let mut frames = Vec::new();
+    while let Some(f) = r.next_frame().expect("in-memory reads do not fail") {
+        frames.push(Framed::of(f));
+    }
+    (frames, r.offset())
+}
+
+/// What `LineReader` must yield for `data` read from offset 0, derived from its documentation
+/// rather than its code: every complete line (up to a `\n`) in order; a line longer than `cap`
+/// bytes (counted without the `\n`) is `TooLong`; any other line loses a leading UTF-8 BOM
+/// when it starts the file, then a trailing `\r`, then its leading NULs. The offset is just
+/// past the last `\n` (0 without one): an unterminated tail is never consumed.
+pub fn frame_model(data: &[u8], cap: usize) -> (Vec<Framed>, u64) {
+    let mut frames = Vec::new();
+    let mut start = 0usize;
+    while let Some(i) = data[start..].iter().position(|&b| b == b'\n') {
+        let raw = &data[start..start + i];
+        frames.push(if raw.len() > cap {
+            Framed::TooLong {
+                start: start as u64,
+                len: raw.len() as u64,
+            }
+        } else {
+            let mut b = raw;
+            if start == 0 {
+                b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+            }
+            b = b.strip_suffix(b"\r").unwrap_or(b);
+            let nuls = b.iter().take_while(|&&c| c == 0).count();
+            Framed::Line {
+                start: start as u64,
+                bytes: b[nuls..].to_vec(),
+            }
+        });
+        start += i + 1;
+    }
+    (frames, start as u64)
+}
+
+/// Target `frame_lines`: `LineReader` framing is independent of how reads split the data.
+///
+/// Input layout: 5 parameter bytes, then the data.
+/// - byte 0: the line cap, `1 + b % 64`;
+/// - bytes 1–3: three cut points, each at `b / 255` of the data: the data is read in chunks
+///   between the sorted cuts, then the rest (an empty chunk is an `Interrupted` read);
+/// - byte 4: where the file "ends" for a first pass, at `b / 255` of the data.
+///
+/// Invariants: reading the whole slice at once, reading it in those chunks, and reading a
+/// prefix of it then resuming at `offset()` on the whole data (a file that grew) all yield the
+/// frames and offset of [`frame_model`].
+pub fn frame_lines(input: &[u8]) {
+    let (h, data) = header::<FRAME_LINES_HEADER>(input);
+    let cap = 1 + usize::from(h[0] % 64);
+    let at = |b: u8| data.len() * usize::from(b) / 255;
+    let mut cuts = [at(h[1]), at(h[2]), at(h[3])];
+    cuts.sort_unstable();
+    let sizes = vec![cuts[0], cuts[1] - cuts[0], cuts[2] - cuts[1]];
+    check_framing(data, cap, sizes, at(h[4]));
+}
+
+/// The checks of [`frame_lines`] with explicit parameters.
+pub fn check_framing(data: &[u8], cap: usize, sizes: Vec<usize>, grown_at: usize) {
+    let model = frame_model(data, cap);
+
+    let whole = frame_all(LineReader::new(data, 0, cap));
+    assert_eq!(
+        whole, model,
+        "whole-slice framing vs. the documented framing (cap {cap})"
+    );
+
+    let chunked = frame_all(LineReader::new(
+        ChunkedReader::new(data, sizes.clone()),
+        0,
+        cap,
+    ));
+    assert_eq!(
+        chunked, model,
+        "chunked framing (cap {cap}, reads {sizes:?})"
+    );
+
+    // A file that had only `grown_at` bytes at the first read, then grew to all of `data`.
+    let (mut frames, offset) = frame_all(LineReader::new(&data[..grown_at], 0, cap));
+    let o = usize::try_from(offset).unwrap();
+    assert!(o <= grown_at);
+    let (rest, end) = frame_all(LineReader::new(&data[o..], offset, cap));
+    frames.extend(rest);
+    assert_eq!(
+        (frames, end),
+        model,
+        "framing of a file grown at byte {grown_at}"
+    );
+}
+
+// ------------------------------------------------------------------------ claude_file_resume
+
+/// What reading a file produced: per frame, the outcome as a scan counts it; and the records.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// `(frame start, outcome)` per frame.
+    pub outcomes: Vec<(u64, LineOutcome)>,
+    /// Every record, in order.
+    pub records: Vec<UsageRecord>,
+    /// The reader's offset at the end.
+    pub offset: u64,
+}
+
+/// Frames `data` (which starts at file offset `offset`) and parses each line as `scan` does:
+/// whitespace-only lines are dropped, lines holding a NUL are `Binary` skips, too-long lines
+/// `TooLong` skips; stops after `max_frames` frames.
+pub fn read_file(
+    data: &[u8],
+    offset: u64,
+    cap: usize,
+    parser: &mut dyn LineParser,
+    max_frames: usize,
+) -> Pass {
+    let mut reader = LineReader::new(data, offset, cap);
+    let mut pass = Pass::default();
+    while pass.outcomes.len() < max_frames {
+        let Some(frame) = reader.next_frame().expect("in-memory reads do not fail") else {
+            break;
+        };
+        let (start, outcome) = match frame {
+            Frame::TooLong { start, .. } => (start, LineOutcome::Skipped(SkipReason::TooLong)),
+            Frame::Line { bytes, start } => {
+                let outcome = if bytes.iter().all(u8::is_ascii_whitespace) {
+                    LineOutcome::Ignored
+                } else if bytes.contains(&0) {
+                    LineOutcome::Skipped(SkipReason::Binary)
+                } else {
+                    let before = pass.records.len();
+                    let outcome = parser.parse_line(bytes, &mut pass.records);
+                    let pushed = pass.records.len() - before;
+                    match outcome {
+                        LineOutcome::Records(n) => assert_eq!(n, pushed),
+                        _ => assert_eq!(pushed, 0),
+                    }
+                    outcome
+                };
+                (start, outcome)
+            }
+        };
+        pass.outcomes.push((start, outcome));
+    }
+    pass.offset = reader.offset();
+    pass
+}
+
+/// Target `claude_file_resume`: stopping at any frame boundary and resuming from the checkpoint
+/// (the reader's `offset()` and the parser's `state()`) gives exactly one uninterrupted pass.
+///
+/// Input layout: 3 parameter bytes, then the file.
+/// - byte 0: the line cap, one of 64 B, 1 KiB, 16 KiB or the default (`b % 4`);
+/// - bytes 1–2: the frame to stop after, as a little-endian `u16` taken modulo
+///   (frames + 1).
+pub fn claude_file_resume(input: &[u8]) {
+    let (h, data) = header::<FILE_RESUME_HEADER>(input);
+    let cap = [64, 1024, 16 * 1024, DEFAULT_MAX_LINE][usize::from(h[0] % 4)];
+    let stop = usize::from(u16::from_le_bytes([h[1], h[2]]));
+    check_resume(data, cap, stop);
+}
+
+/// The checks of [`claude_file_resume`] with explicit parameters.
+pub fn check_resume(data: &[u8], cap: usize, stop: usize) {
+    let provider = ClaudeCode;
+    let ctx = SourceContext::new(REL_PATH);
+    let new_parser = |state: Option<&[u8]>| {
+        provider
+            .parser(&ctx, state)
+            .expect("a state the parser wrote can be read back")
+    };
+
+    let whole = read_file(data, 0, cap, &mut *new_parser(None), usize::MAX);
+    for r in &whole.records {
+        check_record(r);
+    }
+
+    let k = stop % (whole.outcomes.len() + 1);
+    let mut first_parser = new_parser(None);
+    let first = read_file(data, 0, cap, &mut *first_parser, k);
+    let state = first_parser.state();
+    drop(first_parser);
+    let expected_offset = whole
+        .outcomes
+        .get(k)
+        .map_or(whole.offset, |(start, _)| *start);
+    assert_eq!(first.offset, expected_offset, "checkpoint after {k} frames");
+
+    let at = usize::try_from(first.offset).unwrap();
+    let second = read_file(
+        &data[at..],
+        first.offset,
+        cap,
+        &mut *new_parser(Some(&state)),
+        usize::MAX,
+    );
+
+    let mut outcomes = first.outcomes;
+    outcomes.extend(second.outcomes);
+    let mut records = first.records;
+    records.extend(second.records);
+    assert_eq!(
+        outcomes, whole.outcomes,
+        "outcomes after resuming at frame {k}"
+    );
+    assert_eq!(
+        records, whole.records,
+        "records after resuming at frame {k}"
+    );
+    assert_eq!(second.offset, whole.offset);
+}
