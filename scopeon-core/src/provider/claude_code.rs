@@ -19,13 +19,16 @@
 //! - A line is a subagent's when it says `isSidechain: true` or its file sits under a
 //!   `subagents/` directory or is named `agent-*.jsonl`.
 //! - The legacy `costUSD` field (Claude Code ≤ 1.0.8) is kept as the agent-reported cost.
+//! - `timestamp` is RFC 3339 as Claude Code writes it; a Unix epoch number (seconds or
+//!   milliseconds) from a rewriting tool is accepted too. A usage line without a usable
+//!   timestamp is a `missing_field` skip: it cannot be placed on any day.
 //!
 //! The parser is stateless: every line stands alone.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
 
-use super::lenient::{Count, Flag, Obj, Text, Usd, parse_timestamp_ms};
+use super::lenient::{Count, Flag, Obj, Stamp, Text, Usd};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
 use crate::config::Env;
 use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd};
@@ -128,8 +131,7 @@ struct Line<'a> {
     session_id: Text<'a>,
     #[serde(rename = "requestId", borrow)]
     request_id: Text<'a>,
-    #[serde(borrow)]
-    timestamp: Text<'a>,
+    timestamp: Stamp,
     #[serde(borrow)]
     cwd: Text<'a>,
     #[serde(rename = "isSidechain")]
@@ -197,7 +199,7 @@ impl LineParser for ClaudeParser {
         if tokens.is_zero() {
             return LineOutcome::Ignored;
         }
-        let Some(timestamp_ms) = parsed.timestamp.get().and_then(parse_timestamp_ms) else {
+        let Some(timestamp_ms) = parsed.timestamp.0 else {
             return LineOutcome::Skipped(SkipReason::MissingField);
         };
         let message_id = message.id.get();

@@ -289,6 +289,75 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
     }
 }
 
+/// A timestamp as UTC milliseconds: an ISO string (see [`parse_timestamp_ms`]) or a Unix epoch
+/// number, read as seconds below 10¹¹ and as milliseconds from there (log-formats.md §0.4).
+/// Anything else, or a time outside years −9999..=9999, is absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stamp(pub Option<i64>);
+
+/// Epoch numbers below this are seconds; from it on, milliseconds.
+const SECONDS_BELOW: f64 = 1e11;
+
+fn epoch_ms(v: f64) -> Option<i64> {
+    if !v.is_finite() {
+        return None;
+    }
+    let ms = if v.abs() < SECONDS_BELOW {
+        v * 1000.0
+    } else {
+        v
+    };
+    // Within what jiff can represent, so every stored time can be shown.
+    jiff::Timestamp::from_millisecond(ms as i64)
+        .ok()
+        .map(|t| t.as_millisecond())
+}
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Stamp, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Stamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Stamp, E> {
+                Ok(Stamp(parse_timestamp_ms(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Stamp, E> {
+                Ok(Stamp(epoch_ms(v as f64)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Stamp, E> {
+                Ok(Stamp(epoch_ms(v as f64)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Stamp, E> {
+                Ok(Stamp(epoch_ms(v)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Stamp, E> {
+                Ok(Stamp(None))
+            }
+            fn visit_unit<E>(self) -> Result<Stamp, E> {
+                Ok(Stamp(None))
+            }
+            fn visit_none<E>(self) -> Result<Stamp, E> {
+                Ok(Stamp(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Stamp, D::Error> {
+                Stamp::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Stamp, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Stamp(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Stamp, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Stamp(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Parses an agent timestamp into UTC milliseconds: RFC 3339 with any fractional precision and a
 /// `Z` or `±hh:mm` offset, or a zone-less ISO date-time read as UTC.
 pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
@@ -351,6 +420,25 @@ mod tests {
         assert_eq!(probe(r#"{"c":0.25}"#).c.0, Some(0.25));
         assert_eq!(probe(r#"{"c":-1}"#).c.0, None);
         assert_eq!(probe(r#"{"c":"0.5"}"#).c.0, Some(0.5));
+    }
+
+    #[test]
+    fn stamps_accept_strings_and_epochs() {
+        #[derive(Deserialize)]
+        struct T {
+            t: Stamp,
+        }
+        let t = |json: &str| serde_json::from_str::<T>(json).unwrap().t.0;
+        assert_eq!(
+            t(r#"{"t":"2025-10-03T09:15:05.402Z"}"#),
+            Some(1_759_482_905_402)
+        );
+        assert_eq!(t(r#"{"t":1759482905}"#), Some(1_759_482_905_000));
+        assert_eq!(t(r#"{"t":1759482905.402}"#), Some(1_759_482_905_402));
+        assert_eq!(t(r#"{"t":1759482905402}"#), Some(1_759_482_905_402));
+        assert_eq!(t(r#"{"t":9e18}"#), None);
+        assert_eq!(t(r#"{"t":true}"#), None);
+        assert_eq!(t(r#"{"t":"soon"}"#), None);
     }
 
     #[test]
