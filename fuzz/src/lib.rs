@@ -228,30 +228,33 @@ pub fn frame_all<R: Read>(mut r: LineReader<R>) -> (Vec<Framed>, u64) {
 }
 
 /// What `LineReader` must yield for `data` read from offset 0, derived from its documentation
-/// rather than its code: every complete line (up to a `\n`) in order; a line longer than `cap`
-/// bytes (counted without the `\n`) is `TooLong`; any other line loses a leading UTF-8 BOM
-/// when it starts the file, then a trailing `\r`, then its leading NULs. The offset is just
-/// past the last `\n` (0 without one): an unterminated tail is never consumed.
+/// rather than its code: every complete line (up to a `\n`) in order, after dropping the NULs
+/// before it (a copy-truncate hole; `start` is the first byte after them); a line then longer
+/// than `cap` bytes (counted without the `\n`) is `TooLong`; any other line loses a leading
+/// UTF-8 BOM when it starts the file, then a trailing `\r`. The offset is just past the last
+/// `\n` (0 without one): an unterminated tail is never consumed.
 pub fn frame_model(data: &[u8], cap: usize) -> (Vec<Framed>, u64) {
     let mut frames = Vec::new();
     let mut start = 0usize;
     while let Some(i) = data[start..].iter().position(|&b| b == b'\n') {
-        let raw = &data[start..start + i];
+        let with_hole = &data[start..start + i];
+        let nuls = with_hole.iter().take_while(|&&c| c == 0).count();
+        let raw = &with_hole[nuls..];
+        let line_start = start + nuls;
         frames.push(if raw.len() > cap {
             Framed::TooLong {
-                start: start as u64,
+                start: line_start as u64,
                 len: raw.len() as u64,
             }
         } else {
             let mut b = raw;
-            if start == 0 {
+            if line_start == 0 {
                 b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
             }
             b = b.strip_suffix(b"\r").unwrap_or(b);
-            let nuls = b.iter().take_while(|&&c| c == 0).count();
             Framed::Line {
-                start: start as u64,
-                bytes: b[nuls..].to_vec(),
+                start: line_start as u64,
+                bytes: b.to_vec(),
             }
         });
         start += i + 1;
@@ -402,11 +405,21 @@ pub fn check_resume(data: &[u8], cap: usize, stop: usize) {
     let first = read_file(data, 0, cap, &mut *first_parser, k);
     let state = first_parser.state();
     drop(first_parser);
-    let expected_offset = whole
+    // The checkpoint sits just past frame k's newline: at frame k+1's start, or before the
+    // NULs of a hole that frame k+1 begins after.
+    let next_start = whole
         .outcomes
         .get(k)
         .map_or(whole.offset, |(start, _)| *start);
-    assert_eq!(first.offset, expected_offset, "checkpoint after {k} frames");
+    assert!(first.offset <= next_start, "checkpoint after {k} frames");
+    let gap = &data[usize::try_from(first.offset).unwrap()..usize::try_from(next_start).unwrap()];
+    assert!(
+        gap.iter().all(|&b| b == 0) || k == whole.outcomes.len(),
+        "checkpoint after {k} frames: only a hole may lie before the next frame"
+    );
+    if k == whole.outcomes.len() {
+        assert_eq!(first.offset, whole.offset, "checkpoint after all frames");
+    }
 
     let at = usize::try_from(first.offset).unwrap();
     let second = read_file(

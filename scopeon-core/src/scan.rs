@@ -394,8 +394,10 @@ struct Reader<'p> {
     options: &'p ScanOptions,
     /// Checkpoints by path: stored ones, updated as files are read in this scan.
     known: HashMap<Utf8PathBuf, Checkpoint>,
-    /// Paths of `known` by first-line hash, built on first use.
-    by_head: HashMap<i64, Vec<Utf8PathBuf>>,
+    /// Every checkpoint seen (stored or written in this scan) by first-line hash: the
+    /// candidates a renamed or copied file may continue from. A stored checkpoint stays a
+    /// candidate after its path was read anew, since the file it describes may have moved.
+    by_head: HashMap<i64, Vec<(Utf8PathBuf, Checkpoint)>>,
 }
 
 impl Reader<'_> {
@@ -403,7 +405,10 @@ impl Reader<'_> {
         // Index stored checkpoints by first-line hash, for rename and copy detection.
         for (path, cp) in &self.known {
             if let Some(h) = cp.head_hash {
-                self.by_head.entry(h).or_default().push(path.clone());
+                self.by_head
+                    .entry(h)
+                    .or_default()
+                    .push((path.clone(), cp.clone()));
             }
         }
         for found in files {
@@ -480,19 +485,15 @@ impl Reader<'_> {
         head_hash: Option<i64>,
         version: u32,
     ) -> std::io::Result<Option<Start>> {
-        let Some(paths) = head_hash.and_then(|h| self.by_head.get(&h)) else {
+        let Some(candidates) = head_hash.and_then(|h| self.by_head.get(&h)) else {
             return Ok(None);
         };
         let mut best: Option<&Checkpoint> = None;
-        for path in paths {
-            let Some(cp) = self.known.get(path) else {
-                continue;
-            };
+        for (path, cp) in candidates {
             if *path == found.path
                 || cp.parser_version != version
                 || cp.offset > stat.size
                 || cp.offset == 0
-                || cp.head_hash != head_hash
             {
                 continue;
             }
@@ -602,10 +603,10 @@ impl Reader<'_> {
     /// renames or copies.
     fn remember(&mut self, source: &SourceUpdate) {
         if let Some(h) = source.checkpoint.head_hash {
-            let paths = self.by_head.entry(h).or_default();
-            if !paths.contains(&source.path) {
-                paths.push(source.path.clone());
-            }
+            self.by_head
+                .entry(h)
+                .or_default()
+                .push((source.path.clone(), source.checkpoint.clone()));
         }
         self.known
             .insert(source.path.clone(), source.checkpoint.clone());

@@ -14,6 +14,13 @@
 //!
 //! A trailing line without its newline is never consumed: it is read again, whole, once the
 //! newline arrives.
+//!
+//! Known limits, shared with the file tailers this design follows (Vector, Filebeat):
+//! - A rewrite in place that keeps the inode, the size and the modification time (`touch -r`,
+//!   `rsync -t`) looks unchanged and is not read again.
+//! - A resume (or a rename or copy continuing another path's checkpoint) trusts the first line
+//!   and the 64 bytes before the offset. A different file matching both is skipped up to the
+//!   offset. Agent transcripts start with unique ids, which makes this practically impossible.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -307,8 +314,9 @@ pub fn open_regular(path: &Utf8Path) -> io::Result<(File, FileStat)> {
 /// One framed line.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame<'a> {
-    /// A complete line, without its `\n`, a trailing `\r`, a leading BOM (at offset 0) or
-    /// leading NUL bytes (the hole a copy-truncate leaves).
+    /// A complete line, without its `\n`, a trailing `\r` or a leading BOM (at offset 0).
+    /// NUL bytes before a line (the hole a copy-truncate leaves) are skipped, and `start` is
+    /// the offset of the line's first byte after them.
     Line {
         /// The line's bytes.
         bytes: &'a [u8],
@@ -369,6 +377,17 @@ impl<R: Read> LineReader<R> {
         // Bytes after `pos` already searched; relative, because `fill` moves data to the front.
         let mut searched = 0;
         let nl = loop {
+            if searched == 0 {
+                // NULs before a line are the hole a copy-truncate leaves, not part of the
+                // line: skip them so they never count against the line cap.
+                self.pos += self.buf[self.pos..].iter().take_while(|&&b| b == 0).count();
+                if self.pos == self.buf.len() {
+                    if !self.fill()? {
+                        return Ok(None);
+                    }
+                    continue;
+                }
+            }
             let from = self.pos + searched;
             if let Some(i) = memchr(b'\n', &self.buf[from..]) {
                 break from + i;
@@ -397,11 +416,7 @@ impl<R: Read> LineReader<R> {
             bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
         }
         bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        let leading_nuls = bytes.iter().take_while(|&&b| b == 0).count();
-        Ok(Some(Frame::Line {
-            bytes: &bytes[leading_nuls..],
-            start,
-        }))
+        Ok(Some(Frame::Line { bytes, start }))
     }
 
     /// Reads more bytes into the buffer; false at end of file.
