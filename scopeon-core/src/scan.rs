@@ -265,7 +265,21 @@ fn ingest_all(
             writer.store.checkpoints(provider.id())?
         };
         let known_paths: Vec<Utf8PathBuf> = known.keys().cloned().collect();
+        // Unchanged files are settled here, from the walk's stat alone: a warm scan starts no
+        // thread and opens no file.
+        let version = provider.parser_version();
+        let (unchanged, to_read): (Vec<&Found>, Vec<&Found>) = files.iter().partition(|f| {
+            known
+                .get(&f.path)
+                .is_some_and(|cp| cp.parser_version == version && cp.is_unchanged(&f.stat))
+        });
+        for _ in &unchanged {
+            writer.apply(Event::Unchanged, &mut ps, progress)?;
+        }
         std::thread::scope(|scope| -> Result<()> {
+            if to_read.is_empty() {
+                return Ok(());
+            }
             let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(2);
             let reader = Reader {
                 provider,
@@ -273,7 +287,7 @@ fn ingest_all(
                 known,
                 by_head: HashMap::new(),
             };
-            scope.spawn(|| reader.run(&files, tx));
+            scope.spawn(|| reader.run(&to_read, tx));
             // When this loop returns early (a database error), `rx` is dropped and the
             // reader stops at its next send.
             for event in rx {
@@ -401,7 +415,7 @@ struct Reader<'p> {
 }
 
 impl Reader<'_> {
-    fn run(mut self, files: &[Found], tx: SyncSender<Event>) {
+    fn run(mut self, files: &[&Found], tx: SyncSender<Event>) {
         // Index stored checkpoints by first-line hash, for rename and copy detection.
         for (path, cp) in &self.known {
             if let Some(h) = cp.head_hash {

@@ -8,8 +8,8 @@
 //! excluded from every total.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use camino::Utf8PathBuf;
 use rusqlite::{Transaction, params};
@@ -155,21 +155,27 @@ impl Store {
             path: path.clone(),
             source,
         };
+        let mut ids = self.sidechain_ids.take();
         if self.rebuilding {
             // Inside the rebuild's transaction: a savepoint keeps each batch atomic.
             let sp = self.conn.savepoint().map_err(err)?;
-            let stats = write_batch(&sp, batch).map_err(err)?;
+            let ids = SidechainIds::current(&sp, &mut ids).map_err(err)?;
+            let stats = write_batch(&sp, batch, ids).map_err(err)?;
             sp.commit().map_err(err)?;
+            self.sidechain_ids = Some(std::mem::take(ids));
             return Ok(stats);
         }
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
-        let stats = write_batch(&tx, batch).map_err(err)?;
+        let ids = SidechainIds::current(&tx, &mut ids).map_err(err)?;
+        let stats = write_batch(&tx, batch, ids).map_err(err)?;
         crate::failpoint::hit("before-commit");
         tx.commit().map_err(err)?;
         crate::failpoint::hit("after-commit");
+        // Kept only once committed: a failed batch's ids would describe rows that don't exist.
+        self.sidechain_ids = Some(std::mem::take(ids));
         Ok(stats)
     }
 
@@ -189,6 +195,7 @@ impl Store {
             .map_err(|e| self.db_err(e))?;
         self.rebuilding = true;
         self.rebuild_providers = providers.to_vec();
+        self.sidechain_ids = None;
         Ok(())
     }
 
@@ -211,6 +218,7 @@ impl Store {
             self.conn.execute_batch("COMMIT")
         });
         self.rebuilding = false;
+        self.sidechain_ids = None;
         result.map_err(|e| self.db_err(e))
     }
 
@@ -219,6 +227,7 @@ impl Store {
         if self.rebuilding {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.rebuilding = false;
+            self.sidechain_ids = None;
         }
     }
 }
@@ -249,7 +258,51 @@ fn clamped(t: &TokenCounts) -> TokenCounts {
     }
 }
 
-fn write_batch(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<CommitStats> {
+/// The message ids of stored sidechain records, as of a database `data_version`.
+///
+/// A main record can only make a sidechain record a replay if one with its message id exists;
+/// this set lets the writer skip that lookup for nearly every record. `PRAGMA data_version`
+/// changes whenever another connection commits, so the set is reloaded exactly when another
+/// process may have added sidechain records.
+#[derive(Debug, Default)]
+pub(crate) struct SidechainIds {
+    data_version: i64,
+    ids: HashSet<(ProviderId, String)>,
+}
+
+impl SidechainIds {
+    /// The set, reloaded inside the current transaction when another connection wrote since.
+    fn current<'a>(
+        conn: &rusqlite::Connection,
+        cached: &'a mut Option<SidechainIds>,
+    ) -> rusqlite::Result<&'a mut SidechainIds> {
+        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if cached.as_ref().is_none_or(|c| c.data_version != version) {
+            let mut st = conn.prepare(
+                "SELECT provider, message_id FROM records
+                 WHERE sidechain = 1 AND message_id IS NOT NULL",
+            )?;
+            let ids = st
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .filter_map(|row| match row {
+                    Ok((p, m)) => ProviderId::parse(&p).map(|p| Ok((p, m))),
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<rusqlite::Result<HashSet<_>>>()?;
+            *cached = Some(SidechainIds {
+                data_version: version,
+                ids,
+            });
+        }
+        Ok(cached.get_or_insert_with(SidechainIds::default))
+    }
+}
+
+fn write_batch(
+    conn: &rusqlite::Connection,
+    batch: &Batch,
+    sidechain_ids: &mut SidechainIds,
+) -> rusqlite::Result<CommitStats> {
     let table = PriceTable::builtin();
     let records = merge_in_batch(&batch.records);
     // Rows inserted by this batch get rowids above the largest one before it.
@@ -260,7 +313,7 @@ fn write_batch(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<C
     let mut st = Statements::prepare(conn)?;
     let mut stats = CommitStats::default();
     for record in &records {
-        let rowid = upsert_record(&mut st, table, record)?;
+        let rowid = upsert_record(&mut st, table, record, sidechain_ids)?;
         if rowid > max_rowid {
             stats.new_records += 1;
         }
@@ -322,6 +375,7 @@ fn upsert_record(
     st: &mut Statements<'_>,
     table: &PriceTable,
     r: &UsageRecord,
+    sidechain_ids: &mut SidechainIds,
 ) -> rusqlite::Result<i64> {
     let t = clamped(&r.tokens);
     let cost = r
@@ -382,7 +436,7 @@ fn upsert_record(
         st.set_cost.execute((merged.rowid, merged_cost))?;
     }
     if let Some(message_id) = &merged.message_id {
-        mark_replays(st, r.provider, message_id, &merged)?;
+        mark_replays(st, r.provider, message_id, &merged, sidechain_ids)?;
     }
     Ok(merged.rowid)
 }
@@ -406,8 +460,10 @@ fn mark_replays(
     provider: ProviderId,
     message_id: &str,
     merged: &Merged,
+    sidechain_ids: &mut SidechainIds,
 ) -> rusqlite::Result<()> {
     if merged.sidechain {
+        sidechain_ids.ids.insert((provider, message_id.to_owned()));
         let main_exists: bool = st
             .main_copy_exists
             .query_row((provider.as_str(), message_id), |r| r.get(0))?;
@@ -418,8 +474,13 @@ fn mark_replays(
         if merged.replay {
             st.set_replay.execute((merged.rowid, false))?;
         }
-        st.mark_sidechain_replays
-            .execute((provider.as_str(), message_id))?;
+        if sidechain_ids
+            .ids
+            .contains(&(provider, message_id.to_owned()))
+        {
+            st.mark_sidechain_replays
+                .execute((provider.as_str(), message_id))?;
+        }
     }
     Ok(())
 }
@@ -496,4 +557,97 @@ pub(super) fn reprice_all(tx: &Transaction<'_>, table: &PriceTable) -> rusqlite:
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::RecordFlags;
+    use crate::store::ReportQuery;
+
+    fn record(key: &str, message: &str, sidechain: bool, output: u64) -> UsageRecord {
+        UsageRecord {
+            provider: ProviderId::ClaudeCode,
+            session: "s".into(),
+            project: None,
+            model: Some("claude-sonnet-4-5".into()),
+            timestamp_ms: 1_764_000_000_000,
+            dedup_key: key.into(),
+            message_id: Some(message.into()),
+            flags: RecordFlags {
+                sidechain,
+                subagent: sidechain,
+                ..RecordFlags::default()
+            },
+            tokens: TokenCounts {
+                output,
+                ..TokenCounts::default()
+            },
+            reported_cost_pusd: None,
+        }
+    }
+
+    fn batch(records: Vec<UsageRecord>) -> Batch {
+        Batch {
+            records,
+            sources: Vec::new(),
+        }
+    }
+
+    fn requests(store: &Store) -> u64 {
+        let q = ReportQuery {
+            group_by: Vec::new(),
+            ..ReportQuery::default()
+        };
+        store.report(&q).unwrap().totals.requests
+    }
+
+    #[test]
+    fn replays_are_marked_in_either_order_and_across_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = camino::Utf8PathBuf::from_path_buf(dir.path().join("s.db")).unwrap();
+        let mut a = Store::open(&path).unwrap();
+        let mut b = Store::open(&path).unwrap();
+        // `a` loads its sidechain set (empty) with an unrelated record.
+        a.commit(&batch(vec![record("x:1", "x", false, 1)]))
+            .unwrap();
+        // Another connection stores a sidechain copy of message m.
+        b.commit(&batch(vec![record("m:side", "m", true, 5)]))
+            .unwrap();
+        assert_eq!(requests(&a), 2);
+        // `a` stores the main copy: the sidechain copy becomes a replay although `a` never
+        // wrote it itself.
+        a.commit(&batch(vec![record("m:main", "m", false, 7)]))
+            .unwrap();
+        assert_eq!(requests(&a), 2);
+        assert_eq!(requests(&b), 2);
+        // The other order: main first, then a sidechain copy arriving later.
+        a.commit(&batch(vec![record("n:main", "n", false, 1)]))
+            .unwrap();
+        b.commit(&batch(vec![record("n:side", "n", true, 1)]))
+            .unwrap();
+        assert_eq!(requests(&a), 3);
+    }
+
+    #[test]
+    fn copies_in_one_batch_merge_like_copies_across_batches() {
+        let mut one = Store::open_in_memory().unwrap();
+        let mut many = Store::open_in_memory().unwrap();
+        let copies = vec![
+            record("k", "k", false, 2),
+            record("k", "k", false, 311),
+            record("k", "k", false, 5),
+        ];
+        let stats = one.commit(&batch(copies.clone())).unwrap();
+        assert_eq!((stats.new_records, stats.merged_copies), (1, 2));
+        for c in copies {
+            many.commit(&batch(vec![c])).unwrap();
+        }
+        let q = ReportQuery {
+            group_by: Vec::new(),
+            ..ReportQuery::default()
+        };
+        assert_eq!(one.report(&q).unwrap(), many.report(&q).unwrap());
+        assert_eq!(one.report(&q).unwrap().totals.output_tokens, 311);
+    }
 }

@@ -37,6 +37,9 @@ pub struct Store {
     path: Utf8PathBuf,
     /// Inside a rebuild's transaction: batches commit as savepoints.
     rebuilding: bool,
+    /// Message ids of stored sidechain records, so writing a main record only looks for
+    /// sidechain copies to mark as replays when one exists (see `ingest`).
+    sidechain_ids: Option<ingest::SidechainIds>,
     rebuild_providers: Vec<ProviderId>,
 }
 
@@ -74,6 +77,7 @@ impl Store {
             conn,
             path,
             rebuilding: false,
+            sidechain_ids: None,
             rebuild_providers: Vec::new(),
         };
         store.configure().map_err(|e| store.db_err(e))?;
