@@ -208,6 +208,8 @@ impl Store {
                  WHERE NOT EXISTS (SELECT 1 FROM records r
                                    WHERE r.provider = k.provider AND r.dedup_key = k.dedup_key);
              DROP TABLE temp.scopeon_kept;
+             INSERT INTO meta (key, value) VALUES ('generation', '1')
+                 ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
              UPDATE records SET replay = EXISTS (
                  SELECT 1 FROM records m WHERE m.provider = records.provider
                      AND m.message_id = records.message_id AND m.sidechain = 0)
@@ -230,6 +232,16 @@ impl Store {
             self.sidechain_ids = None;
         }
     }
+}
+
+/// Marks the records as changed, so cached report results computed before are not used.
+pub(super) fn bump_generation(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('generation', '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+        [],
+    )?;
+    Ok(())
 }
 
 /// A SQL list of provider id literals (the ids are fixed ASCII names, never user text).
@@ -321,6 +333,9 @@ fn write_batch(
     stats.merged_copies = batch.records.len() as u64 - stats.new_records;
     for source in &batch.sources {
         write_source(conn, source)?;
+    }
+    if !records.is_empty() {
+        bump_generation(conn)?;
     }
     Ok(stats)
 }

@@ -231,6 +231,7 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
         ingest::reprice_all(&tx, PriceTable::builtin()).map_err(err)?;
+        ingest::bump_generation(&tx).map_err(err)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('pricing_version', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",

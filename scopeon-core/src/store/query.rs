@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, json};
 
 use super::Store;
@@ -17,7 +19,8 @@ use crate::record::ProviderId;
 use crate::window::{Zone, offset_spans};
 
 /// A dimension a report can be grouped by (CONTRACTS §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum GroupKey {
     /// Local calendar day, `YYYY-MM-DD`.
     Day,
@@ -162,7 +165,7 @@ impl Default for ReportQuery {
 }
 
 /// Summed fields of a group (CONTRACTS §5).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Distinct deduplicated requests.
     pub requests: u64,
@@ -222,7 +225,7 @@ impl Totals {
 }
 
 /// One group of a report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportRow {
     /// The group's key values, in `group_by` order (`None` for an unknown model or project).
     pub key: Vec<(GroupKey, Option<String>)>,
@@ -231,7 +234,7 @@ pub struct ReportRow {
 }
 
 /// A report: one row per group, sorted by key, and the grand totals.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// The groups.
     pub rows: Vec<ReportRow>,
@@ -295,12 +298,81 @@ impl Report {
 
 impl Store {
     /// Runs a report query.
+    pub fn report(&self, q: &ReportQuery) -> Result<Report> {
+        validate(q)?;
+        // Results are cached by query and data generation: a repeated report over unchanged
+        // data (the common warm case) costs one lookup. The cache is best effort; any
+        // failure to use it falls back to the computation.
+        let key = cache_key(q);
+        let generation = self.generation().map_err(|e| self.db_err(e))?;
+        if let Some(hit) = self.cached_report(&key, generation) {
+            return Ok(hit);
+        }
+        let report = self.compute_report(q)?;
+        self.cache_report(&key, generation, &report);
+        Ok(report)
+    }
+
+    /// The data generation: bumped by every commit that changes records.
+    fn generation(&self) -> rusqlite::Result<i64> {
+        self.conn
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|g| g.unwrap_or(0))
+    }
+
+    fn cached_report(&self, key: &str, generation: i64) -> Option<Report> {
+        let json: String = self
+            .conn
+            .query_row(
+                "SELECT result FROM report_cache WHERE query = ?1 AND generation = ?2",
+                (key, generation),
+                |r| r.get(0),
+            )
+            .ok()?;
+        serde_json::from_str(&json).ok()
+    }
+
+    fn cache_report(&self, key: &str, generation: i64, report: &Report) {
+        let Ok(json) = serde_json::to_string(report) else {
+            return;
+        };
+        // Ignored on failure (a read-only or busy database): the cache only saves time.
+        let _ = self.conn.execute_batch("SAVEPOINT scopeon_cache");
+        let stored = self
+            .conn
+            .execute(
+                "INSERT INTO report_cache (query, generation, result, stored_ms)
+                 VALUES (?1, ?2, ?3, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+                 ON CONFLICT (query) DO UPDATE SET generation = excluded.generation,
+                     result = excluded.result, stored_ms = excluded.stored_ms",
+                (key, generation, json),
+            )
+            .and_then(|_| {
+                self.conn.execute(
+                    "DELETE FROM report_cache WHERE query NOT IN
+                     (SELECT query FROM report_cache ORDER BY stored_ms DESC LIMIT 32)",
+                    [],
+                )
+            });
+        let end = if stored.is_ok() {
+            "RELEASE scopeon_cache"
+        } else {
+            "ROLLBACK TO scopeon_cache; RELEASE scopeon_cache"
+        };
+        let _ = self.conn.execute_batch(end);
+    }
+
+    /// Runs a report query against the records, without the cache.
     ///
     /// SQL groups by the local day number (when a calendar key is asked for) and the other
     /// keys; the few resulting rows are then labelled (day, ISO week, month) and merged here,
     /// which is much cheaper than formatting a date string for every record in SQL.
-    pub fn report(&self, q: &ReportQuery) -> Result<Report> {
-        validate(q)?;
+    fn compute_report(&self, q: &ReportQuery) -> Result<Report> {
         let (filter_sql, filter_args) = filters(q);
         let err = |e| self.db_err(e);
         let calendar = q.group_by.iter().any(|k| k.is_calendar());
@@ -551,6 +623,26 @@ impl CalendarLabels {
     }
 }
 
+/// The cache key of a query: every input of the result, including this build's version (its
+/// code) and the price table's (the costs).
+fn cache_key(q: &ReportQuery) -> String {
+    let keys: Vec<&str> = q.group_by.iter().map(|k| k.as_str()).collect();
+    let providers: Vec<&str> = q.providers.iter().map(|p| p.as_str()).collect();
+    json!([
+        env!("CARGO_PKG_VERSION"),
+        crate::pricing::PRICING_VERSION,
+        keys,
+        q.since_ms,
+        q.until_ms,
+        q.zone.name,
+        providers,
+        q.projects,
+        q.models,
+        q.cost_mode.as_str(),
+    ])
+    .to_string()
+}
+
 /// Checks a query before it runs.
 fn validate(q: &ReportQuery) -> Result<()> {
     if let (Some(s), Some(u)) = (q.since_ms, q.until_ms)
@@ -561,4 +653,66 @@ fn validate(q: &ReportQuery) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{RecordFlags, TokenCounts, UsageRecord};
+    use crate::store::Batch;
+
+    fn record(key: &str, ts_ms: i64, model: Option<&str>, output: u64) -> UsageRecord {
+        UsageRecord {
+            provider: ProviderId::ClaudeCode,
+            session: "s".into(),
+            project: Some("/p".into()),
+            model: model.map(str::to_owned),
+            timestamp_ms: ts_ms,
+            dedup_key: key.into(),
+            message_id: None,
+            flags: RecordFlags::default(),
+            tokens: TokenCounts {
+                input: 100_000,
+                output,
+                ..TokenCounts::default()
+            },
+            reported_cost_pusd: None,
+        }
+    }
+
+    #[test]
+    fn cached_results_equal_computed_ones_and_follow_new_data() {
+        let mut store = Store::open_in_memory().unwrap();
+        let day = 86_400_000;
+        store
+            .commit(&Batch {
+                records: vec![
+                    record("a", 20_000 * day, Some("claude-sonnet-4-5"), 10),
+                    record("b", 20_001 * day, Some("mystery-model"), 5),
+                ],
+                sources: Vec::new(),
+            })
+            .unwrap();
+        let q = ReportQuery {
+            group_by: vec![GroupKey::Month, GroupKey::Model],
+            ..ReportQuery::default()
+        };
+        let computed = store.compute_report(&q).unwrap();
+        let first = store.report(&q).unwrap();
+        let cached = store.report(&q).unwrap();
+        assert_eq!(first, computed);
+        assert_eq!(cached, computed);
+        // Exact picodollars survive the cache: 100k input at $3 + 10 output at $15 per million.
+        assert_eq!(cached.totals.cost_pusd, Some(300_000_000_000 + 150_000_000));
+        assert_eq!(cached.totals.unpriced_tokens, 100_005);
+        store
+            .commit(&Batch {
+                records: vec![record("c", 20_002 * day, Some("claude-sonnet-4-5"), 1)],
+                sources: Vec::new(),
+            })
+            .unwrap();
+        let after = store.report(&q).unwrap();
+        assert_eq!(after, store.compute_report(&q).unwrap());
+        assert_eq!(after.totals.requests, 3);
+    }
 }

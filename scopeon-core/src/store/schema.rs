@@ -71,6 +71,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     ) STRICT;",
+    // 2: cached report results, valid for one data generation.
+    "CREATE TABLE report_cache (
+        query TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL,
+        result TEXT NOT NULL,
+        stored_ms INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO meta (key, value) VALUES ('generation', '0')
+        ON CONFLICT (key) DO NOTHING;",
 ];
 
 /// The schema version this build writes.
