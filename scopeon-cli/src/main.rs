@@ -50,10 +50,13 @@ impl From<scopeon_core::Error> for Failure {
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Failure {
-        Failure {
-            message: e.to_string(),
-            code: 1,
-        }
+        // A closed pipe (`scopeon report | head`) ends the output; it is not worth a message.
+        let message = if e.kind() == std::io::ErrorKind::BrokenPipe {
+            String::new()
+        } else {
+            e.to_string()
+        };
+        Failure { message, code: 1 }
     }
 }
 
@@ -63,8 +66,7 @@ fn main() -> ExitCode {
     match run(cli, &env) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            // A closed pipe (`scopeon report | head`) is not an error worth a message.
-            if !f.message.contains("Broken pipe") {
+            if !f.message.is_empty() {
                 eprintln!("error: {}", f.message);
             }
             ExitCode::from(f.code)
@@ -140,6 +142,11 @@ fn scan_options(global: &Global, env: &Env, providers: &[String]) -> Result<Scan
 }
 
 fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> {
+    if global.csv {
+        return Err(Failure::usage(
+            "scan has no CSV output; use --json, or `scopeon report --csv`",
+        ));
+    }
     let options = ScanOptions {
         rebuild: args.rebuild,
         ..scan_options(global, env, &args.providers)?
@@ -265,6 +272,9 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
             serde_json::to_string_pretty(&doc).unwrap_or_default()
         )?;
     } else if global.csv {
+        if args.demo {
+            eprintln!("note: DEMO DATA: a bundled sample corpus, not your logs");
+        }
         render::report_csv(&mut out, &query, &report)?;
     } else {
         render::report_table(&mut out, &query, &report, args.demo)?;

@@ -18,6 +18,14 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// Text from logs (a project path, a session id, a file name) made safe for a terminal:
+/// control characters, which could carry escape sequences, are shown as `?`.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 fn dollars(t: &Totals) -> String {
     match t.cost_usd() {
         Some(usd) => format!("${usd:.2}"),
@@ -71,7 +79,7 @@ pub fn report_table(
             let mut cells: Vec<String> = r
                 .key
                 .iter()
-                .map(|(_, v)| v.clone().unwrap_or_else(|| "(unknown)".into()))
+                .map(|(_, v)| v.as_deref().map_or_else(|| "(unknown)".into(), printable))
                 .collect();
             cells.extend(numeric_cells(&r.totals));
             cells
@@ -237,7 +245,7 @@ pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
             writeln!(
                 out,
                 "  root {} {}",
-                root.path,
+                printable(root.path.as_str()),
                 if root.exists { "" } else { "(not found)" }
             )?;
         }
@@ -266,14 +274,21 @@ pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
                 reasons.join(", ")
             )?;
             for ex in &p.skipped_examples {
-                writeln!(out, "    {}: byte {}: {}", ex.path, ex.offset, ex.reason)?;
+                writeln!(
+                    out,
+                    "    {}: byte {}: {}",
+                    printable(ex.path.as_str()),
+                    ex.offset,
+                    ex.reason
+                )?;
             }
         }
         for problem in &p.problems {
             writeln!(
                 out,
                 "  could not read {}: {}",
-                problem.path, problem.problem
+                printable(problem.path.as_str()),
+                problem.problem
             )?;
         }
     }
@@ -326,5 +341,6 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(1_500_000), "1.5 MB");
+        assert_eq!(printable("/home/\u{1b}]0;pwned\u{7}x"), "/home/?]0;pwned?x");
     }
 }

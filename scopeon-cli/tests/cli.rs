@@ -553,3 +553,64 @@ fn configuration_file_roots_disable_and_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn alternating_roots_keep_each_others_checkpoints_and_symlinked_projects_are_not_followed() {
+    let home = Home::new();
+    claude_fixture(&home);
+    home.write(
+        "other/projects/p/s.jsonl",
+        &(assistant(
+            "s",
+            "m_o",
+            Some("r"),
+            "2026-11-27T01:00:00Z",
+            "claude-haiku-4-5",
+            U2,
+        ) + "\n"),
+    );
+    let other = home.root.join("other");
+    let with_other = |args: &[&str]| -> Value {
+        let out = home
+            .cmd(args)
+            .env("CLAUDE_CONFIG_DIR", &other)
+            .output()
+            .unwrap();
+        assert_no_marker(&out);
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    home.json(&["scan", "--json"]);
+    with_other(&["scan", "--json"]);
+    // Back to the default root: its files are still known, nothing is read again.
+    let again = home.json(&["scan", "--json"]);
+    assert_eq!(again["providers"][0]["files_unchanged"], 3);
+    assert_eq!(again["providers"][0]["files_read"], 0);
+    let again = with_other(&["scan", "--json"]);
+    assert_eq!(again["providers"][0]["files_unchanged"], 1);
+
+    // A `projects` directory that is a symlink out of the root is not followed.
+    #[cfg(unix)]
+    {
+        let trap = Home::new();
+        trap.write(
+            "outside/p/s.jsonl",
+            &(assistant(
+                "s",
+                "m_x",
+                Some("r"),
+                "2026-11-27T01:00:00Z",
+                "claude-haiku-4-5",
+                U2,
+            ) + "\n"),
+        );
+        fs::create_dir_all(trap.root.join(".claude")).unwrap();
+        std::os::unix::fs::symlink(
+            trap.root.join("outside"),
+            trap.root.join(".claude/projects"),
+        )
+        .unwrap();
+        let s = trap.json(&["scan", "--json"]);
+        assert_eq!(s["files"], 0);
+    }
+}

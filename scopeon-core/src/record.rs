@@ -163,12 +163,14 @@ impl UsageRecord {
     /// Merges another copy of the same request into this one, by the rule of CONTRACTS §2:
     /// the largest value of each counter, the earliest timestamp, and the session, project,
     /// model and subagent flag of the preferred copy (a non-sidechain copy before a sidechain
-    /// one, then the earliest; on a tie, the copy already held).
+    /// one, then the earliest, then the smallest session id, so the result never depends on
+    /// the order copies are read in).
     ///
     /// The store's UPSERT applies the same rule in SQL; both must stay in step.
     pub fn merge_copy(&mut self, other: &UsageRecord) {
-        let other_preferred =
-            (other.flags.sidechain, other.timestamp_ms) < (self.flags.sidechain, self.timestamp_ms);
+        // The session breaks ties, so the result never depends on the order copies are read.
+        let other_preferred = (other.flags.sidechain, other.timestamp_ms, &other.session)
+            < (self.flags.sidechain, self.timestamp_ms, &self.session);
         if other_preferred {
             self.session = other.session.clone();
             self.project = other.project.clone().or_else(|| self.project.take());
@@ -299,9 +301,14 @@ mod tests {
             (b.session.as_str(), b.timestamp_ms, b.tokens.output),
             ("earlier", 10, 9)
         );
-        let mut c = copy(false, 10, "first", 1);
-        c.merge_copy(&copy(false, 10, "tie", 1));
-        assert_eq!(c.session, "first");
+        let mut c = copy(false, 10, "resumed", 1);
+        c.merge_copy(&copy(false, 10, "original", 1));
+        let mut d = copy(false, 10, "original", 1);
+        d.merge_copy(&copy(false, 10, "resumed", 1));
+        assert_eq!(
+            (c.session.as_str(), d.session.as_str()),
+            ("original", "original")
+        );
     }
 
     #[test]

@@ -204,12 +204,19 @@ pub fn scan(
         let ids: Vec<ProviderId> = plans.iter().map(|(p, _, _)| p.id()).collect();
         store.begin_rebuild(&ids)?;
     }
-    let outcome = ingest_all(store, plans, files_total, options, progress);
+    // A failed or panicking rebuild must leave nothing behind (its transaction open, say).
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ingest_all(store, plans, files_total, options, progress)
+    }));
     let mut summary = match outcome {
-        Ok(summary) => summary,
-        Err(e) => {
+        Ok(Ok(summary)) => summary,
+        Ok(Err(e)) => {
             store.abort_rebuild();
             return Err(e);
+        }
+        Err(panic) => {
+            store.abort_rebuild();
+            std::panic::resume_unwind(panic);
         }
     };
     if options.rebuild {
@@ -296,11 +303,19 @@ fn ingest_all(
             ps.new_records += writer.flush()?;
             Ok(())
         })?;
-        // Checkpoints of files that are gone; their records stay.
+        // Checkpoints of files that are gone; their records stay. Only paths under a root
+        // walked now can be judged gone: another root (another $CLAUDE_CONFIG_DIR, an
+        // unmounted disk) keeps its checkpoints for when it is scanned again.
         let seen: HashSet<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
+        let walked: Vec<&Utf8Path> = ps
+            .roots
+            .iter()
+            .filter(|r| r.exists)
+            .map(|r| r.path.as_path())
+            .collect();
         let gone: Vec<Utf8PathBuf> = known_paths
             .into_iter()
-            .filter(|p| !seen.contains(p.as_path()))
+            .filter(|p| !seen.contains(p.as_path()) && walked.iter().any(|r| p.starts_with(r)))
             .collect();
         writer.store.forget_sources(provider.id(), &gone)?;
         summary.providers.push(ps);
@@ -642,7 +657,8 @@ impl Reader<'_> {
             ino: open.stat.ino,
             // Before a first line is complete there is nothing to identify the file by, and
             // nothing has been consumed either.
-            head_hash: if offset == 0 {
+            // A first line completed while the file was being read is fingerprinted now.
+            head_hash: if offset == 0 || open.head_hash.is_none() {
                 tail::fingerprint(open.file)?.head_hash
             } else {
                 open.head_hash
@@ -700,9 +716,11 @@ fn discover(provider: &dyn Provider, roots: &[Utf8PathBuf]) -> (Vec<RootStatus>,
         for pattern in provider.file_patterns() {
             let start = literal_prefix(pattern);
             walk(root, &start, 0, &mut |relative, stat| {
+                // Two paths to one file (a hard link) are read once. Without Unix inodes
+                // (dev and ino are 0 there) paths are the only identity.
                 if globs.is_match(relative.as_std_path())
                     && !provider.excludes(relative)
-                    && seen_inodes.insert((stat.dev, stat.ino))
+                    && (!cfg!(unix) || seen_inodes.insert((stat.dev, stat.ino)))
                 {
                     found.push(Found {
                         path: root.join(relative),
@@ -752,6 +770,14 @@ fn walk(
 ) {
     if depth > MAX_DEPTH {
         return;
+    }
+    // The walk starts below the root at a pattern's literal directory (`projects`); like every
+    // directory below, it must be a real directory, not a symlink leading elsewhere.
+    if depth == 0 && !dir.as_str().is_empty() {
+        match std::fs::symlink_metadata(root.join(dir)) {
+            Ok(m) if m.file_type().is_dir() => {}
+            _ => return,
+        }
     }
     let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
         return;

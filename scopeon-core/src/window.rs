@@ -45,19 +45,20 @@ impl Zone {
                 ))
             });
         }
+        let mut warning = None;
         if let Some(name) = env.var("TZ") {
             // POSIX allows a leading ':' before a zone file name.
             if let Some(zone) = Zone::named(name.trim_start_matches(':')) {
                 return Ok(zone);
             }
+            warning = Some(format!(
+                "ignoring TZ={name:?}, which is not an IANA time zone name; using the system zone"
+            ));
         }
         if let Ok(tz) = TimeZone::try_system() {
+            // A system zone without an IANA name (a copied /etc/localtime) is shown as such.
             let name = tz.iana_name().unwrap_or("localtime").to_owned();
-            return Ok(Zone {
-                tz,
-                name,
-                warning: None,
-            });
+            return Ok(Zone { tz, name, warning });
         }
         Ok(Zone {
             warning: Some(
@@ -266,6 +267,8 @@ mod tests {
         assert_eq!(Zone::resolve(Some("UTC"), &env).unwrap().name, "UTC");
         assert_eq!(Zone::resolve(None, &env).unwrap().name, "Asia/Tokyo");
         assert!(Zone::resolve(Some("Mars/Base"), &env).is_err());
+        let bad = Env::for_tests("/h", &[("TZ", "Mars/Base")]);
+        assert!(Zone::resolve(None, &bad).unwrap().warning.is_some());
         let env = Env::for_tests("/h", &[("SCOPEON_NOW", "2026-01-02T03:04:05Z")]);
         assert_eq!(now(&env).unwrap(), ts("2026-01-02T03:04:05Z"));
     }

@@ -21,7 +21,8 @@
 //! - The legacy `costUSD` field (Claude Code ≤ 1.0.8) is kept as the agent-reported cost.
 //! - `timestamp` is RFC 3339 as Claude Code writes it; a Unix epoch number (seconds or
 //!   milliseconds) from a rewriting tool is accepted too. A usage line without a usable
-//!   timestamp is a `missing_field` skip: it cannot be placed on any day.
+//!   timestamp (or with one before 2000) is a `missing_field` skip: it cannot be placed on
+//!   any day.
 //!
 //! The parser is stateless: every line stands alone.
 

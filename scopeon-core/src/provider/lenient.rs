@@ -291,12 +291,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
 
 /// A timestamp as UTC milliseconds: an ISO string (see [`parse_timestamp_ms`]) or a Unix epoch
 /// number, read as seconds below 10¹¹ and as milliseconds from there (log-formats.md §0.4).
-/// Anything else, or a time outside years −9999..=9999, is absent.
+/// Anything else, or a time outside [`EARLIEST_MS`]..=year 9999, is absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stamp(pub Option<i64>);
 
 /// Epoch numbers below this are seconds; from it on, milliseconds.
 const SECONDS_BELOW: f64 = 1e11;
+
+/// The earliest usage time accepted: 2000-01-01T00:00:00Z. No coding agent logged before it,
+/// and earlier times (negative years, say) could not be shown as calendar keys.
+pub const EARLIEST_MS: i64 = 946_684_800_000;
 
 fn epoch_ms(v: f64) -> Option<i64> {
     if !v.is_finite() {
@@ -311,6 +315,7 @@ fn epoch_ms(v: f64) -> Option<i64> {
     jiff::Timestamp::from_millisecond(ms as i64)
         .ok()
         .map(|t| t.as_millisecond())
+        .filter(|ms| *ms >= EARLIEST_MS)
 }
 
 impl<'de> Deserialize<'de> for Stamp {
@@ -322,7 +327,7 @@ impl<'de> Deserialize<'de> for Stamp {
                 f.write_str("a timestamp")
             }
             fn visit_str<E>(self, v: &str) -> Result<Stamp, E> {
-                Ok(Stamp(parse_timestamp_ms(v)))
+                Ok(Stamp(parse_timestamp_ms(v).filter(|ms| *ms >= EARLIEST_MS)))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Stamp, E> {
                 Ok(Stamp(epoch_ms(v as f64)))
@@ -439,6 +444,9 @@ mod tests {
         assert_eq!(t(r#"{"t":9e18}"#), None);
         assert_eq!(t(r#"{"t":true}"#), None);
         assert_eq!(t(r#"{"t":"soon"}"#), None);
+        assert_eq!(t(r#"{"t":"-000001-01-01T00:00:00Z"}"#), None);
+        assert_eq!(t(r#"{"t":"1999-12-31T23:59:59Z"}"#), None);
+        assert_eq!(t(r#"{"t":-5}"#), None);
     }
 
     #[test]

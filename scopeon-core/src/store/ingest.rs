@@ -119,13 +119,13 @@ INSERT INTO records (provider, dedup_key, message_id, session, project, model, t
     cost_pusd, reported_cost_pusd)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
 ON CONFLICT (provider, dedup_key) DO UPDATE SET
-    session = CASE WHEN (excluded.sidechain, excluded.ts_ms) < (sidechain, ts_ms)
+    session = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
                    THEN excluded.session ELSE session END,
-    project = CASE WHEN (excluded.sidechain, excluded.ts_ms) < (sidechain, ts_ms)
+    project = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
                    THEN coalesce(excluded.project, project) ELSE coalesce(project, excluded.project) END,
-    model = CASE WHEN (excluded.sidechain, excluded.ts_ms) < (sidechain, ts_ms)
+    model = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
                  THEN coalesce(excluded.model, model) ELSE coalesce(model, excluded.model) END,
-    subagent = CASE WHEN (excluded.sidechain, excluded.ts_ms) < (sidechain, ts_ms)
+    subagent = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
                     THEN excluded.subagent ELSE subagent END,
     message_id = coalesce(message_id, excluded.message_id),
     ts_ms = min(ts_ms, excluded.ts_ms),
@@ -185,14 +185,17 @@ impl Store {
     pub(crate) fn begin_rebuild(&mut self, providers: &[ProviderId]) -> Result<()> {
         let list = provider_list(providers);
         self.conn
-            .execute_batch(&format!(
-                "BEGIN IMMEDIATE;
-                 DROP TABLE IF EXISTS temp.scopeon_kept;
-                 CREATE TEMP TABLE scopeon_kept AS SELECT * FROM records WHERE provider IN ({list});
-                 DELETE FROM records WHERE provider IN ({list});
-                 DELETE FROM sources WHERE provider IN ({list});"
-            ))
+            .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| self.db_err(e))?;
+        if let Err(e) = self.conn.execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.scopeon_kept;
+             CREATE TEMP TABLE scopeon_kept AS SELECT * FROM records WHERE provider IN ({list});
+             DELETE FROM records WHERE provider IN ({list});
+             DELETE FROM sources WHERE provider IN ({list});"
+        )) {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(self.db_err(e));
+        }
         self.rebuilding = true;
         self.rebuild_providers = providers.to_vec();
         self.sidechain_ids = None;
@@ -221,6 +224,10 @@ impl Store {
         });
         self.rebuilding = false;
         self.sidechain_ids = None;
+        if result.is_err() {
+            // Nothing of a failed rebuild is kept; the records stay as they were.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
         result.map_err(|e| self.db_err(e))
     }
 
@@ -279,7 +286,17 @@ fn clamped(t: &TokenCounts) -> TokenCounts {
 #[derive(Debug, Default)]
 pub(crate) struct SidechainIds {
     data_version: i64,
-    ids: HashSet<(ProviderId, String)>,
+    /// Hashes of (provider, message id): a false positive only costs one needless lookup.
+    ids: HashSet<u64>,
+}
+
+/// The key of a message in [`SidechainIds`].
+fn message_hash(provider: ProviderId, message_id: &str) -> u64 {
+    let mut bytes = Vec::with_capacity(provider.as_str().len() + 1 + message_id.len());
+    bytes.extend_from_slice(provider.as_str().as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(message_id.as_bytes());
+    crate::hash::fnv1a64(&bytes)
 }
 
 impl SidechainIds {
@@ -297,7 +314,7 @@ impl SidechainIds {
             let ids = st
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
                 .filter_map(|row| match row {
-                    Ok((p, m)) => ProviderId::parse(&p).map(|p| Ok((p, m))),
+                    Ok((p, m)) => ProviderId::parse(&p).map(|p| Ok(message_hash(p, &m))),
                     Err(e) => Some(Err(e)),
                 })
                 .collect::<rusqlite::Result<HashSet<_>>>()?;
@@ -417,7 +434,8 @@ fn upsert_record(
             clamp(t.cache_read),
             clamp(t.output),
             clamp(t.reasoning),
-            clamp(t.total()),
+            // The sum of the clamped fields, as the merge computes it.
+            t.total() as i64,
             cost,
             r.reported_cost_pusd,
         ],
@@ -478,7 +496,7 @@ fn mark_replays(
     sidechain_ids: &mut SidechainIds,
 ) -> rusqlite::Result<()> {
     if merged.sidechain {
-        sidechain_ids.ids.insert((provider, message_id.to_owned()));
+        sidechain_ids.ids.insert(message_hash(provider, message_id));
         let main_exists: bool = st
             .main_copy_exists
             .query_row((provider.as_str(), message_id), |r| r.get(0))?;
@@ -491,7 +509,7 @@ fn mark_replays(
         }
         if sidechain_ids
             .ids
-            .contains(&(provider, message_id.to_owned()))
+            .contains(&message_hash(provider, message_id))
         {
             st.mark_sidechain_replays
                 .execute((provider.as_str(), message_id))?;

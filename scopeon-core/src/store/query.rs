@@ -373,6 +373,25 @@ impl Store {
     /// keys; the few resulting rows are then labelled (day, ISO week, month) and merged here,
     /// which is much cheaper than formatting a date string for every record in SQL.
     fn compute_report(&self, q: &ReportQuery) -> Result<Report> {
+        // One read transaction: the bounds and the sums must see the same records, whatever
+        // another process commits in between.
+        let read = if self.conn.is_autocommit() {
+            Some(
+                self.conn
+                    .unchecked_transaction()
+                    .map_err(|e| self.db_err(e))?,
+            )
+        } else {
+            None
+        };
+        let report = self.compute_report_in(q)?;
+        if let Some(read) = read {
+            read.commit().map_err(|e| self.db_err(e))?;
+        }
+        Ok(report)
+    }
+
+    fn compute_report_in(&self, q: &ReportQuery) -> Result<Report> {
         let (filter_sql, filter_args) = filters(q);
         let err = |e| self.db_err(e);
         let calendar = q.group_by.iter().any(|k| k.is_calendar());
