@@ -154,8 +154,8 @@ fn claude_fixture(home: &Home) {
         format!(
             r#"{{"type":"queue-operation","content":"{MARKER}","timestamp":"2026-11-25T09:16:41.000Z"}}"#
         ),
-        // Junk that must be a counted skip, with the marker inside.
-        format!(r#"{{"type":"assistant","message":{{"content":"{MARKER}" "#),
+        // A line cut mid-write: a counted skip, with the marker inside.
+        format!(r#"{{"type":"assistant","message":{{"content":"{MARKER}","usage":{{"input_tok"#),
         // Legacy line with costUSD and no cache split; a different day.
         format!(
             r#"{{"type":"assistant","cwd":"/Users/sam/widget","sessionId":"0d3c","version":"1.0.8","message":{{"id":"msg_L","model":"claude-opus-4-20250514","content":[{{"type":"text","text":"{MARKER}"}}],"usage":{U3}}},"costUSD":0.0913,"requestId":"req_L","timestamp":"2026-11-26T17:02:44.870Z"}}"#

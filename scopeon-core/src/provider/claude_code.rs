@@ -24,9 +24,12 @@
 //!   timestamp (or with one before 2000) is a `missing_field` skip: it cannot be placed on
 //!   any day.
 //!
-//! The parser is stateless: every line stands alone.
+//! The parser is stateless: every line stands alone. Object lines whose bytes cannot spell a
+//! `usage` key (see `may_hold_usage`) cannot carry usage and are ignored without being parsed;
+//! most of a transcript's bytes are such lines.
 
 use camino::{Utf8Path, Utf8PathBuf};
+use memchr::memmem;
 use serde::Deserialize;
 
 use super::lenient::{Count, Flag, Obj, Stamp, Text, Usd};
@@ -180,6 +183,20 @@ impl LineParser for ClaudeParser {
                 },
             );
         }
+        if !may_hold_usage(line) {
+            return LineOutcome::Ignored;
+        }
+        self.parse_object(line, out)
+    }
+
+    fn state(&self) -> Vec<u8> {
+        Vec::new()
+    }
+}
+
+impl ClaudeParser {
+    /// Parses a line that starts like an object, without the byte pre-filter.
+    fn parse_object(&self, line: &[u8], out: &mut Vec<UsageRecord>) -> LineOutcome {
         let Ok(parsed) = serde_json::from_slice::<Line<'_>>(line) else {
             return LineOutcome::Skipped(SkipReason::InvalidJson);
         };
@@ -234,10 +251,23 @@ impl LineParser for ClaudeParser {
         });
         LineOutcome::Records(1)
     }
+}
 
-    fn state(&self) -> Vec<u8> {
-        Vec::new()
-    }
+/// Whether a line could hold a `usage` key, judged from its bytes alone.
+///
+/// Most bytes of a transcript are prompts and tool output in lines without usage, and skipping
+/// their parse is most of a scan's speed. A JSON key spells `usage` either literally or with
+/// at least one of its letters escaped as `\u0075`, `\u0073`, `\u0061`, `\u0067` or `\u0065`
+/// (hex digits only, so case does not matter). A line with none of these has no usage for a
+/// JSON parser either, so this never rejects a line the parser would accept as usage.
+fn may_hold_usage(line: &[u8]) -> bool {
+    memmem::find(line, b"usage").is_some()
+        || memmem::find_iter(line, b"\\u00").any(|i| {
+            matches!(
+                line.get(i + 4..i + 6),
+                Some(b"75" | b"73" | b"61" | b"67" | b"65")
+            )
+        })
 }
 
 /// Claude's fields already have the normalized meanings (CONTRACTS §1): input excludes cache.
@@ -308,9 +338,20 @@ mod tests {
     #[test]
     fn malformed_lines_are_counted_skips() {
         assert_eq!(
-            parse(MAIN, "{not json").0,
+            parse(MAIN, "not json").0,
             LineOutcome::Skipped(SkipReason::InvalidJson)
         );
+        // A line cut mid-write (a crash) that may have held usage.
+        assert_eq!(
+            parse(
+                MAIN,
+                r#"{"type":"assistant","message":{"usage":{"input_tok"#
+            )
+            .0,
+            LineOutcome::Skipped(SkipReason::InvalidJson)
+        );
+        // An object line that cannot hold usage is not parsed, so not judged either.
+        assert_eq!(parse(MAIN, "{not json").0, LineOutcome::Ignored);
         assert_eq!(
             parse(MAIN, "[1,2,3]").0,
             LineOutcome::Skipped(SkipReason::NotAnObject)
@@ -336,6 +377,41 @@ mod tests {
         assert_eq!(out[0].tokens.output, 4);
         assert!(out[0].flags.sidechain);
         assert_eq!(out[0].reported_cost_pusd, Some(500_000_000_000));
+    }
+
+    #[test]
+    fn escaped_usage_keys_are_still_read() {
+        let line = r#"{"type":"assistant","message":{"id":"m","\u0075sage":{"output_tokens":4}},"timestamp":"2026-01-01T00:00:00Z"}"#;
+        assert_eq!(parse(MAIN, line).0, LineOutcome::Records(1));
+        let partly = r#"{"type":"assistant","message":{"id":"m","us\u0061ge":{"output_tokens":4}},"timestamp":"2026-01-01T00:00:00Z"}"#;
+        assert_eq!(parse(MAIN, partly).0, LineOutcome::Records(1));
+        let plain = r#"{"type":"user","message":{"content":"a long tool result \u001b[31m"}}"#;
+        assert!(!may_hold_usage(plain.as_bytes()));
+        assert_eq!(parse(MAIN, plain).0, LineOutcome::Ignored);
+    }
+
+    proptest::proptest! {
+        /// The pre-filter never hides usage: whenever the full parse finds a record, the
+        /// bytes pass the filter, whatever spelling the keys use.
+        #[test]
+        fn prefilter_never_rejects_usage(
+            key in proptest::sample::select(vec![
+                "usage", "\\u0075sage", "us\\u0061ge", "usag\\u0065", "u\\u0073age",
+                "usa\\u0067e", "\\u0055sage", "usagе", "content",
+            ]),
+            filler in "[a-z \\\\\"]{0,20}",
+            escape in proptest::sample::select(vec!["", "\\u001b", "\\u00e9", "\\n"]),
+        ) {
+            let line = format!(
+                r#"{{"type":"assistant","x":"{}{escape}","message":{{"id":"m","{key}":{{"output_tokens":3}}}},"timestamp":"2026-01-01T00:00:00Z"}}"#,
+                filler.replace('\\', "\\\\").replace('"', "\\\""),
+            );
+            let p = ClaudeParser::new(&SourceContext::new(MAIN));
+            let mut out = Vec::new();
+            if p.parse_object(line.as_bytes(), &mut out) == LineOutcome::Records(1) {
+                proptest::prop_assert!(may_hold_usage(line.as_bytes()), "{}", line);
+            }
+        }
     }
 
     #[test]
