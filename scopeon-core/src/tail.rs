@@ -340,9 +340,13 @@ pub enum Frame<'a> {
 #[derive(Debug)]
 pub struct LineReader<R> {
     inner: R,
+    /// Initialized storage; `buf[pos..end]` is the data not yet handed out. It is never
+    /// zeroed again after it grows, so a read costs no `memset`.
     buf: Vec<u8>,
     /// Start of unconsumed data in `buf`.
     pos: usize,
+    /// End of valid data in `buf`.
+    end: usize,
     /// File offset of `buf[0]`.
     buf_offset: u64,
     /// Offset just past the last complete line handed out.
@@ -359,6 +363,7 @@ impl<R: Read> LineReader<R> {
             inner,
             buf: Vec::new(),
             pos: 0,
+            end: 0,
             buf_offset: offset,
             consumed: offset,
             max_line: max_line.max(1),
@@ -380,8 +385,11 @@ impl<R: Read> LineReader<R> {
             if searched == 0 {
                 // NULs before a line are the hole a copy-truncate leaves, not part of the
                 // line: skip them so they never count against the line cap.
-                self.pos += self.buf[self.pos..].iter().take_while(|&&b| b == 0).count();
-                if self.pos == self.buf.len() {
+                self.pos += self.buf[self.pos..self.end]
+                    .iter()
+                    .take_while(|&&b| b == 0)
+                    .count();
+                if self.pos == self.end {
                     if !self.fill()? {
                         return Ok(None);
                     }
@@ -389,10 +397,10 @@ impl<R: Read> LineReader<R> {
                 }
             }
             let from = self.pos + searched;
-            if let Some(i) = memchr(b'\n', &self.buf[from..]) {
+            if let Some(i) = memchr(b'\n', &self.buf[from..self.end]) {
                 break from + i;
             }
-            searched = self.buf.len() - self.pos;
+            searched = self.end - self.pos;
             if searched > self.max_line {
                 return self.discard_long_line();
             }
@@ -424,25 +432,25 @@ impl<R: Read> LineReader<R> {
         if self.eof {
             return Ok(false);
         }
-        // Drop consumed bytes first so the buffer holds at most one line plus one chunk.
+        // Move the unconsumed tail to the front so the buffer holds at most one line plus
+        // one chunk.
         if self.pos > 0 {
-            self.buf.drain(..self.pos);
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
             self.buf_offset += self.pos as u64;
             self.pos = 0;
         }
-        let old_len = self.buf.len();
-        self.buf.resize(old_len + READ_CHUNK, 0);
+        if self.buf.len() < self.end + READ_CHUNK {
+            self.buf.resize(self.end + READ_CHUNK, 0);
+        }
         let n = loop {
-            match self.inner.read(&mut self.buf[old_len..]) {
+            match self.inner.read(&mut self.buf[self.end..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old_len);
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         };
-        self.buf.truncate(old_len + n);
+        self.end += n;
         if n == 0 {
             self.eof = true;
         }
@@ -453,18 +461,18 @@ impl<R: Read> LineReader<R> {
     /// chunk at a time. If the file ends first, nothing is consumed: the line is incomplete.
     fn discard_long_line(&mut self) -> io::Result<Option<Frame<'_>>> {
         let start = self.buf_offset + self.pos as u64;
-        let mut skipped = (self.buf.len() - self.pos) as u64;
-        self.buf.clear();
+        let mut skipped = (self.end - self.pos) as u64;
+        self.end = 0;
         self.pos = 0;
         self.buf_offset = start + skipped;
         loop {
             if !self.fill()? {
                 // Incomplete: rewind the logical position so the next run re-reads it whole.
-                self.buf.clear();
+                self.end = 0;
                 self.buf_offset = start;
                 return Ok(None);
             }
-            if let Some(i) = memchr(b'\n', &self.buf) {
+            if let Some(i) = memchr(b'\n', &self.buf[..self.end]) {
                 skipped += i as u64;
                 self.pos = i + 1;
                 self.consumed = self.buf_offset + self.pos as u64;
@@ -473,9 +481,9 @@ impl<R: Read> LineReader<R> {
                     len: skipped,
                 }));
             }
-            skipped += self.buf.len() as u64;
-            self.buf_offset += self.buf.len() as u64;
-            self.buf.clear();
+            skipped += self.end as u64;
+            self.buf_offset += self.end as u64;
+            self.end = 0;
         }
     }
 }
