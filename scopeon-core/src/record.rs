@@ -149,7 +149,9 @@ pub struct UsageRecord {
     /// The request's identity within its provider (CONTRACTS §2); copies with the same key are
     /// one request.
     pub dedup_key: String,
-    /// The vendor's message id, where the provider needs it to recognise replays.
+    /// The vendor's message id, where the provider needs it to recognise replays. When set,
+    /// `dedup_key` is [`message_key`]`(message_id, …)`, so the store finds every copy of a
+    /// message through the key's prefix.
     pub message_id: Option<String>,
     /// Qualifying flags.
     pub flags: RecordFlags,
@@ -193,16 +195,37 @@ impl UsageRecord {
     }
 }
 
-/// Cuts an identifier to [`MAX_ID_LEN`] bytes at a character boundary.
-pub fn bounded_id(s: &str) -> String {
-    if s.len() <= MAX_ID_LEN {
+/// The dedup key of a request known by its vendor message id: `<message_id>:<request_id>`,
+/// with an empty request part when the agent logged none.
+///
+/// Every key of a record with a message id has this form; the store relies on the
+/// `<message_id>:` prefix to find a message's copies without a second index.
+/// Each part is cut to half of [`MAX_ID_LEN`] so the key stays within it; pass a message id
+/// already cut with [`bounded_message_id`] so the record's `message_id` is the key's prefix.
+pub fn message_key(message_id: &str, request_id: Option<&str>) -> String {
+    let request = bounded(request_id.unwrap_or(""), MAX_ID_LEN / 2 - 1);
+    format!("{}:{request}", bounded(message_id, MAX_ID_LEN / 2))
+}
+
+/// A message id cut to the length [`message_key`] keeps of it.
+pub fn bounded_message_id(s: &str) -> String {
+    bounded(s, MAX_ID_LEN / 2)
+}
+
+fn bounded(s: &str, max: usize) -> String {
+    if s.len() <= max {
         return s.to_owned();
     }
-    let mut end = MAX_ID_LEN;
+    let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
     s[..end].to_owned()
+}
+
+/// Cuts an identifier to [`MAX_ID_LEN`] bytes at a character boundary.
+pub fn bounded_id(s: &str) -> String {
+    bounded(s, MAX_ID_LEN)
 }
 
 /// Converts a dollar amount reported by an agent to picodollars, rejecting values that are

@@ -7,9 +7,10 @@
 //! merge keep the largest counters and the earliest timestamp.
 //!
 //! Decisions where the references leave a choice:
-//! - Key: `message.id` + `requestId`, or `message:<id>` without a request id; a line with
-//!   neither id is keyed by a hash of its bytes, so re-reading it never counts it twice while
-//!   distinct lines still count once each.
+//! - Key: `<message.id>:<requestId>`, with an empty request part when there is none
+//!   ([`message_key`]); `request:<requestId>` without a message id; a line with neither id is
+//!   keyed by a hash of its bytes, so re-reading it never counts it twice while distinct lines
+//!   still count once each.
 //! - `"<synthetic>"` lines (locally generated errors) and lines whose usage is all zero carry
 //!   no usage and are ignored, not skipped.
 //! - Empty strings in `sessionId`, `requestId`, `message.id` or `model` are treated as absent.
@@ -35,7 +36,10 @@ use serde::Deserialize;
 use super::lenient::{Count, Flag, Obj, Stamp, Text, Usd};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
 use crate::config::Env;
-use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd};
+use crate::record::{
+    ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, bounded_message_id, message_key,
+    usd_to_pusd,
+};
 
 /// The Claude Code provider.
 #[derive(Debug, Clone, Copy, Default)]
@@ -221,10 +225,12 @@ impl ClaudeParser {
             return LineOutcome::Skipped(SkipReason::MissingField);
         };
         let message_id = message.id.get();
-        let dedup_key = match (message_id, parsed.request_id.get()) {
-            (Some(m), Some(r)) => format!("{m}:{r}"),
-            (Some(m), None) => format!("message:{m}"),
-            (None, Some(r)) => format!("request:{r}"),
+        // Ids are bounded before they are joined, so the key keeps the `<message id>:` form
+        // the store relies on.
+        let message_id = message_id.map(bounded_message_id);
+        let dedup_key = match (&message_id, parsed.request_id.get()) {
+            (Some(m), r) => message_key(m, r),
+            (None, Some(r)) => format!("request:{}", bounded_id(r)),
             (None, None) => format!("line:{:016x}", crate::hash::fnv1a64(line)),
         };
         let sidechain = parsed.is_sidechain.0;
@@ -238,8 +244,8 @@ impl ClaudeParser {
             project: parsed.cwd.get().map(bounded_id),
             model: model.map(bounded_id),
             timestamp_ms,
-            dedup_key: bounded_id(&dedup_key),
-            message_id: message_id.map(bounded_id),
+            dedup_key,
+            message_id,
             flags: RecordFlags {
                 subagent: sidechain || self.subagent_file,
                 sidechain,
@@ -372,7 +378,7 @@ mod tests {
         let line = r#"{"type":"assistant","toolUseResult":{"deep":[[[[{"a":null}]]]]},"isSidechain":"true","costUSD":"0.5","message":{"id":7,"model":"claude-haiku-4-5","content":12,"usage":{"input_tokens":"3","output_tokens":4.0,"cache_creation":"weird"}},"timestamp":"2026-01-01T00:00:00Z"}"#;
         let (outcome, out) = parse(MAIN, line);
         assert_eq!(outcome, LineOutcome::Records(1));
-        assert_eq!(out[0].dedup_key, "message:7");
+        assert_eq!(out[0].dedup_key, "7:");
         assert_eq!(out[0].tokens.input, 3);
         assert_eq!(out[0].tokens.output, 4);
         assert!(out[0].flags.sidechain);

@@ -215,6 +215,8 @@ impl Store {
                  ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
              UPDATE records SET replay = EXISTS (
                  SELECT 1 FROM records m WHERE m.provider = records.provider
+                     AND m.dedup_key >= records.message_id || ':'
+                     AND m.dedup_key < records.message_id || ';'
                      AND m.message_id = records.message_id AND m.sidechain = 0)
                  WHERE sidechain = 1 AND message_id IS NOT NULL AND provider IN ({list});"
         ));
@@ -388,9 +390,12 @@ impl<'c> Statements<'c> {
         Ok(Statements {
             upsert: conn.prepare_cached(UPSERT_SQL)?,
             set_cost: conn.prepare_cached("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?,
+            // A message's copies are the keys `<message id>:…` (record::message_key): a range
+            // of the unique index, so no second index on message ids is kept up to date.
             main_copy_exists: conn.prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM records
-                 WHERE provider = ?1 AND message_id = ?2 AND sidechain = 0)",
+                 WHERE provider = ?1 AND dedup_key >= ?2 || ':' AND dedup_key < ?2 || ';'
+                   AND message_id = ?2 AND sidechain = 0)",
             )?,
             set_replay: conn.prepare_cached("UPDATE records SET replay = ?2 WHERE rowid = ?1")?,
             // Uses the partial index on sidechain rows, which stays small.
@@ -409,6 +414,13 @@ fn upsert_record(
     r: &UsageRecord,
     sidechain_ids: &mut SidechainIds,
 ) -> rusqlite::Result<i64> {
+    debug_assert!(
+        r.message_id.as_ref().is_none_or(|m| r
+            .dedup_key
+            .strip_prefix(m.as_str())
+            .is_some_and(|k| k.starts_with(':'))),
+        "a record with a message id is keyed by record::message_key"
+    );
     let t = clamped(&r.tokens);
     let cost = r
         .model
@@ -667,9 +679,9 @@ mod tests {
         let mut one = Store::open_in_memory().unwrap();
         let mut many = Store::open_in_memory().unwrap();
         let copies = vec![
-            record("k", "k", false, 2),
-            record("k", "k", false, 311),
-            record("k", "k", false, 5),
+            record("k:", "k", false, 2),
+            record("k:", "k", false, 311),
+            record("k:", "k", false, 5),
         ];
         let stats = one.commit(&batch(copies.clone())).unwrap();
         assert_eq!((stats.new_records, stats.merged_copies), (1, 2));

@@ -43,7 +43,6 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         UNIQUE (provider, dedup_key)
     ) STRICT;
     CREATE INDEX records_time ON records (ts_ms);
-    CREATE INDEX records_message ON records (provider, message_id) WHERE message_id IS NOT NULL;
     CREATE INDEX records_sidechain ON records (provider, message_id) WHERE sidechain = 1;
     CREATE TABLE sources (
         provider TEXT NOT NULL,
