@@ -287,18 +287,22 @@ fn ingest_all(
             if to_read.is_empty() {
                 return Ok(());
             }
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Event>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
             let reader = Reader {
                 provider,
                 options,
                 known,
                 by_head: HashMap::new(),
+                outbox: Vec::new(),
+                outbox_records: 0,
             };
             scope.spawn(|| reader.run(&to_read, tx));
             // When this loop returns early (a database error), `rx` is dropped and the
             // reader stops at its next send.
-            for event in rx {
-                writer.apply(event, &mut ps, progress)?;
+            for events in rx {
+                for event in events {
+                    writer.apply(event, &mut ps, progress)?;
+                }
             }
             ps.new_records += writer.flush()?;
             Ok(())
@@ -427,10 +431,38 @@ struct Reader<'p> {
     /// candidates a renamed or copied file may continue from. A stored checkpoint stays a
     /// candidate after its path was read anew, since the file it describes may have moved.
     by_head: HashMap<i64, Vec<(Utf8PathBuf, Checkpoint)>>,
+    /// Events not yet sent, and the records they hold. Events travel in bundles of many
+    /// small files' worth, so the reader can run ahead while the writer commits.
+    outbox: Vec<Event>,
+    outbox_records: usize,
 }
 
+/// Records per bundle sent to the writer (a bundle also closes at [`OUTBOX_EVENTS`]). With the
+/// channel's four slots, the reader runs up to about a batch ahead of the writer.
+const OUTBOX_RECORDS: usize = 4_096;
+/// Events per bundle sent to the writer.
+const OUTBOX_EVENTS: usize = 512;
+
 impl Reader<'_> {
-    fn run(mut self, files: &[&Found], tx: SyncSender<Event>) {
+    /// Queues an event for the writer, sending the bundle when it is full; false when the
+    /// writer has stopped listening.
+    fn emit(&mut self, event: Event, tx: &SyncSender<Vec<Event>>) -> bool {
+        if let Event::Chunk(chunk) = &event {
+            self.outbox_records += chunk.records.len();
+        }
+        self.outbox.push(event);
+        if self.outbox_records >= OUTBOX_RECORDS || self.outbox.len() >= OUTBOX_EVENTS {
+            return self.send(tx);
+        }
+        true
+    }
+
+    fn send(&mut self, tx: &SyncSender<Vec<Event>>) -> bool {
+        self.outbox_records = 0;
+        self.outbox.is_empty() || tx.send(std::mem::take(&mut self.outbox)).is_ok()
+    }
+
+    fn run(mut self, files: &[&Found], tx: SyncSender<Vec<Event>>) {
         // Index stored checkpoints by first-line hash, for rename and copy detection.
         for (path, cp) in &self.known {
             if let Some(h) = cp.head_hash {
@@ -443,28 +475,30 @@ impl Reader<'_> {
         for found in files {
             let sent = match self.file(found, &tx) {
                 Ok(sent) => sent,
-                Err(e) => tx
-                    .send(Event::Problem(FileProblem {
+                Err(e) => self.emit(
+                    Event::Problem(FileProblem {
                         path: found.path.clone(),
                         problem: e.to_string(),
-                    }))
-                    .is_ok(),
+                    }),
+                    &tx,
+                ),
             };
             if !sent {
                 return; // The writer stopped.
             }
         }
+        self.send(&tx);
     }
 
     /// Reads one file; `Ok(false)` when the writer has stopped listening.
-    fn file(&mut self, found: &Found, tx: &SyncSender<Event>) -> std::io::Result<bool> {
+    fn file(&mut self, found: &Found, tx: &SyncSender<Vec<Event>>) -> std::io::Result<bool> {
         let version = self.provider.parser_version();
         let prior = self.known.get(&found.path).cloned();
         if let Some(cp) = &prior
             && cp.parser_version == version
             && cp.is_unchanged(&found.stat)
         {
-            return Ok(tx.send(Event::Unchanged).is_ok());
+            return Ok(self.emit(Event::Unchanged, tx));
         }
         let (file, stat) = tail::open_regular(&found.path)?;
         let mut start = tail::plan_start(&file, &stat, prior.as_ref(), version)?;
@@ -492,7 +526,7 @@ impl Reader<'_> {
             },
         };
         let restarted = matches!(start, Start::Reset(_));
-        if tx.send(Event::Opened { restarted }).is_err() {
+        if !self.emit(Event::Opened { restarted }, tx) {
             return Ok(false);
         }
         let open = OpenFile {
@@ -545,7 +579,7 @@ impl Reader<'_> {
         open: &OpenFile<'_>,
         offset: u64,
         parser: &mut dyn LineParser,
-        tx: &SyncSender<Event>,
+        tx: &SyncSender<Vec<Event>>,
     ) -> std::io::Result<bool> {
         let mut reader = LineReader::new(
             SeekingReader::new(open.file, offset),
@@ -598,7 +632,7 @@ impl Reader<'_> {
                     skipped: std::mem::take(&mut skipped),
                     file_done: false,
                 };
-                if tx.send(Event::Chunk(Box::new(chunk))).is_err() {
+                if !self.emit(Event::Chunk(Box::new(chunk)), tx) {
                     return Ok(false);
                 }
                 last_offset = now;
@@ -625,7 +659,7 @@ impl Reader<'_> {
             skipped,
             file_done: true,
         };
-        Ok(tx.send(Event::Chunk(Box::new(chunk))).is_ok())
+        Ok(self.emit(Event::Chunk(Box::new(chunk)), tx))
     }
 
     /// Keeps a file's final checkpoint so later files of this scan can be recognised as its
