@@ -104,7 +104,7 @@ impl Store {
              PRAGMA trusted_schema = OFF;
              PRAGMA journal_size_limit = 67108864;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -32768;",
+             PRAGMA cache_size = -8192;",
         )?;
         Ok(())
     }
