@@ -1,0 +1,292 @@
+"""The Python binding over libscopeon: scan a fixture home, report, and the error paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import scopeon
+from scopeon import Db, ScopeonError, Status
+
+from conftest import NOW, log_line
+
+FFI_DIR = Path(__file__).resolve().parents[3]
+REPO = FFI_DIR.parent
+SCHEMA = json.loads((REPO / "schemas" / "scopeon.report.v1.schema.json").read_text())
+
+
+def validate(report: dict) -> None:
+    validator = jsonschema.Draft202012Validator(
+        SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(report)]
+    assert not errors, errors
+
+
+def test_versions_and_library_lookup():
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", scopeon.version())
+    assert scopeon.abi_version() == scopeon.ABI_VERSION == 1
+    assert Path(scopeon.find_library()).is_file()
+
+
+def test_scan_then_report(home: Path):
+    with Db() as db:
+        assert (home / ".scopeon" / "scopeon.db").is_file()
+        summary = db.scan()
+        assert summary["schema"] == "scopeon.scan.v1"
+        assert summary["files"] == 1
+        claude = summary["providers"][0]
+        assert claude["provider"] == "claude_code"
+        assert claude["new_records"] == 2
+        assert claude["skipped"] == {"invalid_json": 1}
+        assert db.scan(providers="claude_code")["providers"][0]["new_records"] == 0
+
+        report = db.report(by=["day", "model"])
+        validate(report)
+        assert report["schema"] == "scopeon.report.v1"
+        assert report["group_by"] == ["day", "model"]
+        assert report["generated_at"] == NOW
+        assert report["demo"] is False and report["scan"] is None
+        assert [row["key"] for row in report["rows"]] == [
+            {"day": "2026-11-20", "model": "claude-sonnet-4-5"},
+            {"day": "2026-11-21", "model": "claude-opus-4-1"},
+        ]
+        assert report["totals"]["requests"] == 2
+        assert report["totals"]["total_tokens"] == 42
+        assert report["totals"]["cost_usd"] > 0
+
+        # The window syntax and filters of `scopeon report`.
+        assert db.report(since="7d", by=())["totals"]["requests"] == 1  # from 2026-11-21
+        assert db.report(since="8d", by=())["totals"]["requests"] == 2
+        assert db.report(since="2026-11-21", by="")["totals"]["requests"] == 1
+        week = db.report(by="week,provider", tz="Europe/Berlin", provider="claude_code")
+        validate(week)
+        assert week["rows"][0]["key"] == {"week": "2026-W47", "provider": "claude_code"}
+        assert db.report(model=["claude-opus-4-1"], by=[])["totals"]["requests"] == 1
+        assert db.report(project="/elsewhere", by=[])["totals"]["requests"] == 0
+        assert db.report(cost="auto")["cost_mode"] == "auto"
+
+
+def test_scan_roots_and_providers(home: Path, tmp_path: Path):
+    other = tmp_path / "elsewhere"
+    (other / "projects" / "p").mkdir(parents=True)
+    (other / "projects" / "p" / "s2.jsonl").write_text(
+        log_line("m3", "2026-11-22T08:00:00Z", "claude-haiku-4-5", 1, 2)
+    )
+    with Db(tmp_path / "db" / "scopeon.db") as db:
+        assert db.scan(roots={"claude_code": [str(other)]})["providers"][0]["new_records"] == 1
+        db.scan()
+        listing = db.providers()
+        assert listing["schema"] == "scopeon.providers.v1"
+        claude = listing["providers"][0]
+        assert claude["id"] == "claude_code" and claude["enabled"] is True
+        assert {"path": str(home / ".claude"), "exists": True} in claude["roots"]
+        assert claude["records"] == 3
+        # Both logs are tracked: a scan forgets only files gone from the roots it walked.
+        assert claude["files"] == 2
+
+
+def test_report_matches_the_cli(home: Path):
+    """`Db.report` returns the very document `scopeon report --json --no-scan` prints."""
+    cli = os.environ.get("SCOPEON_CLI") or shutil.which("scopeon", path=str(REPO / "target" / "debug"))
+    if not cli:
+        pytest.skip("the scopeon CLI is not built (ci.sh sets SCOPEON_CLI)")
+    db_path = home / "cli.db"
+    with Db(db_path) as db:
+        db.scan()
+        ours = db.report(since="2026-11-01", by=["day", "model", "project"], tz="Europe/Berlin")
+    out = subprocess.run(
+        [cli, "--db", str(db_path), "--tz", "Europe/Berlin", "--json", "report", "--no-scan",
+         "--since", "2026-11-01", "--by", "day,model,project"],
+        check=True, capture_output=True, text=True,
+    )
+    assert json.loads(out.stdout) == ours
+
+
+def test_bad_path(tmp_path: Path):
+    plain = tmp_path / "plain-file"
+    plain.write_text("x")
+    with pytest.raises(ScopeonError) as e:
+        Db(plain / "sub" / "scopeon.db")  # a directory cannot be made below a file
+    assert e.value.status == Status.IO
+    assert str(plain) in e.value.message
+    with pytest.raises(ScopeonError) as e:
+        Db(b"/tmp/\xff.db")
+    assert e.value.status == Status.UTF8
+    with pytest.raises(ScopeonError) as e:
+        Db("")
+    assert e.value.status == Status.INVALID_ARGUMENT
+
+
+def test_unsafe_database_is_refused(tmp_path: Path):
+    path = tmp_path / "shared.db"
+    path.write_bytes(b"")
+    path.chmod(0o666)
+    with pytest.raises(ScopeonError) as e:
+        Db(path)
+    assert e.value.status == Status.UNSAFE_DATABASE
+    assert "chmod" in e.value.message
+
+
+def test_no_home(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("HOME")
+    monkeypatch.delenv("SCOPEON_DB", raising=False)
+    with pytest.raises(ScopeonError) as e:
+        Db()
+    assert e.value.status == Status.NO_HOME
+
+
+def test_bad_json_and_bad_values(home: Path):
+    with Db(":memory:") as db:
+        for request, status, needle in [
+            ("{not json", Status.JSON, "invalid query request"),
+            ("[]", Status.JSON, "expected a JSON object"),
+            ({"sinc": "7d"}, Status.JSON, "unknown field `sinc`"),
+            ({"by": 7}, Status.JSON, "a string, an array of strings"),
+            ({"schema": "scopeon.query.v2"}, Status.INVALID_ARGUMENT, "unsupported request schema"),
+        ]:
+            with pytest.raises(ScopeonError) as e:
+                db.query(request)
+            assert e.value.status == status, e.value
+            assert needle in e.value.message
+        for kwargs, needle in [
+            ({"by": ["dya"]}, 'unknown by key "dya"'),
+            ({"tz": "Mars/Olympus"}, "unknown time zone"),
+            ({"since": "last tuesday"}, "invalid time"),
+            ({"cost": "cheap"}, "unknown cost mode"),
+            ({"provider": "codexx"}, 'unknown provider "codexx"'),
+        ]:
+            with pytest.raises(ScopeonError) as e:
+                db.report(**kwargs)
+            assert e.value.status == Status.INVALID_ARGUMENT
+            assert needle in e.value.message and str(e.value).endswith("[INVALID_ARGUMENT]")
+        with pytest.raises(ScopeonError) as e:
+            db.scan(providers=["nope"])
+        assert e.value.status == Status.INVALID_ARGUMENT
+
+
+def test_broken_config_file(home: Path):
+    config = home / ".scopeon" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[scan]\nmax_lines = 3\n")
+    with Db(":memory:") as db:
+        with pytest.raises(ScopeonError) as e:
+            db.scan()
+        assert e.value.status == Status.CONFIG
+        assert "max_lines" in e.value.message
+
+
+def test_closed_handle(home: Path):
+    db = Db(":memory:")
+    db.close()
+    db.close()  # twice is harmless
+    assert db.closed and "closed" in repr(db)
+    for call in (db.scan, db.report, db.providers, lambda: db.query("{}")):
+        with pytest.raises(ScopeonError) as e:
+            call()
+        assert e.value.status == Status.NULL
+        assert e.value.message == "the database is closed"
+    with Db(":memory:") as inner:
+        pass
+    assert inner.closed
+
+
+def test_price():
+    entry = scopeon.price("claude-sonnet-4-5-20250929")
+    assert entry["schema"] == "scopeon.price.v1"
+    assert entry["canonical"] == "claude-sonnet-4-5"
+    assert entry["rates"]["input"] == "3" and entry["rates"]["cache_read"] == "0.3"
+    assert entry["long_context"]["above_tokens"] == 200000
+    assert scopeon.price("us.anthropic.claude-sonnet-4-5-20250929-v1:0")["regional_uplift"] is True
+    with pytest.raises(ScopeonError) as e:
+        scopeon.price("no-such-model")
+    assert e.value.status == Status.UNKNOWN_MODEL
+    assert 'unknown model "no-such-model"' in e.value.message
+
+
+def test_a_panic_is_an_exception_not_a_crash(home: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SCOPEON_TEST_FFI_PANIC", "scopeon_price")
+    with pytest.raises(ScopeonError) as e:
+        scopeon.price("claude-sonnet-4-5")
+    assert e.value.status == Status.PANIC
+    monkeypatch.setenv("SCOPEON_TEST_FFI_PANIC", "scopeon_query")
+    with Db(":memory:") as db:
+        with pytest.raises(ScopeonError) as e:
+            db.report()
+        assert e.value.status == Status.PANIC and "internal panic" in e.value.message
+        monkeypatch.delenv("SCOPEON_TEST_FFI_PANIC")
+        assert db.report()["totals"]["requests"] == 0
+
+
+def test_threads_share_a_db_safely(home: Path):
+    with Db() as db:
+        db.scan()
+        results, errors = [], []
+
+        def work() -> None:
+            try:
+                for _ in range(20):
+                    results.append(db.report(by=[])["totals"]["requests"])
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert results == [2] * 80
+
+
+def test_status_codes_match_the_header():
+    """Every SCOPEON_* status in scopeon.h has the same value here, and no other exists."""
+    header = (FFI_DIR / "include" / "scopeon.h").read_text()
+    defined = {
+        ("OK" if name == "OK" else name[2:]): int(value)
+        for name, value in re.findall(r"#define SCOPEON_(OK|E_[A-Z0-9_]+) (\d+)", header)
+    }
+    assert defined == {s.name: s.value for s in Status}
+
+
+@pytest.mark.parametrize(
+    "name, request_",
+    [
+        ("scopeon.query.v1", scopeon.query_request()),
+        ("scopeon.query.v1", scopeon.query_request(
+            since="7d", until="2026-11-30", by="day,model", tz="UTC", provider="claude_code",
+            project=["/a", "/b"], model="claude-sonnet-4-5", cost="auto")),
+        ("scopeon.query.v1", scopeon.query_request(by=())),
+        ("scopeon.scan_request.v1", scopeon.scan_request()),
+        ("scopeon.scan_request.v1", scopeon.scan_request(
+            ["claude_code"], rebuild=True, roots={"claude_code": ["/logs"]})),
+    ],
+)
+def test_requests_follow_their_committed_schemas(home: Path, name: str, request_: dict):
+    schema = json.loads((FFI_DIR / "schemas" / f"{name}.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(request_)
+    with Db(":memory:") as db:  # and the library accepts them
+        if name == "scopeon.query.v1":
+            assert db.query(request_)["schema"] == "scopeon.report.v1"
+        else:
+            raw = json.dumps(request_).encode("utf-8")
+            assert db._call(scopeon._lib.scopeon_scan, raw)["schema"] == "scopeon.scan.v1"
+
+
+def test_request_schemas_refuse_what_the_library_refuses():
+    schema = json.loads((FFI_DIR / "schemas" / "scopeon.query.v1.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for bad in ({"sinc": "7d"}, {"by": 3}, {"provider": "a", "providers": ["b"]}):
+        assert not validator.is_valid(bad)
+        with Db(":memory:") as db, pytest.raises(ScopeonError) as e:
+            db.query(bad)
+        assert e.value.status == Status.JSON

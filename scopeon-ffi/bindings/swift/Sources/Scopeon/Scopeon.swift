@@ -1,0 +1,214 @@
+// Scopeon for Swift: a thin layer over libscopeon's C ABI (scopeon.h, imported as CScopeon).
+//
+// Everything here is what the header guarantees, in Swift terms: statuses become thrown
+// `ScopeonError`s, the `ScopeonDb *` handle is owned by a `Database` (closed on deinit),
+// strings libscopeon returns are copied and freed at once, and the JSON documents it returns
+// (`scopeon.report.v1`, `scopeon.scan.v1`, ...) come back as `Data` for `JSONDecoder` or
+// `JSONSerialization`.
+
+import CScopeon
+import Foundation
+
+/// A libscopeon status code (`ScopeonStatus`: `SCOPEON_OK` or a `SCOPEON_E_*` value).
+/// Unknown values (from a newer library) are kept as they are.
+public struct Status: RawRepresentable, Hashable, CustomStringConvertible {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let ok = Status(rawValue: SCOPEON_OK)
+    public static let null = Status(rawValue: SCOPEON_E_NULL)
+    public static let utf8 = Status(rawValue: SCOPEON_E_UTF8)
+    public static let json = Status(rawValue: SCOPEON_E_JSON)
+    public static let invalidArgument = Status(rawValue: SCOPEON_E_INVALID_ARGUMENT)
+    public static let unknownModel = Status(rawValue: SCOPEON_E_UNKNOWN_MODEL)
+    public static let noHome = Status(rawValue: SCOPEON_E_NO_HOME)
+    public static let config = Status(rawValue: SCOPEON_E_CONFIG)
+    public static let io = Status(rawValue: SCOPEON_E_IO)
+    public static let database = Status(rawValue: SCOPEON_E_DATABASE)
+    public static let unsafeDatabase = Status(rawValue: SCOPEON_E_UNSAFE_DATABASE)
+    public static let busy = Status(rawValue: SCOPEON_E_BUSY)
+    public static let panic = Status(rawValue: SCOPEON_E_PANIC)
+    public static let internalError = Status(rawValue: SCOPEON_E_INTERNAL)
+
+    public var description: String {
+        switch self {
+        case .ok: return "OK"
+        case .null: return "NULL"
+        case .utf8: return "UTF8"
+        case .json: return "JSON"
+        case .invalidArgument: return "INVALID_ARGUMENT"
+        case .unknownModel: return "UNKNOWN_MODEL"
+        case .noHome: return "NO_HOME"
+        case .config: return "CONFIG"
+        case .io: return "IO"
+        case .database: return "DATABASE"
+        case .unsafeDatabase: return "UNSAFE_DATABASE"
+        case .busy: return "BUSY"
+        case .panic: return "PANIC"
+        case .internalError: return "INTERNAL"
+        default: return "status \(rawValue)"
+        }
+    }
+}
+
+/// A failed libscopeon call: its status and message.
+public struct ScopeonError: Error, CustomStringConvertible {
+    public let status: Status
+    public let message: String
+
+    public var description: String { "\(message) [\(status)]" }
+}
+
+/// Copies a string libscopeon returned and frees it.
+private func take(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+    guard let pointer = pointer else { return nil }
+    defer { _ = scopeon_string_free(pointer) }
+    return String(cString: pointer)
+}
+
+/// The calling thread's last error message.
+private func threadError() -> String {
+    var message: UnsafeMutablePointer<CChar>? = nil
+    _ = scopeon_last_error(&message)
+    return take(message) ?? "unknown error"
+}
+
+private func check(_ status: ScopeonStatus) throws {
+    guard status == SCOPEON_OK else {
+        throw ScopeonError(status: Status(rawValue: status), message: threadError())
+    }
+}
+
+private func jsonText(_ object: [String: Any]) throws -> String {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Library-wide functions.
+public enum Scopeon {
+    /// The C ABI version this package was written for (`SCOPEON_ABI_VERSION`).
+    public static let abiVersion = UInt32(SCOPEON_ABI_VERSION)
+
+    /// The library version, e.g. "0.1.0".
+    public static func version() throws -> String {
+        var out: UnsafePointer<CChar>? = nil
+        try check(scopeon_version(&out))
+        return out.map { String(cString: $0) } ?? ""
+    }
+
+    /// The loaded library's ABI version; equal to `abiVersion` for a compatible library.
+    public static func loadedABIVersion() throws -> UInt32 {
+        var out: UInt32 = 0
+        try check(scopeon_abi_version(&out))
+        return out
+    }
+
+    /// The built-in price table's entry for a model id as logged (`scopeon.price.v1`). An
+    /// unknown model throws `Status.unknownModel`. Any thread.
+    public static func price(model: String) throws -> Data {
+        var out: UnsafeMutablePointer<CChar>? = nil
+        try check(scopeon_price(model, &out))
+        return Data((take(out) ?? "{}").utf8)
+    }
+}
+
+/// An open Scopeon database: owns one `ScopeonDb *` handle, closed by `close()` or on deinit.
+///
+/// Use a `Database` from one thread at a time (a concurrent call throws `Status.busy`); open
+/// one per thread for concurrency.
+public final class Database {
+    private var handle: OpaquePointer?
+
+    /// Opens (creating if needed) the database at `path`; `nil` for the default
+    /// (`$SCOPEON_DB`, else `~/.scopeon/scopeon.db`), ":memory:" for a private in-memory one.
+    public init(path: String? = nil) throws {
+        var raw: OpaquePointer? = nil
+        let status: ScopeonStatus
+        if let path = path {
+            status = scopeon_db_open(path, &raw)
+        } else {
+            status = scopeon_db_open(nil, &raw)
+        }
+        try check(status)
+        handle = raw
+    }
+
+    deinit {
+        if let handle = handle {
+            _ = scopeon_db_close(handle)
+        }
+    }
+
+    /// Closes the database; closing twice does nothing.
+    public func close() throws {
+        guard let open = handle else { return }
+        try check(scopeon_db_close(open))
+        handle = nil
+    }
+
+    /// Whether `close()` was called.
+    public var isClosed: Bool { handle == nil }
+
+    /// Calls a function taking this handle and a `char **` out-parameter; returns its JSON.
+    private func call(
+        _ function: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> ScopeonStatus
+    ) throws -> Data {
+        var out: UnsafeMutablePointer<CChar>? = nil
+        let current = handle
+        let status = withUnsafeMutablePointer(to: &out) { function(current, $0) }
+        guard status == SCOPEON_OK else {
+            guard let current = current else {
+                throw ScopeonError(status: Status(rawValue: status), message: "the database is closed")
+            }
+            var message: UnsafeMutablePointer<CChar>? = nil
+            _ = scopeon_db_last_error(current, &message)
+            throw ScopeonError(status: Status(rawValue: status), message: take(message) ?? threadError())
+        }
+        return Data((take(out) ?? "{}").utf8)
+    }
+
+    /// Reads new log lines into the database, as `scopeon scan`; returns the
+    /// `scopeon.scan.v1` summary. `providers` narrows the scan (e.g. `["claude_code"]`).
+    public func scan(providers: [String]? = nil, rebuild: Bool = false) throws -> Data {
+        var request: [String: Any] = ["schema": "scopeon.scan_request.v1", "rebuild": rebuild]
+        if let providers = providers { request["providers"] = providers }
+        let text = try jsonText(request)
+        return try call { scopeon_scan($0, text, $1) }
+    }
+
+    /// Runs a raw `scopeon.query.v1` request (JSON text); returns `scopeon.report.v1`.
+    public func query(_ requestJSON: String) throws -> Data {
+        try call { scopeon_query($0, requestJSON, $1) }
+    }
+
+    /// A report as `scopeon report --json --no-scan`: the whole `scopeon.report.v1` document.
+    /// `by: []` asks for the totals alone.
+    public func report(
+        since: String? = nil,
+        until: String? = nil,
+        by: [String] = ["day"],
+        tz: String? = nil,
+        providers: [String] = [],
+        projects: [String] = [],
+        models: [String] = [],
+        cost: String = "calculated"
+    ) throws -> Data {
+        var request: [String: Any] = [
+            "schema": "scopeon.query.v1",
+            "by": by,
+            "providers": providers,
+            "projects": projects,
+            "models": models,
+            "cost": cost,
+        ]
+        if let since = since { request["since"] = since }
+        if let until = until { request["until"] = until }
+        if let tz = tz { request["tz"] = tz }
+        return try query(try jsonText(request))
+    }
+
+    /// The built-in providers (`scopeon.providers.v1`): roots, files tracked, records stored.
+    public func providers() throws -> Data {
+        try call { scopeon_providers($0, $1) }
+    }
+}

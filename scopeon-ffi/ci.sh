@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# CI for the C ABI (scopeon-ffi): called by .ci/run, and runnable alone from any directory.
+#
+# 1. Installs what is missing (valgrind and clang from Debian, pytest and jsonschema at the
+#    versions pinned in bindings/python/requirements-test.txt); nothing when all is there.
+# 2. Builds libscopeon (.so and .a) and the scopeon CLI, and runs scopeon-ffi's Rust tests,
+#    among them the header-drift test (include/scopeon.h == a fresh cbindgen generation).
+# 3. Compiles tests/c with -std=c99 -Wall -Wextra -Werror -pedantic against the shared and the
+#    static library, the double-include unit also as C++, and runs both programs under valgrind
+#    (any invalid access or a definite/indirect leak fails).
+# 4. Runs the Python binding's pytest suite (report validated against the committed JSON
+#    Schema, compared with `scopeon report --json`).
+# 5. Checks the Swift package's module map with clang -fmodules -fsyntax-only, and that
+#    Scopeon.swift names every status of the header.
+#
+# Exits non-zero on any failure. Idempotent; on a warm target/ it takes about half a minute,
+# most of it valgrind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+export PYTHONDONTWRITEBYTECODE=1
+
+ffi=scopeon-ffi
+start=$(date +%s)
+step() { echo "== ffi: $* ($(($(date +%s) - start))s)"; }
+sudo=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo="sudo"; fi
+
+step "tools"
+missing=()
+command -v cc >/dev/null || missing+=(gcc)
+command -v c++ >/dev/null || missing+=(g++)
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v clang >/dev/null || missing+=(clang)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+requirements="$ffi/bindings/python/requirements-test.txt"
+if ! python3 - "$requirements" <<'EOF'; then
+import sys
+from importlib.metadata import PackageNotFoundError, version
+pins = [l.split("#")[0].strip() for l in open(sys.argv[1])]
+try:
+    ok = all(version(n) == v for n, v in (p.split("==") for p in pins if p))
+except PackageNotFoundError:
+    ok = False
+sys.exit(0 if ok else 1)
+EOF
+    echo "installing $(grep -v '^#' "$requirements" | tr '\n' ' ')"
+    python3 -m pip install --quiet --disable-pip-version-check -r "$requirements"
+fi
+
+step "build libscopeon and the CLI"
+cargo build --locked -p scopeon-ffi -p scopeon-cli
+target="${CARGO_TARGET_DIR:-target}"
+lib="$(cd "$target/debug" && pwd)"
+test -f "$lib/libscopeon.so" && test -f "$lib/libscopeon.a"
+
+step "Rust tests of scopeon-ffi (header drift included)"
+cargo test --locked -p scopeon-ffi
+
+build="$(mktemp -d)"
+trap 'rm -rf "$build"' EXIT
+
+step "C: compile against libscopeon.so and libscopeon.a"
+cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -I"$ffi/include" -I"$ffi/tests/c")
+sources=("$ffi/tests/c/test_scopeon.c" "$ffi/tests/c/double_include.c")
+cc "${cflags[@]}" "${sources[@]}" -L"$lib" -lscopeon -Wl,-rpath,"$lib" -pthread -o "$build/test_shared"
+cc "${cflags[@]}" "${sources[@]}" "$lib/libscopeon.a" -pthread -ldl -lm -o "$build/test_static"
+ldd "$build/test_shared" | grep -q 'libscopeon\.so'
+if ldd "$build/test_static" | grep -q 'libscopeon'; then
+    echo "test_static is not statically linked" >&2
+    exit 1
+fi
+c++ -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ -I"$ffi/include" \
+    -I"$ffi/tests/c" "$ffi/tests/c/double_include.c"
+
+for kind in shared static; do
+    step "C: test_scopeon ($kind) under valgrind"
+    # The test's deliberate panics print Rust's panic message on stderr; they are expected.
+    # Only definite and indirect leaks are errors (and shown): Rust's lazily built statics
+    # (the price table, thread handles) stay reachable until exit by design.
+    RUST_BACKTRACE=0 valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --show-leak-kinds=definite,indirect --error-exitcode=1 "$build/test_$kind"
+done
+
+step "Python: pytest"
+SCOPEON_LIBRARY="$lib/libscopeon.so" SCOPEON_CLI="$lib/scopeon" RUST_BACKTRACE=0 \
+    python3 -m pytest -q -p no:cacheprovider "$ffi/bindings/python/tests"
+
+step "Swift: module map (clang -fmodules -fsyntax-only) and status parity"
+swift="$ffi/bindings/swift"
+clang -fmodules -fsyntax-only -Wall -Wextra -Werror \
+    -fmodule-map-file="$swift/Sources/CScopeon/module.modulemap" \
+    -fmodules-cache-path="$build/modules" "$swift/check/import_module.m"
+statuses=$(grep -oE '^#define SCOPEON_(OK|E_[A-Z0-9_]+) ' "$ffi/include/scopeon.h" | awk '{print $2}')
+for name in $statuses; do
+    if ! grep -q "Status(rawValue: $name)" "$swift/Sources/Scopeon/Scopeon.swift"; then
+        echo "Scopeon.swift has no Status for $name" >&2
+        exit 1
+    fi
+done
+swift_count=$(grep -c 'Status(rawValue: SCOPEON_' "$swift/Sources/Scopeon/Scopeon.swift")
+if [ "$swift_count" != "$(echo "$statuses" | wc -w)" ]; then
+    echo "Scopeon.swift declares $swift_count statuses; scopeon.h has $(echo "$statuses" | wc -w)" >&2
+    exit 1
+fi
+
+step "done"
