@@ -14,7 +14,7 @@ use clap::{CommandFactory, Parser};
 use scopeon_core::config::{Config, Env};
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::{ScanOptions, ScanSummary, scan};
-use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store};
+use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store, run_metadata};
 use scopeon_core::window::{Bound, Zone, now, parse_bound};
 use serde_json::{Map, json};
 
@@ -194,18 +194,7 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
         .as_deref()
         .map(|s| parse_bound(s, Bound::Until, &zone, now))
         .transpose()?;
-    let mut group_by: Vec<GroupKey> = Vec::new();
-    // `--by ""` asks for the totals alone.
-    for key in args.by.iter().filter(|k| !k.trim().is_empty()) {
-        let k = GroupKey::parse(key.trim()).ok_or_else(|| {
-            Failure::usage(format!(
-                "unknown --by key {key:?}; use day, week, month, model, project, session or provider"
-            ))
-        })?;
-        if !group_by.contains(&k) {
-            group_by.push(k);
-        }
-    }
+    let group_by = GroupKey::parse_list(&args.by)?;
     let providers = parse_providers(&args.providers)?;
     let query = ReportQuery {
         group_by,
@@ -246,25 +235,7 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
 
     let mut out = std::io::stdout().lock();
     if global.json {
-        let mut run = Map::new();
-        run.insert("generated_at".into(), json!(now.to_string()));
-        run.insert("scopeon_version".into(), json!(env!("CARGO_PKG_VERSION")));
-        run.insert(
-            "pricing_version".into(),
-            json!(scopeon_core::pricing::PRICING_VERSION),
-        );
-        run.insert(
-            "cost_basis".into(),
-            json!("API-equivalent list prices; subscription plans bill differently"),
-        );
-        run.insert("demo".into(), json!(args.demo));
-        run.insert(
-            "scan".into(),
-            summary
-                .as_ref()
-                .map(render::scan_json)
-                .unwrap_or(serde_json::Value::Null),
-        );
+        let run = run_metadata(now, args.demo, summary.as_ref().map(render::scan_json));
         let doc = report.to_document(&query, run);
         writeln!(
             out,

@@ -11,7 +11,7 @@ use scopeon_core::config::{Config, Env};
 use scopeon_core::pricing::{PRICES_CHECKED, PRICING_VERSION, PriceTable, Rates};
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::{ScanOptions, scan};
-use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store};
+use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store, run_metadata};
 use scopeon_core::window::{Bound, Zone, now, parse_bound};
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
@@ -24,9 +24,6 @@ use crate::{SCOPEON_E_INTERNAL, SCOPEON_E_JSON, SCOPEON_E_UNKNOWN_MODEL};
 pub(crate) const QUERY_SCHEMA: &str = "scopeon.query.v1";
 /// The `schema` a scan request may carry.
 pub(crate) const SCAN_REQUEST_SCHEMA: &str = "scopeon.scan_request.v1";
-
-/// What `cost_basis` says in every report (as the CLI says it).
-const COST_BASIS: &str = "API-equivalent list prices; subscription plans bill differently";
 
 /// Opens the database at `path`, or the default one (`$SCOPEON_DB`, else
 /// `~/.scopeon/scopeon.db`); `:memory:` is a private in-memory database.
@@ -125,19 +122,9 @@ pub(crate) fn query_json(store: &Store, env: &Env, request: &str) -> Result<Stri
     };
     let since = bound(&req.since, Bound::Since)?;
     let until = bound(&req.until, Bound::Until)?;
-    let mut group_by: Vec<GroupKey> = Vec::new();
     // No `by` means by day, as in the CLI; an empty list (or "") asks for the totals alone.
     let by = req.by.unwrap_or_else(|| vec!["day".to_owned()]);
-    for key in by.iter().filter(|k| !k.trim().is_empty()) {
-        let k = GroupKey::parse(key.trim()).ok_or_else(|| {
-            Failure::invalid(format!(
-                "unknown by key {key:?}; use day, week, month, model, project, session or provider"
-            ))
-        })?;
-        if !group_by.contains(&k) {
-            group_by.push(k);
-        }
-    }
+    let group_by = GroupKey::parse_list(&by)?;
     let cost_mode = match req.cost.as_deref() {
         None => CostMode::Calculated,
         Some(s) => CostMode::parse(s).ok_or_else(|| {
@@ -158,13 +145,7 @@ pub(crate) fn query_json(store: &Store, env: &Env, request: &str) -> Result<Stri
         cost_mode,
     };
     let report = store.report(&query)?;
-    let mut run = Map::new();
-    run.insert("generated_at".into(), json!(now.to_string()));
-    run.insert("scopeon_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    run.insert("pricing_version".into(), json!(PRICING_VERSION));
-    run.insert("cost_basis".into(), json!(COST_BASIS));
-    run.insert("demo".into(), json!(false));
-    run.insert("scan".into(), Value::Null);
+    let mut run = run_metadata(now, false, None);
     // The CLI prints this warning on stderr; a library has no stderr, so it travels here.
     if let Some(w) = warning {
         run.insert("warnings".into(), json!([w]));

@@ -237,7 +237,7 @@ fn bad_requests_are_json_or_argument_errors_with_messages() {
         (
             json!({ "by": ["dya"] }),
             SCOPEON_E_INVALID_ARGUMENT,
-            "unknown by key \"dya\"",
+            "unknown grouping key \"dya\"",
         ),
         (
             json!({ "tz": "Mars/Base" }),

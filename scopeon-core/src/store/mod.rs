@@ -20,7 +20,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
-pub use query::{CostMode, GroupKey, Report, ReportQuery, ReportRow, Totals};
+pub use query::{
+    COST_BASIS, CostMode, GroupKey, Report, ReportQuery, ReportRow, Totals, run_metadata,
+};
 
 use crate::error::{Error, IoContext, Result};
 use crate::pricing::{PRICING_VERSION, PriceTable};

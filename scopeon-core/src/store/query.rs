@@ -68,6 +68,27 @@ impl GroupKey {
         GroupKey::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 
+    /// Parses grouping keys as `--by` takes them: names, each possibly a comma list; empty
+    /// entries are ignored (`--by ""` asks for totals alone) and repeats dropped.
+    pub fn parse_list<S: AsRef<str>>(keys: &[S]) -> Result<Vec<GroupKey>> {
+        let mut out = Vec::new();
+        for key in keys.iter().flat_map(|k| k.as_ref().split(',')) {
+            let key = key.trim();
+            if key.is_empty() {
+                continue;
+            }
+            let k = GroupKey::parse(key).ok_or_else(|| {
+                Error::InvalidQuery(format!(
+                    "unknown grouping key {key:?}; use day, week, month, model, project, session or provider"
+                ))
+            })?;
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
+        Ok(out)
+    }
+
     fn is_calendar(self) -> bool {
         matches!(self, GroupKey::Day | GroupKey::Week | GroupKey::Month)
     }
@@ -294,6 +315,30 @@ impl Report {
         doc.insert("totals".into(), self.totals.to_json());
         doc.into()
     }
+}
+
+/// What reports say their costs are (CONTRACTS §6).
+pub const COST_BASIS: &str = "API-equivalent list prices; subscription plans bill differently";
+
+/// The run metadata every `scopeon.report.v1` document carries at its top level, beside (never
+/// inside) its rows and totals: when and by what it was made, the price table, whether it is
+/// the demo, and the statistics of the scan that preceded it (or null).
+pub fn run_metadata(
+    generated_at: jiff::Timestamp,
+    demo: bool,
+    scan: Option<serde_json::Value>,
+) -> Map<String, serde_json::Value> {
+    let mut run = Map::new();
+    run.insert("generated_at".into(), json!(generated_at.to_string()));
+    run.insert("scopeon_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    run.insert(
+        "pricing_version".into(),
+        json!(crate::pricing::PRICING_VERSION),
+    );
+    run.insert("cost_basis".into(), json!(COST_BASIS));
+    run.insert("demo".into(), json!(demo));
+    run.insert("scan".into(), scan.unwrap_or(serde_json::Value::Null));
+    run
 }
 
 impl Store {
@@ -697,6 +742,15 @@ mod tests {
             },
             reported_cost_pusd: None,
         }
+    }
+
+    #[test]
+    fn grouping_keys_parse_like_the_by_flag() {
+        let keys = GroupKey::parse_list(&["day,model", " day ", "", "provider"]).unwrap();
+        assert_eq!(keys, [GroupKey::Day, GroupKey::Model, GroupKey::Provider]);
+        assert!(GroupKey::parse_list(&[""]).unwrap().is_empty());
+        let err = GroupKey::parse_list(&["color"]).unwrap_err().to_string();
+        assert!(err.contains("color"), "{err}");
     }
 
     #[test]

@@ -158,7 +158,7 @@ def test_bad_json_and_bad_values(home: Path):
             assert e.value.status == status, e.value
             assert needle in e.value.message
         for kwargs, needle in [
-            ({"by": ["dya"]}, 'unknown by key "dya"'),
+            ({"by": ["dya"]}, 'unknown grouping key "dya"'),
             ({"tz": "Mars/Olympus"}, "unknown time zone"),
             ({"since": "last tuesday"}, "invalid time"),
             ({"cost": "cheap"}, "unknown cost mode"),
