@@ -229,7 +229,20 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
     let summary = if args.no_scan {
         None
     } else {
-        Some(run_scan(&mut store, &scan_env, &options)?)
+        let mut bar = progress::Bar::new();
+        let scanned = scan(&mut store, &scan_env, &options, &mut |p| bar.update(p));
+        bar.finish();
+        match scanned {
+            Ok(summary) => Some(summary),
+            // Another process holds the write lock (a long rebuild): report what is stored.
+            Err(e) if e.is_busy() => {
+                eprintln!(
+                    "warning: the database is busy with another scan; reporting the data stored so far"
+                );
+                None
+            }
+            Err(e) => return Err(e.into()),
+        }
     };
     let report = store.report(&query)?;
 

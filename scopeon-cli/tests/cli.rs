@@ -614,3 +614,53 @@ fn alternating_roots_keep_each_others_checkpoints_and_symlinked_projects_are_not
         assert_eq!(s["files"], 0);
     }
 }
+
+#[test]
+fn a_report_while_another_process_holds_the_write_lock_reports_stored_data() {
+    let home = Home::new();
+    claude_fixture(&home);
+    home.ok(&["scan"]);
+    home.append(
+        ".claude/projects/-home-dev-acme/9b1e7c44-2222-4a3b-8c5d-6e7f8091a2b3.jsonl",
+        &(assistant(
+            "s2",
+            "msg_NEW",
+            Some("r"),
+            "2026-11-27T11:00:00Z",
+            "claude-haiku-4-5",
+            U2,
+        ) + "\n"),
+    );
+    // Another writer (standing in for a long `scan --rebuild`) holds the lock for 15 s.
+    let mut holder = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3,sys,time\n\
+             c=sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(15)",
+        )
+        .arg(home.db())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let out = home.run(&["report", "--json", "--by", ""]);
+    holder.kill().ok();
+    holder.wait().ok();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("busy"));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The stored data, without the line appended while the lock was held.
+    assert_eq!(r["totals"]["requests"], 3);
+    assert_eq!(r["scan"], Value::Null);
+}

@@ -78,6 +78,23 @@ pub enum Error {
     NoHome,
 }
 
+impl Error {
+    /// True when the database was locked by another writer for longer than the busy timeout
+    /// (a long `scan --rebuild` in another process, say): the stored data can still be read.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Error::Db {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            )
+        )
+    }
+}
+
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

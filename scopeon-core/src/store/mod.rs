@@ -29,6 +29,9 @@ use crate::pricing::{PRICING_VERSION, PriceTable};
 use crate::record::ProviderId;
 use crate::tail::Checkpoint;
 
+/// How long a write waits for another process's write lock before giving up.
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The `application_id` in the SQLite header that marks a Scopeon database ("SCOP").
 pub const APPLICATION_ID: i64 = 0x5343_4F50;
 
@@ -94,7 +97,7 @@ impl Store {
     }
 
     fn configure(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL survives application crashes with synchronous=NORMAL and lets reports read while
         // a scan writes. journal_mode answers with a row, so it is queried, not executed.
         let _mode: String = self

@@ -386,7 +386,9 @@ impl Store {
         let Ok(json) = serde_json::to_string(report) else {
             return;
         };
-        // Ignored on failure (a read-only or busy database): the cache only saves time.
+        // Ignored on failure (a read-only or busy database): the cache only saves time, so it
+        // never waits for another writer's lock either.
+        let _ = self.conn.busy_timeout(std::time::Duration::ZERO);
         let _ = self.conn.execute_batch("SAVEPOINT scopeon_cache");
         let stored = self
             .conn
@@ -410,6 +412,7 @@ impl Store {
             "ROLLBACK TO scopeon_cache; RELEASE scopeon_cache"
         };
         let _ = self.conn.execute_batch(end);
+        let _ = self.conn.busy_timeout(super::BUSY_TIMEOUT);
     }
 
     /// Runs a report query against the records, without the cache.
