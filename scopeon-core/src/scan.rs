@@ -200,13 +200,21 @@ pub fn scan(
         })
         .collect();
     let files_total = plans.iter().map(|(_, _, f)| f.len() as u64).sum();
-    if options.rebuild {
-        let ids: Vec<ProviderId> = plans.iter().map(|(p, _, _)| p.id()).collect();
-        store.begin_rebuild(&ids)?;
+    // A rebuild re-reads every file of a provider: when asked, and on its own when a file was
+    // last read by another parser version, since merging a fixed parse onto the old rows
+    // would keep whatever the old parser over-counted.
+    let mut rebuild: Vec<ProviderId> = Vec::new();
+    for (p, _, _) in &plans {
+        if options.rebuild || store.has_outdated_sources(p.id(), p.parser_version())? {
+            rebuild.push(p.id());
+        }
+    }
+    if !rebuild.is_empty() {
+        store.begin_rebuild(&rebuild)?;
     }
     // A failed or panicking rebuild must leave nothing behind (its transaction open, say).
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest_all(store, plans, files_total, options, progress)
+        ingest_all(store, plans, files_total, options, &rebuild, progress)
     }));
     let mut summary = match outcome {
         Ok(Ok(summary)) => summary,
@@ -219,7 +227,7 @@ pub fn scan(
             std::panic::resume_unwind(panic);
         }
     };
-    if options.rebuild {
+    if !rebuild.is_empty() {
         store.finish_rebuild()?;
     }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -238,6 +246,7 @@ fn ingest_all(
     plans: Vec<Plan<'_>>,
     files_total: u64,
     options: &ScanOptions,
+    rebuild: &[ProviderId],
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ScanSummary> {
     let mut writer = Writer {
@@ -266,7 +275,7 @@ fn ingest_all(
             skipped_examples: Vec::new(),
             problems: Vec::new(),
         };
-        let known = if options.rebuild {
+        let known = if rebuild.contains(&provider.id()) {
             HashMap::new()
         } else {
             writer.store.checkpoints(provider.id())?
@@ -503,8 +512,8 @@ impl Reader<'_> {
         let (file, stat) = tail::open_regular(&found.path)?;
         let mut start = tail::plan_start(&file, &stat, prior.as_ref(), version)?;
         let head_hash = tail::fingerprint(&file)?.head_hash;
+        // (In a rebuild `known` starts empty, so only files read earlier in it are candidates.)
         if !matches!(start, Start::Resume { .. })
-            && !self.options.rebuild
             && let Some(adopted) = self.adopt(found, &file, &stat, head_hash, version)?
         {
             start = adopted;

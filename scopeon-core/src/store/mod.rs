@@ -154,6 +154,17 @@ impl Store {
         .map_err(|e| self.db_err(e))
     }
 
+    /// Whether any file of a provider was last read by a parser version other than `version`.
+    pub fn has_outdated_sources(&self, provider: ProviderId, version: u32) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sources WHERE provider = ?1 AND parser_version != ?2)",
+                (provider.as_str(), version),
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_err(e))
+    }
+
     /// Paths of every file of a provider that has a checkpoint.
     pub fn source_paths(&self, provider: ProviderId) -> Result<Vec<Utf8PathBuf>> {
         let mut st = self
