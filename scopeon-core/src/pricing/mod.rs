@@ -1,7 +1,8 @@
-//! Offline pricing of Claude requests, in exact integer picodollars.
+//! Offline pricing of AI coding-agent requests, in exact integer picodollars.
 //!
-//! The compiled-in [`PriceTable`] maps a model id as logged (any of its Anthropic, Bedrock,
-//! Vertex or gateway spellings) to the list prices that applied at the request's timestamp,
+//! The compiled-in [`PriceTable`] maps a model id as logged (any of its Anthropic, OpenAI,
+//! Google, Bedrock, Vertex, Azure or gateway spellings, and the other vendors' models common
+//! in Aider, OpenCode and Copilot) to the list prices that applied at the request's timestamp,
 //! and prices one request's [`TokenCounts`] by the rules of CONTRACTS §6:
 //!
 //! - buckets: fresh input, 5-minute cache writes, 1-hour cache writes, unsplit cache writes
@@ -31,7 +32,7 @@ use crate::record::TokenCounts;
 use table::{ModelRow, Prices};
 
 /// Identifies the built-in table's revision; stored beside records so a table change re-prices them.
-pub const PRICING_VERSION: &str = "2026-11-27.1";
+pub const PRICING_VERSION: &str = "2026-11-27.2";
 
 /// Date the built-in prices were last checked against the vendors' pages.
 pub const PRICES_CHECKED: &str = "2026-11-27";

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::table::{self, Prices};
+use super::table::{self, Prices, Vendor};
 use super::*;
 
 /// 2025-10-01T00:00:00Z.
@@ -627,7 +627,6 @@ fn resolution() {
         ("<synthetic>", None),
         ("", None),
         ("   ", None),
-        ("gpt-4o", None),
         ("claude", None),
         ("claude-opus", None),
         ("claude-opus-9", None),
@@ -776,7 +775,8 @@ fn categories(r: &Rates) -> [u64; 5] {
 
 #[test]
 fn table_rates_are_consistent_multiples() {
-    for row in table::ROWS {
+    // Anthropic's cache multiples (§8) hold for Anthropic rows only.
+    for row in table::ROWS.iter().filter(|r| r.vendor == Vendor::Anthropic) {
         for (label, from, r, premium) in all_rates(row) {
             let [input, output, cw5m, cw1h, read] = categories(&r);
             assert!(input > 0, "{label}");
@@ -861,11 +861,458 @@ fn table_names_are_plain_unique_and_resolve_to_their_row() {
     assert_eq!(table.canonical_ids().count(), table::ROWS.len());
 }
 
-/// Every canonical id, plain and behind a regional Bedrock prefix.
+/// Micro-USD per Mtok of the five categories for a vendor with one cache-write price.
+const fn one_write(input: i64, output: i64, write: i64, read: i64) -> [i64; 5] {
+    [input, output, write, write, read]
+}
+
+#[test]
+fn other_vendors_price_a_small_request() {
+    check_mixed(&[
+        // OpenAI: prefixed, dated, Copilot dotted; no cache-write charge up to GPT-5.5.
+        ("openai/gpt-5", one_write(1_250_000, 10_000_000, 0, 125_000)),
+        (
+            "gpt-5-2025-08-07",
+            one_write(1_250_000, 10_000_000, 0, 125_000),
+        ),
+        ("gpt-5-codex", one_write(1_250_000, 10_000_000, 0, 125_000)),
+        (
+            "openrouter/openai/gpt-5-mini",
+            one_write(250_000, 2_000_000, 0, 25_000),
+        ),
+        (
+            "gpt-5-nano-2025-08-07",
+            one_write(50_000, 400_000, 0, 5_000),
+        ),
+        // No cache-read price: cached tokens at the input rate.
+        (
+            "gpt-5-pro-2025-10-06",
+            one_write(15_000_000, 120_000_000, 0, 15_000_000),
+        ),
+        ("gpt-5.1", one_write(1_250_000, 10_000_000, 0, 125_000)),
+        (
+            "github-copilot/gpt-5.1-codex",
+            one_write(1_250_000, 10_000_000, 0, 125_000),
+        ),
+        (
+            "gpt-5.1-codex-mini",
+            one_write(250_000, 2_000_000, 0, 25_000),
+        ),
+        (
+            "gpt-5.2-2025-12-11",
+            one_write(1_750_000, 14_000_000, 0, 175_000),
+        ),
+        (
+            "gpt-5.3-codex",
+            one_write(1_750_000, 14_000_000, 0, 175_000),
+        ),
+        (
+            "gpt-5.2-pro",
+            one_write(21_000_000, 168_000_000, 0, 21_000_000),
+        ),
+        ("gpt-5.4-mini", one_write(750_000, 4_500_000, 0, 75_000)),
+        (
+            "gpt-5.4-nano-2026-03-17",
+            one_write(200_000, 1_250_000, 0, 20_000),
+        ),
+        (
+            "azure/gpt-5.5",
+            one_write(5_000_000, 30_000_000, 0, 500_000),
+        ),
+        // GPT-5.6+: default write in the 5m column, 12-hour write in the 1h column.
+        (
+            "gpt-5.6-sol",
+            [4_000_000, 20_000_000, 5_000_000, 10_000_000, 400_000],
+        ),
+        (
+            "gpt-5.6-luna",
+            one_write(200_000, 1_200_000, 250_000, 20_000),
+        ),
+        ("gpt-6-luna", one_write(100_000, 500_000, 125_000, 10_000)),
+        (
+            "gpt-6.1-terra",
+            one_write(1_000_000, 5_000_000, 1_250_000, 50_000),
+        ),
+        ("azure/gpt-4.1", one_write(2_000_000, 8_000_000, 0, 500_000)),
+        (
+            "gpt-4.1-nano-2025-04-14",
+            one_write(100_000, 400_000, 0, 25_000),
+        ),
+        (
+            "gpt-4o-2024-08-06",
+            one_write(2_500_000, 10_000_000, 0, 1_250_000),
+        ),
+        (
+            "openai/gpt-4o-2024-11-20",
+            one_write(2_500_000, 10_000_000, 0, 1_250_000),
+        ),
+        (
+            "gpt-4o-mini-2024-07-18",
+            one_write(150_000, 600_000, 0, 75_000),
+        ),
+        ("o3-2025-04-16", one_write(2_000_000, 8_000_000, 0, 500_000)),
+        ("o3-mini", one_write(1_100_000, 4_400_000, 0, 550_000)),
+        ("o3-pro", one_write(20_000_000, 80_000_000, 0, 20_000_000)),
+        (
+            "o4-mini-2025-04-16",
+            one_write(1_100_000, 4_400_000, 0, 275_000),
+        ),
+        (
+            "codex-mini-latest",
+            one_write(1_500_000, 6_000_000, 0, 375_000),
+        ),
+        // Google: AI Studio, Vertex, OpenRouter and Copilot spellings; no write charge.
+        (
+            "gemini/gemini-2.5-flash",
+            one_write(300_000, 2_500_000, 0, 30_000),
+        ),
+        // §9: L110 cache reads (0.125, 0.01), not L80's 0.3125 and 0.025.
+        (
+            "openrouter/google/gemini-2.5-pro",
+            one_write(1_250_000, 10_000_000, 0, 125_000),
+        ),
+        (
+            "gemini-2.5-flash-lite",
+            one_write(100_000, 400_000, 0, 10_000),
+        ),
+        (
+            "vertex_ai/gemini-3-flash-preview",
+            one_write(500_000, 3_000_000, 0, 50_000),
+        ),
+        (
+            "gemini-3.1-flash-lite-preview",
+            one_write(250_000, 1_500_000, 0, 25_000),
+        ),
+        (
+            "gemini-3.5-flash",
+            one_write(1_500_000, 9_000_000, 0, 150_000),
+        ),
+        (
+            "gemini-flash-latest",
+            one_write(750_000, 3_750_000, 0, 75_000),
+        ),
+        (
+            "gemini-pro-latest",
+            one_write(2_000_000, 12_000_000, 0, 200_000),
+        ),
+        (
+            "gemini/gemini-4-hydrogen",
+            one_write(1_500_000, 7_500_000, 0, 75_000),
+        ),
+        // DeepSeek.
+        (
+            "deepseek/deepseek-chat",
+            one_write(280_000, 420_000, 0, 28_000),
+        ),
+        ("deepseek-reasoner", one_write(280_000, 420_000, 0, 28_000)),
+        ("deepseek-v3.2", one_write(280_000, 400_000, 0, 28_000)),
+        (
+            "deepseek-v4-pro",
+            one_write(1_320_000, 3_960_000, 0, 44_000),
+        ),
+        // xAI: §9 correction, grok-code-fast-1 at its 2025 price.
+        (
+            "xai/grok-code-fast-1",
+            one_write(200_000, 1_500_000, 0, 20_000),
+        ),
+        (
+            "grok-code-fast-1-0825",
+            one_write(200_000, 1_500_000, 0, 20_000),
+        ),
+        (
+            "xai/grok-build-0.1",
+            one_write(1_000_000, 2_000_000, 0, 200_000),
+        ),
+        (
+            "openrouter/x-ai/grok-4",
+            one_write(3_000_000, 15_000_000, 0, 3_000_000),
+        ),
+        // Moonshot.
+        (
+            "moonshot/kimi-k2-thinking",
+            one_write(600_000, 2_500_000, 0, 150_000),
+        ),
+        ("kimi-k2.5", one_write(600_000, 3_000_000, 750_000, 100_000)),
+        ("k2p6", one_write(950_000, 4_000_000, 1_187_500, 160_000)),
+        (
+            "moonshot/kimi-k3",
+            [3_000_000, 15_000_000, 3_000_000, 6_000_000, 300_000],
+        ),
+        // Z.ai and MiniMax.
+        ("zai/glm-4.6", one_write(600_000, 2_200_000, 0, 110_000)),
+        ("glm-4.5", one_write(600_000, 2_200_000, 0, 600_000)),
+        ("glm-5.1", one_write(1_400_000, 4_400_000, 0, 260_000)),
+        (
+            "minimax/MiniMax-M2",
+            one_write(300_000, 1_200_000, 375_000, 30_000),
+        ),
+        // Third-party hosts of open-weight models: each at its own price.
+        (
+            "openrouter/z-ai/glm-4.6",
+            one_write(400_000, 1_750_000, 0, 400_000),
+        ),
+        (
+            "vercel_ai_gateway/zai/glm-4.6",
+            one_write(450_000, 1_800_000, 0, 110_000),
+        ),
+        (
+            "openrouter/minimax/minimax-m2",
+            one_write(255_000, 1_020_000, 0, 255_000),
+        ),
+        (
+            "openrouter/qwen/qwen3-coder",
+            one_write(220_000, 950_000, 0, 220_000),
+        ),
+        (
+            "fireworks_ai/accounts/fireworks/models/qwen3-coder-480b-a35b-instruct",
+            one_write(450_000, 1_800_000, 0, 450_000),
+        ),
+        (
+            "qwen.qwen3-coder-480b-a35b-v1:0",
+            one_write(450_000, 1_800_000, 0, 450_000),
+        ),
+        (
+            "groq/moonshotai/kimi-k2-instruct-0905",
+            one_write(1_000_000, 3_000_000, 0, 500_000),
+        ),
+    ]);
+}
+
+#[test]
+fn other_vendors_long_context_prices_the_whole_request() {
+    check(&[
+        // GPT-5.4: 272,000 prompt tokens is standard; one more is premium for all tokens.
+        (
+            "gpt-5.4",
+            NOW,
+            tok(200_000, 0, 0, 0, 72_000, 10_000),
+            200_000 * 2_500_000 + 72_000 * 250_000 + 10_000 * 15_000_000,
+        ),
+        (
+            "openai/gpt-5.4-2026-03-05",
+            NOW,
+            tok(200_001, 0, 0, 0, 72_000, 10_000),
+            200_001 * 5_000_000 + 72_000 * 500_000 + 10_000 * 22_500_000,
+        ),
+        (
+            "openrouter/openai/gpt-5.5",
+            NOW,
+            tok(300_000, 0, 0, 0, 0, 1_000),
+            300_000 * 10_000_000 + 1_000 * 45_000_000,
+        ),
+        (
+            "gpt-5.5-pro",
+            NOW,
+            tok(272_001, 0, 0, 0, 0, 1_000),
+            272_001 * 60_000_000 + 1_000 * 270_000_000,
+        ),
+        // GPT-5.6: writes count toward the threshold and take the premium write rates.
+        (
+            "gpt-5.6",
+            NOW,
+            tok(100_000, 10_000, 5_000, 0, 0, 1_000),
+            100_000 * 4_000_000 + 10_000 * 5_000_000 + 5_000 * 10_000_000 + 1_000 * 20_000_000,
+        ),
+        (
+            "gpt-5.6",
+            NOW,
+            tok(260_000, 10_000, 5_000, 0, 0, 1_000),
+            260_000 * 8_000_000 + 10_000 * 10_000_000 + 5_000 * 20_000_000 + 1_000 * 30_000_000,
+        ),
+        // Gemini 2.5 Pro: 200k threshold on input + cached.
+        (
+            "gemini/gemini-2.5-pro",
+            NOW,
+            tok(150_000, 0, 0, 0, 50_000, 2_000),
+            150_000 * 1_250_000 + 50_000 * 125_000 + 2_000 * 10_000_000,
+        ),
+        (
+            "vertex_ai/gemini-2.5-pro",
+            NOW,
+            tok(150_001, 0, 0, 0, 50_000, 2_000),
+            150_001 * 2_500_000 + 50_000 * 250_000 + 2_000 * 15_000_000,
+        ),
+        (
+            "google/gemini-3.1-pro-preview",
+            NOW,
+            tok(250_000, 0, 0, 0, 0, 1_000),
+            250_000 * 4_000_000 + 1_000 * 18_000_000,
+        ),
+        (
+            "gemini-3-pro-preview",
+            NOW,
+            tok(199_000, 0, 0, 0, 1_000, 1_000),
+            199_000 * 2_000_000 + 1_000 * 200_000 + 1_000 * 12_000_000,
+        ),
+        // Grok 4: 128k threshold.
+        (
+            "xai/grok-4",
+            NOW,
+            tok(128_000, 0, 0, 0, 0, 1_000),
+            128_000 * 3_000_000 + 1_000 * 15_000_000,
+        ),
+        (
+            "grok-4-0709",
+            NOW,
+            tok(128_001, 0, 0, 0, 0, 1_000),
+            128_001 * 6_000_000 + 1_000 * 30_000_000,
+        ),
+        (
+            "xai/grok-4.3",
+            NOW,
+            tok(180_000, 0, 0, 0, 20_001, 1_000),
+            180_000 * 2_500_000 + 20_001 * 400_000 + 1_000 * 5_000_000,
+        ),
+        // A model with no tier stays at standard rates however long the prompt.
+        (
+            "gemini-2.5-flash",
+            NOW,
+            tok(900_000, 0, 0, 0, 0, 1_000),
+            900_000 * 300_000 + 1_000 * 2_500_000,
+        ),
+    ]);
+}
+
+#[test]
+fn other_vendors_resolve_exactly_or_not_at_all() {
+    let table = PriceTable::builtin();
+    let cases: &[(&str, Option<&str>)] = &[
+        // One version never resolves to another; the longest, most specific id wins.
+        ("gpt-5", Some("gpt-5")),
+        ("gpt-5.1", Some("gpt-5.1")),
+        ("gpt-5-1", Some("gpt-5.1")),
+        ("GPT-5.1-Codex", Some("gpt-5.1-codex")),
+        ("gpt-5.1-codex-max", Some("gpt-5.1-codex-max")),
+        ("gpt-5-mini-2025-08-07", Some("gpt-5-mini")),
+        ("openai/gpt-4.1-mini", Some("gpt-4.1-mini")),
+        ("gpt-4o", Some("gpt-4o")),
+        ("gpt-4o-mini", Some("gpt-4o-mini")),
+        ("o3", Some("o3")),
+        ("o3-mini-2025-01-31", Some("o3-mini")),
+        ("gemini-2.5-pro", Some("gemini-2.5-pro")),
+        ("gemini-2.5-flash", Some("gemini-2.5-flash")),
+        ("gemini-2.5-flash-lite", Some("gemini-2.5-flash-lite")),
+        ("gemini-3-pro-high", Some("gemini-3-pro-preview")),
+        (
+            "gemini-3.1-pro-preview-customtools",
+            Some("gemini-3.1-pro-preview"),
+        ),
+        ("grok-code-fast", Some("grok-code-fast-1")),
+        ("gpt-5.6-sol", Some("gpt-5.6")),
+        // Unknown: no price, never a neighbour's.
+        ("gpt-9", None),
+        ("gemini-9-pro", None),
+        ("my-local-llama", None),
+        ("gpt-5-turbo", None),
+        ("gpt-5.7", None),
+        ("gpt-4", None),
+        ("o5", None),
+        ("gemini-2.5", None),
+        ("gemini-3-pro", None),
+        ("grok-5", None),
+        ("deepseek-v4", None),
+        ("kimi-k2", None),
+        ("glm-4", None),
+        // A snapshot date of another model contradicts the name.
+        ("gpt-5.1-2025-08-07", None),
+        ("gpt-5-codex-2025-08-07", None),
+        ("o3-mini-2025-04-16", None),
+        // Hosts that bill their own price for open-weight models are not the vendor.
+        ("openrouter/deepseek/deepseek-chat", None),
+        ("azure_ai/grok-code-fast-1", None),
+        ("vertex_ai/moonshotai/kimi-k2-thinking-maas", None),
+        ("groq/glm-4.6", None),
+        ("xai/glm-4.6", None),
+        // Bedrock's `anthropic.` names Claude models only.
+        ("us.anthropic.gpt-5", None),
+        ("ollama/llama3:8b", None),
+        ("dashscope/qwen3-coder-plus", None),
+    ];
+    for (id, want) in cases {
+        let got = table.resolve(id).map(|r| (r.canonical, r.regional_uplift));
+        assert_eq!(got, want.map(|c| (c, false)), "{id:?}");
+    }
+}
+
+#[test]
+fn table_rates_pass_per_vendor_sanity_checks() {
+    for row in table::ROWS {
+        if row.vendor != Vendor::Anthropic {
+            assert!(!row.regional_uplift, "{}: uplift is Anthropic-only", row.id);
+            assert!(!row.id.starts_with("claude-"), "{}: vendor", row.id);
+        }
+        for (label, _, r, _) in all_rates(row) {
+            let [input, output, cw5m, cw1h, read] = categories(&r);
+            assert!(input > 0, "{label}");
+            assert!(output >= input, "output below input: {label}");
+            assert!(read <= input, "cache read above input: {label}");
+            assert!(cw1h >= cw5m, "long write below short write: {label}");
+            assert!(cw5m == 0 || cw5m >= input, "write below input: {label}");
+            let no_write = match row.vendor {
+                // OpenAI charges cache writes from GPT-5.6 on only.
+                Vendor::OpenAi => !(row.id.starts_with("gpt-5.6") || row.id.starts_with("gpt-6")),
+                Vendor::Google | Vendor::DeepSeek | Vendor::XAi | Vendor::Zai | Vendor::Host => {
+                    true
+                }
+                // The reference gives writes for Kimi K2.5, K2.6 and K3 only.
+                Vendor::Moonshot => row.id.starts_with("kimi-k2-"),
+                Vendor::Anthropic | Vendor::MiniMax => false,
+            };
+            if no_write {
+                assert_eq!((cw5m, cw1h), (0, 0), "{label}: no write charge");
+            } else {
+                assert!(cw5m > 0, "{label}: write charge");
+            }
+        }
+        let periods = std::iter::once(&row.prices).chain(row.changes.iter().map(|c| &c.prices));
+        for prices in periods {
+            let Some(tier) = prices.long_context else {
+                continue;
+            };
+            let [i, o, w5, w1, rd] = categories(&prices.standard);
+            let [pi, po, pw5, pw1, prd] = categories(&tier.rates);
+            let id = row.id;
+            match row.vendor {
+                // §6: OpenAI above 272k and Gemini above 200k: 2× input, 1.5× output, and the
+                // cache categories follow input.
+                Vendor::OpenAi | Vendor::Google => {
+                    let above = if row.vendor == Vendor::OpenAi {
+                        272_000
+                    } else {
+                        200_000
+                    };
+                    assert_eq!(tier.above_tokens, above, "{id}");
+                    assert_eq!((pi, pw5, pw1, prd), (2 * i, 2 * w5, 2 * w1, 2 * rd), "{id}");
+                    assert_eq!(2 * po, 3 * o, "{id}: premium output");
+                }
+                // xAI: every category doubles.
+                Vendor::XAi => {
+                    assert!([128_000, 200_000].contains(&tier.above_tokens), "{id}");
+                    assert_eq!(
+                        [pi, po, pw5, pw1, prd],
+                        [i, o, w5, w1, rd].map(|v| 2 * v),
+                        "{id}"
+                    );
+                }
+                Vendor::Anthropic => {
+                    assert!([100_000, 200_000].contains(&tier.above_tokens), "{id}");
+                }
+                _ => panic!("{id}: unexpected long-context tier"),
+            }
+        }
+    }
+}
+
+/// Every canonical id, plain and (Claude models) behind a regional Bedrock prefix.
 fn model_ids() -> Vec<String> {
     PriceTable::builtin()
         .canonical_ids()
-        .flat_map(|id| [id.to_owned(), format!("us.anthropic.{id}")])
+        .flat_map(|id| {
+            let bedrock = id
+                .starts_with("claude-")
+                .then(|| format!("us.anthropic.{id}"));
+            std::iter::once(id.to_owned()).chain(bedrock)
+        })
         .collect()
 }
 
