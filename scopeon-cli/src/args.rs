@@ -42,6 +42,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Show usage and cost, grouped and filtered (scans first)
     Report(ReportArgs),
+    /// Show the price of a model (where it comes from, its rates and tiers), every built-in
+    /// price, or the stored models that have none
+    Pricing(PricingArgs),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -107,4 +110,14 @@ pub enum CostArg {
     Reported,
     /// The agent's logged cost where present, calculated elsewhere
     Auto,
+}
+
+#[derive(Debug, Args)]
+pub struct PricingArgs {
+    /// A model id as agents log it (e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0);
+    /// without one, every built-in price is listed
+    pub model: Option<String>,
+    /// List the models in the database that have no price, with the usage they leave out
+    #[arg(long, conflicts_with = "model")]
+    pub unknown: bool,
 }

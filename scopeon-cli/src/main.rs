@@ -3,6 +3,7 @@
 
 mod args;
 mod demo;
+mod pricing;
 mod progress;
 mod render;
 
@@ -78,6 +79,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
     match cli.command {
         Command::Scan(args) => cmd_scan(&cli.global, &args, env),
         Command::Report(args) => cmd_report(&cli.global, &args, env),
+        Command::Pricing(args) => pricing::run(&cli.global, &args, env),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "scopeon", &mut std::io::stdout());
@@ -93,7 +95,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
     }
 }
 
-fn db_path(global: &Global, env: &Env) -> Result<Utf8PathBuf, Failure> {
+pub(crate) fn db_path(global: &Global, env: &Env) -> Result<Utf8PathBuf, Failure> {
     match &global.db {
         Some(p) => Ok(p.clone()),
         None => env

@@ -20,7 +20,7 @@ fn thousands(n: u64) -> String {
 
 /// Text from logs (a project path, a session id, a file name) made safe for a terminal:
 /// control characters, which could carry escape sequences, are shown as `?`.
-fn printable(s: &str) -> String {
+pub fn printable(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()

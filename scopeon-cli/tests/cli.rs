@@ -667,3 +667,40 @@ fn a_report_while_another_process_holds_the_write_lock_reports_stored_data() {
     assert_eq!(r["totals"]["requests"], 3);
     assert_eq!(r["scan"], Value::Null);
 }
+
+#[test]
+fn pricing_explains_a_model_and_lists_unpriced_ones() {
+    let home = Home::new();
+    insta::assert_snapshot!(
+        "pricing_bedrock_regional",
+        home.ok(&["pricing", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"])
+    );
+    let p = home.json(&["pricing", "--json", "vertex_ai/claude-opus-4-1@20250805"]);
+    assert_eq!(p["canonical"], "claude-opus-4-1");
+    assert_eq!(p["rates"]["cache_write_1h"], "30");
+    assert_eq!(p["long_context"], Value::Null);
+    let out = home.run(&["pricing", "claude-opus-9"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never prices a model as another"));
+    assert!(home.ok(&["pricing"]).contains("claude-sonnet-4-5"));
+
+    // A stored model without a price is listed with the usage it leaves out of every cost.
+    home.write(
+        ".claude/projects/p/s.jsonl",
+        &(assistant(
+            "s",
+            "m1",
+            Some("r1"),
+            "2026-11-27T01:00:00Z",
+            "mystery-model-x",
+            U2,
+        ) + "\n"),
+    );
+    home.ok(&["scan"]);
+    let u = home.json(&["pricing", "--unknown", "--json"]);
+    assert_eq!(u["models"][0]["model"], "mystery-model-x");
+    assert_eq!(u["models"][0]["tokens"], 3 + 5120 + 57);
+    let r = home.json(&["report", "--json", "--no-scan", "--by", ""]);
+    assert_eq!(r["totals"]["unpriced_tokens"], 3 + 5120 + 57);
+    assert_eq!(r["totals"]["cost_usd"], Value::Null);
+}

@@ -29,6 +29,19 @@ use crate::pricing::{PRICING_VERSION, PriceTable};
 use crate::record::ProviderId;
 use crate::tail::Checkpoint;
 
+/// Usage stored for a model that has no price.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnpricedModel {
+    /// The provider that logged it.
+    pub provider: String,
+    /// The model id as logged (`None` when the log named none).
+    pub model: Option<String>,
+    /// Deduplicated requests.
+    pub requests: u64,
+    /// Their total tokens.
+    pub tokens: u64,
+}
+
 /// How long a write waits for another process's write lock before giving up.
 pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -149,6 +162,29 @@ impl Store {
                 Utf8PathBuf::from(r.get::<_, String>(9)?),
                 row_to_checkpoint(r)?,
             ))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.db_err(e))
+    }
+
+    /// Models of stored requests that have no price, with how much usage that leaves out of
+    /// every cost, most tokens first (a missing model is listed as `None`).
+    pub fn unpriced_models(&self) -> Result<Vec<UnpricedModel>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT provider, model, count(*), sum(total) FROM records
+                 WHERE replay = 0 AND cost_pusd IS NULL
+                 GROUP BY provider, model ORDER BY sum(total) DESC, provider, model",
+            )
+            .map_err(|e| self.db_err(e))?;
+        st.query_map([], |r| {
+            Ok(UnpricedModel {
+                provider: r.get(0)?,
+                model: r.get(1)?,
+                requests: r.get::<_, i64>(2)?.max(0) as u64,
+                tokens: r.get::<_, i64>(3)?.max(0) as u64,
+            })
         })
         .and_then(|rows| rows.collect())
         .map_err(|e| self.db_err(e))

@@ -1,0 +1,197 @@
+//! `scopeon pricing`: what a model costs and why, and which stored models have no price.
+
+use std::io::Write;
+
+use scopeon_core::config::Env;
+use scopeon_core::pricing::{PRICES_CHECKED, PRICING_VERSION, PriceTable, Rates};
+use scopeon_core::store::{COST_BASIS, Store};
+use scopeon_core::window::now;
+use serde_json::{Value, json};
+
+use crate::args::{Global, PricingArgs};
+use crate::{Failure, db_path};
+
+pub fn run(global: &Global, args: &PricingArgs, env: &Env) -> Result<(), Failure> {
+    if global.csv {
+        return Err(Failure::usage("pricing has no CSV output; use --json"));
+    }
+    let mut out = std::io::stdout().lock();
+    if args.unknown {
+        return unknown(global, env, &mut out);
+    }
+    let at = now(env)?.as_millisecond();
+    let table = PriceTable::builtin();
+    match &args.model {
+        Some(model) => one(global, table, model, at, &mut out),
+        None => all(global, table, at, &mut out),
+    }
+}
+
+fn rates_json(r: &Rates) -> Value {
+    json!({
+        "input": r.input.to_string(),
+        "output": r.output.to_string(),
+        "cache_write_5m": r.cache_write_5m.to_string(),
+        "cache_write_1h": r.cache_write_1h.to_string(),
+        "cache_read": r.cache_read.to_string(),
+    })
+}
+
+fn rates_line(r: &Rates) -> String {
+    format!(
+        "input {}  output {}  cache write 5m {}  cache write 1h {}  cache read {}",
+        r.input, r.output, r.cache_write_5m, r.cache_write_1h, r.cache_read
+    )
+}
+
+fn one(
+    global: &Global,
+    table: &PriceTable,
+    model: &str,
+    at: i64,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let resolved = table.resolve(model).ok_or_else(|| Failure {
+        message: format!(
+            "no price for model {model:?}: it is not in the built-in table (checked {PRICES_CHECKED}), \
+             and Scopeon never prices a model as another; its usage is reported as unpriced tokens"
+        ),
+        code: 1,
+    })?;
+    let rates = resolved.rates_at(at);
+    let tier = resolved.long_context_at(at);
+    if global.json {
+        let doc = json!({
+            "schema": "scopeon.pricing.v1",
+            "model": model,
+            "canonical": resolved.canonical,
+            "source": "builtin",
+            "regional_uplift": resolved.regional_uplift,
+            "unit": "USD per million tokens",
+            "rates": rates_json(&rates),
+            "long_context": tier.map(|t| json!({
+                "above_prompt_tokens": t.above_tokens,
+                "rates": rates_json(&t.rates),
+            })),
+            "pricing_version": PRICING_VERSION,
+            "prices_checked": PRICES_CHECKED,
+            "cost_basis": COST_BASIS,
+        });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
+        return Ok(());
+    }
+    writeln!(out, "{model}")?;
+    writeln!(
+        out,
+        "  priced as {} (built-in table, checked {PRICES_CHECKED}){}",
+        resolved.canonical,
+        if resolved.regional_uplift {
+            "; regional endpoint: +10 % on every rate"
+        } else {
+            ""
+        }
+    )?;
+    writeln!(out, "  USD per million tokens: {}", rates_line(&rates))?;
+    if let Some(t) = tier {
+        writeln!(
+            out,
+            "  requests over {} prompt tokens (input + cache), every token: {}",
+            t.above_tokens,
+            rates_line(&t.rates)
+        )?;
+    }
+    writeln!(out, "{COST_BASIS}.")?;
+    Ok(())
+}
+
+fn all(global: &Global, table: &PriceTable, at: i64, out: &mut impl Write) -> Result<(), Failure> {
+    let rows: Vec<(String, Rates, Option<u64>)> = table
+        .canonical_ids()
+        .filter_map(|id| {
+            let r = table.resolve(id)?;
+            Some((
+                id.to_owned(),
+                r.rates_at(at),
+                r.long_context_at(at).map(|t| t.above_tokens),
+            ))
+        })
+        .collect();
+    if global.json {
+        let models: Vec<Value> = rows
+            .iter()
+            .map(|(id, r, tier)| {
+                json!({ "model": id, "rates": rates_json(r), "long_context_above": tier })
+            })
+            .collect();
+        let doc = json!({
+            "schema": "scopeon.price_table.v1",
+            "unit": "USD per million tokens",
+            "pricing_version": PRICING_VERSION,
+            "prices_checked": PRICES_CHECKED,
+            "models": models,
+        });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
+        return Ok(());
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(5).max(5);
+    writeln!(
+        out,
+        "{:width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>10}",
+        "Model", "Input", "Output", "Write 5m", "Write 1h", "Read", "Tier above"
+    )?;
+    for (id, r, tier) in &rows {
+        writeln!(
+            out,
+            "{id:width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>10}",
+            r.input.to_string(),
+            r.output.to_string(),
+            r.cache_write_5m.to_string(),
+            r.cache_write_1h.to_string(),
+            r.cache_read.to_string(),
+            tier.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+        )?;
+    }
+    writeln!(
+        out,
+        "USD per million tokens; built-in table checked {PRICES_CHECKED}. {COST_BASIS}."
+    )?;
+    Ok(())
+}
+
+fn unknown(global: &Global, env: &Env, out: &mut impl Write) -> Result<(), Failure> {
+    let store = Store::open(&db_path(global, env)?)?;
+    let models = store.unpriced_models()?;
+    if global.json {
+        let doc = json!({ "schema": "scopeon.unpriced.v1", "models": models });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
+        return Ok(());
+    }
+    if models.is_empty() {
+        writeln!(out, "Every stored request has a price.")?;
+        return Ok(());
+    }
+    writeln!(out, "Models without a price (their tokens are in no cost):")?;
+    for m in &models {
+        writeln!(
+            out,
+            "  {:12}  {:40}  {:>8} requests  {:>14} tokens",
+            m.provider,
+            crate::render::printable(m.model.as_deref().unwrap_or("(no model logged)")),
+            m.requests,
+            m.tokens
+        )?;
+    }
+    Ok(())
+}
