@@ -792,3 +792,110 @@ mod tests {
         assert_eq!(after.totals.requests, 3);
     }
 }
+
+#[cfg(test)]
+mod cost_tests {
+    use super::*;
+    use crate::pricing::PriceTable;
+    use crate::record::{RecordFlags, TokenCounts, UsageRecord};
+    use crate::store::Batch;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_million_costs_sum_exactly() {
+        let store = Store::open_in_memory().unwrap();
+        // Costs like $0.100000000007 that no binary float holds exactly.
+        store
+            .conn
+            .execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
+                 INSERT INTO records (provider, dedup_key, session, model, ts_ms, subagent,
+                     sidechain, estimated, aggregate, requests, input, cache_creation, cache_5m,
+                     cache_1h, cache_read, output, reasoning, total, cost_pusd)
+                 SELECT 'claude_code', 'k' || i, 's', 'm', 1764000000000 + i * 1000, 0, 0, 0, 0,
+                     1, 1, 0, 0, 0, 0, 1, 0, 2, 100000000007 + (i % 13)
+                 FROM n;
+                 UPDATE meta SET value = '999' WHERE key = 'generation';",
+            )
+            .unwrap();
+        let expected: i128 = (0..1_000_000i128).map(|i| 100_000_000_007 + i % 13).sum();
+        let q = ReportQuery {
+            group_by: vec![GroupKey::Day],
+            ..ReportQuery::default()
+        };
+        let report = store.report(&q).unwrap();
+        assert_eq!(report.totals.cost_pusd, Some(expected));
+        let by_rows: i128 = report.rows.iter().filter_map(|r| r.totals.cost_pusd).sum();
+        assert_eq!(by_rows, expected);
+        assert_eq!(report.totals.requests, 1_000_000);
+    }
+
+    const MODELS: &[&str] = &[
+        "claude-sonnet-4-5",
+        "claude-opus-4-1-20250805",
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "gpt-5.4",
+        "mystery-model",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Grouped costs add up to the total, both equal the sum of each record's own price,
+        /// and unpriced tokens are exactly the tokens of models without a price.
+        #[test]
+        fn costs_are_additive_and_unpriced_tokens_exact(
+            records in proptest::collection::vec(
+                (0..MODELS.len(), 0u64..400_000, 0u64..50_000, 0u64..300_000, 0u64..20_000, 0i64..30),
+                1..60,
+            ),
+        ) {
+            let table = PriceTable::builtin();
+            let mut batch = Batch::default();
+            let (mut expected_cost, mut priced_any, mut unpriced) = (0i128, false, 0u64);
+            for (i, (m, input, cache_creation, cache_read, output, day)) in records.iter().enumerate() {
+                let tokens = TokenCounts {
+                    input: *input,
+                    cache_creation: *cache_creation,
+                    cache_creation_5m: cache_creation / 2,
+                    cache_read: *cache_read,
+                    output: *output,
+                    ..TokenCounts::default()
+                };
+                let ts = 1_764_000_000_000 + day * 86_400_000;
+                match table.cost_pusd(MODELS[*m], ts, &tokens) {
+                    Some(c) => {
+                        expected_cost += i128::from(c);
+                        priced_any = true;
+                    }
+                    None => unpriced += tokens.total(),
+                }
+                batch.records.push(UsageRecord {
+                    provider: ProviderId::ClaudeCode,
+                    session: "s".into(),
+                    project: None,
+                    model: Some(MODELS[*m].into()),
+                    timestamp_ms: ts,
+                    dedup_key: format!("r{i}"),
+                    message_id: None,
+                    flags: RecordFlags::default(),
+                    tokens,
+                    reported_cost_pusd: None,
+                });
+            }
+            let mut store = Store::open_in_memory().unwrap();
+            store.commit(&batch).unwrap();
+            for group_by in [vec![], vec![GroupKey::Model], vec![GroupKey::Day, GroupKey::Model]] {
+                let q = ReportQuery { group_by: group_by.clone(), ..ReportQuery::default() };
+                let report = store.report(&q).unwrap();
+                prop_assert_eq!(report.totals.cost_pusd, priced_any.then_some(expected_cost));
+                prop_assert_eq!(report.totals.unpriced_tokens, unpriced);
+                if !group_by.is_empty() {
+                    let rows: i128 = report.rows.iter().filter_map(|r| r.totals.cost_pusd).sum();
+                    prop_assert_eq!(rows, expected_cost);
+                    let rows_unpriced: u64 = report.rows.iter().map(|r| r.totals.unpriced_tokens).sum();
+                    prop_assert_eq!(rows_unpriced, unpriced);
+                }
+            }
+        }
+    }
+}
