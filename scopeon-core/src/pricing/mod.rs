@@ -18,6 +18,7 @@
 //! token, so a cost is a plain sum of `tokens × rate` with no division and no floats.
 
 mod normalize;
+mod overrides;
 mod table;
 
 #[cfg(test)]
@@ -30,6 +31,8 @@ use std::sync::LazyLock;
 use crate::record::TokenCounts;
 
 use table::{ModelRow, Prices};
+
+pub use overrides::{PriceOverrides, PriceSource};
 
 /// Identifies the built-in table's revision; stored beside records so a table change re-prices them.
 pub const PRICING_VERSION: &str = "2026-11-27.2";
@@ -195,8 +198,10 @@ pub struct LongContext {
 #[derive(Debug)]
 pub struct PriceTable {
     rows: &'static [ModelRow],
-    /// Normalized undated name (id or alias) → index into `rows`.
-    by_key: HashMap<String, usize>,
+    /// Normalized undated name (id or alias) → index into `rows`, and whether it is an alias.
+    by_key: HashMap<String, (usize, bool)>,
+    /// User overrides (none in the built-in table).
+    overlay: overrides::Overlay,
 }
 
 impl PriceTable {
@@ -211,13 +216,17 @@ impl PriceTable {
     fn new(rows: &'static [ModelRow]) -> PriceTable {
         let mut by_key = HashMap::new();
         for (index, row) in rows.iter().enumerate() {
-            for name in std::iter::once(&row.id).chain(row.aliases) {
+            for (n, name) in std::iter::once(&row.id).chain(row.aliases).enumerate() {
                 if let Some(parsed) = normalize::parse(name) {
-                    by_key.insert(parsed.key, index);
+                    by_key.insert(parsed.key, (index, n > 0));
                 }
             }
         }
-        PriceTable { rows, by_key }
+        PriceTable {
+            rows,
+            by_key,
+            overlay: overrides::Overlay::default(),
+        }
     }
 
     /// Resolves a model id as logged to a table entry, None when unknown (never another model's price).
@@ -227,20 +236,65 @@ impl PriceTable {
     /// one of the model's own dates, or a date the table does not know (a future snapshot of
     /// the same version is priced as that version), resolves; a date the table knows only for
     /// other models (`claude-sonnet-4-20250929`) is contradictory and resolves to nothing.
+    ///
+    /// With [overrides](PriceTable::with_overrides), the one override matching the model
+    /// (exact id first, then the longest glob) patches a built-in entry or prices an unknown
+    /// model; [`Resolved::source`] says which. A contradictory snapshot stays unresolved.
     pub fn resolve(&self, model: &str) -> Option<Resolved<'_>> {
-        let parsed = normalize::parse(model)?;
-        let row = self.rows.get(*self.by_key.get(&parsed.key)?)?;
-        if let Some(date) = parsed.date
-            && !row.snapshots.contains(&date)
-            && self.rows.iter().any(|r| r.snapshots.contains(&date))
-        {
-            return None;
+        let parsed = normalize::parse(model);
+        let known = match parsed.as_ref() {
+            Some(p) => match self.by_key.get(&p.key) {
+                Some(&(index, alias)) => {
+                    let row = self.rows.get(index)?;
+                    if let Some(date) = p.date
+                        && !row.snapshots.contains(&date)
+                        && self.rows.iter().any(|r| r.snapshots.contains(&date))
+                    {
+                        return None;
+                    }
+                    Some((index, row, alias, p.regional))
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let hit = self
+            .overlay
+            .find(model, parsed.as_ref(), known.map(|k| k.0));
+        match (known, hit) {
+            (Some((_, row, _, regional)), Some(hit)) => Some(Resolved {
+                canonical: row.id,
+                regional_uplift: regional && row.regional_uplift,
+                source: PriceSource::Override {
+                    pattern: hit.pattern,
+                    patches_builtin: true,
+                },
+                row,
+                patch: Some(hit.fields),
+            }),
+            (None, Some(hit)) => Some(Resolved {
+                canonical: hit.canonical,
+                regional_uplift: false,
+                source: PriceSource::Override {
+                    pattern: hit.pattern,
+                    patches_builtin: false,
+                },
+                row: overrides::unpriced_base(),
+                patch: Some(hit.fields),
+            }),
+            (Some((_, row, alias, regional)), None) => Some(Resolved {
+                canonical: row.id,
+                regional_uplift: regional && row.regional_uplift,
+                source: if alias {
+                    PriceSource::Alias { of: row.id }
+                } else {
+                    PriceSource::Builtin
+                },
+                row,
+                patch: None,
+            }),
+            (None, None) => None,
         }
-        Some(Resolved {
-            canonical: row.id,
-            regional_uplift: parsed.regional && row.regional_uplift,
-            row,
-        })
     }
 
     /// Exact cost of one request in picodollars (1e-12 USD); None when the model is unknown.
@@ -258,12 +312,17 @@ impl PriceTable {
 /// A model id resolved to its table entry.
 #[derive(Debug, Clone, Copy)]
 pub struct Resolved<'a> {
-    /// The model's canonical id: its undated API name, e.g. `claude-sonnet-4-5`.
+    /// The model's canonical id: its undated API name, e.g. `claude-sonnet-4-5`. For a model
+    /// priced only by an override: the override's normalized id, or its glob as written.
     pub canonical: &'a str,
     /// The id named a Bedrock regional endpoint of a model that bills +10 % there; every
     /// rate this value reports already includes it.
     pub regional_uplift: bool,
+    /// Where the prices came from: built-in, alias or override.
+    pub source: PriceSource<'a>,
     row: &'a ModelRow,
+    /// The user override applied on top of `row`, if any.
+    patch: Option<&'a overrides::Fields>,
 }
 
 impl Resolved<'_> {
@@ -296,8 +355,12 @@ impl Resolved<'_> {
         self.rates_for(timestamp_ms, tokens).cost_pusd(tokens)
     }
 
-    fn prices_at(&self, timestamp_ms: i64) -> &Prices {
-        self.row.prices_at(timestamp_ms)
+    fn prices_at(&self, timestamp_ms: i64) -> Prices {
+        let base = *self.row.prices_at(timestamp_ms);
+        match self.patch {
+            Some(patch) => patch.apply(base),
+            None => base,
+        }
     }
 
     fn uplifted(&self, rates: Rates) -> Rates {
