@@ -130,9 +130,21 @@ fn run_scan(store: &mut Store, env: &Env, options: &ScanOptions) -> Result<ScanS
     Ok(summary)
 }
 
+/// The configuration file (`--config`, else `~/.scopeon/config.toml`), defaults if missing.
+pub(crate) fn load_config(global: &Global, env: &Env) -> Result<Config, Failure> {
+    Ok(Config::load(global.config.as_deref(), env)?)
+}
+
+/// Opens the database with the configuration's price table.
+pub(crate) fn open_store(global: &Global, env: &Env, config: &Config) -> Result<Store, Failure> {
+    Ok(Store::open_with_pricing(
+        &db_path(global, env)?,
+        config.price_table(),
+    )?)
+}
+
 /// Scan options from the configuration file, narrowed to the providers asked for.
-fn scan_options(global: &Global, env: &Env, providers: &[String]) -> Result<ScanOptions, Failure> {
-    let config = Config::load(global.config.as_deref(), env)?;
+fn scan_options(config: &Config, env: &Env, providers: &[String]) -> Result<ScanOptions, Failure> {
     let mut options = config.scan_options(env);
     if let Some(asked) = parse_providers(providers)? {
         options.providers = Some(match options.providers {
@@ -149,11 +161,12 @@ fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> 
             "scan has no CSV output; use --json, or `scopeon report --csv`",
         ));
     }
+    let config = load_config(global, env)?;
     let options = ScanOptions {
         rebuild: args.rebuild,
-        ..scan_options(global, env, &args.providers)?
+        ..scan_options(&config, env, &args.providers)?
     };
-    let mut store = Store::open(&db_path(global, env)?)?;
+    let mut store = open_store(global, env, &config)?;
     let summary = run_scan(&mut store, env, &options)?;
     let mut out = std::io::stdout().lock();
     if global.json {
@@ -219,15 +232,21 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
     } else {
         None
     };
-    let (db, scan_env, options) = match &demo_dir {
-        Some(dir) => demo::setup(dir)?,
-        None => (
-            db_path(global, env)?,
-            env.clone(),
-            scan_options(global, env, &args.providers)?,
-        ),
+    // The demo is priced with the built-in table: it shows Scopeon, not the user's setup.
+    let (mut store, scan_env, options) = match &demo_dir {
+        Some(dir) => {
+            let (db, demo_env, options) = demo::setup(dir)?;
+            (Store::open(&db)?, demo_env, options)
+        }
+        None => {
+            let config = load_config(global, env)?;
+            (
+                open_store(global, env, &config)?,
+                env.clone(),
+                scan_options(&config, env, &args.providers)?,
+            )
+        }
     };
-    let mut store = Store::open(&db)?;
     let summary = if args.no_scan {
         None
     } else {
@@ -250,7 +269,12 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
 
     let mut out = std::io::stdout().lock();
     if global.json {
-        let run = run_metadata(now, args.demo, summary.as_ref().map(render::scan_json));
+        let run = run_metadata(
+            now,
+            store.pricing(),
+            args.demo,
+            summary.as_ref().map(render::scan_json),
+        );
         let doc = report.to_document(&query, run);
         writeln!(
             out,

@@ -2,28 +2,29 @@
 
 use std::io::Write;
 
-use scopeon_core::config::Env;
-use scopeon_core::pricing::{PRICES_CHECKED, PRICING_VERSION, PriceTable, Rates};
-use scopeon_core::store::{COST_BASIS, Store};
+use scopeon_core::config::{Config, Env};
+use scopeon_core::pricing::{PRICES_CHECKED, PriceSource, PriceTable, Rates};
+use scopeon_core::store::COST_BASIS;
 use scopeon_core::window::now;
 use serde_json::{Value, json};
 
 use crate::args::{Global, PricingArgs};
-use crate::{Failure, db_path};
+use crate::{Failure, load_config, open_store};
 
 pub fn run(global: &Global, args: &PricingArgs, env: &Env) -> Result<(), Failure> {
     if global.csv {
         return Err(Failure::usage("pricing has no CSV output; use --json"));
     }
     let mut out = std::io::stdout().lock();
+    let config = load_config(global, env)?;
     if args.unknown {
-        return unknown(global, env, &mut out);
+        return unknown(global, env, &config, &mut out);
     }
     let at = now(env)?.as_millisecond();
-    let table = PriceTable::builtin();
+    let table = config.price_table();
     match &args.model {
-        Some(model) => one(global, table, model, at, &mut out),
-        None => all(global, table, at, &mut out),
+        Some(model) => one(global, &table, model, at, &mut out),
+        None => all(global, &table, at, &mut out),
     }
 }
 
@@ -53,11 +54,20 @@ fn one(
 ) -> Result<(), Failure> {
     let resolved = table.resolve(model).ok_or_else(|| Failure {
         message: format!(
-            "no price for model {model:?}: it is not in the built-in table (checked {PRICES_CHECKED}), \
-             and Scopeon never prices a model as another; its usage is reported as unpriced tokens"
+            "no price for model {model:?}: it is not in the built-in table (checked {PRICES_CHECKED}) \
+             nor in your overrides, and Scopeon never prices a model as another; its usage is \
+             reported as unpriced tokens (add it to ~/.scopeon/pricing.toml to price it)"
         ),
         code: 1,
     })?;
+    let source = match resolved.source {
+        PriceSource::Builtin => json!({ "kind": "builtin" }),
+        PriceSource::Alias { of } => json!({ "kind": "alias", "of": of }),
+        PriceSource::Override {
+            pattern,
+            patches_builtin,
+        } => json!({ "kind": "override", "pattern": pattern, "patches_builtin": patches_builtin }),
+    };
     let rates = resolved.rates_at(at);
     let tier = resolved.long_context_at(at);
     if global.json {
@@ -65,7 +75,7 @@ fn one(
             "schema": "scopeon.pricing.v1",
             "model": model,
             "canonical": resolved.canonical,
-            "source": "builtin",
+            "source": source,
             "regional_uplift": resolved.regional_uplift,
             "unit": "USD per million tokens",
             "rates": rates_json(&rates),
@@ -73,7 +83,7 @@ fn one(
                 "above_prompt_tokens": t.above_tokens,
                 "rates": rates_json(&t.rates),
             })),
-            "pricing_version": PRICING_VERSION,
+            "pricing_version": table.fingerprint(),
             "prices_checked": PRICES_CHECKED,
             "cost_basis": COST_BASIS,
         });
@@ -87,8 +97,19 @@ fn one(
     writeln!(out, "{model}")?;
     writeln!(
         out,
-        "  priced as {} (built-in table, checked {PRICES_CHECKED}){}",
+        "  priced as {} ({}){}",
         resolved.canonical,
+        match resolved.source {
+            PriceSource::Builtin => format!("built-in table, checked {PRICES_CHECKED}"),
+            PriceSource::Alias { of } => {
+                format!("alias of {of} in the built-in table, checked {PRICES_CHECKED}")
+            }
+            PriceSource::Override {
+                pattern,
+                patches_builtin: true,
+            } => format!("built-in table with your override {pattern:?}"),
+            PriceSource::Override { pattern, .. } => format!("your override {pattern:?}"),
+        },
         if resolved.regional_uplift {
             "; regional endpoint: +10 % on every rate"
         } else {
@@ -130,7 +151,7 @@ fn all(global: &Global, table: &PriceTable, at: i64, out: &mut impl Write) -> Re
         let doc = json!({
             "schema": "scopeon.price_table.v1",
             "unit": "USD per million tokens",
-            "pricing_version": PRICING_VERSION,
+            "pricing_version": table.fingerprint(),
             "prices_checked": PRICES_CHECKED,
             "models": models,
         });
@@ -166,8 +187,13 @@ fn all(global: &Global, table: &PriceTable, at: i64, out: &mut impl Write) -> Re
     Ok(())
 }
 
-fn unknown(global: &Global, env: &Env, out: &mut impl Write) -> Result<(), Failure> {
-    let store = Store::open(&db_path(global, env)?)?;
+fn unknown(
+    global: &Global,
+    env: &Env,
+    config: &Config,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let store = open_store(global, env, config)?;
     let models = store.unpriced_models()?;
     if global.json {
         let doc = json!({ "schema": "scopeon.unpriced.v1", "models": models });

@@ -704,3 +704,59 @@ fn pricing_explains_a_model_and_lists_unpriced_ones() {
     assert_eq!(r["totals"]["unpriced_tokens"], 3 + 5120 + 57);
     assert_eq!(r["totals"]["cost_usd"], Value::Null);
 }
+
+#[test]
+fn price_overrides_reprice_stored_records_without_rereading_logs() {
+    let home = Home::new();
+    claude_fixture(&home);
+    home.write(
+        ".claude/projects/p/local.jsonl",
+        &(assistant(
+            "s",
+            "m_local",
+            Some("r"),
+            "2026-11-27T01:00:00Z",
+            "my-local-llama",
+            U2,
+        ) + "\n"),
+    );
+    let before = home.json(&["report", "--json", "--by", "model"]);
+    assert_eq!(before["totals"]["unpriced_tokens"], 3 + 5120 + 57);
+    // Sonnet 4.5 at a negotiated $1/M input, and a local model priced by glob.
+    home.write(
+        ".scopeon/pricing.toml",
+        "[\"claude-sonnet-4-5\"]\ninput = 1\n[\"my-local-*\"]\ninput = 0\noutput = \"0.5\"\n",
+    );
+    let after = home.json(&["report", "--json", "--no-scan", "--by", "model"]);
+    assert_eq!(after["totals"]["unpriced_tokens"], 0);
+    assert_ne!(after["pricing_version"], before["pricing_version"]);
+    let row = |doc: &Value, model: &str| -> f64 {
+        doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"]["model"] == model)
+            .unwrap()["cost_usd"]
+            .as_f64()
+            .unwrap()
+    };
+    // msg_A: 6 input at $1 instead of $3; everything else unchanged.
+    let sonnet = "claude-sonnet-4-5-20250929";
+    let delta = row(&before, sonnet) - row(&after, sonnet);
+    assert!((delta - 6.0 * 2.0 / 1e6).abs() < 1e-12, "{delta}");
+    // The local model: 57 output tokens at $0.5/M, nothing else.
+    assert_eq!(row(&after, "my-local-llama"), 57.0 * 0.5 / 1e6);
+    let p = home.json(&["pricing", "--json", "claude-sonnet-4-5"]);
+    assert_eq!(p["source"]["kind"], "override");
+    assert_eq!(p["rates"]["input"], "1");
+    assert_eq!(p["rates"]["output"], "15");
+    // A bad override is a usage error naming the file, the model and the field.
+    home.write(".scopeon/pricing.toml", "[\"gpt-5\"]\ninput = -1\n");
+    let out = home.run(&["report"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("pricing.toml") && err.contains("gpt-5") && err.contains("input"),
+        "{err}"
+    );
+}

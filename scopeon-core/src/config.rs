@@ -14,6 +14,9 @@
 //! [providers.claude_code]
 //! enabled = true              # false: never scanned
 //! roots = ["~/.claude"]       # replaces $CLAUDE_CONFIG_DIR and the default roots
+//!
+//! [pricing."claude-sonnet-4-5"]   # or the same tables in pricing.toml beside this file
+//! input = 2.5                     # USD per million tokens; see pricing::PriceOverrides
 //! ```
 
 use std::collections::BTreeMap;
@@ -22,6 +25,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::pricing::{PriceOverrides, PriceTable};
 use crate::record::ProviderId;
 use crate::scan::ScanOptions;
 
@@ -132,6 +136,10 @@ pub struct Config {
     /// `[providers.<id>]`: per-provider settings.
     #[serde(default)]
     pub providers: BTreeMap<ProviderId, ProviderConfig>,
+    /// `[pricing]`: price overrides per model id or glob, in the format of `pricing.toml`
+    /// (which may hold them instead, beside the configuration file).
+    #[serde(default)]
+    pub pricing: PriceOverrides,
 }
 
 /// The `[scan]` table.
@@ -169,14 +177,46 @@ impl Config {
                 None => return Ok(Config::default()),
             },
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-                return Ok(Config::default());
-            }
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text).map_err(|message| Error::Config {
+                path: path.clone(),
+                message,
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Config::default(),
             Err(source) => return Err(Error::Io { path, source }),
         };
-        Config::parse(&text).map_err(|message| Error::Config { path, message })
+        // Price overrides may also live in their own file beside the configuration.
+        let pricing_path = path.with_file_name("pricing.toml");
+        match std::fs::read_to_string(&pricing_path) {
+            Ok(text) => {
+                let overrides = PriceOverrides::parse(&text).map_err(|message| Error::Config {
+                    path: pricing_path.clone(),
+                    message,
+                })?;
+                if !config.pricing.is_empty() {
+                    return Err(Error::Config {
+                        path: pricing_path,
+                        message: format!(
+                            "price overrides are also set in [pricing] of {path}; keep them in one place"
+                        ),
+                    });
+                }
+                config.pricing = overrides;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(Error::Io {
+                    path: pricing_path,
+                    source,
+                });
+            }
+        }
+        Ok(config)
+    }
+
+    /// The built-in price table with this configuration's overrides.
+    pub fn price_table(&self) -> PriceTable {
+        PriceTable::builtin().with_overrides(self.pricing.clone())
     }
 
     /// Parses configuration text; the error says where and what is wrong.

@@ -33,10 +33,17 @@ pub(crate) fn open(path: Option<&str>, env: &Env) -> Result<Store, Failure> {
             "scopeon_db_open: path is empty; pass NULL for the default database",
         )),
         Some(":memory:") => Ok(Store::open_in_memory()?),
-        Some(p) => Ok(Store::open(Utf8Path::new(p))?),
+        // Priced with the user's overrides (config.toml [pricing] or pricing.toml), as the CLI.
+        Some(p) => Ok(Store::open_with_pricing(
+            Utf8Path::new(p),
+            Config::load(None, env)?.price_table(),
+        )?),
         None => {
             let p = env.default_db_path().ok_or(scopeon_core::Error::NoHome)?;
-            Ok(Store::open(&p)?)
+            Ok(Store::open_with_pricing(
+                &p,
+                Config::load(None, env)?.price_table(),
+            )?)
         }
     }
 }
@@ -145,7 +152,7 @@ pub(crate) fn query_json(store: &Store, env: &Env, request: &str) -> Result<Stri
         cost_mode,
     };
     let report = store.report(&query)?;
-    let mut run = run_metadata(now, false, None);
+    let mut run = run_metadata(now, store.pricing(), false, None);
     // The CLI prints this warning on stderr; a library has no stderr, so it travels here.
     if let Some(w) = warning {
         run.insert("warnings".into(), json!([w]));

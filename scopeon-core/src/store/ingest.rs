@@ -156,11 +156,15 @@ impl Store {
             source,
         };
         let mut ids = self.sidechain_ids.take();
+        let table: &PriceTable = match &self.custom_pricing {
+            Some(t) => t,
+            None => PriceTable::builtin(),
+        };
         if self.rebuilding {
             // Inside the rebuild's transaction: a savepoint keeps each batch atomic.
             let sp = self.conn.savepoint().map_err(err)?;
             let ids = SidechainIds::current(&sp, &mut ids).map_err(err)?;
-            let stats = write_batch(&sp, batch, ids).map_err(err)?;
+            let stats = write_batch(&sp, batch, ids, table).map_err(err)?;
             sp.commit().map_err(err)?;
             self.sidechain_ids = Some(std::mem::take(ids));
             return Ok(stats);
@@ -170,7 +174,7 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
         let ids = SidechainIds::current(&tx, &mut ids).map_err(err)?;
-        let stats = write_batch(&tx, batch, ids).map_err(err)?;
+        let stats = write_batch(&tx, batch, ids, table).map_err(err)?;
         crate::failpoint::hit("before-commit");
         tx.commit().map_err(err)?;
         crate::failpoint::hit("after-commit");
@@ -333,8 +337,8 @@ fn write_batch(
     conn: &rusqlite::Connection,
     batch: &Batch,
     sidechain_ids: &mut SidechainIds,
+    table: &PriceTable,
 ) -> rusqlite::Result<CommitStats> {
-    let table = PriceTable::builtin();
     let records = merge_in_batch(&batch.records);
     // Rows inserted by this batch get rowids above the largest one before it.
     let max_rowid: i64 =

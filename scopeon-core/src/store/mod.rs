@@ -25,7 +25,7 @@ pub use query::{
 };
 
 use crate::error::{Error, IoContext, Result};
-use crate::pricing::{PRICING_VERSION, PriceTable};
+use crate::pricing::PriceTable;
 use crate::record::ProviderId;
 use crate::tail::Checkpoint;
 
@@ -55,6 +55,8 @@ pub struct Store {
     path: Utf8PathBuf,
     /// Inside a rebuild's transaction: batches commit as savepoints.
     rebuilding: bool,
+    /// The price table when it is not the built-in one (user overrides).
+    custom_pricing: Option<Box<PriceTable>>,
     /// Message ids of stored sidechain records, so writing a main record only looks for
     /// sidechain copies to mark as replays when one exists (see `ingest`).
     sidechain_ids: Option<ingest::SidechainIds>,
@@ -66,6 +68,17 @@ impl Store {
     /// CONTRACTS §8 and any pending schema migrations, and re-pricing stored records when the
     /// built-in price table changed.
     pub fn open(path: &Utf8Path) -> Result<Store> {
+        Store::open_priced(path, None)
+    }
+
+    /// Opens the database at `path` like [`Store::open`], pricing records with `pricing` (the
+    /// built-in table with the user's overrides). Stored costs are recomputed when the table's
+    /// [fingerprint](PriceTable::fingerprint) differs from the one they were computed with.
+    pub fn open_with_pricing(path: &Utf8Path, pricing: PriceTable) -> Result<Store> {
+        Store::open_priced(path, Some(Box::new(pricing)))
+    }
+
+    fn open_priced(path: &Utf8Path, pricing: Option<Box<PriceTable>>) -> Result<Store> {
         prepare_file(path)?;
         let conn = Connection::open_with_flags(
             path,
@@ -77,7 +90,7 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        Store::init(conn, path.to_owned())
+        Store::init(conn, path.to_owned(), pricing)
     }
 
     /// An in-memory database (for tests and one-off embedding).
@@ -87,14 +100,19 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        Store::init(conn, path)
+        Store::init(conn, path, None)
     }
 
-    fn init(conn: Connection, path: Utf8PathBuf) -> Result<Store> {
+    fn init(
+        conn: Connection,
+        path: Utf8PathBuf,
+        pricing: Option<Box<PriceTable>>,
+    ) -> Result<Store> {
         let mut store = Store {
             conn,
             path,
             rebuilding: false,
+            custom_pricing: pricing,
             sidechain_ids: None,
             rebuild_providers: Vec::new(),
         };
@@ -102,6 +120,13 @@ impl Store {
         schema::migrate(&mut store.conn, &store.path)?;
         store.reprice_if_needed()?;
         Ok(store)
+    }
+
+    /// The price table records are priced with.
+    pub fn pricing(&self) -> &PriceTable {
+        self.custom_pricing
+            .as_deref()
+            .unwrap_or_else(|| PriceTable::builtin())
     }
 
     /// The database file's path (`:memory:` for an in-memory store).
@@ -270,7 +295,8 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.db_err(e))?;
-        if stored.as_deref() == Some(PRICING_VERSION) {
+        let fingerprint = self.pricing().fingerprint();
+        if stored.as_deref() == Some(fingerprint.as_str()) {
             return Ok(());
         }
         let path = self.path.clone();
@@ -278,16 +304,20 @@ impl Store {
             path: path.clone(),
             source,
         };
+        let table: &PriceTable = match &self.custom_pricing {
+            Some(t) => t,
+            None => PriceTable::builtin(),
+        };
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
-        ingest::reprice_all(&tx, PriceTable::builtin()).map_err(err)?;
+        ingest::reprice_all(&tx, table).map_err(err)?;
         ingest::bump_generation(&tx).map_err(err)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('pricing_version', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [PRICING_VERSION],
+            [fingerprint.as_str()],
         )
         .map_err(err)?;
         tx.commit().map_err(err)

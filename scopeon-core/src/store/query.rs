@@ -321,20 +321,19 @@ impl Report {
 pub const COST_BASIS: &str = "API-equivalent list prices; subscription plans bill differently";
 
 /// The run metadata every `scopeon.report.v1` document carries at its top level, beside (never
-/// inside) its rows and totals: when and by what it was made, the price table, whether it is
-/// the demo, and the statistics of the scan that preceded it (or null).
+/// inside) its rows and totals: when and by what it was made, the price table's fingerprint
+/// (its version, plus a hash of the user's overrides when there are any), whether it is the
+/// demo, and the statistics of the scan that preceded it (or null).
 pub fn run_metadata(
     generated_at: jiff::Timestamp,
+    pricing: &crate::pricing::PriceTable,
     demo: bool,
     scan: Option<serde_json::Value>,
 ) -> Map<String, serde_json::Value> {
     let mut run = Map::new();
     run.insert("generated_at".into(), json!(generated_at.to_string()));
     run.insert("scopeon_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    run.insert(
-        "pricing_version".into(),
-        json!(crate::pricing::PRICING_VERSION),
-    );
+    run.insert("pricing_version".into(), json!(pricing.fingerprint()));
     run.insert("cost_basis".into(), json!(COST_BASIS));
     run.insert("demo".into(), json!(demo));
     run.insert("scan".into(), scan.unwrap_or(serde_json::Value::Null));
@@ -348,7 +347,7 @@ impl Store {
         // Results are cached by query and data generation: a repeated report over unchanged
         // data (the common warm case) costs one lookup. The cache is best effort; any
         // failure to use it falls back to the computation.
-        let key = cache_key(q);
+        let key = cache_key(q, &self.pricing().fingerprint());
         let generation = self.generation().map_err(|e| self.db_err(e))?;
         if let Some(hit) = self.cached_report(&key, generation) {
             return Ok(hit);
@@ -692,12 +691,12 @@ impl CalendarLabels {
 
 /// The cache key of a query: every input of the result, including this build's version (its
 /// code) and the price table's (the costs).
-fn cache_key(q: &ReportQuery) -> String {
+fn cache_key(q: &ReportQuery, pricing: &str) -> String {
     let keys: Vec<&str> = q.group_by.iter().map(|k| k.as_str()).collect();
     let providers: Vec<&str> = q.providers.iter().map(|p| p.as_str()).collect();
     json!([
         env!("CARGO_PKG_VERSION"),
-        crate::pricing::PRICING_VERSION,
+        pricing,
         keys,
         q.since_ms,
         q.until_ms,
