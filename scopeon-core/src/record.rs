@@ -131,6 +131,9 @@ pub struct RecordFlags {
     pub estimated: bool,
     /// A session-level rollup rather than one request (Copilot shutdown segments).
     pub aggregate: bool,
+    /// Served in the vendor's fast (priority speed) mode, billed at its fast-mode multiple
+    /// (Claude Code logs `usage.speed: "fast"`).
+    pub fast: bool,
 }
 
 /// One billed model request, normalized and metadata-only.
@@ -187,6 +190,8 @@ impl UsageRecord {
         }
         self.timestamp_ms = self.timestamp_ms.min(other.timestamp_ms);
         self.flags.sidechain &= other.flags.sidechain;
+        // Copies of one request share its speed; a copy that says fast is believed.
+        self.flags.fast |= other.flags.fast;
         self.tokens = self.tokens.max_merge(&other.tokens);
         self.reported_cost_pusd = match (self.reported_cost_pusd, other.reported_cost_pusd) {
             (Some(a), Some(b)) => Some(a.max(b)),

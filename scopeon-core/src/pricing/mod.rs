@@ -303,9 +303,49 @@ impl PriceTable {
             .map(|resolved| resolved.cost_pusd(timestamp_ms, tokens))
     }
 
+    /// Exact cost of one request in picodollars at the speed it was served: a request the
+    /// log marks as fast mode costs the model's published fast-mode multiple
+    /// ([`fast_mode_multiplier`]); a model without a published fast price is billed at its
+    /// standard rates. `None` when the model is unknown.
+    pub fn cost_pusd_at_speed(
+        &self,
+        model: &str,
+        timestamp_ms: i64,
+        tokens: &TokenCounts,
+        fast: bool,
+    ) -> Option<i64> {
+        let resolved = self.resolve(model)?;
+        let cost = resolved.cost_pusd(timestamp_ms, tokens);
+        if !fast {
+            return Some(cost);
+        }
+        Some(match fast_mode_multiplier(resolved.canonical) {
+            Some((num, den)) => {
+                let scaled = (cost.max(0) as u128).saturating_mul(num) / den;
+                i64::try_from(scaled).unwrap_or(i64::MAX)
+            }
+            None => cost,
+        })
+    }
+
     /// Canonical ids of every model in the table, in table order.
     pub fn canonical_ids(&self) -> impl Iterator<Item = &str> + '_ {
         self.rows.iter().map(|row| row.id)
+    }
+}
+
+/// Fast-mode price multiples as (numerator, denominator) of the standard price, by canonical
+/// id (pricing.md §1 modifiers: Opus 4.6 and 4.7 six times, Opus 4.8, 5 and 5.5 twice;
+/// GPT-5.4 and GPT-5.3-codex twice, GPT-5.5 two and a half times). The multiple applies to
+/// every token of the request, on top of tiers and regional uplift; a fractional picodollar
+/// is dropped.
+pub fn fast_mode_multiplier(canonical: &str) -> Option<(u128, u128)> {
+    match canonical {
+        "claude-opus-4-6" | "claude-opus-4-7" => Some((6, 1)),
+        "claude-opus-4-8" | "claude-opus-5" | "claude-opus-5-5" => Some((2, 1)),
+        "gpt-5.4" | "gpt-5.3-codex" => Some((2, 1)),
+        "gpt-5.5" => Some((5, 2)),
+        _ => None,
     }
 }
 

@@ -20,6 +20,8 @@
 //! - A line is a subagent's when it says `isSidechain: true` or its file sits under a
 //!   `subagents/` directory or is named `agent-*.jsonl`.
 //! - The legacy `costUSD` field (Claude Code ≤ 1.0.8) is kept as the agent-reported cost.
+//! - `usage.speed: "fast"` flags the request as fast mode, priced at the model's fast-mode
+//!   multiple (`pricing::fast_mode_multiplier`).
 //! - `timestamp` is RFC 3339 as Claude Code writes it; a Unix epoch number (seconds or
 //!   milliseconds) from a rewriting tool is accepted too. A usage line without a usable
 //!   timestamp (or with one before 2000) is a `missing_field` skip: it cannot be placed on
@@ -53,8 +55,9 @@ impl Provider for ClaudeCode {
         ProviderId::ClaudeCode
     }
 
+    /// 2: `usage.speed: "fast"` is read (fast mode is billed at a multiple).
     fn parser_version(&self) -> u32 {
-        1
+        2
     }
 
     /// `$CLAUDE_CONFIG_DIR` (a comma-separated list is accepted) replaces the defaults
@@ -155,17 +158,20 @@ struct Message<'a> {
     id: Text<'a>,
     #[serde(borrow)]
     model: Text<'a>,
-    usage: Obj<Usage>,
+    #[serde(borrow)]
+    usage: Obj<Usage<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Usage {
+struct Usage<'a> {
     input_tokens: Count,
     output_tokens: Count,
     cache_creation_input_tokens: Count,
     cache_read_input_tokens: Count,
     cache_creation: Obj<CacheCreation>,
+    #[serde(borrow)]
+    speed: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -251,6 +257,7 @@ impl ClaudeParser {
                 sidechain,
                 estimated: false,
                 aggregate: false,
+                fast: usage.speed.get() == Some("fast"),
             },
             tokens,
             reported_cost_pusd: parsed.cost_usd.0.and_then(usd_to_pusd),
@@ -277,7 +284,7 @@ fn may_hold_usage(line: &[u8]) -> bool {
 }
 
 /// Claude's fields already have the normalized meanings (CONTRACTS §1): input excludes cache.
-fn tokens_of(usage: &Usage) -> TokenCounts {
+fn tokens_of(usage: &Usage<'_>) -> TokenCounts {
     let (split_5m, split_1h) = usage
         .cache_creation
         .0
@@ -432,6 +439,14 @@ mod tests {
         // The same bytes always give the same key, so re-reading never double counts.
         let (_, again) = parse("projects/p/other.jsonl", line);
         assert_eq!(again[0].dedup_key, out[0].dedup_key);
+    }
+
+    #[test]
+    fn fast_mode_is_flagged() {
+        let line = r#"{"type":"assistant","message":{"id":"m","model":"claude-opus-4-6","usage":{"input_tokens":1,"output_tokens":2,"speed":"fast"}},"timestamp":"2026-03-01T00:00:00Z"}"#;
+        assert!(parse(MAIN, line).1[0].flags.fast);
+        let standard = line.replace("\"fast\"", "\"standard\"");
+        assert!(!parse(MAIN, &standard).1[0].flags.fast);
     }
 
     #[test]

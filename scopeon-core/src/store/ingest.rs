@@ -116,8 +116,8 @@ const UPSERT_SQL: &str = "
 INSERT INTO records (provider, dedup_key, message_id, session, project, model, ts_ms,
     subagent, sidechain, estimated, aggregate, requests,
     input, cache_creation, cache_5m, cache_1h, cache_read, output, reasoning, total,
-    cost_pusd, reported_cost_pusd)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+    cost_pusd, reported_cost_pusd, fast)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
 ON CONFLICT (provider, dedup_key) DO UPDATE SET
     session = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
                    THEN excluded.session ELSE session END,
@@ -130,6 +130,7 @@ ON CONFLICT (provider, dedup_key) DO UPDATE SET
     message_id = coalesce(message_id, excluded.message_id),
     ts_ms = min(ts_ms, excluded.ts_ms),
     sidechain = min(sidechain, excluded.sidechain),
+    fast = max(fast, excluded.fast),
     input = max(input, excluded.input),
     cache_creation = max(cache_creation, excluded.cache_creation),
     cache_5m = max(cache_5m, excluded.cache_5m),
@@ -144,7 +145,7 @@ ON CONFLICT (provider, dedup_key) DO UPDATE SET
         WHEN excluded.reported_cost_pusd IS NULL THEN reported_cost_pusd
         ELSE max(reported_cost_pusd, excluded.reported_cost_pusd) END
 RETURNING rowid, model, ts_ms, input, cache_creation, cache_5m, cache_1h, cache_read, output,
-    reasoning, cost_pusd, sidechain, replay, message_id";
+    reasoning, cost_pusd, sidechain, replay, message_id, fast";
 
 impl Store {
     /// Writes a batch in one `BEGIN IMMEDIATE` transaction: every record (merged into any
@@ -429,7 +430,7 @@ fn upsert_record(
     let cost = r
         .model
         .as_deref()
-        .and_then(|m| table.cost_pusd(m, r.timestamp_ms, &t));
+        .and_then(|m| table.cost_pusd_at_speed(m, r.timestamp_ms, &t, r.flags.fast));
     let merged = st.upsert.query_row(
         params![
             r.provider.as_str(),
@@ -454,6 +455,7 @@ fn upsert_record(
             t.total() as i64,
             cost,
             r.reported_cost_pusd,
+            r.flags.fast,
         ],
         |row| {
             Ok(Merged {
@@ -473,6 +475,7 @@ fn upsert_record(
                 sidechain: row.get(11)?,
                 replay: row.get(12)?,
                 message_id: row.get(13)?,
+                fast: row.get(14)?,
             })
         },
     )?;
@@ -480,7 +483,7 @@ fn upsert_record(
     let merged_cost = merged
         .model
         .as_deref()
-        .and_then(|m| table.cost_pusd(m, merged.ts_ms, &merged.tokens));
+        .and_then(|m| table.cost_pusd_at_speed(m, merged.ts_ms, &merged.tokens, merged.fast));
     if merged_cost != merged.cost {
         st.set_cost.execute((merged.rowid, merged_cost))?;
     }
@@ -500,6 +503,7 @@ struct Merged {
     sidechain: bool,
     replay: bool,
     message_id: Option<String>,
+    fast: bool,
 }
 
 /// Keeps the replay marks true after a record with a message id was written: sidechain copies
@@ -583,7 +587,7 @@ fn write_source(tx: &rusqlite::Connection, s: &SourceUpdate) -> rusqlite::Result
 pub(super) fn reprice_all(tx: &Transaction<'_>, table: &PriceTable) -> rusqlite::Result<()> {
     let mut read = tx.prepare(
         "SELECT rowid, model, ts_ms, input, cache_creation, cache_5m, cache_1h, cache_read, output,
-                reasoning, cost_pusd FROM records",
+                reasoning, cost_pusd, fast FROM records",
     )?;
     let mut update = tx.prepare("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?;
     let mut rows = read.query([])?;
@@ -598,9 +602,14 @@ pub(super) fn reprice_all(tx: &Transaction<'_>, table: &PriceTable) -> rusqlite:
             output: row.get::<_, i64>(8)? as u64,
             reasoning: row.get::<_, i64>(9)? as u64,
         };
-        let cost = model
-            .as_deref()
-            .and_then(|m| table.cost_pusd(m, row.get(2).unwrap_or(0), &tokens));
+        let cost = model.as_deref().and_then(|m| {
+            table.cost_pusd_at_speed(
+                m,
+                row.get(2).unwrap_or(0),
+                &tokens,
+                row.get(11).unwrap_or(false),
+            )
+        });
         if cost != row.get::<_, Option<i64>>(10)? {
             update.execute((row.get::<_, i64>(0)?, cost))?;
         }

@@ -829,6 +829,69 @@ mod cost_tests {
         assert_eq!(report.totals.requests, 1_000_000);
     }
 
+    #[test]
+    fn fast_mode_costs_its_multiple() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tokens = TokenCounts {
+            input: 1000,
+            output: 2000,
+            ..TokenCounts::default()
+        };
+        let record = |key: &str, model: &str, fast: bool| UsageRecord {
+            provider: ProviderId::ClaudeCode,
+            session: "s".into(),
+            project: None,
+            model: Some(model.into()),
+            timestamp_ms: 1_772_000_000_000,
+            dedup_key: key.into(),
+            message_id: None,
+            flags: RecordFlags {
+                fast,
+                ..RecordFlags::default()
+            },
+            tokens,
+            reported_cost_pusd: None,
+        };
+        store
+            .commit(&Batch {
+                records: vec![
+                    record("a", "claude-opus-4-6", true),
+                    record("b", "gpt-5.5", true),
+                    record("c", "claude-sonnet-4-5", true),
+                ],
+                sources: Vec::new(),
+            })
+            .unwrap();
+        let q = ReportQuery {
+            group_by: vec![GroupKey::Model],
+            ..ReportQuery::default()
+        };
+        let report = store.report(&q).unwrap();
+        let cost = |model: &str| {
+            report
+                .rows
+                .iter()
+                .find(|r| r.key[0].1.as_deref() == Some(model))
+                .and_then(|r| r.totals.cost_pusd)
+                .unwrap()
+        };
+        // Opus 4.6: $5 / $25 per million, six times in fast mode.
+        assert_eq!(
+            cost("claude-opus-4-6"),
+            6 * (1000 * 5_000_000 + 2000 * 25_000_000)
+        );
+        // GPT-5.5: $5 / $30 per million (table), two and a half times.
+        let gpt = PriceTable::builtin()
+            .cost_pusd("gpt-5.5", 1_772_000_000_000, &tokens)
+            .unwrap();
+        assert_eq!(cost("gpt-5.5"), i128::from(gpt) * 5 / 2);
+        // No published fast price: billed at the standard rates.
+        assert_eq!(
+            cost("claude-sonnet-4-5"),
+            1000 * 3_000_000 + 2000 * 15_000_000
+        );
+    }
+
     const MODELS: &[&str] = &[
         "claude-sonnet-4-5",
         "claude-opus-4-1-20250805",

@@ -79,6 +79,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     INSERT INTO meta (key, value) VALUES ('generation', '0')
         ON CONFLICT (key) DO NOTHING;",
+    // 3: fast (priority speed) mode, billed at a multiple of the standard price.
+    "ALTER TABLE records ADD COLUMN fast INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this build writes.
