@@ -8,7 +8,7 @@ use std::fmt;
 
 use camino::Utf8Path;
 use scopeon_core::config::{Config, Env};
-use scopeon_core::pricing::{PRICES_CHECKED, PRICING_VERSION, PriceTable, Rates};
+use scopeon_core::pricing::{PRICES_CHECKED, Rates};
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::{ScanOptions, scan};
 use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store, run_metadata};
@@ -188,16 +188,19 @@ pub(crate) fn providers_json(store: &Store, env: &Env) -> Result<String, Failure
     to_string(&json!({ "schema": "scopeon.providers.v1", "providers": providers }))
 }
 
-/// The built-in price table's entry for a model id as logged (`scopeon.price.v1`), with the
-/// rates in force now (`$SCOPEON_NOW` when set).
+/// The price table's entry for a model id as logged (`scopeon.price.v1`): the built-in table
+/// with the user's overrides, rates in force now (`$SCOPEON_NOW` when set).
 pub(crate) fn price_json(model: &str, env: &Env) -> Result<String, Failure> {
     let now = now(env)?;
     let at = now.as_millisecond();
-    let resolved = PriceTable::builtin().resolve(model).ok_or_else(|| {
+    // The table the user's stores are priced with: built-in plus their overrides.
+    let table = Config::load(None, env)?.price_table();
+    let resolved = table.resolve(model).ok_or_else(|| {
         Failure::new(
             SCOPEON_E_UNKNOWN_MODEL,
             format!(
-                "unknown model {model:?}: not in the built-in price table (pricing version {PRICING_VERSION}); its tokens are reported as unpriced"
+                "unknown model {model:?}: not in the price table (pricing version {}) nor in the overrides; its tokens are reported as unpriced",
+                table.fingerprint()
             ),
         )
     })?;
@@ -213,7 +216,8 @@ pub(crate) fn price_json(model: &str, env: &Env) -> Result<String, Failure> {
         "unit": "USD per million tokens",
         "rates": rates_json(&resolved.rates_at(at)),
         "long_context": long_context,
-        "pricing_version": PRICING_VERSION,
+        "source": resolved.source.to_string(),
+        "pricing_version": table.fingerprint(),
         "prices_checked": PRICES_CHECKED,
     }))
 }
