@@ -42,6 +42,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Show usage and cost, grouped and filtered (scans first)
     Report(ReportArgs),
+    /// Each agent: detected or not, the roots searched, log files and bytes found, requests
+    /// stored, last activity, and skipped lines by reason (what to check when a number looks wrong)
+    Providers,
     /// Show the price of a model (where it comes from, its rates and tiers), every built-in
     /// price, or the stored models that have none
     Pricing(PricingArgs),

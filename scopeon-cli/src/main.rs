@@ -80,6 +80,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Scan(args) => cmd_scan(&cli.global, &args, env),
         Command::Report(args) => cmd_report(&cli.global, &args, env),
         Command::Pricing(args) => pricing::run(&cli.global, &args, env),
+        Command::Providers => cmd_providers(&cli.global, env),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "scopeon", &mut std::io::stdout());
@@ -189,6 +190,56 @@ fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> 
         )?;
     } else {
         render::scan_summary(&mut out, &summary)?;
+    }
+    Ok(())
+}
+
+fn cmd_providers(global: &Global, env: &Env) -> Result<(), Failure> {
+    if global.csv {
+        return Err(Failure::usage("providers has no CSV output; use --json"));
+    }
+    let config = load_config(global, env)?;
+    let options = config.scan_options(env);
+    let store = open_store(global, env, &config)?;
+    let mut providers = Vec::new();
+    for id in ProviderId::ALL {
+        let found = scopeon_core::scan::discover_logs(*id, env, &options);
+        let stats = store.provider_stats(*id)?;
+        let enabled = options.providers.as_ref().is_none_or(|p| p.contains(id));
+        let last = stats
+            .last_activity_ms
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .map(|t| t.to_string());
+        let skipped: Map<String, serde_json::Value> = stats
+            .skipped
+            .iter()
+            .map(|(r, n)| (r.as_str().to_owned(), json!(n)))
+            .collect();
+        providers.push(json!({
+            "provider": id.as_str(),
+            "enabled": enabled,
+            "detected": found.roots.iter().any(|r| r.exists),
+            "roots": found.roots,
+            "files": found.files,
+            "bytes": found.bytes,
+            "files_tracked": stats.tracked_files,
+            "records": stats.records,
+            "last_activity": last,
+            "skipped_lines": skipped,
+        }));
+    }
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        let doc = json!({ "schema": "scopeon.providers.v1", "providers": providers });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
+        return Ok(());
+    }
+    for p in &providers {
+        render::provider_status(&mut out, p)?;
     }
     Ok(())
 }

@@ -295,6 +295,50 @@ pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
     writeln!(out, "done in {} ms", s.elapsed_ms)
 }
 
+/// One provider of `scopeon providers`, from its JSON form.
+pub fn provider_status(out: &mut impl Write, p: &serde_json::Value) -> io::Result<()> {
+    let state = match (p["enabled"].as_bool(), p["detected"].as_bool()) {
+        (Some(false), _) => "disabled in the configuration",
+        (_, Some(true)) => "detected",
+        _ => "not detected",
+    };
+    writeln!(out, "{} ({state})", p["provider"].as_str().unwrap_or("?"))?;
+    for root in p["roots"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "  root {}{}",
+            printable(root["path"].as_str().unwrap_or("")),
+            if root["exists"].as_bool() == Some(true) {
+                ""
+            } else {
+                " (not found)"
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "  {} log files, {}; {} requests stored; last activity {}",
+        thousands(p["files"].as_u64().unwrap_or(0)),
+        human_bytes(p["bytes"].as_u64().unwrap_or(0)),
+        thousands(p["records"].as_u64().unwrap_or(0)),
+        p["last_activity"].as_str().unwrap_or("never"),
+    )?;
+    let skipped: Vec<String> = p["skipped_lines"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(reason, n)| format!("{reason}: {n}"))
+        .collect();
+    if !skipped.is_empty() {
+        writeln!(
+            out,
+            "  skipped lines: {} (`scopeon scan` lists new ones by file and offset)",
+            skipped.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
 fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
     let mut v = n as f64;

@@ -760,3 +760,25 @@ fn price_overrides_reprice_stored_records_without_rereading_logs() {
         "{err}"
     );
 }
+
+#[test]
+fn providers_shows_what_scopeon_sees() {
+    let home = Home::new();
+    let before = home.json(&["providers", "--json"]);
+    let cc = &before["providers"][0];
+    assert_eq!(cc["provider"], "claude_code");
+    assert_eq!(cc["detected"], false);
+    assert_eq!(cc["records"], 0);
+    claude_fixture(&home);
+    home.ok(&["scan"]);
+    let after = home.json(&["providers", "--json"]);
+    let cc = &after["providers"][0];
+    assert_eq!(cc["detected"], true);
+    assert_eq!(cc["files"], 3);
+    assert_eq!(cc["records"], 3);
+    assert_eq!(cc["last_activity"], "2026-11-27T10:00:09.333Z");
+    assert_eq!(cc["skipped_lines"]["invalid_json"], 1);
+    let text = home.ok(&["providers"]);
+    assert!(text.contains("claude_code (detected)"), "{text}");
+    assert!(text.contains("invalid_json: 1"), "{text}");
+}

@@ -741,6 +741,34 @@ struct Found {
     stat: FileStat,
 }
 
+/// The log files of a provider found on disk now, without reading them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Discovery {
+    /// The roots searched, and whether each exists.
+    pub roots: Vec<RootStatus>,
+    /// Log files found.
+    pub files: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+}
+
+/// Finds a provider's log files the way a scan would (its configured roots, else its
+/// defaults), for front-ends that show what Scopeon sees before anything is read.
+pub fn discover_logs(provider: ProviderId, env: &Env, options: &ScanOptions) -> Discovery {
+    let p = crate::provider::by_id(provider);
+    let roots = options
+        .roots
+        .get(&provider)
+        .cloned()
+        .unwrap_or_else(|| p.default_roots(env));
+    let (roots, files) = discover(p.as_ref(), &roots);
+    Discovery {
+        roots,
+        files: files.len() as u64,
+        bytes: files.iter().map(|f| f.stat.size).sum(),
+    }
+}
+
 /// Walks a provider's roots and returns the log files, each (device, inode) once.
 fn discover(provider: &dyn Provider, roots: &[Utf8PathBuf]) -> (Vec<RootStatus>, Vec<Found>) {
     let globs = glob_set(provider.file_patterns());

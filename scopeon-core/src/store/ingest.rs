@@ -58,7 +58,12 @@ impl SkipCounts {
 
     /// Counts one skip.
     pub fn add(&mut self, reason: SkipReason) {
-        self.0[SkipCounts::index(reason)] += 1;
+        self.add_n(reason, 1);
+    }
+
+    /// Counts `n` skips.
+    pub fn add_n(&mut self, reason: SkipReason, n: u64) {
+        self.0[SkipCounts::index(reason)] += n;
     }
 
     /// Adds another set of counts.

@@ -29,6 +29,19 @@ use crate::pricing::PriceTable;
 use crate::record::ProviderId;
 use crate::tail::Checkpoint;
 
+/// What the store holds for one provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderStats {
+    /// Deduplicated requests stored.
+    pub records: u64,
+    /// Time of the latest request, UTC milliseconds.
+    pub last_activity_ms: Option<i64>,
+    /// Log files with a checkpoint.
+    pub tracked_files: u64,
+    /// Lines skipped in those files, by reason.
+    pub skipped: SkipCounts,
+}
+
 /// Usage stored for a model that has no price.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct UnpricedModel {
@@ -267,6 +280,42 @@ impl Store {
         tx.commit().map_err(|e| Error::Db {
             path: self.path.clone(),
             source: e,
+        })
+    }
+
+    /// What is stored for a provider: requests, the time of the latest, the files tracked and
+    /// their skipped lines by reason.
+    pub fn provider_stats(&self, provider: ProviderId) -> Result<ProviderStats> {
+        let (records, last_ms): (i64, Option<i64>) = self
+            .conn
+            .query_row(
+                "SELECT count(*), max(ts_ms) FROM records WHERE provider = ?1 AND replay = 0",
+                [provider.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| self.db_err(e))?;
+        let mut skipped = SkipCounts::default();
+        let files: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(skip_invalid_json), 0), coalesce(sum(skip_not_an_object), 0),
+                        coalesce(sum(skip_missing_field), 0), coalesce(sum(skip_too_long), 0),
+                        coalesce(sum(skip_binary), 0)
+                 FROM sources WHERE provider = ?1",
+                [provider.as_str()],
+                |r| {
+                    for (i, reason) in crate::provider::SkipReason::ALL.iter().enumerate() {
+                        skipped.add_n(*reason, r.get::<_, i64>(i + 1)?.max(0) as u64);
+                    }
+                    r.get(0)
+                },
+            )
+            .map_err(|e| self.db_err(e))?;
+        Ok(ProviderStats {
+            records: records.max(0) as u64,
+            last_activity_ms: last_ms,
+            tracked_files: files.max(0) as u64,
+            skipped,
         })
     }
 
