@@ -199,38 +199,10 @@ fn cmd_providers(global: &Global, env: &Env) -> Result<(), Failure> {
         return Err(Failure::usage("providers has no CSV output; use --json"));
     }
     let config = load_config(global, env)?;
-    let options = config.scan_options(env);
     let store = open_store(global, env, &config)?;
-    let mut providers = Vec::new();
-    for id in ProviderId::ALL {
-        let found = scopeon_core::scan::discover_logs(*id, env, &options);
-        let stats = store.provider_stats(*id)?;
-        let enabled = options.providers.as_ref().is_none_or(|p| p.contains(id));
-        let last = stats
-            .last_activity_ms
-            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-            .map(|t| t.to_string());
-        let skipped: Map<String, serde_json::Value> = stats
-            .skipped
-            .iter()
-            .map(|(r, n)| (r.as_str().to_owned(), json!(n)))
-            .collect();
-        providers.push(json!({
-            "provider": id.as_str(),
-            "enabled": enabled,
-            "detected": found.roots.iter().any(|r| r.exists),
-            "roots": found.roots,
-            "files": found.files,
-            "bytes": found.bytes,
-            "files_tracked": stats.tracked_files,
-            "records": stats.records,
-            "last_activity": last,
-            "skipped_lines": skipped,
-        }));
-    }
+    let doc = scopeon_core::scan::providers_document(&store, env, &config.scan_options(env))?;
     let mut out = std::io::stdout().lock();
     if global.json {
-        let doc = json!({ "schema": "scopeon.providers.v1", "providers": providers });
         writeln!(
             out,
             "{}",
@@ -238,7 +210,7 @@ fn cmd_providers(global: &Global, env: &Env) -> Result<(), Failure> {
         )?;
         return Ok(());
     }
-    for p in &providers {
+    for p in doc["providers"].as_array().into_iter().flatten() {
         render::provider_status(&mut out, p)?;
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! The scan and report logic mirrors `scopeon scan --json` and `scopeon report --json` in
 //! `scopeon-cli`, so a binding gets the same documents as the command line (CONTRACTS §5, §7).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use camino::Utf8Path;
@@ -164,28 +164,9 @@ pub(crate) fn query_json(store: &Store, env: &Env, request: &str) -> Result<Stri
 /// exist, the files it tracks and the records stored (`scopeon.providers.v1`).
 pub(crate) fn providers_json(store: &Store, env: &Env) -> Result<String, Failure> {
     let options = Config::load(None, env)?.scan_options(env);
-    let records: HashMap<String, u64> = store.record_counts()?.into_iter().collect();
-    let mut providers = Vec::new();
-    for &id in ProviderId::ALL {
-        let provider = scopeon_core::provider::by_id(id);
-        let (roots, roots_from) = match options.roots.get(&id) {
-            Some(roots) => (roots.clone(), "config"),
-            None => (provider.default_roots(env), "default"),
-        };
-        let roots: Vec<Value> = roots
-            .iter()
-            .map(|r| json!({ "path": r, "exists": r.is_dir() }))
-            .collect();
-        providers.push(json!({
-            "id": id.as_str(),
-            "enabled": options.providers.as_ref().is_none_or(|p| p.contains(&id)),
-            "roots": roots,
-            "roots_from": roots_from,
-            "files": store.source_paths(id)?.len(),
-            "records": records.get(id.as_str()).copied().unwrap_or(0),
-        }));
-    }
-    to_string(&json!({ "schema": "scopeon.providers.v1", "providers": providers }))
+    to_string(&scopeon_core::scan::providers_document(
+        store, env, &options,
+    )?)
 }
 
 /// The price table's entry for a model id as logged (`scopeon.price.v1`): the built-in table

@@ -305,9 +305,9 @@ fn providers_lists_roots_files_and_records() {
         .unwrap();
     assert_eq!(doc["schema"], "scopeon.providers.v1");
     let claude = &doc["providers"][0];
-    assert_eq!(claude["id"], "claude_code");
+    assert_eq!(claude["provider"], "claude_code");
     assert_eq!(claude["records"], 2);
-    assert_eq!(claude["files"], 1);
+    assert_eq!(claude["files_tracked"], 1);
     assert!(claude["roots"].is_array());
     assert!(claude["enabled"].is_boolean());
 }

@@ -294,7 +294,7 @@ static void test_scan_report_providers(void) {
 
     EXPECT(scopeon_providers(db, &json), SCOPEON_OK);
     EXPECT_JSON(json, "\"schema\":\"scopeon.providers.v1\"");
-    EXPECT_JSON(json, "\"id\":\"claude_code\",\"enabled\":true");
+    EXPECT_JSON(json, "\"provider\":\"claude_code\",\"enabled\":true");
     EXPECT_JSON(json, "/.claude\",\"exists\":true");
     EXPECT_JSON(json, "\"records\":3");
     scopeon_string_free(json);

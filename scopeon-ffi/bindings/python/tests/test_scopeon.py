@@ -87,11 +87,11 @@ def test_scan_roots_and_providers(home: Path, tmp_path: Path):
         listing = db.providers()
         assert listing["schema"] == "scopeon.providers.v1"
         claude = listing["providers"][0]
-        assert claude["id"] == "claude_code" and claude["enabled"] is True
+        assert claude["provider"] == "claude_code" and claude["enabled"] is True
         assert {"path": str(home / ".claude"), "exists": True} in claude["roots"]
         assert claude["records"] == 3
         # Both logs are tracked: a scan forgets only files gone from the roots it walked.
-        assert claude["files"] == 2
+        assert claude["files_tracked"] == 2
 
 
 def test_report_matches_the_cli(home: Path):
