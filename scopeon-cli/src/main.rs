@@ -183,11 +183,7 @@ fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> 
             head.append(map);
             *map = head;
         }
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        )?;
+        render::print_json(&mut out, &doc)?;
     } else {
         render::scan_summary(&mut out, &summary)?;
     }
@@ -203,11 +199,7 @@ fn cmd_providers(global: &Global, env: &Env) -> Result<(), Failure> {
     let doc = scopeon_core::scan::providers_document(&store, env, &config.scan_options(env))?;
     let mut out = std::io::stdout().lock();
     if global.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        )?;
+        render::print_json(&mut out, &doc)?;
         return Ok(());
     }
     for p in doc["providers"].as_array().into_iter().flatten() {
@@ -299,11 +291,7 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
             summary.as_ref().map(render::scan_json),
         );
         let doc = report.to_document(&query, run);
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        )?;
+        render::print_json(&mut out, &doc)?;
     } else if global.csv {
         if args.demo {
             eprintln!("note: DEMO DATA: a bundled sample corpus, not your logs");

@@ -3,12 +3,13 @@
 use std::io::Write;
 
 use scopeon_core::config::{Config, Env};
-use scopeon_core::pricing::{PRICES_CHECKED, PriceSource, PriceTable, Rates};
+use scopeon_core::pricing::{PRICES_CHECKED, PriceSource, PriceTable, Rates, price_document};
 use scopeon_core::store::COST_BASIS;
 use scopeon_core::window::now;
 use serde_json::{Value, json};
 
 use crate::args::{Global, PricingArgs};
+use crate::render::print_json;
 use crate::{Failure, load_config, open_store};
 
 pub fn run(global: &Global, args: &PricingArgs, env: &Env) -> Result<(), Failure> {
@@ -20,22 +21,12 @@ pub fn run(global: &Global, args: &PricingArgs, env: &Env) -> Result<(), Failure
     if args.unknown {
         return unknown(global, env, &config, &mut out);
     }
-    let at = now(env)?.as_millisecond();
+    let at = now(env)?;
     let table = config.price_table();
     match &args.model {
         Some(model) => one(global, &table, model, at, &mut out),
         None => all(global, &table, at, &mut out),
     }
-}
-
-fn rates_json(r: &Rates) -> Value {
-    json!({
-        "input": r.input.to_string(),
-        "output": r.output.to_string(),
-        "cache_write_5m": r.cache_write_5m.to_string(),
-        "cache_write_1h": r.cache_write_1h.to_string(),
-        "cache_read": r.cache_read.to_string(),
-    })
 }
 
 fn rates_line(r: &Rates) -> String {
@@ -49,51 +40,23 @@ fn one(
     global: &Global,
     table: &PriceTable,
     model: &str,
-    at: i64,
+    at: jiff::Timestamp,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let resolved = table.resolve(model).ok_or_else(|| Failure {
+    let unknown = || Failure {
         message: format!(
             "no price for model {model:?}: it is not in the built-in table (checked {PRICES_CHECKED}) \
              nor in your overrides, and Scopeon never prices a model as another; its usage is \
              reported as unpriced tokens (add it to ~/.scopeon/pricing.toml to price it)"
         ),
         code: 1,
-    })?;
-    let source = match resolved.source {
-        PriceSource::Builtin => json!({ "kind": "builtin" }),
-        PriceSource::Alias { of } => json!({ "kind": "alias", "of": of }),
-        PriceSource::Override {
-            pattern,
-            patches_builtin,
-        } => json!({ "kind": "override", "pattern": pattern, "patches_builtin": patches_builtin }),
     };
-    let rates = resolved.rates_at(at);
-    let tier = resolved.long_context_at(at);
     if global.json {
-        let doc = json!({
-            "schema": "scopeon.pricing.v1",
-            "model": model,
-            "canonical": resolved.canonical,
-            "source": source,
-            "regional_uplift": resolved.regional_uplift,
-            "unit": "USD per million tokens",
-            "rates": rates_json(&rates),
-            "long_context": tier.map(|t| json!({
-                "above_prompt_tokens": t.above_tokens,
-                "rates": rates_json(&t.rates),
-            })),
-            "pricing_version": table.fingerprint(),
-            "prices_checked": PRICES_CHECKED,
-            "cost_basis": COST_BASIS,
-        });
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        )?;
-        return Ok(());
+        let doc = price_document(table, model, at).ok_or_else(unknown)?;
+        return Ok(print_json(out, &doc)?);
     }
+    let resolved = table.resolve(model).ok_or_else(unknown)?;
+    let at_ms = at.as_millisecond();
     writeln!(out, "{model}")?;
     writeln!(
         out,
@@ -101,14 +64,7 @@ fn one(
         resolved.canonical,
         match resolved.source {
             PriceSource::Builtin => format!("built-in table, checked {PRICES_CHECKED}"),
-            PriceSource::Alias { of } => {
-                format!("alias of {of} in the built-in table, checked {PRICES_CHECKED}")
-            }
-            PriceSource::Override {
-                pattern,
-                patches_builtin: true,
-            } => format!("built-in table with your override {pattern:?}"),
-            PriceSource::Override { pattern, .. } => format!("your override {pattern:?}"),
+            other => format!("{other}; built-in table checked {PRICES_CHECKED}"),
         },
         if resolved.regional_uplift {
             "; regional endpoint: +10 % on every rate"
@@ -116,8 +72,12 @@ fn one(
             ""
         }
     )?;
-    writeln!(out, "  USD per million tokens: {}", rates_line(&rates))?;
-    if let Some(t) = tier {
+    writeln!(
+        out,
+        "  USD per million tokens: {}",
+        rates_line(&resolved.rates_at(at_ms))
+    )?;
+    if let Some(t) = resolved.long_context_at(at_ms) {
         writeln!(
             out,
             "  requests over {} prompt tokens (input + cache), every token: {}",
@@ -129,7 +89,13 @@ fn one(
     Ok(())
 }
 
-fn all(global: &Global, table: &PriceTable, at: i64, out: &mut impl Write) -> Result<(), Failure> {
+fn all(
+    global: &Global,
+    table: &PriceTable,
+    at: jiff::Timestamp,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let at = at.as_millisecond();
     let rows: Vec<(String, Rates, Option<u64>)> = table
         .canonical_ids()
         .filter_map(|id| {
@@ -145,7 +111,7 @@ fn all(global: &Global, table: &PriceTable, at: i64, out: &mut impl Write) -> Re
         let models: Vec<Value> = rows
             .iter()
             .map(|(id, r, tier)| {
-                json!({ "model": id, "rates": rates_json(r), "long_context_above": tier })
+                json!({ "model": id, "rates": r.to_json(), "long_context_above": tier })
             })
             .collect();
         let doc = json!({
@@ -155,11 +121,7 @@ fn all(global: &Global, table: &PriceTable, at: i64, out: &mut impl Write) -> Re
             "prices_checked": PRICES_CHECKED,
             "models": models,
         });
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        )?;
+        print_json(out, &doc)?;
         return Ok(());
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(5).max(5);
@@ -197,11 +159,7 @@ fn unknown(
     let models = store.unpriced_models()?;
     if global.json {
         let doc = json!({ "schema": "scopeon.unpriced.v1", "models": models });
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        )?;
+        print_json(out, &doc)?;
         return Ok(());
     }
     if models.is_empty() {

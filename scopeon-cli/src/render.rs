@@ -5,6 +5,12 @@ use std::io::{self, Write};
 use scopeon_core::scan::ScanSummary;
 use scopeon_core::store::{Report, ReportQuery, Totals};
 
+/// A JSON document, pretty-printed on its own line.
+pub fn print_json(out: &mut impl Write, doc: &serde_json::Value) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc)?;
+    writeln!(out)
+}
+
 /// `1234567` → `1,234,567`.
 fn thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -8,7 +8,7 @@ use std::fmt;
 
 use camino::Utf8Path;
 use scopeon_core::config::{Config, Env};
-use scopeon_core::pricing::{PRICES_CHECKED, Rates};
+use scopeon_core::pricing::price_document;
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::{ScanOptions, scan};
 use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store, run_metadata};
@@ -172,11 +172,9 @@ pub(crate) fn providers_json(store: &Store, env: &Env) -> Result<String, Failure
 /// The price table's entry for a model id as logged (`scopeon.price.v1`): the built-in table
 /// with the user's overrides, rates in force now (`$SCOPEON_NOW` when set).
 pub(crate) fn price_json(model: &str, env: &Env) -> Result<String, Failure> {
-    let now = now(env)?;
-    let at = now.as_millisecond();
     // The table the user's stores are priced with: built-in plus their overrides.
     let table = Config::load(None, env)?.price_table();
-    let resolved = table.resolve(model).ok_or_else(|| {
+    let doc = price_document(&table, model, now(env)?).ok_or_else(|| {
         Failure::new(
             SCOPEON_E_UNKNOWN_MODEL,
             format!(
@@ -185,33 +183,7 @@ pub(crate) fn price_json(model: &str, env: &Env) -> Result<String, Failure> {
             ),
         )
     })?;
-    let long_context = resolved
-        .long_context_at(at)
-        .map(|tier| json!({ "above_tokens": tier.above_tokens, "rates": rates_json(&tier.rates) }));
-    to_string(&json!({
-        "schema": "scopeon.price.v1",
-        "model": model,
-        "canonical": resolved.canonical,
-        "regional_uplift": resolved.regional_uplift,
-        "at": now.to_string(),
-        "unit": "USD per million tokens",
-        "rates": rates_json(&resolved.rates_at(at)),
-        "long_context": long_context,
-        "source": resolved.source.to_string(),
-        "pricing_version": table.fingerprint(),
-        "prices_checked": PRICES_CHECKED,
-    }))
-}
-
-/// Rates as exact decimal strings (`"3.75"`): a JSON number could round them.
-fn rates_json(r: &Rates) -> Value {
-    json!({
-        "input": r.input.to_string(),
-        "output": r.output.to_string(),
-        "cache_write_5m": r.cache_write_5m.to_string(),
-        "cache_write_1h": r.cache_write_1h.to_string(),
-        "cache_read": r.cache_read.to_string(),
-    })
+    to_string(&doc)
 }
 
 /// Parses a request: a JSON object of the request's shape (`SCOPEON_E_JSON` otherwise).

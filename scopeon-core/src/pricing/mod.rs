@@ -334,6 +334,71 @@ impl PriceTable {
     }
 }
 
+/// What Scopeon's costs are (CONTRACTS §6), said in every report and price document.
+pub const COST_BASIS: &str = "API-equivalent list prices; subscription plans bill differently";
+
+impl Rates {
+    /// The rates as exact decimal strings in USD per million tokens (a JSON number could
+    /// round them).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "input": self.input.to_string(),
+            "output": self.output.to_string(),
+            "cache_write_5m": self.cache_write_5m.to_string(),
+            "cache_write_1h": self.cache_write_1h.to_string(),
+            "cache_read": self.cache_read.to_string(),
+        })
+    }
+}
+
+impl PriceSource<'_> {
+    /// The source as JSON: `{"kind": "builtin" | "alias" | "override", ...}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            PriceSource::Builtin => serde_json::json!({ "kind": "builtin" }),
+            PriceSource::Alias { of } => serde_json::json!({ "kind": "alias", "of": of }),
+            PriceSource::Override {
+                pattern,
+                patches_builtin,
+            } => serde_json::json!({
+                "kind": "override",
+                "pattern": pattern,
+                "patches_builtin": patches_builtin,
+            }),
+        }
+    }
+}
+
+/// The `scopeon.price.v1` document of a model id as logged: the entry that prices it, where
+/// that entry comes from, and the rates and long-context tier in force at `at`. `None` when
+/// the id has no price. `scopeon pricing MODEL --json` and the C ABI's `scopeon_price` both
+/// answer with it.
+pub fn price_document(
+    table: &PriceTable,
+    model: &str,
+    at: jiff::Timestamp,
+) -> Option<serde_json::Value> {
+    let resolved = table.resolve(model)?;
+    let at_ms = at.as_millisecond();
+    Some(serde_json::json!({
+        "schema": "scopeon.price.v1",
+        "model": model,
+        "canonical": resolved.canonical,
+        "source": resolved.source.to_json(),
+        "regional_uplift": resolved.regional_uplift,
+        "at": at.to_string(),
+        "unit": "USD per million tokens",
+        "rates": resolved.rates_at(at_ms).to_json(),
+        "long_context": resolved.long_context_at(at_ms).map(|tier| serde_json::json!({
+            "above_tokens": tier.above_tokens,
+            "rates": tier.rates.to_json(),
+        })),
+        "pricing_version": table.fingerprint(),
+        "prices_checked": PRICES_CHECKED,
+        "cost_basis": COST_BASIS,
+    }))
+}
+
 /// Fast-mode price multiples as (numerator, denominator) of the standard price, by canonical
 /// id (pricing.md §1 modifiers: Opus 4.6 and 4.7 six times, Opus 4.8, 5 and 5.5 twice;
 /// GPT-5.4 and GPT-5.3-codex twice, GPT-5.5 two and a half times). The multiple applies to

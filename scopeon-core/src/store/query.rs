@@ -317,8 +317,7 @@ impl Report {
     }
 }
 
-/// What reports say their costs are (CONTRACTS §6).
-pub const COST_BASIS: &str = "API-equivalent list prices; subscription plans bill differently";
+pub use crate::pricing::COST_BASIS;
 
 /// The run metadata every `scopeon.report.v1` document carries at its top level, beside (never
 /// inside) its rows and totals: when and by what it was made, the price table's fingerprint
