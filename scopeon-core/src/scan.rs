@@ -510,8 +510,9 @@ impl Reader<'_> {
             return Ok(self.emit(Event::Unchanged, tx));
         }
         let (file, stat) = tail::open_regular(&found.path)?;
-        let mut start = tail::plan_start(&file, &stat, prior.as_ref(), version)?;
-        let head_hash = tail::fingerprint(&file)?.head_hash;
+        let head = tail::fingerprint(&file)?;
+        let mut start = tail::plan_start(&file, &stat, &head, prior.as_ref(), version)?;
+        let head_hash = head.head_hash;
         // (In a rebuild `known` starts empty, so only files read earlier in it are candidates.)
         if !matches!(start, Start::Resume { .. })
             && let Some(adopted) = self.adopt(found, &file, &stat, head_hash, version)?

@@ -254,12 +254,13 @@ fn read_at_most(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<usiz
 
 /// Decides where reading of an open file starts, given its checkpoint (if any).
 ///
-/// `stat` must describe the open file (its `fstat`). A resume needs the same device and inode,
-/// an offset within the file, the same first line and the same bytes before the offset;
-/// anything else starts over from byte 0.
+/// `stat` and `head` must describe the open file (its `fstat` and [`fingerprint`]). A resume
+/// needs the same device and inode, an offset within the file, the same first line and the
+/// same bytes before the offset; anything else starts over from byte 0.
 pub fn plan_start(
     file: &File,
     stat: &FileStat,
+    head: &Fingerprint,
     prior: Option<&Checkpoint>,
     parser_version: u32,
 ) -> io::Result<Start> {
@@ -278,7 +279,7 @@ pub fn plan_start(
     if cp.offset == 0 {
         return Ok(Start::Fresh);
     }
-    if fingerprint(file)?.head_hash != cp.head_hash {
+    if head.head_hash != cp.head_hash {
         return Ok(Start::Reset(ResetReason::HeadChanged));
     }
     if tail_hash(file, cp.offset)? != cp.tail_hash {
