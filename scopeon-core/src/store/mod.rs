@@ -239,19 +239,6 @@ impl Store {
             .map_err(|e| self.db_err(e))
     }
 
-    /// Paths of every file of a provider that has a checkpoint.
-    pub fn source_paths(&self, provider: ProviderId) -> Result<Vec<Utf8PathBuf>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT path FROM sources WHERE provider = ?1 ORDER BY path")
-            .map_err(|e| self.db_err(e))?;
-        st.query_map([provider.as_str()], |r| {
-            r.get::<_, String>(0).map(Utf8PathBuf::from)
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.db_err(e))
-    }
-
     /// Forgets the checkpoints of files that no longer exist. Their records stay: agents
     /// delete old transcripts, and the store is where that history survives.
     pub fn forget_sources(&mut self, provider: ProviderId, paths: &[Utf8PathBuf]) -> Result<()> {
@@ -317,19 +304,6 @@ impl Store {
             tracked_files: files.max(0) as u64,
             skipped,
         })
-    }
-
-    /// Number of deduplicated records stored (replays excluded), per provider.
-    pub fn record_counts(&self) -> Result<Vec<(String, u64)>> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT provider, COUNT(*) FROM records WHERE replay = 0 GROUP BY provider ORDER BY provider",
-            )
-            .map_err(|e| self.db_err(e))?;
-        st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.db_err(e))
     }
 
     /// Recomputes every stored record's cost when the built-in price table changed since the
