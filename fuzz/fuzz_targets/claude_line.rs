@@ -1,8 +1,8 @@
 #![no_main]
-//! See `scopeon_fuzz::claude_line` for the input layout and the invariants checked.
+//! See `scopeon_core::fuzz_checks::claude_line` for the input layout and the invariants checked.
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    scopeon_fuzz::claude_line(data);
+    scopeon_core::fuzz_checks::claude_line(data);
 });

@@ -8,8 +8,11 @@
 //! error naming the key, and a broken file is an error saying where. Its keys:
 //!
 //! ```toml
+//! generic_paths = ["~/proxy-logs/**/*.jsonl"]  # OpenAI-style JSONL for generic_openai
+//!
 //! [scan]
 //! max_line_bytes = 67108864   # longest log line kept; longer ones are skipped and counted
+//! max_document_bytes = 1073741824  # largest whole JSON document or decompressed .zst read
 //!
 //! [providers.claude_code]
 //! enabled = true              # false: never scanned
@@ -78,6 +81,19 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// The paths an agent's variable names, when it is set: a comma-separated list, `~/`
+    /// expanded, empty entries dropped (CONTRACTS §3: the variable replaces the defaults).
+    pub fn path_list(&self, key: &str) -> Option<Vec<Utf8PathBuf>> {
+        let paths: Vec<Utf8PathBuf> = self
+            .var(key)?
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| self.expand_home(s))
+            .collect();
+        (!paths.is_empty()).then_some(paths)
+    }
+
     /// The home directory, when `$HOME` is set.
     pub fn home(&self) -> Option<&Utf8Path> {
         self.home.as_deref()
@@ -130,6 +146,10 @@ impl Env {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Globs (`~/` expanded) of OpenAI-style JSONL files read by the `generic_openai`
+    /// provider, which has no default locations.
+    #[serde(default)]
+    pub generic_paths: Vec<String>,
     /// `[scan]`: how logs are read.
     #[serde(default)]
     pub scan: ScanConfig,
@@ -148,6 +168,9 @@ pub struct Config {
 pub struct ScanConfig {
     /// Longest log line kept, in bytes (default 64 MiB); longer lines are skipped and counted.
     pub max_line_bytes: Option<usize>,
+    /// Largest whole document read, in bytes (default 1 GiB): a JSON file rewritten in place,
+    /// or a `.jsonl.zst` archive once decompressed. Larger ones are skipped and counted.
+    pub max_document_bytes: Option<u64>,
 }
 
 /// A `[providers.<id>]` table.
@@ -226,6 +249,17 @@ impl Config {
         if config.scan.max_line_bytes == Some(0) {
             return Err("scan.max_line_bytes must be at least 1".into());
         }
+        if config.scan.max_document_bytes == Some(0) {
+            return Err("scan.max_document_bytes must be at least 1".into());
+        }
+        if let Some(bad) = config.generic_paths.iter().find(|g| {
+            globset::GlobBuilder::new(g)
+                .literal_separator(true)
+                .build()
+                .is_err()
+        }) {
+            return Err(format!("generic_paths: {bad:?} is not a valid glob"));
+        }
         Ok(config)
     }
 
@@ -235,6 +269,14 @@ impl Config {
         if let Some(max) = self.scan.max_line_bytes {
             options.max_line = max;
         }
+        if let Some(max) = self.scan.max_document_bytes {
+            options.max_document = max;
+        }
+        options.generic_paths = self
+            .generic_paths
+            .iter()
+            .map(|g| env.expand_home(g))
+            .collect();
         let disabled: Vec<ProviderId> = self
             .providers
             .iter()
@@ -280,7 +322,22 @@ mod tests {
             vec![Utf8PathBuf::from("/h/logs"), Utf8PathBuf::from("/x")]
         );
         let off = Config::parse("[providers.claude_code]\nenabled = false\n").unwrap();
-        assert_eq!(off.scan_options(&env).providers, Some(vec![]));
+        assert_eq!(
+            off.scan_options(&env).providers.unwrap(),
+            &ProviderId::ALL[1..]
+        );
+        let generic = Config::parse(
+            "generic_paths = [\"~/logs/**/*.jsonl\"]\n[scan]\nmax_document_bytes = 9\n",
+        )
+        .unwrap()
+        .scan_options(&env);
+        assert_eq!(
+            generic.generic_paths,
+            vec![Utf8PathBuf::from("/h/logs/**/*.jsonl")]
+        );
+        assert_eq!(generic.max_document, 9);
+        let e = Config::parse("generic_paths = [\"a/[b\"]\n").unwrap_err();
+        assert!(e.contains("generic_paths") && e.contains("a/[b"), "{e}");
         assert_eq!(Config::parse("").unwrap(), Config::default());
     }
 

@@ -44,6 +44,8 @@
 pub mod config;
 pub mod error;
 mod failpoint;
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod hash;
 pub mod pricing;
 pub mod provider;

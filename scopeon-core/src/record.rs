@@ -27,17 +27,73 @@ pub const MAX_ID_LEN: usize = 1024;
 pub enum ProviderId {
     /// Anthropic's Claude Code CLI (`~/.claude/projects/**/*.jsonl`).
     ClaudeCode,
+    /// OpenAI's Codex CLI (`~/.codex/sessions/**/*.jsonl`).
+    Codex,
+    /// Google's Gemini CLI (`~/.gemini/tmp/*/chats/**`).
+    GeminiCli,
+    /// GitHub Copilot CLI (`~/.copilot/session-state/**`, `session-store.db`).
+    CopilotCli,
+    /// Aider's analytics log (`~/.aider/analytics.jsonl` and configured paths).
+    Aider,
+    /// The Cursor editor's `state.vscdb` (estimated counts).
+    Cursor,
+    /// sst's OpenCode (`~/.local/share/opencode`).
+    Opencode,
+    /// Any OpenAI-style JSONL the user points at with `generic_paths`.
+    GenericOpenai,
+}
+
+/// How copies of one request (records with the same dedup key) combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeRule {
+    /// The largest value of each counter, the earliest timestamp (Claude Code, whose
+    /// content-block lines each carry part of a response's final usage).
+    MaxPerCounter,
+    /// The copy read last replaces the stored one (Gemini CLI re-appends a message each time
+    /// it changes; for the other providers copies are identical).
+    LastCopyWins,
 }
 
 impl ProviderId {
     /// Every provider id, in display order.
-    pub const ALL: &'static [ProviderId] = &[ProviderId::ClaudeCode];
+    pub const ALL: &'static [ProviderId] = &[
+        ProviderId::ClaudeCode,
+        ProviderId::Codex,
+        ProviderId::GeminiCli,
+        ProviderId::CopilotCli,
+        ProviderId::Aider,
+        ProviderId::Cursor,
+        ProviderId::Opencode,
+        ProviderId::GenericOpenai,
+    ];
 
     /// The stable id string, e.g. `claude_code`.
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderId::ClaudeCode => "claude_code",
+            ProviderId::Codex => "codex",
+            ProviderId::GeminiCli => "gemini_cli",
+            ProviderId::CopilotCli => "copilot_cli",
+            ProviderId::Aider => "aider",
+            ProviderId::Cursor => "cursor",
+            ProviderId::Opencode => "opencode",
+            ProviderId::GenericOpenai => "generic_openai",
         }
+    }
+
+    /// How copies of one of this provider's requests combine (CONTRACTS §2).
+    pub fn merge_rule(self) -> MergeRule {
+        match self {
+            ProviderId::ClaudeCode => MergeRule::MaxPerCounter,
+            _ => MergeRule::LastCopyWins,
+        }
+    }
+
+    /// Whether this provider's records keyed `db:<session>:…` supersede its records keyed
+    /// `ev:<session>:…` (Copilot CLI: when `session-store.db` has a session, it replaces the
+    /// session's events file, CONTRACTS §2). Superseded records are kept but not counted.
+    pub fn supersedes_by_session(self) -> bool {
+        self == ProviderId::CopilotCli
     }
 
     /// Parses a stable id string; `None` when no provider has that id.
@@ -162,6 +218,9 @@ pub struct UsageRecord {
     pub tokens: TokenCounts,
     /// Cost the agent itself reported, in picodollars (10⁻¹² USD), when it did.
     pub reported_cost_pusd: Option<i64>,
+    /// Requests this record stands for: 1, or 0 for a rollup whose requests are already
+    /// counted by per-request records (a Copilot shutdown segment with per-message records).
+    pub requests: u32,
 }
 
 impl UsageRecord {
@@ -171,8 +230,14 @@ impl UsageRecord {
     /// one, then the earliest, then the smallest session id, so the result never depends on
     /// the order copies are read in).
     ///
-    /// The store's UPSERT applies the same rule in SQL; both must stay in step.
+    /// Providers whose rule is [`MergeRule::LastCopyWins`] take `other` whole instead.
+    ///
+    /// The store's UPSERT applies the same rules in SQL; both must stay in step.
     pub fn merge_copy(&mut self, other: &UsageRecord) {
+        if self.provider.merge_rule() == MergeRule::LastCopyWins {
+            *self = other.clone();
+            return;
+        }
         // The session breaks ties, so the result never depends on the order copies are read.
         let other_preferred = (other.flags.sidechain, other.timestamp_ms, &other.session)
             < (self.flags.sidechain, self.timestamp_ms, &self.session);
@@ -193,6 +258,7 @@ impl UsageRecord {
         // Copies of one request share its speed; a copy that says fast is believed.
         self.flags.fast |= other.flags.fast;
         self.tokens = self.tokens.max_merge(&other.tokens);
+        self.requests = self.requests.max(other.requests);
         self.reported_cost_pusd = match (self.reported_cost_pusd, other.reported_cost_pusd) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -311,6 +377,7 @@ mod tests {
                 ..TokenCounts::default()
             },
             reported_cost_pusd: None,
+            requests: 1,
         }
     }
 

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::config::Env;
 use crate::error::Result;
-use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext};
+use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceKind};
 use crate::record::ProviderId;
 use crate::store::{Batch, SkipCounts, SourceUpdate, Store};
 use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, Start};
@@ -36,6 +36,9 @@ fn flush_records() -> usize {
 /// Deepest directory level walked below a root.
 const MAX_DEPTH: usize = 32;
 
+/// The default largest whole document read: 1 GiB.
+pub const DEFAULT_MAX_DOCUMENT: u64 = 1 << 30;
+
 /// What to scan and how.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -45,6 +48,12 @@ pub struct ScanOptions {
     pub roots: BTreeMap<ProviderId, Vec<Utf8PathBuf>>,
     /// Longest line kept; longer lines are skipped and counted.
     pub max_line: usize,
+    /// Largest whole document read (a rewritten JSON file, a decompressed `.jsonl.zst`);
+    /// larger ones are skipped and counted.
+    pub max_document: u64,
+    /// Globs of the files the `generic_openai` provider reads (`~/` expanded); it has no
+    /// default locations.
+    pub generic_paths: Vec<Utf8PathBuf>,
     /// Re-read every file that still exists from its start, keeping the records of files that
     /// are gone. Runs in one transaction: an interrupted rebuild changes nothing.
     pub rebuild: bool,
@@ -56,6 +65,8 @@ impl Default for ScanOptions {
             providers: None,
             roots: BTreeMap::new(),
             max_line: tail::DEFAULT_MAX_LINE,
+            max_document: DEFAULT_MAX_DOCUMENT,
+            generic_paths: Vec::new(),
             rebuild: false,
         }
     }
@@ -190,12 +201,7 @@ pub fn scan(
     let plans: Vec<Plan<'_>> = providers
         .iter()
         .map(|p| {
-            let roots = options
-                .roots
-                .get(&p.id())
-                .cloned()
-                .unwrap_or_else(|| p.default_roots(env));
-            let (status, files) = discover(p.as_ref(), &roots);
+            let (status, files) = discover(p.as_ref(), &searches(p.as_ref(), env, options));
             (p.as_ref(), status, files)
         })
         .collect();
@@ -509,6 +515,13 @@ impl Reader<'_> {
         {
             return Ok(self.emit(Event::Unchanged, tx));
         }
+        let kind = self.provider.source_kind(&found.relative);
+        if kind != SourceKind::Lines {
+            let state = prior
+                .filter(|cp| cp.parser_version == version)
+                .map(|cp| cp.parser_state);
+            return self.whole(found, kind, state, tx);
+        }
         let (file, stat) = tail::open_regular(&found.path)?;
         let head = tail::fingerprint(&file)?;
         let mut start = tail::plan_start(&file, &stat, &head, prior.as_ref(), version)?;
@@ -526,7 +539,7 @@ impl Reader<'_> {
             } => (*offset, Some(parser_state.as_slice())),
             Start::Fresh | Start::Reset(_) => (0, None),
         };
-        let ctx = SourceContext::new(found.relative.clone());
+        let ctx = self.provider.context(&found.root, &found.relative);
         let (mut parser, offset) = match self.provider.parser(&ctx, state) {
             Ok(parser) => (parser, offset),
             // An unreadable state: read the file again from its start.
@@ -546,6 +559,113 @@ impl Reader<'_> {
             head_hash,
         };
         self.read_lines(&open, offset, parser.as_mut(), tx)
+    }
+
+    /// Reads a source that is not tailed ([`SourceKind::ZstdLines`], [`SourceKind::Document`],
+    /// [`SourceKind::Database`]) whole, as one chunk whose checkpoint records the size and
+    /// time it was read at; `Ok(false)` when the writer has stopped listening.
+    fn whole(
+        &mut self,
+        found: &Found,
+        kind: SourceKind,
+        state: Option<Vec<u8>>,
+        tx: &SyncSender<Vec<Event>>,
+    ) -> std::io::Result<bool> {
+        let ctx = self.provider.context(&found.root, &found.relative);
+        let path = &found.path;
+        let mut records = Vec::new();
+        let mut skips = SkipCounts::default();
+        let mut skipped = Vec::new();
+        let mut lines = 0u64;
+        let (stat, new_state) = match kind {
+            SourceKind::Database => {
+                let db = open_database(path, self.provider.database_immutable())?;
+                let read = self
+                    .provider
+                    .read_database(&ctx, &db, state.as_deref(), &mut records)
+                    .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+                for (rowid, reason) in &read.skipped {
+                    note_skip(path, *rowid, *reason, &mut skips, &mut skipped);
+                }
+                // The stat taken at discovery: the database and its write-ahead log together.
+                (found.stat, read.state)
+            }
+            SourceKind::Document | SourceKind::ZstdLines => {
+                let (file, stat) = tail::open_regular(path)?;
+                let cap = self.options.max_document;
+                let bytes = if kind == SourceKind::Document {
+                    read_capped(SeekingReader::new(&file, 0), cap)?
+                } else {
+                    let decoder =
+                        ruzstd::decoding::StreamingDecoder::new(SeekingReader::new(&file, 0))
+                            .map_err(|e| std::io::Error::other(format!("zstd: {e}")))?;
+                    read_capped(decoder, cap)?
+                };
+                match bytes {
+                    None => note_skip(path, 0, SkipReason::TooLong, &mut skips, &mut skipped),
+                    Some(bytes) if kind == SourceKind::Document => {
+                        lines = 1;
+                        if let LineOutcome::Skipped(reason) =
+                            self.provider.parse_document(&ctx, &bytes, &mut records)
+                        {
+                            note_skip(path, 0, reason, &mut skips, &mut skipped);
+                        }
+                    }
+                    Some(bytes) => {
+                        // Offsets of skipped lines are in the decompressed stream.
+                        let mut parser = self
+                            .provider
+                            .parser(&ctx, None)
+                            .map_err(|e| std::io::Error::other(e.to_string()))?;
+                        let mut reader =
+                            LineReader::new(bytes.as_slice(), 0, self.options.max_line);
+                        while let Some(frame) = reader.next_frame()? {
+                            lines += 1;
+                            if let Some((at, reason)) =
+                                parse_frame(frame, parser.as_mut(), &mut records)
+                            {
+                                note_skip(path, at, reason, &mut skips, &mut skipped);
+                            }
+                        }
+                    }
+                }
+                (stat, Vec::new())
+            }
+            SourceKind::Lines => unreachable!("tailed sources are read by read_lines"),
+        };
+        // Read whole every time it changes: not a "restart" of a tailed file.
+        if !self.emit(Event::Opened { restarted: false }, tx) {
+            return Ok(false);
+        }
+        let source = SourceUpdate {
+            provider: self.provider.id(),
+            path: path.clone(),
+            checkpoint: Checkpoint {
+                dev: stat.dev,
+                ino: stat.ino,
+                // Not tailed: never a rename or copy candidate, never resumed mid-file.
+                head_hash: None,
+                offset: stat.size,
+                tail_hash: 0,
+                size: Some(stat.size),
+                mtime_ns: stat.mtime_ns,
+                parser_state: new_state,
+                parser_version: self.provider.parser_version(),
+            },
+            restarted: true,
+            records: records.len() as u64,
+            skips,
+        };
+        self.known.insert(path.clone(), source.checkpoint.clone());
+        let chunk = Chunk {
+            records,
+            source,
+            bytes: stat.size,
+            lines,
+            skipped,
+            file_done: true,
+        };
+        Ok(self.emit(Event::Chunk(Box::new(chunk)), tx))
     }
 
     /// A checkpoint of another path whose content this file continues (a rename or a copy):
@@ -604,30 +724,8 @@ impl Reader<'_> {
         let mut last_offset = offset;
         while let Some(frame) = reader.next_frame()? {
             lines += 1;
-            let skip = match frame {
-                Frame::TooLong { start, .. } => Some((start, SkipReason::TooLong)),
-                Frame::Line { bytes, start } => {
-                    if bytes.iter().all(u8::is_ascii_whitespace) {
-                        None
-                    } else if memchr::memchr(0, bytes).is_some() {
-                        Some((start, SkipReason::Binary))
-                    } else {
-                        match parser.parse_line(bytes, &mut records) {
-                            LineOutcome::Records(_) | LineOutcome::Ignored => None,
-                            LineOutcome::Skipped(reason) => Some((start, reason)),
-                        }
-                    }
-                }
-            };
-            if let Some((at, reason)) = skip {
-                skips.add(reason);
-                if skipped.len() < MAX_EXAMPLES {
-                    skipped.push(SkippedLine {
-                        path: open.found.path.clone(),
-                        offset: at,
-                        reason: reason.as_str(),
-                    });
-                }
+            if let Some((at, reason)) = parse_frame(frame, parser, &mut records) {
+                note_skip(&open.found.path, at, reason, &mut skips, &mut skipped);
             }
             if records.len() >= flush_records() {
                 // A mid-file checkpoint: never "unchanged", so the next scan resumes here.
@@ -738,6 +836,8 @@ struct OpenFile<'f> {
 #[derive(Debug, Clone)]
 struct Found {
     path: Utf8PathBuf,
+    /// The root it was found under (its directory, when the root is the file).
+    root: Utf8PathBuf,
     relative: Utf8PathBuf,
     stat: FileStat,
 }
@@ -757,12 +857,7 @@ pub struct Discovery {
 /// defaults), for front-ends that show what Scopeon sees before anything is read.
 pub fn discover_logs(provider: ProviderId, env: &Env, options: &ScanOptions) -> Discovery {
     let p = crate::provider::by_id(provider);
-    let roots = options
-        .roots
-        .get(&provider)
-        .cloned()
-        .unwrap_or_else(|| p.default_roots(env));
-    let (roots, files) = discover(p.as_ref(), &roots);
+    let (roots, files) = discover(p.as_ref(), &searches(p.as_ref(), env, options));
     Discovery {
         roots,
         files: files.len() as u64,
@@ -833,44 +928,137 @@ pub fn providers_document(
     Ok(serde_json::json!({ "schema": "scopeon.providers.v1", "providers": providers }))
 }
 
+/// One place to look for a provider's logs: a root and the patterns, relative to it, of the
+/// files that are logs. A root that is a file (Aider's `AIDER_ANALYTICS_LOG`, a generic path
+/// without wildcards) is that one log.
+#[derive(Debug, Clone)]
+struct Search {
+    root: Utf8PathBuf,
+    patterns: Vec<String>,
+}
+
+/// Where a provider's logs are looked for: its configured roots, else its defaults, with its
+/// patterns; for `generic_openai`, each configured glob split at its first wildcard.
+fn searches(provider: &dyn Provider, env: &Env, options: &ScanOptions) -> Vec<Search> {
+    if provider.id() == ProviderId::GenericOpenai {
+        return options
+            .generic_paths
+            .iter()
+            .map(|glob| {
+                let root = literal_prefix(glob.as_str());
+                let pattern = glob
+                    .strip_prefix(&root)
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default();
+                if pattern.contains(['*', '?', '[', '{']) {
+                    Search {
+                        root,
+                        patterns: vec![pattern],
+                    }
+                } else {
+                    Search {
+                        root: glob.clone(),
+                        patterns: Vec::new(),
+                    }
+                }
+            })
+            .collect();
+    }
+    let patterns: Vec<String> = provider
+        .file_patterns()
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    options
+        .roots
+        .get(&provider.id())
+        .cloned()
+        .unwrap_or_else(|| provider.default_roots(env))
+        .into_iter()
+        .map(|root| Search {
+            root,
+            patterns: patterns.clone(),
+        })
+        .collect()
+}
+
 /// Walks a provider's roots and returns the log files, each (device, inode) once.
-fn discover(provider: &dyn Provider, roots: &[Utf8PathBuf]) -> (Vec<RootStatus>, Vec<Found>) {
-    let globs = glob_set(provider.file_patterns());
+fn discover(provider: &dyn Provider, searches: &[Search]) -> (Vec<RootStatus>, Vec<Found>) {
     let mut status = Vec::new();
     let mut found = Vec::new();
     let mut seen_inodes = HashSet::new();
-    for root in roots {
-        let exists = root.is_dir();
+    for search in searches {
+        let root = &search.root;
+        // Never through a symlink: a root is a real directory or a real file.
+        let kind = std::fs::symlink_metadata(root).map(|m| m.file_type());
+        let is_dir = kind.as_ref().is_ok_and(|t| t.is_dir());
+        let is_file = kind.as_ref().is_ok_and(|t| t.is_file());
         status.push(RootStatus {
             path: root.clone(),
-            exists,
+            exists: is_dir || is_file,
         });
-        if !exists {
+        let mut keep = |root: &Utf8Path, relative: &Utf8Path, stat: &FileStat| {
+            // Two paths to one file (a hard link) are read once. Without Unix inodes
+            // (dev and ino are 0 there) paths are the only identity.
+            if provider.excludes(relative)
+                || (cfg!(unix) && !seen_inodes.insert((stat.dev, stat.ino)))
+            {
+                return;
+            }
+            let path = root.join(relative);
+            let stat = match provider.source_kind(relative) {
+                SourceKind::Database => database_stat(&path, *stat),
+                _ => *stat,
+            };
+            found.push(Found {
+                path,
+                root: root.to_owned(),
+                relative: relative.to_owned(),
+                stat,
+            });
+        };
+        if is_file {
+            if let (Some(parent), Some(name)) = (root.parent(), root.file_name())
+                && let Ok(stat) = FileStat::of_path(root)
+                && stat.is_regular
+            {
+                keep(parent, Utf8Path::new(name), &stat);
+            }
             continue;
         }
-        for pattern in provider.file_patterns() {
+        if !is_dir {
+            continue;
+        }
+        let globs = glob_set(&search.patterns);
+        for pattern in &search.patterns {
             let start = literal_prefix(pattern);
             walk(root, &start, 0, &mut |relative, stat| {
-                // Two paths to one file (a hard link) are read once. Without Unix inodes
-                // (dev and ino are 0 there) paths are the only identity.
-                if globs.is_match(relative.as_std_path())
-                    && !provider.excludes(relative)
-                    && (!cfg!(unix) || seen_inodes.insert((stat.dev, stat.ino)))
-                {
-                    found.push(Found {
-                        path: root.join(relative),
-                        relative: relative.to_owned(),
-                        stat: *stat,
-                    });
+                if globs.is_match(relative.as_std_path()) {
+                    keep(root, relative, stat);
                 }
             });
         }
     }
     found.sort_by(|a, b| a.path.cmp(&b.path));
+    found.dedup_by(|a, b| a.path == b.path);
     (status, found)
 }
 
-fn glob_set(patterns: &[&str]) -> GlobSet {
+/// A database's identity for "unchanged": the main file's, with the size and time of its
+/// write-ahead log folded in, since new rows live there until a checkpoint.
+fn database_stat(path: &Utf8Path, stat: FileStat) -> FileStat {
+    let wal = Utf8PathBuf::from(format!("{path}-wal"));
+    match FileStat::of_path(&wal) {
+        Ok(w) if w.is_regular => FileStat {
+            size: stat.size.saturating_add(w.size),
+            mtime_ns: stat.mtime_ns.max(w.mtime_ns),
+            ..stat
+        },
+        _ => stat,
+    }
+}
+
+fn glob_set(patterns: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
         // The patterns are compiled into the binary; a bad one is a programming error caught
@@ -939,6 +1127,102 @@ fn walk(
             visit(&relative, &stat);
         }
     }
+}
+
+/// Parses one framed line; the offset and reason when it is skipped.
+fn parse_frame(
+    frame: Frame<'_>,
+    parser: &mut dyn LineParser,
+    records: &mut Vec<crate::record::UsageRecord>,
+) -> Option<(u64, SkipReason)> {
+    match frame {
+        Frame::TooLong { start, .. } => Some((start, SkipReason::TooLong)),
+        Frame::Line { bytes, start } => {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                None
+            } else if memchr::memchr(0, bytes).is_some() {
+                Some((start, SkipReason::Binary))
+            } else {
+                match parser.parse_line(bytes, records) {
+                    LineOutcome::Records(_) | LineOutcome::Ignored => None,
+                    LineOutcome::Skipped(reason) => Some((start, reason)),
+                }
+            }
+        }
+    }
+}
+
+/// Counts a skip and keeps it as an example while there is room.
+fn note_skip(
+    path: &Utf8Path,
+    offset: u64,
+    reason: SkipReason,
+    skips: &mut SkipCounts,
+    examples: &mut Vec<SkippedLine>,
+) {
+    skips.add(reason);
+    if examples.len() < MAX_EXAMPLES {
+        examples.push(SkippedLine {
+            path: path.to_owned(),
+            offset,
+            reason: reason.as_str(),
+        });
+    }
+}
+
+/// Everything `reader` yields, or `None` when that is more than `cap` bytes.
+fn read_capped(reader: impl std::io::Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+}
+
+/// Opens an agent's database read-only, never following a symlink, never creating anything.
+/// `immutable` also skips locking and the write-ahead log. A database whose write-ahead log
+/// cannot be shared read-only (no `-shm` file, say) is opened immutable rather than not at all.
+fn open_database(path: &Utf8Path, immutable: bool) -> std::io::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let open = |immutable: bool| -> rusqlite::Result<rusqlite::Connection> {
+        let uri = format!(
+            "file:{}?mode=ro{}",
+            uri_path(path),
+            if immutable { "&immutable=1" } else { "" }
+        );
+        let db = rusqlite::Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+        )?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Opening is lazy: touch the schema so a file that is not a database fails here.
+        db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(db)
+    };
+    match open(immutable) {
+        Ok(db) => Ok(db),
+        Err(_) if !immutable => open(true),
+        Err(e) => Err(e),
+    }
+    .map_err(|e| std::io::Error::other(format!("database: {e}")))
+}
+
+/// A path as the path part of an SQLite `file:` URI: bytes outside a safe set
+/// percent-encoded, so `?`, `#` and `%` in a directory name cannot change the URI.
+fn uri_path(path: &Utf8Path) -> String {
+    let mut out = String::with_capacity(path.as_str().len());
+    for b in path.as_str().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Streams a file from an offset using positional reads, so fingerprinting the same handle in

@@ -2,13 +2,11 @@
 //! invariant checks the fuzz targets run, and pins the parser's behaviour on hostile lines
 //! (deep nesting, megabytes of NULs) that are too large to keep as seed files.
 //!
-//! The checks are not duplicated: `fuzz/src/lib.rs` is included below as a module. It uses
-//! only `scopeon_core` and `std`, so it compiles here unchanged. Crash inputs found by
-//! `cargo fuzz` belong in `fuzz/seeds/<target>/` so this test replays them forever.
+//! The checks are not duplicated: they live in `scopeon_core::fuzz_checks`, which the fuzz
+//! targets call too. Crash inputs found by `cargo fuzz` belong in `fuzz/seeds/<target>/` so
+//! this test replays them forever.
 
-#[allow(dead_code)]
-#[path = "../../fuzz/src/lib.rs"]
-mod checks;
+use scopeon_core::fuzz_checks as checks;
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +55,22 @@ const TARGETS: &[Target] = &[
     ("claude_line", checks::claude_line),
     ("frame_lines", checks::frame_lines),
     ("claude_file_resume", checks::claude_file_resume),
+    ("codex_line", checks::codex_line),
+    ("codex_file_resume", checks::codex_file_resume),
+    ("gemini_cli_line", checks::gemini_cli_line),
+    ("gemini_cli_file_resume", checks::gemini_cli_file_resume),
+    ("gemini_cli_document", checks::gemini_cli_document),
+    ("copilot_cli_line", checks::copilot_cli_line),
+    ("copilot_cli_file_resume", checks::copilot_cli_file_resume),
+    ("aider_line", checks::aider_line),
+    ("aider_file_resume", checks::aider_file_resume),
+    ("generic_openai_line", checks::generic_openai_line),
+    (
+        "generic_openai_file_resume",
+        checks::generic_openai_file_resume,
+    ),
+    ("opencode_document", checks::opencode_document),
+    ("cursor_bubble", checks::cursor_bubble),
 ];
 
 #[test]
@@ -89,6 +103,13 @@ fn claude_line_seeds() {
 #[test]
 fn frame_lines_seeds() {
     replay("frame_lines", checks::frame_lines);
+}
+
+#[test]
+fn provider_seeds() {
+    for (target, check) in &TARGETS[3..] {
+        replay(target, *check);
+    }
 }
 
 #[test]

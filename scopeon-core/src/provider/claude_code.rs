@@ -63,16 +63,8 @@ impl Provider for ClaudeCode {
     /// `$CLAUDE_CONFIG_DIR` (a comma-separated list is accepted) replaces the defaults
     /// `~/.claude` and `$XDG_CONFIG_HOME/claude` (CONTRACTS §3).
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
-        if let Some(list) = env.var("CLAUDE_CONFIG_DIR") {
-            let roots: Vec<Utf8PathBuf> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| env.expand_home(s))
-                .collect();
-            if !roots.is_empty() {
-                return roots;
-            }
+        if let Some(roots) = env.path_list("CLAUDE_CONFIG_DIR") {
+            return roots;
         }
         let mut roots = Vec::new();
         if let Some(home) = env.home() {
@@ -261,6 +253,7 @@ impl ClaudeParser {
             },
             tokens,
             reported_cost_pusd: parsed.cost_usd.0.and_then(usd_to_pusd),
+            requests: 1,
         });
         LineOutcome::Records(1)
     }

@@ -1,14 +1,26 @@
 //! The [`Provider`] trait and the registry of built-in providers.
 //!
 //! A provider knows three things about one agent: where its logs live ([`Provider::default_roots`]),
-//! which files under those roots are logs ([`Provider::file_patterns`]), and how to turn one
-//! complete log line into [`UsageRecord`]s ([`LineParser`]). It never does I/O: the
-//! [`tail`](crate::tail) module frames lines and the [`scan`](crate::scan) module drives the loop.
-//! That keeps every parser a pure function of bytes and a small state, so it can be fuzzed and
+//! which files under those roots are logs ([`Provider::file_patterns`]), and how to turn them
+//! into [`UsageRecord`]s. Most logs are appended JSON Lines, parsed one complete line at a time
+//! ([`LineParser`]); some are whole JSON documents rewritten in place
+//! ([`Provider::parse_document`]) or SQLite databases the agent owns
+//! ([`Provider::read_database`]); [`Provider::source_kind`] says which a file is.
+//!
+//! Parsers never do file I/O: the [`tail`](crate::tail) module frames lines and the
+//! [`scan`](crate::scan) module opens files and databases and drives the loop. That keeps every
+//! parser a function of bytes (or of rows) and a small state, so it can be fuzzed and
 //! benchmarked alone.
 
+pub mod aider;
 pub mod claude_code;
+pub mod codex;
+pub mod copilot_cli;
+pub mod cursor;
+pub mod gemini_cli;
+pub mod generic_openai;
 pub mod lenient;
+pub mod opencode;
 
 use std::fmt;
 
@@ -80,10 +92,14 @@ pub enum LineOutcome {
 }
 
 /// What a parser knows about the file it is reading, without touching it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SourceContext {
-    /// The file's path relative to the provider root it was found under.
+    /// The file's path relative to the provider root it was found under (the file name alone
+    /// when the root is the file itself).
     pub relative_path: Utf8PathBuf,
+    /// The project the file belongs to when the provider learned it from beside the file
+    /// rather than from inside it (Gemini CLI's `.project_root`); see [`Provider::context`].
+    pub project: Option<String>,
 }
 
 impl SourceContext {
@@ -91,6 +107,7 @@ impl SourceContext {
     pub fn new(relative_path: impl Into<Utf8PathBuf>) -> SourceContext {
         SourceContext {
             relative_path: relative_path.into(),
+            project: None,
         }
     }
 
@@ -116,6 +133,45 @@ pub trait LineParser: Send {
     fn state(&self) -> Vec<u8>;
 }
 
+/// How a provider's file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// Appended JSON Lines: tailed from a byte-offset checkpoint, one complete line at a time
+    /// ([`Provider::parser`]).
+    Lines,
+    /// JSON Lines compressed with zstd (Codex's archived `.jsonl.zst`): decompressed whole, up
+    /// to the document cap, and parsed by [`Provider::parser`] from a fresh state whenever the
+    /// file changes.
+    ZstdLines,
+    /// One JSON document rewritten in place: read whole, up to the document cap, whenever it
+    /// changes ([`Provider::parse_document`]).
+    Document,
+    /// An SQLite database the agent owns: opened read-only and asked for metadata columns only
+    /// ([`Provider::read_database`]) whenever it (or its write-ahead log) changes.
+    Database,
+}
+
+/// What [`Provider::read_database`] read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatabaseRead {
+    /// The state to resume from next time (e.g. a rowid high-water mark), stored in the
+    /// checkpoint.
+    pub state: Vec<u8>,
+    /// Rows skipped, by rowid (reported where a line would report its byte offset) and reason.
+    pub skipped: Vec<(u64, SkipReason)>,
+}
+
+/// Why a database could not be read. The message names tables and columns, never row content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DatabaseError(pub String);
+
+impl From<rusqlite::Error> for DatabaseError {
+    fn from(e: rusqlite::Error) -> DatabaseError {
+        DatabaseError(e.to_string())
+    }
+}
+
 /// One agent's log format and location.
 pub trait Provider: Send + Sync + fmt::Debug {
     /// The provider's stable id.
@@ -134,6 +190,48 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// Whether a file matched by [`file_patterns`](Provider::file_patterns) is still not a log
     /// (e.g. Claude Code's workflow `journal.jsonl`).
     fn excludes(&self, _relative_path: &Utf8Path) -> bool {
+        false
+    }
+
+    /// How the file at `relative_path` is read (every file is [`SourceKind::Lines`] unless
+    /// the provider says otherwise).
+    fn source_kind(&self, _relative_path: &Utf8Path) -> SourceKind {
+        SourceKind::Lines
+    }
+
+    /// What the parser should know about a file before reading it. `root` is the root the
+    /// file was found under; the default knows the relative path only. A provider that keeps
+    /// the project beside the logs (Gemini CLI) reads it here.
+    fn context(&self, _root: &Utf8Path, relative_path: &Utf8Path) -> SourceContext {
+        SourceContext::new(relative_path)
+    }
+
+    /// Parses a whole [`SourceKind::Document`] file. Called again, on the whole file, every
+    /// time the file changes: records must be keyed so a re-read merges into the same rows.
+    fn parse_document(
+        &self,
+        _ctx: &SourceContext,
+        _bytes: &[u8],
+        _out: &mut Vec<UsageRecord>,
+    ) -> LineOutcome {
+        LineOutcome::Ignored
+    }
+
+    /// Reads a [`SourceKind::Database`] file, opened read-only, resuming from `state` (the
+    /// last [`DatabaseRead::state`], when the checkpoint holds one of this parser version).
+    fn read_database(
+        &self,
+        _ctx: &SourceContext,
+        _db: &rusqlite::Connection,
+        _state: Option<&[u8]>,
+        _out: &mut Vec<UsageRecord>,
+    ) -> Result<DatabaseRead, DatabaseError> {
+        Ok(DatabaseRead::default())
+    }
+
+    /// Whether a database is opened `immutable` (never taking a lock, ignoring the
+    /// write-ahead log): for databases too large or too busy to share (Cursor's).
+    fn database_immutable(&self) -> bool {
         false
     }
 
@@ -158,12 +256,19 @@ pub struct StateError {
 
 /// Every built-in provider.
 pub fn builtin() -> Vec<Box<dyn Provider>> {
-    vec![Box::new(claude_code::ClaudeCode)]
+    ProviderId::ALL.iter().map(|id| by_id(*id)).collect()
 }
 
 /// The built-in provider with this id.
 pub fn by_id(id: ProviderId) -> Box<dyn Provider> {
     match id {
         ProviderId::ClaudeCode => Box::new(claude_code::ClaudeCode),
+        ProviderId::Codex => Box::new(codex::Codex),
+        ProviderId::GeminiCli => Box::new(gemini_cli::GeminiCli),
+        ProviderId::CopilotCli => Box::new(copilot_cli::CopilotCli),
+        ProviderId::Aider => Box::new(aider::Aider),
+        ProviderId::Cursor => Box::new(cursor::Cursor),
+        ProviderId::Opencode => Box::new(opencode::Opencode),
+        ProviderId::GenericOpenai => Box::new(generic_openai::GenericOpenai),
     }
 }

@@ -18,7 +18,7 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::pricing::PriceTable;
 use crate::provider::SkipReason;
-use crate::record::{ProviderId, TokenCounts, UsageRecord};
+use crate::record::{MergeRule, ProviderId, TokenCounts, UsageRecord};
 use crate::tail::Checkpoint;
 
 /// Largest token count stored for one field of one request (2³² − 1).
@@ -117,14 +117,32 @@ pub struct CommitStats {
     pub merged_copies: u64,
 }
 
-const UPSERT_SQL: &str = "
-INSERT INTO records (provider, dedup_key, message_id, session, project, model, ts_ms,
+/// The INSERT both merge rules share; `?23` is the number of requests the record stands for.
+macro_rules! insert_record_sql {
+    () => {
+        "INSERT INTO records (provider, dedup_key, message_id, session, project, model, ts_ms,
     subagent, sidechain, estimated, aggregate, requests,
     input, cache_creation, cache_5m, cache_1h, cache_read, output, reasoning, total,
     cost_pusd, reported_cost_pusd, fast)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?23, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
 ON CONFLICT (provider, dedup_key) DO UPDATE SET
-    session = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
+"
+    };
+}
+
+/// The columns an upsert returns: the stored row after the merge.
+macro_rules! returning_sql {
+    () => {
+        "
+RETURNING rowid, model, ts_ms, input, cache_creation, cache_5m, cache_1h, cache_read, output,
+    reasoning, cost_pusd, sidechain, replay, message_id, fast"
+    };
+}
+
+/// [`MergeRule::MaxPerCounter`]: the rule of [`UsageRecord::merge_copy`], in SQL.
+const UPSERT_MAX_SQL: &str = concat!(
+    insert_record_sql!(),
+    "    session = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
                    THEN excluded.session ELSE session END,
     project = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
                    THEN coalesce(excluded.project, project) ELSE coalesce(project, excluded.project) END,
@@ -148,9 +166,25 @@ ON CONFLICT (provider, dedup_key) DO UPDATE SET
     reported_cost_pusd = CASE
         WHEN reported_cost_pusd IS NULL THEN excluded.reported_cost_pusd
         WHEN excluded.reported_cost_pusd IS NULL THEN reported_cost_pusd
-        ELSE max(reported_cost_pusd, excluded.reported_cost_pusd) END
-RETURNING rowid, model, ts_ms, input, cache_creation, cache_5m, cache_1h, cache_read, output,
-    reasoning, cost_pusd, sidechain, replay, message_id, fast";
+        ELSE max(reported_cost_pusd, excluded.reported_cost_pusd) END,
+    requests = max(requests, excluded.requests)",
+    returning_sql!()
+);
+
+/// [`MergeRule::LastCopyWins`]: the copy written last replaces the stored row.
+const UPSERT_LAST_SQL: &str = concat!(
+    insert_record_sql!(),
+    "    session = excluded.session, project = excluded.project, model = excluded.model,
+    ts_ms = excluded.ts_ms, message_id = excluded.message_id, subagent = excluded.subagent,
+    sidechain = excluded.sidechain, estimated = excluded.estimated,
+    aggregate = excluded.aggregate, requests = excluded.requests, fast = excluded.fast,
+    input = excluded.input, cache_creation = excluded.cache_creation,
+    cache_5m = excluded.cache_5m, cache_1h = excluded.cache_1h,
+    cache_read = excluded.cache_read, output = excluded.output,
+    reasoning = excluded.reasoning, total = excluded.total,
+    cost_pusd = excluded.cost_pusd, reported_cost_pusd = excluded.reported_cost_pusd",
+    returning_sql!()
+);
 
 impl Store {
     /// Writes a batch in one `BEGIN IMMEDIATE` transaction: every record (merged into any
@@ -388,17 +422,21 @@ fn merge_in_batch(records: &[UsageRecord]) -> Vec<Cow<'_, UsageRecord>> {
 
 /// The statements of one batch, prepared once.
 struct Statements<'c> {
-    upsert: rusqlite::CachedStatement<'c>,
+    upsert_max: rusqlite::CachedStatement<'c>,
+    upsert_last: rusqlite::CachedStatement<'c>,
     set_cost: rusqlite::CachedStatement<'c>,
     main_copy_exists: rusqlite::CachedStatement<'c>,
     set_replay: rusqlite::CachedStatement<'c>,
     mark_sidechain_replays: rusqlite::CachedStatement<'c>,
+    mark_session_superseded: rusqlite::CachedStatement<'c>,
+    session_in_db: rusqlite::CachedStatement<'c>,
 }
 
 impl<'c> Statements<'c> {
     fn prepare(conn: &'c rusqlite::Connection) -> rusqlite::Result<Statements<'c>> {
         Ok(Statements {
-            upsert: conn.prepare_cached(UPSERT_SQL)?,
+            upsert_max: conn.prepare_cached(UPSERT_MAX_SQL)?,
+            upsert_last: conn.prepare_cached(UPSERT_LAST_SQL)?,
             set_cost: conn.prepare_cached("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?,
             // A message's copies are the keys `<message id>:…` (record::message_key): a range
             // of the unique index, so no second index on message ids is kept up to date.
@@ -412,6 +450,16 @@ impl<'c> Statements<'c> {
             mark_sidechain_replays: conn.prepare_cached(
                 "UPDATE records SET replay = 1
                  WHERE provider = ?1 AND message_id = ?2 AND sidechain = 1 AND replay = 0",
+            )?,
+            // `?2` is a key prefix ending in ':'; ';' is the next byte, closing the range.
+            mark_session_superseded: conn.prepare_cached(
+                "UPDATE records SET replay = 1
+                 WHERE provider = ?1 AND dedup_key >= ?2
+                   AND dedup_key < substr(?2, 1, length(?2) - 1) || ';' AND replay = 0",
+            )?,
+            session_in_db: conn.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM records WHERE provider = ?1 AND dedup_key >= ?2
+                   AND dedup_key < substr(?2, 1, length(?2) - 1) || ';')",
             )?,
         })
     }
@@ -436,7 +484,11 @@ fn upsert_record(
         .model
         .as_deref()
         .and_then(|m| table.cost_pusd_at_speed(m, r.timestamp_ms, &t, r.flags.fast));
-    let merged = st.upsert.query_row(
+    let upsert = match r.provider.merge_rule() {
+        MergeRule::MaxPerCounter => &mut st.upsert_max,
+        MergeRule::LastCopyWins => &mut st.upsert_last,
+    };
+    let merged = upsert.query_row(
         params![
             r.provider.as_str(),
             r.dedup_key,
@@ -461,6 +513,7 @@ fn upsert_record(
             cost,
             r.reported_cost_pusd,
             r.flags.fast,
+            r.requests,
         ],
         |row| {
             Ok(Merged {
@@ -494,6 +547,9 @@ fn upsert_record(
     }
     if let Some(message_id) = &merged.message_id {
         mark_replays(st, r.provider, message_id, &merged, sidechain_ids)?;
+    }
+    if r.provider.supersedes_by_session() {
+        mark_superseded(st, r, &merged)?;
     }
     Ok(merged.rowid)
 }
@@ -538,6 +594,31 @@ fn mark_replays(
         {
             st.mark_sidechain_replays
                 .execute((provider.as_str(), message_id))?;
+        }
+    }
+    Ok(())
+}
+
+/// Keeps session supersession true after a record was written (see
+/// [`ProviderId::supersedes_by_session`]): a `db:<session>:…` record marks the session's
+/// `ev:<session>:…` records as replays, and an `ev:` record is one when its session has `db:`
+/// records. Both are ranges of the unique key index.
+fn mark_superseded(
+    st: &mut Statements<'_>,
+    r: &UsageRecord,
+    merged: &Merged,
+) -> rusqlite::Result<()> {
+    let provider = r.provider.as_str();
+    if r.dedup_key.starts_with("db:") {
+        debug_assert!(r.dedup_key.starts_with(&format!("db:{}:", r.session)));
+        st.mark_session_superseded
+            .execute((provider, format!("ev:{}:", r.session)))?;
+    } else if r.dedup_key.starts_with("ev:") {
+        let superseded: bool = st
+            .session_in_db
+            .query_row((provider, format!("db:{}:", r.session)), |row| row.get(0))?;
+        if superseded != merged.replay {
+            st.set_replay.execute((merged.rowid, superseded))?;
         }
     }
     Ok(())
@@ -647,6 +728,7 @@ mod tests {
                 ..TokenCounts::default()
             },
             reported_cost_pusd: None,
+            requests: 1,
         }
     }
 

@@ -742,6 +742,7 @@ mod tests {
                 ..TokenCounts::default()
             },
             reported_cost_pusd: None,
+            requests: 1,
         }
     }
 
@@ -850,6 +851,7 @@ mod cost_tests {
             },
             tokens,
             reported_cost_pusd: None,
+            requests: 1,
         };
         store
             .commit(&Batch {
@@ -941,6 +943,7 @@ mod cost_tests {
                     flags: RecordFlags::default(),
                     tokens,
                     reported_cost_pusd: None,
+                    requests: 1,
                 });
             }
             let mut store = Store::open_in_memory().unwrap();

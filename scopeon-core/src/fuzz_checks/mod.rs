@@ -1,20 +1,23 @@
-//! Invariant checks behind the fuzz targets.
+//! Invariant checks behind the fuzz targets (`fuzz/`), hidden from the documentation.
 //!
-//! This file is the single source of the checks: the fuzz targets call it through the
-//! `scopeon_fuzz` library, and `scopeon-core/tests/fuzz_seeds.rs` includes it with
-//! `#[path = "../../fuzz/src/lib.rs"]` so that every CI run replays `fuzz/seeds/` through the
-//! very same assertions on stable Rust. Keep it free of any dependency but `scopeon_core` and
-//! `std`.
+//! The targets' bodies live here, in `scopeon-core`, so that they build with the library and
+//! `tests/fuzz_seeds.rs` replays every committed seed (`fuzz/seeds/<target>/`) through the very
+//! same assertions on stable Rust, without a fuzzer. Each `fuzz/fuzz_targets/<name>.rs` is a
+//! one-line call into this module.
 //!
 //! Every check panics (an `assert!`) when an invariant fails; the fuzzer reports the panic as a
-//! crash.
+//! crash. Nothing here is part of the library's API.
+
+#![allow(missing_docs, clippy::missing_panics_doc)]
+
+mod cursor;
 
 use std::io::{self, Read};
 
-use scopeon_core::provider::claude_code::{ClaudeCode, ClaudeParser};
-use scopeon_core::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext};
-use scopeon_core::record::{MAX_ID_LEN, ProviderId, UsageRecord};
-use scopeon_core::tail::{DEFAULT_MAX_LINE, Frame, LineReader};
+use crate::provider::claude_code::{ClaudeCode, ClaudeParser};
+use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext};
+use crate::record::{MAX_ID_LEN, ProviderId, UsageRecord};
+use crate::tail::{DEFAULT_MAX_LINE, Frame, LineReader};
 
 /// The transcript path every check parses under (a main-session file).
 pub const REL_PATH: &str = "projects/p/s.jsonl";
@@ -96,7 +99,6 @@ pub fn claude_line(line: &[u8]) {
 
 /// Invariants of one record, whatever line it came from.
 pub fn check_record(r: &UsageRecord) {
-    assert_eq!(r.provider, ProviderId::ClaudeCode);
     for (name, id) in [
         ("session", Some(&r.session)),
         ("dedup_key", Some(&r.dedup_key)),
@@ -387,8 +389,77 @@ pub fn claude_file_resume(input: &[u8]) {
 
 /// The checks of [`claude_file_resume`] with explicit parameters.
 pub fn check_resume(data: &[u8], cap: usize, stop: usize) {
-    let provider = ClaudeCode;
-    let ctx = SourceContext::new(REL_PATH);
+    check_provider_resume(&ClaudeCode, REL_PATH, data, cap, stop);
+}
+
+/// Target `<provider>_file_resume` for any line-based provider: 3 parameter bytes as in
+/// [`claude_file_resume`], then the file, read as `rel_path` under the provider's root.
+pub fn provider_file_resume(provider: &dyn Provider, rel_path: &str, input: &[u8]) {
+    let (h, data) = header::<FILE_RESUME_HEADER>(input);
+    let cap = [64, 1024, 16 * 1024, DEFAULT_MAX_LINE][usize::from(h[0] % 4)];
+    let stop = usize::from(u16::from_le_bytes([h[1], h[2]]));
+    check_provider_resume(provider, rel_path, data, cap, stop);
+}
+
+/// Target `<provider>_line` for any line-based provider: the whole input is one line. The
+/// parser never panics, its outcome matches what it pushed, every record passes
+/// [`check_record`] and belongs to the provider, and a fresh parser gives the same answer.
+pub fn provider_line(provider: &dyn Provider, rel_path: &str, line: &[u8]) {
+    let ctx = SourceContext::new(rel_path);
+    let run = || {
+        let mut parser = provider.parser(&ctx, None).expect("a fresh parser");
+        let mut out = Vec::new();
+        let outcome = parser.parse_line(line, &mut out);
+        match outcome {
+            LineOutcome::Records(n) => assert_eq!(n, out.len()),
+            _ => assert!(out.is_empty(), "{outcome:?} with records"),
+        }
+        // A state can always be written and read back.
+        let state = parser.state();
+        provider
+            .parser(&ctx, Some(&state))
+            .expect("a state the parser wrote can be read back");
+        (outcome, out)
+    };
+    let (outcome, out) = run();
+    for r in &out {
+        assert_eq!(r.provider, provider.id());
+        check_record(r);
+    }
+    assert_eq!(run(), (outcome, out), "parsing is deterministic");
+}
+
+/// Target `<provider>_document` for a whole-document provider: the input is the file. The
+/// parser never panics, its outcome matches what it pushed, every record passes
+/// [`check_record`], and parsing again gives the same records.
+pub fn provider_document(provider: &dyn Provider, rel_path: &str, bytes: &[u8]) {
+    let ctx = SourceContext::new(rel_path);
+    let run = || {
+        let mut out = Vec::new();
+        let outcome = provider.parse_document(&ctx, bytes, &mut out);
+        match outcome {
+            LineOutcome::Records(n) => assert_eq!(n, out.len()),
+            _ => assert!(out.is_empty(), "{outcome:?} with records"),
+        }
+        (outcome, out)
+    };
+    let (outcome, out) = run();
+    for r in &out {
+        assert_eq!(r.provider, provider.id());
+        check_record(r);
+    }
+    assert_eq!(run(), (outcome, out), "parsing is deterministic");
+}
+
+/// Resuming a line-based provider's file after any frame equals one uninterrupted pass.
+pub fn check_provider_resume(
+    provider: &dyn Provider,
+    rel_path: &str,
+    data: &[u8],
+    cap: usize,
+    stop: usize,
+) {
+    let ctx = SourceContext::new(rel_path);
     let new_parser = |state: Option<&[u8]>| {
         provider
             .parser(&ctx, state)
@@ -397,6 +468,7 @@ pub fn check_resume(data: &[u8], cap: usize, stop: usize) {
 
     let whole = read_file(data, 0, cap, &mut *new_parser(None), usize::MAX);
     for r in &whole.records {
+        assert_eq!(r.provider, provider.id());
         check_record(r);
     }
 
@@ -443,4 +515,144 @@ pub fn check_resume(data: &[u8], cap: usize, stop: usize) {
         "records after resuming at frame {k}"
     );
     assert_eq!(second.offset, whole.offset);
+}
+
+// ------------------------------------------------------------------ other providers
+
+/// Where each provider's fuzz inputs are read from, relative to its root.
+pub mod rel_paths {
+    /// The path `codex_line` parses its input as.
+    pub const CODEX_LINE: &str = "sessions/2025/10/03/rollout-2025-10-03T11-20-41-0199a1b2.jsonl";
+    /// The path `codex_file_resume` parses its input as.
+    pub const CODEX_FILE_RESUME: &str =
+        "sessions/2025/10/03/rollout-2025-10-03T11-20-41-0199a1b2.jsonl";
+    /// The path `gemini_cli_line` parses its input as.
+    pub const GEMINI_CLI_LINE: &str = "tmp/acme-api/chats/session-2026-05-04T08-00-5d7e9f10.jsonl";
+    /// The path `gemini_cli_file_resume` parses its input as.
+    pub const GEMINI_CLI_FILE_RESUME: &str =
+        "tmp/acme-api/chats/session-2026-05-04T08-00-5d7e9f10.jsonl";
+    /// The path `gemini_cli_document` parses its input as.
+    pub const GEMINI_CLI_DOCUMENT: &str =
+        "tmp/acme-api/chats/session-2025-09-20T14-05-1c2d3e4f.json";
+    /// The path `copilot_cli_line` parses its input as.
+    pub const COPILOT_CLI_LINE: &str =
+        "session-state/6c1f2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f/events.jsonl";
+    /// The path `copilot_cli_file_resume` parses its input as.
+    pub const COPILOT_CLI_FILE_RESUME: &str =
+        "session-state/6c1f2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f/events.jsonl";
+    /// The path `aider_line` parses its input as.
+    pub const AIDER_LINE: &str = "analytics.jsonl";
+    /// The path `aider_file_resume` parses its input as.
+    pub const AIDER_FILE_RESUME: &str = "analytics.jsonl";
+    /// The path `generic_openai_line` parses its input as.
+    pub const GENERIC_OPENAI_LINE: &str = "usage.jsonl";
+    /// The path `generic_openai_file_resume` parses its input as.
+    pub const GENERIC_OPENAI_FILE_RESUME: &str = "usage.jsonl";
+    /// The path `opencode_document` parses its input as.
+    pub const OPENCODE_DOCUMENT: &str = "storage/message/ses_1/msg_1.json";
+}
+
+/// Target `codex_line`: [`provider_line`] for `Codex`.
+pub fn codex_line(input: &[u8]) {
+    provider_line(&crate::provider::codex::Codex, rel_paths::CODEX_LINE, input);
+}
+
+/// Target `codex_file_resume`: [`provider_file_resume`] for `Codex`.
+pub fn codex_file_resume(input: &[u8]) {
+    provider_file_resume(
+        &crate::provider::codex::Codex,
+        rel_paths::CODEX_FILE_RESUME,
+        input,
+    );
+}
+
+/// Target `gemini_cli_line`: [`provider_line`] for `GeminiCli`.
+pub fn gemini_cli_line(input: &[u8]) {
+    provider_line(
+        &crate::provider::gemini_cli::GeminiCli,
+        rel_paths::GEMINI_CLI_LINE,
+        input,
+    );
+}
+
+/// Target `gemini_cli_file_resume`: [`provider_file_resume`] for `GeminiCli`.
+pub fn gemini_cli_file_resume(input: &[u8]) {
+    provider_file_resume(
+        &crate::provider::gemini_cli::GeminiCli,
+        rel_paths::GEMINI_CLI_FILE_RESUME,
+        input,
+    );
+}
+
+/// Target `gemini_cli_document`: [`provider_document`] for `GeminiCli`.
+pub fn gemini_cli_document(input: &[u8]) {
+    provider_document(
+        &crate::provider::gemini_cli::GeminiCli,
+        rel_paths::GEMINI_CLI_DOCUMENT,
+        input,
+    );
+}
+
+/// Target `copilot_cli_line`: [`provider_line`] for `CopilotCli`.
+pub fn copilot_cli_line(input: &[u8]) {
+    provider_line(
+        &crate::provider::copilot_cli::CopilotCli,
+        rel_paths::COPILOT_CLI_LINE,
+        input,
+    );
+}
+
+/// Target `copilot_cli_file_resume`: [`provider_file_resume`] for `CopilotCli`.
+pub fn copilot_cli_file_resume(input: &[u8]) {
+    provider_file_resume(
+        &crate::provider::copilot_cli::CopilotCli,
+        rel_paths::COPILOT_CLI_FILE_RESUME,
+        input,
+    );
+}
+
+/// Target `aider_line`: [`provider_line`] for `Aider`.
+pub fn aider_line(input: &[u8]) {
+    provider_line(&crate::provider::aider::Aider, rel_paths::AIDER_LINE, input);
+}
+
+/// Target `aider_file_resume`: [`provider_file_resume`] for `Aider`.
+pub fn aider_file_resume(input: &[u8]) {
+    provider_file_resume(
+        &crate::provider::aider::Aider,
+        rel_paths::AIDER_FILE_RESUME,
+        input,
+    );
+}
+
+/// Target `generic_openai_line`: [`provider_line`] for `GenericOpenai`.
+pub fn generic_openai_line(input: &[u8]) {
+    provider_line(
+        &crate::provider::generic_openai::GenericOpenai,
+        rel_paths::GENERIC_OPENAI_LINE,
+        input,
+    );
+}
+
+/// Target `generic_openai_file_resume`: [`provider_file_resume`] for `GenericOpenai`.
+pub fn generic_openai_file_resume(input: &[u8]) {
+    provider_file_resume(
+        &crate::provider::generic_openai::GenericOpenai,
+        rel_paths::GENERIC_OPENAI_FILE_RESUME,
+        input,
+    );
+}
+
+/// Target `opencode_document`: [`provider_document`] for `Opencode`.
+pub fn opencode_document(input: &[u8]) {
+    provider_document(
+        &crate::provider::opencode::Opencode,
+        rel_paths::OPENCODE_DOCUMENT,
+        input,
+    );
+}
+
+/// Target `cursor_bubble`: see [`cursor::check_bubble`].
+pub fn cursor_bubble(input: &[u8]) {
+    cursor::check_bubble(input);
 }
