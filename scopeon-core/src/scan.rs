@@ -1039,7 +1039,14 @@ fn discover(provider: &dyn Provider, searches: &[Search]) -> (Vec<RootStatus>, V
             });
         }
     }
-    found.sort_by(|a, b| a.path.cmp(&b.path));
+    // Databases last: where one holds a copy of what a file holds (OpenCode migrates its JSON
+    // messages into its database), the database's copy is written last and wins.
+    found.sort_by_cached_key(|f| {
+        (
+            provider.source_kind(&f.relative) == SourceKind::Database,
+            f.path.clone(),
+        )
+    });
     found.dedup_by(|a, b| a.path == b.path);
     (status, found)
 }

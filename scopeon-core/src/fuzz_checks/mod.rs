@@ -16,7 +16,7 @@ use std::io::{self, Read};
 
 use crate::provider::claude_code::{ClaudeCode, ClaudeParser};
 use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext};
-use crate::record::{MAX_ID_LEN, ProviderId, UsageRecord};
+use crate::record::{MAX_ID_LEN, UsageRecord};
 use crate::tail::{DEFAULT_MAX_LINE, Frame, LineReader};
 
 /// The transcript path every check parses under (a main-session file).
