@@ -795,4 +795,80 @@ mod tests {
         assert_eq!(one.report(&q).unwrap(), many.report(&q).unwrap());
         assert_eq!(one.report(&q).unwrap().totals.output_tokens, 311);
     }
+
+    fn copilot(key: &str, session: &str, input: u64, requests: u32) -> UsageRecord {
+        UsageRecord {
+            provider: ProviderId::CopilotCli,
+            session: session.into(),
+            message_id: None,
+            dedup_key: key.into(),
+            tokens: TokenCounts {
+                input,
+                ..TokenCounts::default()
+            },
+            requests,
+            ..record("", "", false, 0)
+        }
+    }
+
+    fn totals(store: &Store) -> (u64, u64) {
+        let q = ReportQuery {
+            group_by: Vec::new(),
+            ..ReportQuery::default()
+        };
+        let t = store.report(&q).unwrap().totals;
+        (t.requests, t.input_tokens)
+    }
+
+    #[test]
+    fn last_copy_wins_for_providers_with_that_rule() {
+        // In one batch and across batches alike, the copy written last replaces the others,
+        // counters going down included (a Gemini message re-appended with corrected tokens).
+        let mut one = Store::open_in_memory().unwrap();
+        let mut many = Store::open_in_memory().unwrap();
+        let copies = vec![
+            copilot("ev:s:m", "s", 50, 1),
+            copilot("ev:s:m", "s", 900, 1),
+            copilot("ev:s:m", "s", 70, 0),
+        ];
+        one.commit(&batch(copies.clone())).unwrap();
+        for c in copies {
+            many.commit(&batch(vec![c])).unwrap();
+        }
+        assert_eq!(totals(&one), (0, 70));
+        assert_eq!(totals(&many), (0, 70));
+    }
+
+    #[test]
+    fn database_records_supersede_a_sessions_event_records_in_either_order() {
+        let mut store = Store::open_in_memory().unwrap();
+        // Events of sessions s and t; then the database's copy of s.
+        store
+            .commit(&batch(vec![
+                copilot("ev:s:m1", "s", 10, 1),
+                copilot("ev:s:shutdown:1:gpt", "s", 20, 0),
+                copilot("ev:t:m1", "t", 1000, 1),
+                // A session whose id only shares a prefix with s is not s.
+                copilot("ev:s2:m1", "s2", 10_000, 1),
+            ]))
+            .unwrap();
+        assert_eq!(totals(&store), (3, 11_030));
+        store
+            .commit(&batch(vec![copilot("db:s:1", "s", 5, 1)]))
+            .unwrap();
+        assert_eq!(totals(&store), (3, 11_005));
+        // An event record of s arriving after the database's copy is superseded at once.
+        store
+            .commit(&batch(vec![copilot("ev:s:m2", "s", 300, 1)]))
+            .unwrap();
+        assert_eq!(totals(&store), (3, 11_005));
+        // And in one batch, database copy first.
+        let mut one = Store::open_in_memory().unwrap();
+        one.commit(&batch(vec![
+            copilot("db:u:1", "u", 5, 1),
+            copilot("ev:u:m1", "u", 7, 1),
+        ]))
+        .unwrap();
+        assert_eq!(totals(&one), (1, 5));
+    }
 }
