@@ -308,8 +308,18 @@ pub fn provider_status(out: &mut impl Write, p: &serde_json::Value) -> io::Resul
         (_, Some(true)) => "detected",
         _ => "not detected",
     };
-    writeln!(out, "{} ({state})", p["provider"].as_str().unwrap_or("?"))?;
-    for root in p["roots"].as_array().into_iter().flatten() {
+    let id = p["provider"].as_str().unwrap_or("?");
+    writeln!(out, "{id} ({state})")?;
+    let roots = p["roots"].as_array().map_or(&[][..], Vec::as_slice);
+    if roots.is_empty() {
+        let hint = if id == "generic_openai" {
+            "no paths: list OpenAI-style JSONL files with generic_paths in config.toml"
+        } else {
+            "no roots: set $HOME, the agent's variable or [providers] roots in config.toml"
+        };
+        writeln!(out, "  {hint}")?;
+    }
+    for root in roots {
         writeln!(
             out,
             "  root {}{}",
