@@ -10,7 +10,7 @@
 
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
-mod cursor;
+pub mod cursor;
 
 use std::io::{self, Read};
 
@@ -129,10 +129,16 @@ pub fn check_record(r: &UsageRecord) {
         t.cache_creation >= t.cache_creation_5m.saturating_add(t.cache_creation_1h),
         "cache writes are never less than their 5m/1h parts: {t:?}"
     );
-    assert_eq!(
-        t.reasoning, 0,
-        "Claude Code does not report reasoning separately"
+    assert!(
+        t.reasoning <= t.output,
+        "reasoning is a part of output: {t:?}"
     );
+    if r.provider == crate::record::ProviderId::ClaudeCode {
+        assert_eq!(
+            t.reasoning, 0,
+            "Claude Code does not report reasoning separately"
+        );
+    }
     if let Some(c) = r.reported_cost_pusd {
         assert!(
             (0..=1_000_000_000_000_000_000).contains(&c),
@@ -652,7 +658,7 @@ pub fn opencode_document(input: &[u8]) {
     );
 }
 
-/// Target `cursor_bubble`: see [`cursor::check_bubble`].
+/// Target `cursor_bubble`: see `cursor::check_bubble`.
 pub fn cursor_bubble(input: &[u8]) {
     cursor::check_bubble(input);
 }
