@@ -49,8 +49,11 @@ const NUMERIC_HEADERS: [&str; 7] = [
     "Cost (USD)",
 ];
 
-fn numeric_cells(t: &Totals) -> [String; 7] {
-    [
+/// The column shown beside the cost when the report holds Copilot premium requests.
+const PREMIUM_HEADER: &str = "Premium req.";
+
+fn numeric_cells(t: &Totals, premium: bool) -> Vec<String> {
+    let mut cells = vec![
         thousands(t.requests),
         thousands(t.input_tokens),
         thousands(t.output_tokens),
@@ -58,7 +61,23 @@ fn numeric_cells(t: &Totals) -> [String; 7] {
         thousands(t.cache_read_tokens),
         thousands(t.total_tokens),
         dollars(t),
-    ]
+    ];
+    if premium {
+        cells.push(premium_requests(t));
+    }
+    cells
+}
+
+/// Premium requests to at most three decimals, without trailing zeros (2, 0.33).
+fn premium_requests(t: &Totals) -> String {
+    let whole = t.premium_requests_milli / 1000;
+    let frac = t.premium_requests_milli % 1000;
+    if frac == 0 {
+        thousands(whole)
+    } else {
+        let frac = format!("{frac:03}");
+        format!("{}.{}", thousands(whole), frac.trim_end_matches('0'))
+    }
 }
 
 /// The report as an aligned table with a totals row.
@@ -78,6 +97,10 @@ pub fn report_table(
         .collect();
     let key_cols = headers.len();
     headers.extend(NUMERIC_HEADERS.iter().map(|s| (*s).to_owned()));
+    let premium = report.totals.premium_requests_milli > 0;
+    if premium {
+        headers.push(PREMIUM_HEADER.to_owned());
+    }
     let mut rows: Vec<Vec<String>> = report
         .rows
         .iter()
@@ -87,7 +110,7 @@ pub fn report_table(
                 .iter()
                 .map(|(_, v)| v.as_deref().map_or_else(|| "(unknown)".into(), printable))
                 .collect();
-            cells.extend(numeric_cells(&r.totals));
+            cells.extend(numeric_cells(&r.totals, premium));
             cells
         })
         .collect();
@@ -95,7 +118,7 @@ pub fn report_table(
     if let Some(first) = total_row.first_mut() {
         *first = "Total".into();
     }
-    total_row.extend(numeric_cells(&report.totals));
+    total_row.extend(numeric_cells(&report.totals, premium));
     if key_cols == 0 {
         total_row.insert(0, "Total".into());
         headers.insert(0, String::new());
@@ -147,6 +170,12 @@ pub fn report_table(
             out,
             "{} tokens are from models without a known price and are not in the cost.",
             thousands(report.totals.unpriced_tokens)
+        )?;
+    }
+    if premium {
+        writeln!(
+            out,
+            "Premium requests are GitHub Copilot's billing unit, shown beside the cost, not in it."
         )?;
     }
     writeln!(
@@ -206,6 +235,11 @@ pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io:
         "cost_usd",
         "unpriced_tokens",
     ]);
+    // Only reports holding Copilot premium requests get the column, like the JSON field.
+    let premium = report.totals.premium_requests_milli > 0;
+    if premium {
+        header.push("premium_requests");
+    }
     writeln!(out, "{}", header.join(","))?;
     for r in &report.rows {
         let mut cells: Vec<String> = r
@@ -225,6 +259,9 @@ pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io:
             t.cost_usd().map(|c| c.to_string()).unwrap_or_default(),
             t.unpriced_tokens.to_string(),
         ]);
+        if premium {
+            cells.push(premium_requests(t).replace(',', ""));
+        }
         writeln!(out, "{}", cells.join(","))?;
     }
     Ok(())

@@ -91,7 +91,8 @@ impl ProviderId {
 
     /// Whether this provider's records keyed `db:<session>:…` supersede its records keyed
     /// `ev:<session>:…` (Copilot CLI: when `session-store.db` has a session, it replaces the
-    /// session's events file, CONTRACTS §2). Superseded records are kept but not counted.
+    /// session's events file, CONTRACTS §2). Superseded records are kept but not counted. The
+    /// `<session>` part must not contain `:` (the provider encodes it).
     pub fn supersedes_by_session(self) -> bool {
         self == ProviderId::CopilotCli
     }
@@ -221,6 +222,9 @@ pub struct UsageRecord {
     /// Requests this record stands for: 1, or 0 for a rollup whose requests are already
     /// counted by per-request records (a Copilot shutdown segment with per-message records).
     pub requests: u32,
+    /// GitHub Copilot premium requests billed for it, in thousandths (Copilot bills
+    /// fractional multiples such as 0.33 per request); 0 where the agent logs none.
+    pub premium_requests_milli: u64,
 }
 
 impl UsageRecord {
@@ -259,6 +263,9 @@ impl UsageRecord {
         self.flags.fast |= other.flags.fast;
         self.tokens = self.tokens.max_merge(&other.tokens);
         self.requests = self.requests.max(other.requests);
+        self.premium_requests_milli = self
+            .premium_requests_milli
+            .max(other.premium_requests_milli);
         self.reported_cost_pusd = match (self.reported_cost_pusd, other.reported_cost_pusd) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -378,6 +385,7 @@ mod tests {
             },
             reported_cost_pusd: None,
             requests: 1,
+            premium_requests_milli: 0,
         }
     }
 

@@ -129,11 +129,17 @@ pub fn check_record(r: &UsageRecord) {
         t.cache_creation >= t.cache_creation_5m.saturating_add(t.cache_creation_1h),
         "cache writes are never less than their 5m/1h parts: {t:?}"
     );
-    assert!(
-        t.reasoning <= t.output,
-        "reasoning is a part of output: {t:?}"
-    );
-    if r.provider == crate::record::ProviderId::ClaudeCode {
+    use crate::record::ProviderId;
+    let p = r.provider;
+    if !r.flags.aggregate {
+        // A Copilot rollup keeps the segment's reasoning while its output, counted by the
+        // per-message records, is 0.
+        assert!(
+            t.reasoning <= t.output,
+            "reasoning is a part of output: {t:?}"
+        );
+    }
+    if p == ProviderId::ClaudeCode {
         assert_eq!(
             t.reasoning, 0,
             "Claude Code does not report reasoning separately"
@@ -149,7 +155,29 @@ pub fn check_record(r: &UsageRecord) {
         !r.flags.sidechain || r.flags.subagent,
         "a sidechain is a subagent's"
     );
-    assert!(!r.flags.estimated && !r.flags.aggregate);
+    assert!(!r.flags.sidechain || p == ProviderId::ClaudeCode);
+    assert!(!r.flags.estimated || p == ProviderId::Cursor);
+    assert!(!r.flags.aggregate || p == ProviderId::CopilotCli);
+    assert!(r.requests <= 1, "a record is at most one request");
+    if r.requests == 0 {
+        assert!(
+            r.flags.aggregate && t.output == 0,
+            "only a rollup whose output is counted elsewhere stands for no request"
+        );
+    }
+    assert!(r.premium_requests_milli == 0 || p == ProviderId::CopilotCli);
+    if p.supersedes_by_session() {
+        let session = r
+            .dedup_key
+            .strip_prefix("ev:")
+            .or_else(|| r.dedup_key.strip_prefix("db:"))
+            .and_then(|rest| rest.split_once(':'));
+        assert!(
+            session.is_some_and(|(s, _)| !s.is_empty()),
+            "key {:?} is not ev:<session>:… or db:<session>:…",
+            r.dedup_key
+        );
+    }
 }
 
 // ------------------------------------------------------------------------------- frame_lines

@@ -254,6 +254,7 @@ impl ClaudeParser {
             tokens,
             reported_cost_pusd: parsed.cost_usd.0.and_then(usd_to_pusd),
             requests: 1,
+            premium_requests_milli: 0,
         });
         LineOutcome::Records(1)
     }

@@ -291,6 +291,7 @@ impl FileInfo {
             tokens,
             reported_cost_pusd: None,
             requests: 1,
+            premium_requests_milli: 0,
         }))
     }
 

@@ -117,14 +117,15 @@ pub struct CommitStats {
     pub merged_copies: u64,
 }
 
-/// The INSERT both merge rules share; `?23` is the number of requests the record stands for.
+/// The INSERT both merge rules share; `?23` is the number of requests the record stands for,
+/// `?24` its premium requests in thousandths.
 macro_rules! insert_record_sql {
     () => {
         "INSERT INTO records (provider, dedup_key, message_id, session, project, model, ts_ms,
     subagent, sidechain, estimated, aggregate, requests,
     input, cache_creation, cache_5m, cache_1h, cache_read, output, reasoning, total,
-    cost_pusd, reported_cost_pusd, fast)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?23, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+    cost_pusd, reported_cost_pusd, fast, premium_milli)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?23, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?24)
 ON CONFLICT (provider, dedup_key) DO UPDATE SET
 "
     };
@@ -167,7 +168,8 @@ const UPSERT_MAX_SQL: &str = concat!(
         WHEN reported_cost_pusd IS NULL THEN excluded.reported_cost_pusd
         WHEN excluded.reported_cost_pusd IS NULL THEN reported_cost_pusd
         ELSE max(reported_cost_pusd, excluded.reported_cost_pusd) END,
-    requests = max(requests, excluded.requests)",
+    requests = max(requests, excluded.requests),
+    premium_milli = max(premium_milli, excluded.premium_milli)",
     returning_sql!()
 );
 
@@ -182,7 +184,8 @@ const UPSERT_LAST_SQL: &str = concat!(
     cache_5m = excluded.cache_5m, cache_1h = excluded.cache_1h,
     cache_read = excluded.cache_read, output = excluded.output,
     reasoning = excluded.reasoning, total = excluded.total,
-    cost_pusd = excluded.cost_pusd, reported_cost_pusd = excluded.reported_cost_pusd",
+    cost_pusd = excluded.cost_pusd, reported_cost_pusd = excluded.reported_cost_pusd,
+    premium_milli = excluded.premium_milli",
     returning_sql!()
 );
 
@@ -514,6 +517,7 @@ fn upsert_record(
             r.reported_cost_pusd,
             r.flags.fast,
             r.requests,
+            clamp(r.premium_requests_milli),
         ],
         |row| {
             Ok(Merged {
@@ -602,21 +606,30 @@ fn mark_replays(
 /// Keeps session supersession true after a record was written (see
 /// [`ProviderId::supersedes_by_session`]): a `db:<session>:…` record marks the session's
 /// `ev:<session>:…` records as replays, and an `ev:` record is one when its session has `db:`
-/// records. Both are ranges of the unique key index.
+/// records. Both are ranges of the unique key index. The session is the key's second part
+/// (the provider writes it without `:`), so the record's own session field is not trusted to
+/// spell it.
 fn mark_superseded(
     st: &mut Statements<'_>,
     r: &UsageRecord,
     merged: &Merged,
 ) -> rusqlite::Result<()> {
     let provider = r.provider.as_str();
+    let session_part = |key: &str| {
+        key.get(3..)
+            .and_then(|rest| rest.split_once(':'))
+            .map(|(s, _)| s.to_owned())
+    };
+    let Some(session) = session_part(&r.dedup_key) else {
+        return Ok(());
+    };
     if r.dedup_key.starts_with("db:") {
-        debug_assert!(r.dedup_key.starts_with(&format!("db:{}:", r.session)));
         st.mark_session_superseded
-            .execute((provider, format!("ev:{}:", r.session)))?;
+            .execute((provider, format!("ev:{session}:")))?;
     } else if r.dedup_key.starts_with("ev:") {
         let superseded: bool = st
             .session_in_db
-            .query_row((provider, format!("db:{}:", r.session)), |row| row.get(0))?;
+            .query_row((provider, format!("db:{session}:")), |row| row.get(0))?;
         if superseded != merged.replay {
             st.set_replay.execute((merged.rowid, superseded))?;
         }
@@ -729,6 +742,7 @@ mod tests {
             },
             reported_cost_pusd: None,
             requests: 1,
+            premium_requests_milli: 0,
         }
     }
 

@@ -206,6 +206,8 @@ pub struct Totals {
     pub cost_pusd: Option<i128>,
     /// Total tokens of records without a price.
     pub unpriced_tokens: u64,
+    /// GitHub Copilot premium requests, in thousandths (0 where none are logged).
+    pub premium_requests_milli: u64,
 }
 
 impl Totals {
@@ -218,6 +220,7 @@ impl Totals {
         self.reasoning_tokens += o.reasoning_tokens;
         self.total_tokens += o.total_tokens;
         self.unpriced_tokens += o.unpriced_tokens;
+        self.premium_requests_milli += o.premium_requests_milli;
         self.cost_pusd = match (self.cost_pusd, o.cost_pusd) {
             (None, None) => None,
             (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
@@ -229,9 +232,11 @@ impl Totals {
         self.cost_pusd.map(|p| p as f64 / 1e12)
     }
 
-    /// The fields as a JSON object (CONTRACTS §5).
-    pub fn to_json(&self) -> serde_json::Value {
-        json!({
+    /// The fields as a JSON object (CONTRACTS §5), with `premium_requests` when `premium`
+    /// (the report holds Copilot premium requests; otherwise the field is left out, so
+    /// documents without them are exactly as before it existed).
+    pub fn to_json(&self, premium: bool) -> serde_json::Value {
+        let mut fields = json!({
             "requests": self.requests,
             "input_tokens": self.input_tokens,
             "cache_creation_tokens": self.cache_creation_tokens,
@@ -241,7 +246,16 @@ impl Totals {
             "total_tokens": self.total_tokens,
             "cost_usd": self.cost_usd(),
             "unpriced_tokens": self.unpriced_tokens,
-        })
+        });
+        if premium {
+            fields["premium_requests"] = json!(self.premium_requests());
+        }
+        fields
+    }
+
+    /// GitHub Copilot premium requests (fractional: Copilot bills multiples such as 0.33).
+    pub fn premium_requests(&self) -> f64 {
+        self.premium_requests_milli as f64 / 1000.0
     }
 }
 
@@ -275,6 +289,7 @@ impl Report {
             ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
                 .map(|t| t.to_string())
         };
+        let premium = self.totals.premium_requests_milli > 0;
         let rows: Vec<serde_json::Value> = self
             .rows
             .iter()
@@ -286,7 +301,7 @@ impl Report {
                     .collect();
                 let mut obj = Map::new();
                 obj.insert("key".into(), key.into());
-                if let serde_json::Value::Object(fields) = row.totals.to_json() {
+                if let serde_json::Value::Object(fields) = row.totals.to_json(premium) {
                     obj.extend(fields);
                 }
                 obj.into()
@@ -312,7 +327,7 @@ impl Report {
             doc.entry(k).or_insert(v);
         }
         doc.insert("rows".into(), rows.into());
-        doc.insert("totals".into(), self.totals.to_json());
+        doc.insert("totals".into(), self.totals.to_json(premium));
         doc.into()
     }
 }
@@ -494,7 +509,7 @@ impl Store {
         sql.push_str(&format!(
             "sum(r.requests), sum(r.input), sum(r.cache_creation), sum(r.cache_read), sum(r.output),
              sum(r.reasoning), sum(r.total), sum({cost} / 1000000), sum({cost} % 1000000),
-             sum(CASE WHEN {cost} IS NULL THEN r.total ELSE 0 END)
+             sum(CASE WHEN {cost} IS NULL THEN r.total ELSE 0 END), sum(r.premium_milli)
              FROM records r"
         ));
         if matches!(offset, Offset::Table) {
@@ -548,6 +563,7 @@ impl Store {
                 total_tokens: int(6).map_err(err)?,
                 cost_pusd: hi.map(|hi| i128::from(hi) * 1_000_000 + i128::from(lo.unwrap_or(0))),
                 unpriced_tokens: int(9).map_err(err)?,
+                premium_requests_milli: int(10).map_err(err)?,
             };
             // An aggregate over no rows yields one all-null row; that is no group at all.
             if q.group_by.is_empty() && totals == Totals::default() {
@@ -743,7 +759,45 @@ mod tests {
             },
             reported_cost_pusd: None,
             requests: 1,
+            premium_requests_milli: 0,
         }
+    }
+
+    #[test]
+    fn premium_requests_are_summed_and_shown_only_when_present() {
+        let mut store = Store::open_in_memory().unwrap();
+        let q = ReportQuery {
+            group_by: vec![GroupKey::Model],
+            ..ReportQuery::default()
+        };
+        store
+            .commit(&Batch {
+                records: vec![record("plain", 1_764_000_000_000, Some("m"), 1)],
+                sources: Vec::new(),
+            })
+            .unwrap();
+        let doc = store
+            .report(&q)
+            .unwrap()
+            .to_document(&q, serde_json::Map::new());
+        assert!(doc["totals"].get("premium_requests").is_none());
+        assert!(doc["rows"][0].get("premium_requests").is_none());
+        let premium = |key: &str, milli: u64| UsageRecord {
+            premium_requests_milli: milli,
+            ..record(key, 1_764_000_000_000, Some("n"), 1)
+        };
+        store
+            .commit(&Batch {
+                records: vec![premium("p1", 2_000), premium("p2", 330)],
+                sources: Vec::new(),
+            })
+            .unwrap();
+        let report = store.report(&q).unwrap();
+        assert_eq!(report.totals.premium_requests_milli, 2_330);
+        let doc = report.to_document(&q, serde_json::Map::new());
+        assert_eq!(doc["totals"]["premium_requests"], 2.33);
+        assert_eq!(doc["rows"][0]["premium_requests"], 0.0);
+        assert_eq!(doc["rows"][1]["premium_requests"], 2.33);
     }
 
     #[test]
@@ -852,6 +906,7 @@ mod cost_tests {
             tokens,
             reported_cost_pusd: None,
             requests: 1,
+            premium_requests_milli: 0,
         };
         store
             .commit(&Batch {
@@ -944,6 +999,7 @@ mod cost_tests {
                     tokens,
                     reported_cost_pusd: None,
                     requests: 1,
+                    premium_requests_milli: 0,
                 });
             }
             let mut store = Store::open_in_memory().unwrap();

@@ -81,6 +81,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         ON CONFLICT (key) DO NOTHING;",
     // 3: fast (priority speed) mode, billed at a multiple of the standard price.
     "ALTER TABLE records ADD COLUMN fast INTEGER NOT NULL DEFAULT 0;",
+    // 4: GitHub Copilot premium requests, in thousandths. Cached reports lack the new field.
+    "ALTER TABLE records ADD COLUMN premium_milli INTEGER NOT NULL DEFAULT 0;
+    DELETE FROM report_cache;",
 ];
 
 /// The schema version this build writes.
