@@ -1080,7 +1080,12 @@ fn glob_set(patterns: &[String]) -> GlobSet {
 /// The directories of a pattern before its first wildcard (`projects/**/*.jsonl` → `projects`),
 /// so walks start there instead of at the root.
 fn literal_prefix(pattern: &str) -> Utf8PathBuf {
-    let mut prefix = Utf8PathBuf::new();
+    // An absolute glob (a configured `generic_paths` entry) keeps its root.
+    let mut prefix = if pattern.starts_with('/') {
+        Utf8PathBuf::from("/")
+    } else {
+        Utf8PathBuf::new()
+    };
     let parts: Vec<&str> = pattern.split('/').collect();
     for part in &parts[..parts.len().saturating_sub(1)] {
         if part.contains(['*', '?', '[', '{']) {
@@ -1263,5 +1268,7 @@ mod tests {
         assert_eq!(literal_prefix("a/b/*.json"), "a/b");
         assert_eq!(literal_prefix("tmp/*/chats/*.json"), "tmp");
         assert_eq!(literal_prefix("*.jsonl"), "");
+        assert_eq!(literal_prefix("/h/logs/**/*.jsonl"), "/h/logs");
+        assert_eq!(literal_prefix("/*.jsonl"), "/");
     }
 }

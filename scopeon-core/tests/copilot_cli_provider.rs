@@ -196,7 +196,10 @@ fn worked_example_of_log_formats_4_3() {
     assert_eq!(b.tokens.reasoning, 256);
     assert_eq!(b.tokens.output, 700);
     assert_eq!(b.requests, 1);
-    assert_eq!(b.premium_requests_milli, 0, "gpt-5-mini costs no premium requests");
+    assert_eq!(
+        b.premium_requests_milli, 0,
+        "gpt-5-mini costs no premium requests"
+    );
     assert_eq!(b.project.as_deref(), Some("/home/dev/acme-api"));
 
     // Both shutdowns count: output 214 + 96 + 700, input 4500 + 5000.
