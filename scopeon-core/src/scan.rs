@@ -577,6 +577,9 @@ impl Reader<'_> {
         let mut skips = SkipCounts::default();
         let mut skipped = Vec::new();
         let mut lines = 0u64;
+        // Read whole: the source's counters start afresh, except after an incremental database
+        // read, whose counts add to what earlier reads found.
+        let mut restarted = true;
         let (stat, new_state) = match kind {
             SourceKind::Database => {
                 let db = open_database(path, self.provider.database_immutable())?;
@@ -587,6 +590,7 @@ impl Reader<'_> {
                 for (rowid, reason) in &read.skipped {
                     note_skip(path, *rowid, *reason, &mut skips, &mut skipped);
                 }
+                restarted = read.full;
                 // The stat taken at discovery: the database and its write-ahead log together.
                 (found.stat, read.state)
             }
@@ -652,7 +656,7 @@ impl Reader<'_> {
                 parser_state: new_state,
                 parser_version: self.provider.parser_version(),
             },
-            restarted: true,
+            restarted,
             records: records.len() as u64,
             skips,
         };
@@ -1006,8 +1010,12 @@ fn discover(provider: &dyn Provider, searches: &[Search]) -> (Vec<RootStatus>, V
                 return;
             }
             let path = root.join(relative);
+            // An immutable open never reads the write-ahead log, so its changes are not the
+            // database's.
             let stat = match provider.source_kind(relative) {
-                SourceKind::Database => database_stat(&path, *stat),
+                SourceKind::Database if !provider.database_immutable() => {
+                    database_stat(&path, *stat)
+                }
                 _ => *stat,
             };
             found.push(Found {

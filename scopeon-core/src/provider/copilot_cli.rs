@@ -791,7 +791,10 @@ fn read_session_store(
     );
     let mut st = db.prepare(&sql)?;
     let mut rows = st.query((from, max))?;
-    let mut read = DatabaseRead::default();
+    let mut read = DatabaseRead {
+        full: from == 0,
+        ..DatabaseRead::default()
+    };
     while let Some(row) = rows.next()? {
         let rowid: i64 = row.get(0)?;
         match row_record(row) {

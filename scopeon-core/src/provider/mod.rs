@@ -157,6 +157,10 @@ pub struct DatabaseRead {
     /// The state to resume from next time (e.g. a rowid high-water mark), stored in the
     /// checkpoint.
     pub state: Vec<u8>,
+    /// True when this read covered the whole database (a first read, or a rescan), so the
+    /// source's counters of records and skips start afresh; false when it read only what was
+    /// new and they add up.
+    pub full: bool,
     /// Rows skipped, by rowid (reported where a line would report its byte offset) and reason.
     pub skipped: Vec<(u64, SkipReason)>,
 }
