@@ -48,6 +48,24 @@ pub enum Command {
     /// Show the price of a model (where it comes from, its rates and tiers), every built-in
     /// price, or the stored models that have none
     Pricing(PricingArgs),
+    /// Check the database (integrity, permissions, sizes), the configuration and each agent's
+    /// logs, and say what to fix; exits 1 when the database is damaged or unusable
+    Doctor(DoctorArgs),
+    /// Write a consistent copy of the database to a new file (never overwrites one)
+    ///
+    /// Uses SQLite's online backup, so scans may run meanwhile. The copy is a complete
+    /// database, private to you (0600): read it with `--db PATH`, or put it in place of the
+    /// database to restore it.
+    Backup(BackupArgs),
+    /// Delete stored records by provider, project and/or time, for good
+    ///
+    /// Records matching every filter given are deleted (at least one filter is required).
+    /// Forgetting is permanent: each forgotten request leaves a tombstone in the database (a
+    /// hash of its id, nothing readable) and the checkpoints of its logs are kept, so no later
+    /// scan stores it again: not the next scan, not `scan --rebuild`, not a resumed session
+    /// that replays it into a new log. To undo, restore a backup (run `scopeon backup PATH`
+    /// first); a new, empty database would also read every log that still exists again.
+    Forget(ForgetArgs),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -87,7 +105,8 @@ pub struct ReportArgs {
     /// Only these providers (comma-separated or repeated)
     #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
     pub providers: Vec<String>,
-    /// Only this project (the agent's working directory); repeatable
+    /// Only this project (the agent's working directory, as reports show it; its full path
+    /// also finds it when projects are stored by basename or hash); repeatable
     #[arg(long = "project", value_name = "PATH")]
     pub projects: Vec<String>,
     /// Only this model id, as logged; repeatable
@@ -123,4 +142,34 @@ pub struct PricingArgs {
     /// List the models in the database that have no price, with the usage they leave out
     #[arg(long, conflicts_with = "model")]
     pub unknown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Run SQLite's integrity_check (also compares every index with its table; slower)
+    /// instead of quick_check
+    #[arg(long)]
+    pub full: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to create: it must not exist yet; missing directories are created (0700)
+    #[arg(value_name = "PATH")]
+    pub path: Utf8PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// Only these providers (comma-separated or repeated), e.g. claude_code
+    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
+    pub providers: Vec<String>,
+    /// Only this project (the agent's working directory, as reports show it, or its full path
+    /// when projects are stored by basename or hash); repeatable
+    #[arg(long = "project", value_name = "PATH")]
+    pub projects: Vec<String>,
+    /// Only requests made before this time, in --since syntax: YYYY-MM-DD, YYYYMMDD, Nd (keep
+    /// the last N days including today), Nw, Nh, or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub before: Option<String>,
 }

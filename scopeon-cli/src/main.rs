@@ -13,13 +13,16 @@ use std::process::ExitCode;
 use camino::Utf8PathBuf;
 use clap::{CommandFactory, Parser};
 use scopeon_core::config::{Config, Env};
+use scopeon_core::doctor::{DoctorOptions, diagnose};
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::{ScanOptions, ScanSummary, scan};
-use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store, run_metadata};
+use scopeon_core::store::{CostMode, ForgetFilter, GroupKey, ReportQuery, Store, run_metadata};
 use scopeon_core::window::{Bound, Zone, now, parse_bound};
 use serde_json::{Map, json};
 
-use args::{Cli, Command, CostArg, Global, ReportArgs, ScanArgs};
+use args::{
+    BackupArgs, Cli, Command, CostArg, DoctorArgs, ForgetArgs, Global, ReportArgs, ScanArgs,
+};
 
 /// A failure and the exit code it maps to (CONTRACTS §4: 1 runtime, 2 usage).
 struct Failure {
@@ -42,10 +45,11 @@ impl From<scopeon_core::Error> for Failure {
             scopeon_core::Error::InvalidQuery(_) | scopeon_core::Error::Config { .. } => 2,
             _ => 1,
         };
-        Failure {
-            message: e.to_string(),
-            code,
+        let mut message = e.to_string();
+        if e.is_damaged_db() {
+            message.push_str("; run `scopeon doctor` to see what to do");
         }
+        Failure { message, code }
     }
 }
 
@@ -81,6 +85,9 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Report(args) => cmd_report(&cli.global, &args, env),
         Command::Pricing(args) => pricing::run(&cli.global, &args, env),
         Command::Providers => cmd_providers(&cli.global, env),
+        Command::Doctor(args) => cmd_doctor(&cli.global, &args, env),
+        Command::Backup(args) => cmd_backup(&cli.global, &args, env),
+        Command::Forget(args) => cmd_forget(&cli.global, &args, env),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "scopeon", &mut std::io::stdout());
@@ -136,12 +143,14 @@ pub(crate) fn load_config(global: &Global, env: &Env) -> Result<Config, Failure>
     Ok(Config::load(global.config.as_deref(), env)?)
 }
 
-/// Opens the database with the configuration's price table.
+/// Opens the database with the configuration's price table, storing projects in the form
+/// its `[privacy]` table asks for (which also rewrites the stored ones when that changed).
 pub(crate) fn open_store(global: &Global, env: &Env, config: &Config) -> Result<Store, Failure> {
-    Ok(Store::open_with_pricing(
-        &db_path(global, env)?,
-        config.price_table(),
-    )?)
+    let mut store = Store::open_with_pricing(&db_path(global, env)?, config.price_table())?;
+    if let Some(mode) = config.privacy.project_paths {
+        store.set_project_paths(mode)?;
+    }
+    Ok(store)
 }
 
 /// Scan options from the configuration file, narrowed to the providers asked for.
@@ -302,6 +311,102 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
     }
     if let Some(s) = &summary {
         render::skip_note(s);
+    }
+    Ok(())
+}
+
+fn cmd_doctor(global: &Global, args: &DoctorArgs, env: &Env) -> Result<(), Failure> {
+    if global.csv {
+        return Err(Failure::usage("doctor has no CSV output; use --json"));
+    }
+    let options = DoctorOptions {
+        db: db_path(global, env)?,
+        config: global.config.clone(),
+        full: args.full,
+    };
+    let diagnosis = diagnose(env, &options);
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        render::print_json(&mut out, &diagnosis.to_document())?;
+    } else {
+        render::doctor(&mut out, &diagnosis)?;
+    }
+    if diagnosis.healthy() {
+        Ok(())
+    } else {
+        // The problems and their fixes are the output already.
+        Err(Failure {
+            message: String::new(),
+            code: 1,
+        })
+    }
+}
+
+fn cmd_backup(global: &Global, args: &BackupArgs, env: &Env) -> Result<(), Failure> {
+    if global.csv {
+        return Err(Failure::usage("backup has no CSV output; use --json"));
+    }
+    let config = load_config(global, env)?;
+    let store = open_store(global, env, &config)?;
+    let info = store.backup_to(&args.path)?;
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        let doc = json!({
+            "schema": "scopeon.backup.v1",
+            "path": info.path,
+            "bytes": info.bytes,
+            "records": info.records,
+        });
+        render::print_json(&mut out, &doc)?;
+    } else {
+        render::backup(&mut out, &info)?;
+    }
+    Ok(())
+}
+
+fn cmd_forget(global: &Global, args: &ForgetArgs, env: &Env) -> Result<(), Failure> {
+    if global.csv {
+        return Err(Failure::usage("forget has no CSV output; use --json"));
+    }
+    if args.providers.is_empty() && args.projects.is_empty() && args.before.is_none() {
+        return Err(Failure::usage(
+            "forget needs at least one of --provider, --project or --before; to forget everything, delete the database file",
+        ));
+    }
+    // `--before X` forgets exactly what `report --since X` would no longer show.
+    let before = match &args.before {
+        Some(spec) => {
+            let zone = Zone::resolve(global.tz.as_deref(), env)?;
+            if let Some(w) = &zone.warning {
+                eprintln!("warning: {w}");
+            }
+            Some(parse_bound(spec, Bound::Since, &zone, now(env)?)?)
+        }
+        None => None,
+    };
+    let filter = ForgetFilter {
+        providers: parse_providers(&args.providers)?.unwrap_or_default(),
+        projects: args.projects.clone(),
+        before_ms: before.map(|t| t.as_millisecond()),
+    };
+    let config = load_config(global, env)?;
+    let mut store = open_store(global, env, &config)?;
+    let stats = store.forget(&filter)?;
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        let doc = json!({
+            "schema": "scopeon.forget.v1",
+            "forgotten": stats.forgotten,
+            "remaining": stats.remaining,
+            "filter": {
+                "providers": filter.providers,
+                "projects": filter.projects,
+                "before": before.map(|t| t.to_string()),
+            },
+        });
+        render::print_json(&mut out, &doc)?;
+    } else {
+        render::forget(&mut out, &stats)?;
     }
     Ok(())
 }

@@ -2,8 +2,9 @@
 
 use std::io::{self, Write};
 
+use scopeon_core::doctor::{Diagnosis, FileFacts, Severity};
 use scopeon_core::scan::ScanSummary;
-use scopeon_core::store::{Report, ReportQuery, Totals};
+use scopeon_core::store::{BackupInfo, ForgetStats, ProjectPaths, Report, ReportQuery, Totals};
 
 /// A JSON document, pretty-printed on its own line.
 pub fn print_json(out: &mut impl Write, doc: &serde_json::Value) -> io::Result<()> {
@@ -387,6 +388,161 @@ pub fn provider_status(out: &mut impl Write, p: &serde_json::Value) -> io::Resul
             out,
             "  skipped lines: {} (`scopeon scan` lists new ones by file and offset)",
             skipped.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// What `scopeon doctor` found, problems (with their fixes) last.
+pub fn doctor(out: &mut impl Write, d: &Diagnosis) -> io::Result<()> {
+    let db = &d.database;
+    writeln!(out, "Database {}", printable(db.path.as_str()))?;
+    match &db.file {
+        Some(f) => writeln!(out, "  file: {}", facts(f))?,
+        None => writeln!(out, "  file: not found")?,
+    }
+    if let Some(dir) = &db.directory {
+        writeln!(
+            out,
+            "  directory: {}, {}",
+            printable(dir.path.as_str()),
+            facts(dir)
+        )?;
+    }
+    if let Some(h) = &db.health {
+        writeln!(
+            out,
+            "  {}: {}",
+            h.check.as_str(),
+            match h.check_messages.len() {
+                _ if h.check_ok => "ok".to_owned(),
+                1 => "1 problem".to_owned(),
+                n => format!("{n} problems"),
+            }
+        )?;
+        for m in h.check_messages.iter().take(5) {
+            writeln!(out, "    {}", printable(m))?;
+        }
+        writeln!(
+            out,
+            "  schema version {} (this Scopeon writes {})",
+            h.schema_version, h.supported_schema_version
+        )?;
+        writeln!(
+            out,
+            "  size: {} ({} pages of {} B, {} free), write-ahead log {}",
+            human_bytes(h.db_bytes),
+            thousands(h.page_count),
+            h.page_size,
+            thousands(h.freelist_count),
+            human_bytes(h.wal_bytes)
+        )?;
+        let n = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), thousands);
+        writeln!(
+            out,
+            "  stored: {} requests, {} log files tracked, {} requests forgotten",
+            n(h.total_records()),
+            n(h.sources),
+            n(h.forgotten)
+        )?;
+        writeln!(
+            out,
+            "  projects stored as: {}",
+            h.project_paths.map_or("?", ProjectPaths::as_str)
+        )?;
+    }
+    let c = &d.config;
+    writeln!(
+        out,
+        "Configuration {}{}",
+        c.path
+            .as_ref()
+            .map_or("(no home directory)", |p| p.as_str()),
+        match (c.found, c.valid) {
+            (false, true) => " (not found: defaults apply)",
+            (_, false) => " (unusable, see below)",
+            (true, true) => "",
+        }
+    )?;
+    if let Some(mode) = c.project_paths {
+        writeln!(out, "  [privacy] project_paths = \"{mode}\"")?;
+    }
+    writeln!(out, "Agents")?;
+    for p in &d.providers {
+        let state = match (p.enabled, p.detected) {
+            (false, _) => "disabled",
+            (true, true) => "detected",
+            (true, false) => "not detected",
+        };
+        let mut line = format!("  {:<15} {state}", p.provider.as_str());
+        if p.detected {
+            line.push_str(&format!(
+                ": {} log files, {}",
+                thousands(p.files),
+                human_bytes(p.bytes)
+            ));
+        }
+        if let Some(r) = p.records.filter(|r| *r > 0) {
+            line.push_str(&format!("; {} requests stored", thousands(r)));
+        }
+        writeln!(out, "{line}")?;
+    }
+    if d.problems.is_empty() {
+        return writeln!(out, "No problems found.");
+    }
+    writeln!(out, "Problems")?;
+    for p in &d.problems {
+        let severity = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(out, "  {severity}: {}", printable(&p.problem))?;
+        writeln!(out, "    fix: {}", printable(&p.fix))?;
+    }
+    Ok(())
+}
+
+fn facts(f: &FileFacts) -> String {
+    let owner = match (f.owner_uid, f.owned_by_you) {
+        (_, true) => "owned by you".to_owned(),
+        (Some(uid), false) => format!("owned by uid {uid}, not you"),
+        (None, false) => "owned by another user".to_owned(),
+    };
+    match &f.mode {
+        Some(mode) => format!("mode {mode}, {owner}"),
+        None => owner,
+    }
+}
+
+/// What `scopeon backup` wrote.
+pub fn backup(out: &mut impl Write, info: &BackupInfo) -> io::Result<()> {
+    writeln!(
+        out,
+        "Backed up {} requests to {} ({}).",
+        thousands(info.records),
+        printable(info.path.as_str()),
+        human_bytes(info.bytes)
+    )?;
+    writeln!(
+        out,
+        "Read it with `scopeon --db {} report`; to restore, put it in place of the database.",
+        printable(info.path.as_str())
+    )
+}
+
+/// What `scopeon forget` deleted.
+pub fn forget(out: &mut impl Write, stats: &ForgetStats) -> io::Result<()> {
+    writeln!(
+        out,
+        "Forgot {} request{}; {} remain.",
+        thousands(stats.forgotten),
+        if stats.forgotten == 1 { "" } else { "s" },
+        thousands(stats.remaining)
+    )?;
+    if stats.forgotten > 0 {
+        writeln!(
+            out,
+            "Later scans will not store them again, even with --rebuild; only a backup brings them back."
         )?;
     }
     Ok(())

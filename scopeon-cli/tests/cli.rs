@@ -782,3 +782,426 @@ fn providers_shows_what_scopeon_sees() {
     assert!(text.contains("claude_code (detected)"), "{text}");
     assert!(text.contains("invalid_json: 1"), "{text}");
 }
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// The names in a directory, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut n: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn doctor_reports_a_healthy_setup_and_a_damaged_database() {
+    let home = Home::new();
+    // Nothing yet: warnings only, and the diagnosis creates nothing.
+    let d = home.json(&["doctor", "--json"]);
+    assert_eq!(d["schema"], "scopeon.doctor.v1");
+    assert_eq!(d["ok"], true);
+    assert_eq!(d["database"]["exists"], false);
+    assert_eq!(d["providers"][0]["detected"], false);
+    assert!(!home.root.join(".scopeon").exists());
+
+    claude_fixture(&home);
+    home.ok(&["scan"]);
+    let d = home.json(&["doctor", "--json"]);
+    assert_eq!(d["ok"], true, "{d:#}");
+    assert_eq!(d["problems"], serde_json::json!([]));
+    let db = &d["database"];
+    assert_eq!(db["file"]["mode"], "0600");
+    assert_eq!(db["file"]["owned_by_you"], true);
+    assert_eq!(db["directory"]["mode"], "0700");
+    assert_eq!(db["health"]["check"], "quick_check");
+    assert_eq!(db["health"]["check_ok"], true);
+    assert_eq!(db["health"]["records"]["claude_code"], 3);
+    assert_eq!(db["health"]["replays"], 1);
+    assert_eq!(db["health"]["sources"], 3);
+    assert_eq!(db["health"]["project_paths"], "full");
+    assert_eq!(
+        db["health"]["schema_version"],
+        db["health"]["supported_schema_version"]
+    );
+    let cc = &d["providers"][0];
+    assert_eq!(
+        (
+            &cc["provider"],
+            &cc["detected"],
+            &cc["files"],
+            &cc["records"]
+        ),
+        (
+            &Value::from("claude_code"),
+            &Value::from(true),
+            &Value::from(3),
+            &Value::from(3)
+        )
+    );
+    assert_eq!(d["config"]["found"], false);
+    let full = home.json(&["doctor", "--json", "--full"]);
+    assert_eq!(full["database"]["health"]["check"], "integrity_check");
+    assert_eq!(full["ok"], true);
+    let text = home.ok(&["doctor"]);
+    assert!(text.contains("quick_check: ok"), "{text}");
+    assert!(text.contains("No problems found."), "{text}");
+    // Doctor leaves the database directory as it found it (no -wal or -shm behind).
+    assert_eq!(names(&home.root.join(".scopeon")), ["scopeon.db"]);
+
+    // A copy with garbage written over every page after the first.
+    let mut bytes = fs::read(home.db()).unwrap();
+    let page = d["database"]["health"]["page_size"].as_u64().unwrap() as usize;
+    for chunk in bytes.chunks_mut(page).skip(1) {
+        for (i, b) in chunk.iter_mut().enumerate().take(200) {
+            *b = (i as u8).wrapping_mul(151) ^ 0x5A;
+        }
+    }
+    let damaged = home.root.join(".scopeon").join("damaged.db");
+    fs::write(&damaged, &bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&damaged, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let damaged_arg = damaged.to_str().unwrap();
+    let out = home.run(&["doctor", "--db", damaged_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("error: the database is damaged"), "{text}");
+    assert!(text.contains("fix: restore a backup"), "{text}");
+    let out = home.run(&["doctor", "--json", "--db", damaged_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["ok"], false);
+    assert_eq!(d["database"]["health"]["check_ok"], false);
+    assert_eq!(d["problems"][0]["severity"], "error");
+    // Other commands refuse it and point at doctor.
+    let out = home.run(&["report", "--no-scan", "--db", damaged_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scopeon doctor"));
+    // The diagnosis changed neither file.
+    assert_eq!(fs::read(&damaged).unwrap(), bytes);
+    assert_eq!(home.json(&["doctor", "--json"])["ok"], true);
+
+    // A configuration every other command refuses is named, with its fix, and exits 1.
+    home.write(
+        ".scopeon/config.toml",
+        "[privacy]\nproject_path = \"hash\"\n",
+    );
+    let out = home.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("project_path") && text.contains("fix: correct"),
+        "{text}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn doctor_names_loose_permissions_with_their_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    claude_fixture(&home);
+    home.ok(&["scan"]);
+    let dir = home.root.join(".scopeon");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(home.db(), fs::Permissions::from_mode(0o644)).unwrap();
+    let d = home.json(&["doctor", "--json"]);
+    assert_eq!(d["ok"], true, "readable is a warning");
+    let fixes: Vec<&str> = d["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["fix"].as_str().unwrap())
+        .collect();
+    assert!(
+        fixes.contains(&format!("run `chmod 600 {}`", home.db().display()).as_str()),
+        "{fixes:?}"
+    );
+    assert!(
+        fixes.contains(&format!("run `chmod 700 {}`", dir.display()).as_str()),
+        "{fixes:?}"
+    );
+    // Writable by others: Scopeon refuses it, so doctor says so and exits 1.
+    fs::set_permissions(home.db(), fs::Permissions::from_mode(0o646)).unwrap();
+    let out = home.run(&["doctor", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        d["problems"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("world-writable"),
+        "{d:#}"
+    );
+    // Doctor reports; it never repairs.
+    assert_eq!(mode(&home.db()), 0o646);
+    assert_eq!(mode(&dir), 0o755);
+}
+
+#[test]
+fn backup_writes_a_private_complete_copy_and_never_overwrites() {
+    let home = Home::new();
+    claude_fixture(&home);
+    let original = home.json(&["report", "--json", "--by", "day,project"]);
+    let dest = home
+        .root
+        .join("backups")
+        .join("nov")
+        .join("scopeon-backup.db");
+    let dest_arg = dest.to_str().unwrap();
+    let b = home.json(&["backup", "--json", dest_arg]);
+    assert_eq!(b["schema"], "scopeon.backup.v1");
+    assert_eq!(b["records"], 3);
+    assert_eq!(b["path"], dest_arg);
+    assert_eq!(b["bytes"], fs::metadata(&dest).unwrap().len());
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&dest), 0o600);
+        assert_eq!(mode(&home.root.join("backups")), 0o700);
+        assert_eq!(mode(dest.parent().unwrap()), 0o700);
+    }
+    assert_eq!(names(dest.parent().unwrap()), ["scopeon-backup.db"]);
+    let copy = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--by",
+        "day,project",
+        "--db",
+        dest_arg,
+    ]);
+    assert_eq!(copy["rows"], original["rows"]);
+    assert_eq!(copy["totals"], original["totals"]);
+
+    // An existing file is never replaced: a usage error naming it, the file untouched.
+    let before = fs::read(&dest).unwrap();
+    let out = home.run(&["backup", dest_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("already exists") && err.contains(dest_arg),
+        "{err}"
+    );
+    assert_eq!(fs::read(&dest).unwrap(), before);
+    let text = home.ok(&["backup", home.root.join("b2.db").to_str().unwrap()]);
+    assert!(text.starts_with("Backed up 3 requests to "), "{text}");
+}
+
+#[test]
+fn forget_deletes_what_matches_and_no_later_scan_brings_it_back() {
+    let home = Home::new();
+    claude_fixture(&home);
+    let before = home.json(&["report", "--json", "--by", "project"]);
+    assert_eq!(before["totals"]["requests"], 3);
+    // Keep a backup to prove forgetting can be undone only with one.
+    let backup = home.root.join("before-forget.db");
+    home.ok(&["backup", backup.to_str().unwrap()]);
+
+    // No filter: a usage error; nothing is opened or deleted.
+    let out = home.run(&["forget"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--before"));
+    let out = home.run(&["forget", "--before", "last tuesday"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = home.run(&["forget", "--provider", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // acme's requests before 2026-11-26: msg_A (its sidechain replay on the 27th goes with
+    // it); msg_S on the 27th and widget's msg_L stay.
+    let f = home.json(&[
+        "forget",
+        "--json",
+        "--project",
+        "/home/dev/acme",
+        "--before",
+        "2026-11-26",
+    ]);
+    assert_eq!(f["schema"], "scopeon.forget.v1");
+    assert_eq!(f["forgotten"], 1);
+    assert_eq!(f["remaining"], 2);
+    assert_eq!(f["filter"]["before"], "2026-11-26T00:00:00Z");
+    let after = home.json(&["report", "--json", "--no-scan", "--by", "project"]);
+    assert_eq!(after["totals"]["requests"], 2);
+    assert_eq!(
+        after["totals"]["output_tokens"],
+        before["totals"]["output_tokens"].as_u64().unwrap() - 311
+    );
+
+    // The next scan reads nothing again; a rebuild re-reads every log, and still the
+    // forgotten request (and its replays in other files) is not stored again.
+    let scan = home.json(&["scan", "--json"]);
+    assert_eq!(scan["providers"][0]["new_records"], 0);
+    assert_eq!(scan["providers"][0]["files_read"], 0);
+    let rebuilt = home.json(&["scan", "--json", "--rebuild"]);
+    assert_eq!(rebuilt["providers"][0]["files_read"], 3);
+    let again = home.json(&["report", "--json", "--no-scan", "--by", "project"]);
+    assert_eq!(again["rows"], after["rows"]);
+    assert_eq!(again["totals"], after["totals"]);
+    // A resumed session replaying it into a new file does not bring it back either.
+    home.write(
+        ".claude/projects/-home-dev-acme/resumed.jsonl",
+        &(assistant(
+            "s3",
+            "msg_A",
+            Some("req_A"),
+            "2026-11-25T09:15:07.950Z",
+            "claude-sonnet-4-5-20250929",
+            U1,
+        ) + "\n"),
+    );
+    let r = home.json(&["report", "--json", "--by", ""]);
+    assert_eq!(r["totals"]["requests"], 2);
+    // New usage in the forgotten project is stored as usual.
+    home.append(
+        ".claude/projects/-home-dev-acme/resumed.jsonl",
+        &(assistant(
+            "s3",
+            "msg_NEW",
+            Some("req_NEW"),
+            "2026-11-27T11:00:00Z",
+            "claude-haiku-4-5",
+            U2,
+        ) + "\n"),
+    );
+    let r = home.json(&["report", "--json", "--by", ""]);
+    assert_eq!(r["totals"]["requests"], 3);
+    let d = home.json(&["doctor", "--json"]);
+    assert_eq!(d["database"]["health"]["forgotten"], 1);
+
+    // By provider alone, in text: everything of Claude Code.
+    let text = home.ok(&["forget", "--provider", "claude_code"]);
+    assert!(text.starts_with("Forgot 3 requests; 0 remain."), "{text}");
+    let r = home.json(&["report", "--json", "--by", ""]);
+    assert_eq!(r["totals"]["requests"], 0);
+    // The backup still has everything.
+    let b = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--by",
+        "",
+        "--db",
+        backup.to_str().unwrap(),
+    ]);
+    assert_eq!(b["totals"]["requests"], 3);
+    assert_marker_not_in_files(home.db().parent().unwrap());
+}
+
+/// Whether `needle` occurs in any file of `dir`.
+fn in_files(dir: &Path, needle: &str) -> bool {
+    fs::read_dir(dir).unwrap().any(|e| {
+        let p = e.unwrap().path();
+        p.is_file()
+            && fs::read(&p)
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+    })
+}
+
+#[test]
+fn privacy_project_paths_keep_full_paths_out_of_the_database() {
+    // Hash from the first scan: no project path ever reaches the database.
+    let home = Home::new();
+    claude_fixture(&home);
+    home.write(
+        ".scopeon/config.toml",
+        "[privacy]\nproject_paths = \"hash\"\n",
+    );
+    let r = home.json(&["report", "--json", "--by", "project"]);
+    let projects: Vec<&str> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["key"]["project"].as_str().unwrap())
+        .collect();
+    assert_eq!(projects.len(), 2);
+    assert!(
+        projects
+            .iter()
+            .all(|p| p.starts_with("hash:") && p.len() == 5 + 16),
+        "{projects:?}"
+    );
+    assert_eq!(r["totals"]["requests"], 3);
+    let dir = home.db().parent().unwrap().to_owned();
+    for path in ["/home/dev/acme", "/Users/sam/widget"] {
+        assert!(!in_files(&dir, path), "{path} reached the database");
+    }
+    // The same path always gives the same name, so projects still group.
+    let again = home.json(&["report", "--json", "--by", "project"]);
+    assert_eq!(again["rows"], r["rows"]);
+    // A full path still finds its project, to report and to forget.
+    let widget = home.json(&[
+        "report",
+        "--json",
+        "--no-scan",
+        "--by",
+        "",
+        "--project",
+        "/Users/sam/widget",
+    ]);
+    assert_eq!(widget["totals"]["requests"], 1);
+    let f = home.json(&["forget", "--json", "--project", "/Users/sam/widget"]);
+    assert_eq!(f["forgotten"], 1);
+    let d = home.json(&["doctor", "--json"]);
+    assert_eq!(d["database"]["health"]["project_paths"], "hash");
+    assert_eq!(d["config"]["project_paths"], "hash");
+
+    // Switching an existing database to basename rewrites what is stored.
+    let home = Home::new();
+    claude_fixture(&home);
+    let full = home.json(&["report", "--json", "--by", "project"]);
+    assert_eq!(full["rows"][0]["key"]["project"], "/Users/sam/widget");
+    home.write(
+        ".scopeon/config.toml",
+        "[privacy]\nproject_paths = \"basename\"\n",
+    );
+    let r = home.json(&["report", "--json", "--no-scan", "--by", "project"]);
+    let projects: Vec<&str> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["key"]["project"].as_str().unwrap())
+        .collect();
+    assert_eq!(projects, ["acme", "widget"]);
+    assert_eq!(r["totals"], full["totals"]);
+    let dir = home.db().parent().unwrap().to_owned();
+    for path in ["/home/dev/acme", "/Users/sam/widget"] {
+        assert!(!in_files(&dir, path), "{path} is still in the database");
+    }
+    // The database remembers the form: without the setting, new records are reduced too.
+    fs::remove_file(home.root.join(".scopeon/config.toml")).unwrap();
+    home.append(
+        ".claude/projects/-home-dev-acme/9b1e7c44-2222-4a3b-8c5d-6e7f8091a2b3.jsonl",
+        &(assistant(
+            "s2",
+            "msg_NEW",
+            Some("r"),
+            "2026-11-27T11:00:00Z",
+            "claude-haiku-4-5",
+            U2,
+        ) + "\n"),
+    );
+    let r = home.json(&["report", "--json", "--by", "project"]);
+    assert_eq!(r["rows"][0]["key"]["project"], "acme");
+    assert_eq!(r["rows"][0]["requests"], 3);
+    assert!(!in_files(&dir, "/home/dev/acme"));
+
+    // An unknown form is a usage error naming the key.
+    home.write(
+        ".scopeon/config.toml",
+        "[privacy]\nproject_paths = \"initials\"\n",
+    );
+    let out = home.run(&["report"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("initials") && err.contains("line 2"), "{err}");
+}

@@ -20,6 +20,9 @@
 //!
 //! [pricing."claude-sonnet-4-5"]   # or the same tables in pricing.toml beside this file
 //! input = 2.5                     # USD per million tokens; see pricing::PriceOverrides
+//!
+//! [privacy]
+//! project_paths = "full"      # or "basename" / "hash": see store::ProjectPaths
 //! ```
 
 use std::collections::BTreeMap;
@@ -31,6 +34,7 @@ use crate::error::{Error, Result};
 use crate::pricing::{PriceOverrides, PriceTable};
 use crate::record::ProviderId;
 use crate::scan::ScanOptions;
+use crate::store::ProjectPaths;
 
 /// A snapshot of the environment variables and home directory Scopeon uses.
 #[derive(Debug, Clone, Default)]
@@ -160,6 +164,20 @@ pub struct Config {
     /// (which may hold them instead, beside the configuration file).
     #[serde(default)]
     pub pricing: PriceOverrides,
+    /// `[privacy]`: what identifying metadata is stored.
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
+}
+
+/// The `[privacy]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// How projects are stored: `"full"`, `"basename"` or `"hash"` (see [`ProjectPaths`]).
+    /// Unset leaves the database's form as it is (`full` for a new database); the database
+    /// remembers the form it was last given, so going back to full paths takes an explicit
+    /// `"full"`.
+    pub project_paths: Option<ProjectPaths>,
 }
 
 /// The `[scan]` table.
@@ -347,6 +365,17 @@ mod tests {
         assert!(e.contains("max_lines") && e.contains("line 2"), "{e}");
         let e = Config::parse("[providers.cursorr]\n").unwrap_err();
         assert!(e.contains("cursorr"), "{e}");
+        let e = Config::parse("[privacy]\nproject_paths = \"initials\"\n").unwrap_err();
+        assert!(e.contains("initials") && e.contains("basename"), "{e}");
+        let e = Config::parse("[privacy]\nprojects = \"hash\"\n").unwrap_err();
+        assert!(e.contains("projects") && e.contains("line 2"), "{e}");
+        assert_eq!(
+            Config::parse("[privacy]\nproject_paths = \"hash\"\n")
+                .unwrap()
+                .privacy
+                .project_paths,
+            Some(ProjectPaths::Hash)
+        );
         let e = Config::parse("[scan\n").unwrap_err();
         assert!(e.contains("line 1"), "{e}");
         assert!(Config::parse("[scan]\nmax_line_bytes = 0\n").is_err());

@@ -79,6 +79,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// True when SQLite found the database file damaged or not a database at all:
+    /// `scopeon doctor` then says what to do.
+    pub fn is_damaged_db(&self) -> bool {
+        matches!(
+            self,
+            Error::Db {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+            )
+        )
+    }
+
     /// True when the database was locked by another writer for longer than the busy timeout
     /// (a long `scan --rebuild` in another process, say): the stored data can still be read.
     pub fn is_busy(&self) -> bool {

@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod doctor;
 pub mod error;
 mod failpoint;
 #[doc(hidden)]

@@ -396,7 +396,10 @@ fn wal_rows_are_read_after_a_checkpoint() {
     assert!(Utf8PathBuf::from(format!("{path}-wal")).exists());
     let s = run(&mut store, &env);
     // The immutable open ignores the write-ahead log, so its growth alone reopens nothing.
-    assert_eq!(s.providers[0].files_read, 0, "only the write-ahead log changed");
+    assert_eq!(
+        s.providers[0].files_read, 0,
+        "only the write-ahead log changed"
+    );
     assert_eq!(totals(&store).requests, 2);
 
     db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))

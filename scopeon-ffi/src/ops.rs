@@ -33,19 +33,23 @@ pub(crate) fn open(path: Option<&str>, env: &Env) -> Result<Store, Failure> {
             "scopeon_db_open: path is empty; pass NULL for the default database",
         )),
         Some(":memory:") => Ok(Store::open_in_memory()?),
-        // Priced with the user's overrides (config.toml [pricing] or pricing.toml), as the CLI.
-        Some(p) => Ok(Store::open_with_pricing(
-            Utf8Path::new(p),
-            Config::load(None, env)?.price_table(),
-        )?),
+        Some(p) => open_configured(Utf8Path::new(p), env),
         None => {
             let p = env.default_db_path().ok_or(scopeon_core::Error::NoHome)?;
-            Ok(Store::open_with_pricing(
-                &p,
-                Config::load(None, env)?.price_table(),
-            )?)
+            open_configured(&p, env)
         }
     }
+}
+
+/// Opens a database file as the CLI does: priced with the user's overrides (config.toml
+/// `[pricing]` or pricing.toml), storing projects in the form `[privacy]` asks for.
+fn open_configured(path: &Utf8Path, env: &Env) -> Result<Store, Failure> {
+    let config = Config::load(None, env)?;
+    let mut store = Store::open_with_pricing(path, config.price_table())?;
+    if let Some(mode) = config.privacy.project_paths {
+        store.set_project_paths(mode)?;
+    }
+    Ok(store)
 }
 
 /// A scan request (`scopeon.scan_request.v1`): every field optional.

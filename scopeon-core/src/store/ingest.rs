@@ -115,6 +115,8 @@ pub struct CommitStats {
     pub new_records: u64,
     /// Copies merged into a request already stored.
     pub merged_copies: u64,
+    /// Copies of requests the user had [forgotten](Store::forget), dropped unwritten.
+    pub forgotten_copies: u64,
 }
 
 /// The INSERT both merge rules share; `?23` is the number of requests the record stands for,
@@ -192,6 +194,10 @@ const UPSERT_LAST_SQL: &str = concat!(
 impl Store {
     /// Writes a batch in one `BEGIN IMMEDIATE` transaction: every record (merged into any
     /// stored copy of the same request) and every checkpoint, or nothing at all.
+    ///
+    /// Projects are stored in the database's [`ProjectPaths`](super::ProjectPaths) form, and
+    /// copies of [forgotten](Store::forget) requests are dropped, so neither a re-read log nor
+    /// a replay brings them back.
     pub fn commit(&mut self, batch: &Batch) -> Result<CommitStats> {
         let path = self.path.clone();
         let err = |source| Error::Db {
@@ -382,7 +388,26 @@ fn write_batch(
     sidechain_ids: &mut SidechainIds,
     table: &PriceTable,
 ) -> rusqlite::Result<CommitStats> {
-    let records = merge_in_batch(&batch.records);
+    let mut records = merge_in_batch(&batch.records);
+    // Read inside the transaction: another process may have changed the form since this
+    // store was opened, and no record may be written in a form less private than the one set.
+    let mode = super::privacy::current(conn)?;
+    let dropped = super::maintenance::drop_forgotten(conn, &mut records)?;
+    // Every copy in the batch of a dropped request, not just the one they merged into.
+    let forgotten_copies = if dropped.is_empty() {
+        0
+    } else {
+        batch
+            .records
+            .iter()
+            .filter(|r| dropped.contains(&(r.provider, r.dedup_key.clone())))
+            .count() as u64
+    };
+    for r in &mut records {
+        if let Some(reduced) = r.project.as_deref().and_then(|p| mode.reduce(p)) {
+            r.to_mut().project = Some(reduced);
+        }
+    }
     // Rows inserted by this batch get rowids above the largest one before it.
     let max_rowid: i64 =
         conn.query_row("SELECT coalesce(max(rowid), 0) FROM records", [], |r| {
@@ -396,7 +421,8 @@ fn write_batch(
             stats.new_records += 1;
         }
     }
-    stats.merged_copies = batch.records.len() as u64 - stats.new_records;
+    stats.forgotten_copies = forgotten_copies;
+    stats.merged_copies = batch.records.len() as u64 - stats.new_records - forgotten_copies;
     for source in &batch.sources {
         write_source(conn, source)?;
     }

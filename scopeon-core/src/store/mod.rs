@@ -10,6 +10,8 @@
 //! another user.
 
 mod ingest;
+mod maintenance;
+mod privacy;
 mod query;
 mod schema;
 
@@ -20,6 +22,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
+pub use maintenance::{BackupInfo, CheckKind, ForgetFilter, ForgetStats, Health, inspect};
+pub use privacy::ProjectPaths;
 pub use query::{
     COST_BASIS, CostMode, GroupKey, Report, ReportQuery, ReportRow, Totals, run_metadata,
 };
@@ -74,6 +78,8 @@ pub struct Store {
     /// sidechain copies to mark as replays when one exists (see `ingest`).
     sidechain_ids: Option<ingest::SidechainIds>,
     rebuild_providers: Vec<ProviderId>,
+    /// How projects are stored, as the database last recorded it (commits re-read it).
+    project_paths: ProjectPaths,
 }
 
 impl Store {
@@ -128,9 +134,11 @@ impl Store {
             custom_pricing: pricing,
             sidechain_ids: None,
             rebuild_providers: Vec::new(),
+            project_paths: ProjectPaths::Full,
         };
         store.configure().map_err(|e| store.db_err(e))?;
         schema::migrate(&mut store.conn, &store.path)?;
+        store.project_paths = store.stored_project_paths()?.unwrap_or_default();
         store.reprice_if_needed()?;
         Ok(store)
     }
@@ -406,8 +414,9 @@ fn create_private_file(path: &Utf8Path) -> Result<()> {
     }
 }
 
+/// Checks an existing database file is safe to use (CONTRACTS §8); the error says how to fix it.
 #[cfg(unix)]
-fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
+pub(crate) fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     let unsafe_db = |problem: String, fix: String| Error::UnsafeDatabase {
         path: path.to_owned(),
@@ -440,8 +449,9 @@ fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
     Ok(())
 }
 
+/// Checks an existing database file is safe to use (CONTRACTS §8); the error says how to fix it.
 #[cfg(not(unix))]
-fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
+pub(crate) fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
     if !meta.file_type().is_file() {
         return Err(Error::UnsafeDatabase {
             path: path.to_owned(),

@@ -453,7 +453,7 @@ impl Store {
     }
 
     fn compute_report_in(&self, q: &ReportQuery) -> Result<Report> {
-        let (filter_sql, filter_args) = filters(q);
+        let (filter_sql, filter_args) = filters(q, self.project_paths);
         let err = |e| self.db_err(e);
         let calendar = q.group_by.iter().any(|k| k.is_calendar());
         let mut offset = Offset::Constant(0);
@@ -647,8 +647,9 @@ impl Offset {
     }
 }
 
-/// The WHERE clause (over alias `r`) and its arguments.
-fn filters(q: &ReportQuery) -> (String, Vec<Value>) {
+/// The WHERE clause (over alias `r`) and its arguments. A project matches as given and in the
+/// database's stored form, so `--project /home/dev/acme` finds it stored by basename or hash.
+fn filters(q: &ReportQuery, stored_as: super::ProjectPaths) -> (String, Vec<Value>) {
     let mut sql = String::from("r.replay = 0");
     let mut args: Vec<Value> = Vec::new();
     if let Some(since) = q.since_ms {
@@ -671,7 +672,7 @@ fn filters(q: &ReportQuery) -> (String, Vec<Value>) {
         "r.provider",
         q.providers.iter().map(|p| p.as_str().to_owned()).collect(),
     );
-    any_of("r.project", q.projects.clone());
+    any_of("r.project", stored_as.with_stored_forms(&q.projects));
     any_of("r.model", q.models.clone());
     (sql, args)
 }

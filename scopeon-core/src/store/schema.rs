@@ -84,6 +84,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 4: GitHub Copilot premium requests, in thousandths. Cached reports lack the new field.
     "ALTER TABLE records ADD COLUMN premium_milli INTEGER NOT NULL DEFAULT 0;
     DELETE FROM report_cache;",
+    // 5: tombstones of forgotten requests (`scopeon forget`): 64-bit hashes of their keys
+    // (`request`, or `replay` for a copy that did not count) and of their message ids
+    // (`message`), never the ids themselves, so a later read of their logs stores nothing.
+    "CREATE TABLE forgotten (
+        hash INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('request', 'replay', 'message'))
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.
