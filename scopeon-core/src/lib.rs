@@ -51,6 +51,7 @@ pub mod hash;
 pub mod pricing;
 pub mod provider;
 pub mod record;
+pub mod request;
 pub mod scan;
 pub mod store;
 pub mod tail;

@@ -71,6 +71,8 @@ const TARGETS: &[Target] = &[
     ),
     ("opencode_document", checks::opencode_document),
     ("cursor_bubble", checks::cursor_bubble),
+    ("config_text", checks::config_text),
+    ("query_request", checks::query_request),
 ];
 
 #[test]

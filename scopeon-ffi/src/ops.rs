@@ -3,27 +3,28 @@
 //! The scan and report logic mirrors `scopeon scan --json` and `scopeon report --json` in
 //! `scopeon-cli`, so a binding gets the same documents as the command line (CONTRACTS §5, §7).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use camino::Utf8Path;
 use scopeon_core::config::{Config, Env};
 use scopeon_core::pricing::price_document;
-use scopeon_core::record::ProviderId;
-use scopeon_core::scan::{ScanOptions, scan};
-use scopeon_core::store::{CostMode, GroupKey, ReportQuery, Store, run_metadata};
-use scopeon_core::window::{Bound, Zone, now, parse_bound};
-use serde::Deserialize;
-use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
+use scopeon_core::request::{QueryPlan, RequestError, parse_query_request, parse_scan_request};
+use scopeon_core::scan::scan;
+use scopeon_core::store::{Store, run_metadata};
+use scopeon_core::window::now;
 use serde_json::{Map, Value, json};
 
 use crate::guard::Failure;
 use crate::{SCOPEON_E_INTERNAL, SCOPEON_E_JSON, SCOPEON_E_UNKNOWN_MODEL};
 
-/// The `schema` a query request may carry.
-pub(crate) const QUERY_SCHEMA: &str = "scopeon.query.v1";
-/// The `schema` a scan request may carry.
-pub(crate) const SCAN_REQUEST_SCHEMA: &str = "scopeon.scan_request.v1";
+impl From<RequestError> for Failure {
+    fn from(e: RequestError) -> Failure {
+        match e {
+            RequestError::Json { .. } => Failure::new(SCOPEON_E_JSON, e.to_string()),
+            RequestError::Invalid(e) => e.into(),
+        }
+    }
+}
 
 /// Opens the database at `path`, or the default one (`$SCOPEON_DB`, else
 /// `~/.scopeon/scopeon.db`); `:memory:` is a private in-memory database.
@@ -52,43 +53,14 @@ fn open_configured(path: &Utf8Path, env: &Env) -> Result<Store, Failure> {
     Ok(store)
 }
 
-/// A scan request (`scopeon.scan_request.v1`): every field optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct ScanRequest {
-    schema: Option<String>,
-    #[serde(deserialize_with = "comma_strings")]
-    providers: Vec<String>,
-    rebuild: bool,
-    roots: BTreeMap<String, Vec<String>>,
-}
-
 /// Scans as `scopeon scan --json` does and returns its `scopeon.scan.v1` document.
 pub(crate) fn scan_json(
     store: &mut Store,
     env: &Env,
     request: Option<&str>,
 ) -> Result<String, Failure> {
-    let req: ScanRequest = match request {
-        Some(text) => parse_request(text, "scan")?,
-        None => ScanRequest::default(),
-    };
-    check_schema(req.schema.as_deref(), SCAN_REQUEST_SCHEMA)?;
     let config = Config::load(None, env)?;
-    let mut options: ScanOptions = config.scan_options(env);
-    if let Some(asked) = parse_providers(&req.providers)? {
-        options.providers = Some(match options.providers {
-            Some(enabled) => asked.into_iter().filter(|p| enabled.contains(p)).collect(),
-            None => asked,
-        });
-    }
-    options.rebuild = req.rebuild;
-    for (id, roots) in &req.roots {
-        let id = parse_provider(id)?;
-        options
-            .roots
-            .insert(id, roots.iter().map(|r| env.expand_home(r)).collect());
-    }
+    let options = parse_scan_request(request, &config, env)?;
     let summary = scan(store, env, &options, &mut |_| {})?;
     let mut doc = Map::new();
     doc.insert("schema".into(), json!("scopeon.scan.v1"));
@@ -100,61 +72,11 @@ pub(crate) fn scan_json(
     to_string(&Value::Object(doc))
 }
 
-/// A query request (`scopeon.query.v1`): the `scopeon report` flags as JSON.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct QueryRequest {
-    schema: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-    #[serde(deserialize_with = "optional_comma_strings")]
-    by: Option<Vec<String>>,
-    tz: Option<String>,
-    #[serde(alias = "provider", deserialize_with = "comma_strings")]
-    providers: Vec<String>,
-    #[serde(alias = "project", deserialize_with = "strings")]
-    projects: Vec<String>,
-    #[serde(alias = "model", deserialize_with = "strings")]
-    models: Vec<String>,
-    cost: Option<String>,
-}
-
 /// Runs a report as `scopeon report --json --no-scan` does and returns its
 /// `scopeon.report.v1` document.
 pub(crate) fn query_json(store: &Store, env: &Env, request: &str) -> Result<String, Failure> {
-    let req: QueryRequest = parse_request(request, "query")?;
-    check_schema(req.schema.as_deref(), QUERY_SCHEMA)?;
-    let zone = Zone::resolve(req.tz.as_deref(), env)?;
     let now = now(env)?;
-    let bound = |spec: &Option<String>, which| {
-        spec.as_deref()
-            .map(|s| parse_bound(s, which, &zone, now))
-            .transpose()
-    };
-    let since = bound(&req.since, Bound::Since)?;
-    let until = bound(&req.until, Bound::Until)?;
-    // No `by` means by day, as in the CLI; an empty list (or "") asks for the totals alone.
-    let by = req.by.unwrap_or_else(|| vec!["day".to_owned()]);
-    let group_by = GroupKey::parse_list(&by)?;
-    let cost_mode = match req.cost.as_deref() {
-        None => CostMode::Calculated,
-        Some(s) => CostMode::parse(s).ok_or_else(|| {
-            Failure::invalid(format!(
-                "unknown cost mode {s:?}; use calculated, reported or auto"
-            ))
-        })?,
-    };
-    let warning = zone.warning.clone();
-    let query = ReportQuery {
-        group_by,
-        since_ms: since.map(|t| t.as_millisecond()),
-        until_ms: until.map(|t| t.as_millisecond()),
-        zone,
-        providers: parse_providers(&req.providers)?.unwrap_or_default(),
-        projects: req.projects,
-        models: req.models,
-        cost_mode,
-    };
+    let QueryPlan { query, warning } = parse_query_request(request, env, now)?;
     let report = store.report(&query)?;
     let mut run = run_metadata(now, store.pricing(), false, None);
     // The CLI prints this warning on stderr; a library has no stderr, so it travels here.
@@ -190,110 +112,10 @@ pub(crate) fn price_json(model: &str, env: &Env) -> Result<String, Failure> {
     to_string(&doc)
 }
 
-/// Parses a request: a JSON object of the request's shape (`SCOPEON_E_JSON` otherwise).
-fn parse_request<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, Failure> {
-    let bad =
-        |e: &dyn fmt::Display| Failure::new(SCOPEON_E_JSON, format!("invalid {what} request: {e}"));
-    let value: Value = serde_json::from_str(text).map_err(|e| bad(&e))?;
-    if !value.is_object() {
-        return Err(bad(&"expected a JSON object"));
-    }
-    T::deserialize(value).map_err(|e| bad(&e))
-}
-
-fn check_schema(found: Option<&str>, expected: &str) -> Result<(), Failure> {
-    match found {
-        Some(s) if s != expected => Err(Failure::invalid(format!(
-            "unsupported request schema {s:?}; this library reads {expected}"
-        ))),
-        _ => Ok(()),
-    }
-}
-
-fn parse_provider(s: &str) -> Result<ProviderId, Failure> {
-    ProviderId::parse(s.trim()).ok_or_else(|| {
-        let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
-        Failure::invalid(format!(
-            "unknown provider {s:?}; known providers: {}",
-            known.join(", ")
-        ))
-    })
-}
-
-/// Provider ids, `None` when the list is empty (no filter), as the CLI's `--provider`.
-fn parse_providers(ids: &[String]) -> Result<Option<Vec<ProviderId>>, Failure> {
-    if ids.is_empty() {
-        return Ok(None);
-    }
-    ids.iter()
-        .map(|s| parse_provider(s))
-        .collect::<Result<_, _>>()
-        .map(Some)
-}
-
 fn to_string(doc: &Value) -> Result<String, Failure> {
     serde_json::to_string(doc).map_err(internal)
 }
 
 fn internal(e: impl fmt::Display) -> Failure {
     Failure::new(SCOPEON_E_INTERNAL, format!("internal error: {e}"))
-}
-
-/// Deserializes `null`, a string or an array of strings into a list.
-struct StringsVisitor;
-
-impl<'de> Visitor<'de> for StringsVisitor {
-    type Value = Vec<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, an array of strings, or null")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<String>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Vec<String>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Vec<String>, E> {
-        Ok(vec![s.to_owned()])
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(s) = seq.next_element::<String>()? {
-            out.push(s);
-        }
-        Ok(out)
-    }
-}
-
-/// A string or an array of strings (`project`, `model`: values may contain commas).
-fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    d.deserialize_any(StringsVisitor)
-}
-
-/// A string or an array of strings, each split at commas (`by`, `provider`), as the CLI's
-/// comma-separated or repeated flags.
-fn comma_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    let items = d.deserialize_any(StringsVisitor)?;
-    Ok(items
-        .iter()
-        .flat_map(|s| s.split(','))
-        .filter(|s| !s.trim().is_empty())
-        .map(str::to_owned)
-        .collect())
-}
-
-/// [`comma_strings`], with `null` (or absence) kept apart from an empty list.
-fn optional_comma_strings<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Vec<String>>, D::Error> {
-    let value = Option::<Value>::deserialize(d)?;
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => comma_strings(v).map(Some).map_err(de::Error::custom),
-    }
 }

@@ -692,3 +692,91 @@ pub fn opencode_document(input: &[u8]) {
 pub fn cursor_bubble(input: &[u8]) {
     cursor::check_bubble(input);
 }
+
+// ------------------------------------------------------------- configuration and requests
+
+/// Target `config_text`: the input as `config.toml` and as `pricing.toml`.
+///
+/// Invariants: neither parser panics; an error names no more than the text it was given (it
+/// is shown to the user as is); a configuration that parses yields scan options and a price
+/// table; overrides that parse give a table that prices a few ids (one the input itself may
+/// name) without panicking, with costs that are never negative, and the same overrides parsed
+/// twice give the same fingerprint.
+pub fn config_text(input: &[u8]) {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return;
+    };
+    let env = crate::config::Env::for_tests("/h", &[]);
+    if let Ok(config) = crate::config::Config::parse(text) {
+        let options = config.scan_options(&env);
+        assert!(options.max_line > 0 && options.max_document > 0);
+        check_price_table(&config.price_table(), text);
+    }
+    if let Ok(overrides) = crate::pricing::PriceOverrides::parse(text) {
+        let table = crate::pricing::PriceTable::builtin().with_overrides(overrides.clone());
+        let again = crate::pricing::PriceTable::builtin()
+            .with_overrides(crate::pricing::PriceOverrides::parse(text).expect("parsed once"));
+        assert_eq!(table.fingerprint(), again.fingerprint());
+        check_price_table(&table, text);
+    }
+}
+
+fn check_price_table(table: &crate::pricing::PriceTable, text: &str) {
+    let tokens = crate::record::TokenCounts {
+        input: 250_000,
+        cache_creation: 1_000,
+        cache_creation_5m: 400,
+        cache_creation_1h: 300,
+        cache_read: 9_000,
+        output: 2_000,
+        reasoning: 100,
+    };
+    // A model id the input names (a table header), and a few built-in ones.
+    let named = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("[\"")?.split('"').next())
+        .unwrap_or("my-local-model");
+    for model in [
+        named,
+        "claude-sonnet-4-5",
+        "gpt-5",
+        "gemini-2.5-pro",
+        "unknown-x",
+    ] {
+        for fast in [false, true] {
+            if let Some(c) = table.cost_pusd_at_speed(model, 1_764_000_000_000, &tokens, fast) {
+                assert!(c >= 0, "{model}: negative cost {c}");
+            }
+        }
+        let _ = crate::pricing::price_document(table, model, jiff::Timestamp::UNIX_EPOCH);
+    }
+}
+
+/// Target `query_request`: the input as a `scopeon.query.v1` request (the C ABI's
+/// `scopeon_query`) and as a `scopeon.scan_request.v1`.
+///
+/// Invariants: parsing never panics; a query that parses runs against an empty in-memory
+/// store and yields a `scopeon.report.v1` document with no rows; a scan request that parses
+/// gives options naming only known providers.
+pub fn query_request(input: &[u8]) {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return;
+    };
+    let env = crate::config::Env::for_tests("/h", &[("TZ", "UTC")]);
+    let now: jiff::Timestamp = "2026-11-27T12:00:00Z".parse().expect("a valid instant");
+    if let Ok(plan) = crate::request::parse_query_request(text, &env, now) {
+        let store = crate::store::Store::open_in_memory().expect("an in-memory store");
+        let report = store
+            .report(&plan.query)
+            .expect("a query on an empty store");
+        let doc = report.to_document(&plan.query, serde_json::Map::new());
+        assert_eq!(doc["schema"], "scopeon.report.v1");
+        assert_eq!(doc["rows"].as_array().map(Vec::len), Some(0));
+    }
+    let config = crate::config::Config::default();
+    if let Ok(options) = crate::request::parse_scan_request(Some(text), &config, &env) {
+        for p in options.providers.iter().flatten() {
+            assert!(crate::record::ProviderId::ALL.contains(p));
+        }
+    }
+}
