@@ -992,15 +992,25 @@ fn discover(provider: &dyn Provider, searches: &[Search]) -> (Vec<RootStatus>, V
     let mut found = Vec::new();
     let mut seen_inodes = HashSet::new();
     for search in searches {
-        let root = &search.root;
-        // Never through a symlink: a root is a real directory or a real file.
-        let kind = std::fs::symlink_metadata(root).map(|m| m.file_type());
+        // A root itself may be a symlink (`~/.claude` on another disk is the user's choice);
+        // nothing below it is followed.
+        let kind = std::fs::metadata(&search.root).map(|m| m.file_type());
         let is_dir = kind.as_ref().is_ok_and(|t| t.is_dir());
         let is_file = kind.as_ref().is_ok_and(|t| t.is_file());
         status.push(RootStatus {
-            path: root.clone(),
+            path: search.root.clone(),
             exists: is_dir || is_file,
         });
+        // A file root is opened without following symlinks, so by its real path.
+        let root = if is_file {
+            match search.root.canonicalize_utf8() {
+                Ok(real) => real,
+                Err(_) => continue,
+            }
+        } else {
+            search.root.clone()
+        };
+        let root = &root;
         let mut keep = |root: &Utf8Path, relative: &Utf8Path, stat: &FileStat| {
             // Two paths to one file (a hard link) are read once. Without Unix inodes
             // (dev and ino are 0 there) paths are the only identity.
@@ -1269,6 +1279,47 @@ impl std::io::Read for SeekingReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_root_may_be_a_symlink_but_nothing_below_it_is_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
+        let write = |rel: &str| {
+            let p = base.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "{}\n").unwrap();
+        };
+        write("disk/claude/projects/p/s.jsonl");
+        write("disk/outside/x.jsonl");
+        write("disk/aider.jsonl");
+        std::fs::create_dir_all(base.join("home/.aider")).unwrap();
+        std::os::unix::fs::symlink(base.join("disk/claude"), base.join("home/.claude")).unwrap();
+        std::os::unix::fs::symlink(
+            base.join("disk/outside"),
+            base.join("disk/claude/projects/q"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(
+            base.join("disk/aider.jsonl"),
+            base.join("home/.aider/analytics.jsonl"),
+        )
+        .unwrap();
+        let env = Env::for_tests(base.join("home"), &[]);
+        let options = ScanOptions::default();
+        let claude = discover_logs(ProviderId::ClaudeCode, &env, &options);
+        assert_eq!((claude.files, claude.roots[0].exists), (1, true));
+        let aider = discover_logs(ProviderId::Aider, &env, &options);
+        assert_eq!(aider.files, 1);
+        // The file root is read by its real path, which the O_NOFOLLOW open accepts.
+        let p = crate::provider::by_id(ProviderId::Aider);
+        let (_, found) = discover(p.as_ref(), &searches(p.as_ref(), &env, &options));
+        assert_eq!(
+            found[0].path,
+            base.join("disk/aider.jsonl").canonicalize_utf8().unwrap()
+        );
+        assert!(tail::open_regular(&found[0].path).is_ok());
+    }
 
     #[test]
     fn literal_prefixes() {
