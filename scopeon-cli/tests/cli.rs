@@ -434,7 +434,21 @@ fn no_logs_is_an_empty_report_and_demo_is_labelled() {
     let demo = home.json(&["report", "--demo", "--json", "--by", "model"]);
     validate_report_schema(&demo);
     assert_eq!(demo["demo"], true);
-    assert_eq!(demo["totals"]["requests"], 52);
+    // 52 Claude Code requests, 4 Codex calls (a re-emitted total is not one), 3 Gemini
+    // messages, 2 Copilot messages (its shutdown's requests are theirs), 2 Aider replies.
+    assert_eq!(demo["totals"]["requests"], 63);
+    assert_eq!(demo["totals"]["premium_requests"], 2.0);
+    let by_provider = home.json(&["report", "--demo", "--json", "--by", "provider"]);
+    let providers: Vec<&str> = by_provider["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"]["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        providers,
+        ["aider", "claude_code", "codex", "copilot_cli", "gemini_cli"]
+    );
     assert!(home.ok(&["report", "--demo"]).starts_with("DEMO DATA"));
     // The demo never touches the user's database.
     let r = home.json(&["report", "--json", "--no-scan"]);
