@@ -48,6 +48,18 @@ impl From<scopeon_core::Error> for Failure {
         let mut message = e.to_string();
         if e.is_damaged_db() {
             message.push_str("; run `scopeon doctor` to see what to do");
+        } else if e.is_read_only_db() {
+            message.push_str(
+                "; the database is read-only here: make it and its directory writable, or point --db at another file (`scopeon report --no-scan` still reads it)",
+            );
+        } else if e.is_full_db() {
+            message.push_str(
+                "; the disk is full: free some space and scan again (what was stored before is intact)",
+            );
+        } else if e.is_busy() {
+            message.push_str(
+                "; another Scopeon process is writing to it: try again when it has finished",
+            );
         }
         Failure { message, code }
     }

@@ -288,9 +288,9 @@ pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
         for root in &p.roots {
             writeln!(
                 out,
-                "  root {} {}",
+                "  root {}{}",
                 printable(root.path.as_str()),
-                if root.exists { "" } else { "(not found)" }
+                root_state(root.exists, root.note)
             )?;
         }
         writeln!(
@@ -332,11 +332,26 @@ pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
                 out,
                 "  could not read {}: {}",
                 printable(problem.path.as_str()),
-                problem.problem
+                printable(&problem.problem)
+            )?;
+        }
+        if !p.problems.is_empty() {
+            writeln!(
+                out,
+                "  each file that could not be read is tried again on the next scan; if it keeps failing, check its permissions and that it is the agent's log"
             )?;
         }
     }
     writeln!(out, "done in {} ms", s.elapsed_ms)
+}
+
+/// What follows a root's path: nothing when it is searched, else why not.
+fn root_state(exists: bool, note: Option<&str>) -> String {
+    match (exists, note) {
+        (true, _) => String::new(),
+        (false, Some(note)) => format!(" (not searched: {note})"),
+        (false, None) => " (not found)".to_owned(),
+    }
 }
 
 /// One provider of `scopeon providers`, from its JSON form.
@@ -362,11 +377,10 @@ pub fn provider_status(out: &mut impl Write, p: &serde_json::Value) -> io::Resul
             out,
             "  root {}{}",
             printable(root["path"].as_str().unwrap_or("")),
-            if root["exists"].as_bool() == Some(true) {
-                ""
-            } else {
-                " (not found)"
-            }
+            root_state(
+                root["exists"].as_bool() == Some(true),
+                root["note"].as_str()
+            )
         )?;
     }
     writeln!(

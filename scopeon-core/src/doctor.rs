@@ -150,6 +150,15 @@ pub fn diagnose(env: &Env, options: &DoctorOptions) -> Diagnosis {
         .iter()
         .map(|id| {
             let found = discover_logs(*id, env, &scan_options);
+            for root in &found.roots {
+                if let Some(note) = root.note {
+                    problems.push(Problem {
+                        severity: Severity::Warning,
+                        problem: format!("{id} root {} is {note}", root.path),
+                        fix: format!("point the agent's variable or `roots` under [providers.{id}] in config.toml at the real directory or log file"),
+                    });
+                }
+            }
             ProviderFound {
                 provider: *id,
                 enabled: scan_options

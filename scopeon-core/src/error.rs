@@ -94,6 +94,26 @@ impl Error {
         )
     }
 
+    /// True when the database cannot be written: a read-only file, directory or file system.
+    pub fn is_read_only_db(&self) -> bool {
+        self.db_code() == Some(rusqlite::ErrorCode::ReadOnly)
+    }
+
+    /// True when the database could not grow: the disk (or a size limit) is full.
+    pub fn is_full_db(&self) -> bool {
+        self.db_code() == Some(rusqlite::ErrorCode::DiskFull)
+    }
+
+    fn db_code(&self) -> Option<rusqlite::ErrorCode> {
+        match self {
+            Error::Db {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => Some(e.code),
+            _ => None,
+        }
+    }
+
     /// True when the database was locked by another writer for longer than the busy timeout
     /// (a long `scan --rebuild` in another process, say): the stored data can still be read.
     pub fn is_busy(&self) -> bool {

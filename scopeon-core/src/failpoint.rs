@@ -48,3 +48,27 @@ pub(crate) fn batch_records() -> Option<usize> {
             .filter(|n| *n > 0)
     })
 }
+
+/// The environment variable that makes Scopeon's database refuse writes the way a read-only
+/// (`read-only`) or full (`full`) one does, so tests running as root (where file modes deny
+/// nothing) can check what a user sees then and that nothing stored is lost.
+pub const DB_FAULT_VAR: &str = "SCOPEON_TEST_DB_FAULT";
+
+/// A fault injected into the database connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DbFault {
+    /// Every write fails as on a read-only file system (`PRAGMA query_only`).
+    ReadOnly,
+    /// The database cannot grow past its current size, as on a full disk
+    /// (`PRAGMA max_page_count`).
+    Full,
+}
+
+/// The fault a test asked for, if any.
+pub(crate) fn db_fault() -> Option<DbFault> {
+    match std::env::var(DB_FAULT_VAR).ok()?.as_str() {
+        "read-only" => Some(DbFault::ReadOnly),
+        "full" => Some(DbFault::Full),
+        _ => None,
+    }
+}

@@ -77,8 +77,22 @@ impl Default for ScanOptions {
 pub struct RootStatus {
     /// The directory.
     pub path: Utf8PathBuf,
-    /// Whether it exists.
+    /// Whether it exists (as a directory or a regular file: what is searched).
     pub exists: bool,
+    /// Why a root that is there is not searched: it is a symlink, which is never followed, or
+    /// it is neither a directory nor a regular file (a FIFO, a socket, a device).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+}
+
+/// Why a root that is there is not searched (see [`RootStatus::note`]).
+fn root_note(kind: &std::io::Result<std::fs::FileType>) -> Option<&'static str> {
+    match kind {
+        Ok(t) if !t.is_dir() && !t.is_file() => {
+            Some("neither a directory nor a regular file (a FIFO, socket or device)")
+        }
+        _ => None,
+    }
 }
 
 /// A file that could not be read, and why (never with any of its content).
@@ -706,8 +720,9 @@ impl Reader<'_> {
         }))
     }
 
-    /// Frames and parses from `offset` to the last complete line, sending chunks of at most a
-    /// batch of records, each with the checkpoint just past them.
+    /// Frames and parses from `offset` to the last complete line within the size the file had
+    /// when opened, sending chunks of at most a batch of records, each with the checkpoint just
+    /// past them.
     fn read_lines(
         &mut self,
         open: &OpenFile<'_>,
@@ -715,8 +730,14 @@ impl Reader<'_> {
         parser: &mut dyn LineParser,
         tx: &SyncSender<Vec<Event>>,
     ) -> std::io::Result<bool> {
+        // Only up to the size seen when the file was opened: what an agent appends meanwhile is
+        // read by the next scan, so a file growing faster than it is read cannot keep a scan
+        // from finishing.
         let mut reader = LineReader::new(
-            SeekingReader::new(open.file, offset),
+            std::io::Read::take(
+                SeekingReader::new(open.file, offset),
+                open.stat.size.saturating_sub(offset),
+            ),
             offset,
             self.options.max_line,
         );
@@ -1000,6 +1021,7 @@ fn discover(provider: &dyn Provider, searches: &[Search]) -> (Vec<RootStatus>, V
         status.push(RootStatus {
             path: search.root.clone(),
             exists: is_dir || is_file,
+            note: root_note(&kind),
         });
         // A file root is opened without following symlinks, so by its real path.
         let root = if is_file {

@@ -140,7 +140,26 @@ impl Store {
         schema::migrate(&mut store.conn, &store.path)?;
         store.project_paths = store.stored_project_paths()?.unwrap_or_default();
         store.reprice_if_needed()?;
+        store.inject_fault().map_err(|e| store.db_err(e))?;
         Ok(store)
+    }
+
+    /// Applies a fault a test asked for ([`crate::failpoint::db_fault`]) once the database is
+    /// open, so that what follows fails as on a read-only file system or a full disk.
+    fn inject_fault(&self) -> rusqlite::Result<()> {
+        use crate::failpoint::DbFault;
+        match crate::failpoint::db_fault() {
+            None => Ok(()),
+            Some(DbFault::ReadOnly) => self.conn.pragma_update(None, "query_only", true),
+            Some(DbFault::Full) => {
+                let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+                self.conn
+                    .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                        r.get::<_, i64>(0)
+                    })?;
+                Ok(())
+            }
+        }
     }
 
     /// The price table records are priced with.

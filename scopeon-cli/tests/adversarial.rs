@@ -1,0 +1,1578 @@
+//! Adversarial end-to-end tests of the `scopeon` binary: hostile or broken files under the
+//! agents' roots, files changing while they are read, and databases that are corrupt, read-only,
+//! full, newer, shared or not files at all.
+//!
+//! Each case must end in a clear message or a counted skip: no panic, no hang, nothing already
+//! stored lost, nothing outside the roots read. A privacy marker is planted in every text field
+//! of every log (and in the files planted symlinks point at); it must never reach any output or
+//! any file Scopeon writes (checked for every home when it is dropped).
+
+use std::cell::RefCell;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+/// Planted in every text field of every log written here; must never come out of Scopeon.
+const MARKER: &str = "SCOPEON-PRIVACY-MARKER-7f3a";
+
+const NOW: &str = "2026-11-27T12:00:00Z";
+
+/// Longest any single command may take before the test calls it hung.
+const HANG: Duration = Duration::from_secs(120);
+
+struct Home {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    /// Directories Scopeon writes to besides `~/.scopeon` (`--db` elsewhere).
+    private_dirs: RefCell<Vec<PathBuf>>,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_owned();
+        Home {
+            _dir: dir,
+            root,
+            private_dirs: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    fn write(&self, rel: &str, contents: &str) {
+        let p = self.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, contents).unwrap();
+    }
+
+    fn append(&self, rel: &str, contents: &str) {
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(self.path(rel))
+            .unwrap();
+        f.write_all(contents.as_bytes()).unwrap();
+    }
+
+    fn mkdir(&self, rel: &str) -> PathBuf {
+        let p = self.path(rel);
+        fs::create_dir_all(&p).unwrap();
+        p
+    }
+
+    fn db(&self) -> PathBuf {
+        self.path(".scopeon/scopeon.db")
+    }
+
+    /// Registers a directory Scopeon writes to, so the privacy check covers it.
+    fn private_dir(&self, dir: PathBuf) {
+        self.private_dirs.borrow_mut().push(dir);
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_scopeon"));
+        c.env_clear()
+            .env("HOME", &self.root)
+            .env("TZ", "UTC")
+            .env("SCOPEON_NOW", NOW)
+            .args(args);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        run_cmd(self.cmd(args))
+    }
+
+    fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut c = self.cmd(args);
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        run_cmd(c)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        ok(self.run(args), args)
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    fn json_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Value {
+        serde_json::from_str(&ok(self.run_env(args, vars), args)).unwrap()
+    }
+
+    /// The stored totals, without scanning.
+    fn totals(&self) -> Value {
+        self.json(&["report", "--json", "--no-scan", "--by", ""])["totals"].clone()
+    }
+
+    fn totals_db(&self, db: &Path) -> Value {
+        self.json(&[
+            "report",
+            "--json",
+            "--no-scan",
+            "--by",
+            "",
+            "--db",
+            db.to_str().unwrap(),
+        ])["totals"]
+            .clone()
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let mut dirs = vec![self.root.join(".scopeon")];
+        dirs.extend(self.private_dirs.borrow().iter().cloned());
+        for dir in dirs {
+            assert_marker_not_under(&dir);
+        }
+    }
+}
+
+/// Runs a command, failing the test if it takes longer than [`HANG`]; checks its output for
+/// the marker.
+fn run_cmd(mut c: Command) -> Output {
+    let child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_output(child, HANG);
+    assert_no_marker(&out);
+    out
+}
+
+/// Waits for a child, collecting its output; kills it and fails after `limit`.
+fn wait_output(mut child: Child, limit: Duration) -> Output {
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        stdout.read_to_end(&mut v).ok();
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        stderr.read_to_end(&mut v).ok();
+        v
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("scopeon hung for {limit:?} (a FIFO opened blocking?)");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+fn ok(out: Output, args: &[&str]) -> String {
+    assert!(
+        out.status.success(),
+        "scopeon {args:?} failed ({:?}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_no_marker(out: &Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !contains(stream, MARKER.as_bytes()),
+            "privacy marker leaked into output:\n{}",
+            String::from_utf8_lossy(stream)
+        );
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// No file under `dir` (recursively, never through a symlink) holds the marker.
+fn assert_marker_not_under(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let entry = entry.unwrap();
+        let p = entry.path();
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            assert_marker_not_under(&p);
+        } else if kind.is_file() {
+            let bytes = fs::read(&p).unwrap();
+            assert!(
+                !contains(&bytes, MARKER.as_bytes()),
+                "privacy marker found in {}",
+                p.display()
+            );
+        }
+    }
+}
+
+/// Whether this process runs as root (which reads files whatever their mode).
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    fs::metadata(probe.path()).unwrap().uid() == 0
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+fn chmod(p: &Path, m: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+}
+
+fn symlink(target: &Path, link: &Path) {
+    fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(target, link).unwrap();
+}
+
+fn mkfifo(p: &Path) {
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let st = Command::new("mkfifo").arg(p).status().expect("mkfifo runs");
+    assert!(st.success());
+}
+
+/// A Unix socket bound at `p`; it exists while the listener lives.
+fn socket(p: &Path) -> std::os::unix::net::UnixListener {
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::os::unix::net::UnixListener::bind(p).unwrap()
+}
+
+/// The provider's part of a `scan --json` document.
+fn provider<'v>(scan: &'v Value, id: &str) -> &'v Value {
+    scan["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {scan:#}"))
+}
+
+// ---- Log lines -------------------------------------------------------------------------------
+
+/// A Claude Code assistant line with the marker in every text field; `output` output tokens.
+fn cc(session: &str, msg: &str, output: u64) -> String {
+    format!(
+        r#"{{"parentUuid":null,"isSidechain":false,"userType":"external","cwd":"/home/dev/acme","sessionId":"{session}","version":"2.0.14","message":{{"id":"{msg}","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{{"type":"thinking","thinking":"{MARKER}"}},{{"type":"text","text":"{MARKER}"}},{{"type":"tool_use","id":"t","name":"Bash","input":{{"command":"{MARKER}"}}}}],"stop_reason":"end_turn","usage":{{"input_tokens":1,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":{output}}}}},"requestId":"req_{msg}","type":"assistant","uuid":"u-{msg}","timestamp":"2026-11-26T10:00:00.000Z","toolUseResult":{{"stdout":"{MARKER}"}}}}"#
+    ) + "\n"
+}
+
+/// `n` Claude lines of a session, ids `<session>-<first + i>`, each with 1 output token.
+fn cc_lines(session: &str, first: u64, n: u64) -> String {
+    (first..first + n)
+        .map(|i| cc(session, &format!("{session}-{i}"), 1))
+        .collect()
+}
+
+/// An Aider `message_send` event with the marker in the fields Scopeon does not read.
+fn aider(time: i64, prompt: u64, completion: u64) -> String {
+    format!(
+        r#"{{"event":"message_send","properties":{{"main_model":"gpt-4o","edit_format":"{MARKER}","prompt_tokens":{prompt},"completion_tokens":{completion},"total_tokens":{},"cost":0.01,"total_cost":0.01,"note":"{MARKER}"}},"user_id":"{MARKER}","time":{time}}}"#,
+        prompt + completion
+    ) + "\n"
+}
+
+/// A Cursor `state.vscdb` at `path` with `replies` assistant bubbles of `input`/`output`
+/// tokens each, the marker in every text and in `ItemTable`'s credentials.
+fn cursor_db(path: &Path, replies: u32, input: u64, output: u64) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let db = rusqlite::Connection::open(path).unwrap();
+    db.execute_batch(
+        "CREATE TABLE IF NOT EXISTS ItemTable (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB);
+         CREATE TABLE IF NOT EXISTS cursorDiskKV (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB);",
+    )
+    .unwrap();
+    let put = |table: &str, key: &str, value: &str| {
+        db.execute(
+            &format!("INSERT INTO {table} (key, value) VALUES (?1, ?2)"),
+            (key, value.as_bytes()),
+        )
+        .unwrap();
+    };
+    let composer = "2b7c1d9e-0000-4000-8000-0000000000c1";
+    put("ItemTable", "cursorAuth/accessToken", MARKER);
+    put(
+        "cursorDiskKV",
+        &format!("composerData:{composer}"),
+        &format!(r#"{{"composerId":"{composer}","createdAt":1761820000000,"name":"{MARKER}"}}"#),
+    );
+    for n in 0..replies {
+        put(
+            "cursorDiskKV",
+            &format!("bubbleId:{composer}:b1000000-0000-4000-8000-{n:012}"),
+            &format!(
+                r#"{{"_v":3,"type":2,"createdAt":"2025-11-08T14:00:09.500Z","text":"{MARKER}","richText":"{MARKER}","modelInfo":{{"modelName":"gpt-5"}},"tokenCount":{{"inputTokens":{input},"outputTokens":{output}}}}}"#
+            ),
+        );
+    }
+}
+
+const CURSOR_DB: &str = ".config/Cursor/User/globalStorage/state.vscdb";
+
+/// A home with good data of all three providers: 3 Claude requests (output 10 + 20 + 30),
+/// 2 Aider replies (input 100 + 200) and 2 Cursor replies (input 1000 each).
+fn good_home() -> Home {
+    let home = Home::new();
+    home.write(
+        ".claude/projects/p/good.jsonl",
+        &(cc("s1", "m1", 10) + &cc("s1", "m2", 20) + &cc("s1", "m3", 30)),
+    );
+    home.write(
+        "aider/analytics.jsonl",
+        &(aider(1768000000, 100, 1) + &aider(1768000010, 200, 2)),
+    );
+    cursor_db(&home.path(CURSOR_DB), 2, 1000, 5);
+    home
+}
+
+fn aider_env(home: &Home, log: &str) -> (&'static str, String) {
+    (
+        "AIDER_ANALYTICS_LOG",
+        home.path(log).to_str().unwrap().to_owned(),
+    )
+}
+
+/// Stored requests and input tokens by provider.
+fn by_provider(home: &Home) -> Vec<(String, u64, u64)> {
+    home.json(&["report", "--json", "--no-scan", "--by", "provider"])["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["key"]["provider"].as_str().unwrap().to_owned(),
+                r["requests"].as_u64().unwrap(),
+                r["input_tokens"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn good_rows() -> Vec<(String, u64, u64)> {
+    vec![
+        ("aider".into(), 2, 300),
+        ("claude_code".into(), 3, 3),
+        ("cursor".into(), 2, 2000),
+    ]
+}
+
+/// Scans a home with `AIDER_ANALYTICS_LOG` set to `aider_log` (relative to the home).
+fn scan_with_aider(home: &Home, aider_log: &str) -> Value {
+    let (k, v) = aider_env(home, aider_log);
+    home.json_env(&["scan", "--json"], &[(k, &v)])
+}
+
+fn scan_text_with_aider(home: &Home, aider_log: &str) -> String {
+    let (k, v) = aider_env(home, aider_log);
+    ok(home.run_env(&["scan"], &[(k, &v)]), &["scan"])
+}
+
+// ---- Access times: proof that a file was never read -----------------------------------------
+
+/// Sets a file's access time an hour before its modification time, so that on a `relatime`
+/// or `strictatime` file system any read moves it.
+fn age_atime(p: &Path) {
+    let m = fs::metadata(p).unwrap().modified().unwrap();
+    let f = fs::File::options().write(true).open(p).unwrap();
+    f.set_times(fs::FileTimes::new().set_accessed(m - Duration::from_secs(3600)))
+        .unwrap();
+}
+
+fn atime(p: &Path) -> SystemTime {
+    fs::metadata(p).unwrap().accessed().unwrap()
+}
+
+/// Whether reads update access times here (not on `noatime` mounts).
+fn atime_works(dir: &Path) -> bool {
+    let p = dir.join("atime-probe");
+    fs::write(&p, "probe").unwrap();
+    age_atime(&p);
+    let before = atime(&p);
+    fs::read(&p).unwrap();
+    let works = atime(&p) != before;
+    fs::remove_file(&p).unwrap();
+    works
+}
+
+/// Files outside every root, planted with the marker in their path and content and with
+/// valid usage (a Claude line of 7,777 output tokens, an Aider reply of 7,777 input tokens and
+/// a Cursor database of 7,777 input tokens): none may ever be counted, shown or read.
+struct Outside {
+    dir: PathBuf,
+    files: Vec<PathBuf>,
+}
+
+impl Outside {
+    fn plant(home: &Home) -> Outside {
+        let dir = home.mkdir(&format!("outside/{MARKER}"));
+        let claude = dir.join("secret.jsonl");
+        fs::write(&claude, cc("sX", "mX", 7777)).unwrap();
+        fs::create_dir_all(dir.join("projects/q")).unwrap();
+        let nested = dir.join("projects/q/nested.jsonl");
+        fs::write(&nested, cc("sY", "mY", 7777)).unwrap();
+        let aider_log = dir.join("analytics.jsonl");
+        fs::write(&aider_log, aider(1768000100, 7777, 7)).unwrap();
+        let cursor = dir.join("state.vscdb");
+        cursor_db(&cursor, 1, 7777, 7);
+        let files = vec![claude, nested, aider_log, cursor];
+        for f in &files {
+            age_atime(f);
+        }
+        Outside { dir, files }
+    }
+
+    fn atimes(&self) -> Vec<SystemTime> {
+        self.files.iter().map(|f| atime(f)).collect()
+    }
+}
+
+// ---- Symlinks --------------------------------------------------------------------------------
+
+#[test]
+fn symlinks_out_of_the_roots_are_never_followed() {
+    let home = good_home();
+    let first = scan_with_aider(&home, "aider/analytics.jsonl");
+    assert_eq!(first["files"], 3, "{first:#}");
+    assert_eq!(by_provider(&home), good_rows());
+
+    // Now plant symlinks to the outside files: to a file and to a directory, from inside each
+    // root, plus loops and links to the root's own ancestors.
+    let out = Outside::plant(&home);
+    let atime_checked = atime_works(&out.dir);
+    let before = out.atimes();
+    let projects = home.path(".claude/projects");
+    symlink(
+        &out.dir.join("secret.jsonl"),
+        &projects.join("p/link.jsonl"),
+    );
+    symlink(&out.dir, &projects.join("p/linkdir"));
+    symlink(&out.dir.join("projects/q"), &projects.join("q"));
+    symlink(
+        &projects.join("p/loop2.jsonl"),
+        &projects.join("p/loop1.jsonl"),
+    );
+    symlink(
+        &projects.join("p/loop1.jsonl"),
+        &projects.join("p/loop2.jsonl"),
+    );
+    symlink(
+        &projects.join("p/self.jsonl"),
+        &projects.join("p/self.jsonl"),
+    );
+    symlink(Path::new("."), &projects.join("p/here"));
+    symlink(Path::new(".."), &projects.join("p/up"));
+    symlink(&home.root, &projects.join("p/home"));
+    // A dangling one.
+    symlink(
+        &out.dir.join("gone.jsonl"),
+        &projects.join("p/dangling.jsonl"),
+    );
+    // Aider with a directory root: a link in it is not read.
+    home.write("aider-dir/a.jsonl", &aider(1768000020, 400, 4));
+    symlink(
+        &out.dir.join("analytics.jsonl"),
+        &home.path("aider-dir/link.jsonl"),
+    );
+    // Cursor: its database replaced by a link to another one.
+    let cursor = home.path(CURSOR_DB);
+    fs::rename(&cursor, cursor.with_extension("bak")).unwrap();
+    symlink(&out.dir.join("state.vscdb"), &cursor);
+
+    let scan = scan_with_aider(&home, "aider-dir");
+    let cc = provider(&scan, "claude_code");
+    assert_eq!(cc["files"], 1, "only the real transcript: {cc:#}");
+    assert_eq!(cc["new_records"], 0);
+    assert_eq!(cc["problems"], Value::Array(vec![]));
+    let a = provider(&scan, "aider");
+    assert_eq!((&a["files"], &a["new_records"]), (&1.into(), &1.into()));
+    let cu = provider(&scan, "cursor");
+    assert_eq!(cu["files"], 0, "{cu:#}");
+    // What was stored is all still there, plus the one real new Aider reply.
+    let mut rows = good_rows();
+    rows[0] = ("aider".into(), 3, 700);
+    assert_eq!(by_provider(&home), rows);
+    assert_eq!(
+        home.totals()["output_tokens"],
+        10 + 20 + 30 + 1 + 2 + 4 + 5 + 5
+    );
+    // A rebuild re-reads everything under the roots: still nothing from outside.
+    let (k, v) = aider_env(&home, "aider-dir");
+    home.json_env(&["scan", "--rebuild", "--json"], &[(k, &v)]);
+    assert_eq!(by_provider(&home), rows);
+
+    // The links are not even shown (the outside directory's name is the marker).
+    let text = scan_text_with_aider(&home, "aider-dir");
+    assert!(!text.contains("outside"), "{text}");
+    home.ok(&["providers"]);
+    home.ok(&["doctor"]);
+
+    if atime_checked {
+        assert_eq!(out.atimes(), before, "a file outside the roots was read");
+    } else {
+        eprintln!("note: access times are not updated here (noatime); reads not checked");
+    }
+}
+
+/// A root that is a symlink is the user's choice (`~/.claude` on another disk,
+/// `AIDER_ANALYTICS_LOG` naming a link): it is followed, a file root read by its real path.
+/// Symlinks below a root still are not.
+#[test]
+fn a_root_that_is_a_symlink_is_followed_but_nothing_below_it() {
+    let home = good_home();
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    let out = Outside::plant(&home);
+    let atime_checked = atime_works(&out.dir);
+    let before = out.atimes();
+
+    // AIDER_ANALYTICS_LOG names a symlink to another log of the user's: read.
+    home.write("elsewhere/analytics.jsonl", &aider(1768000030, 500, 5));
+    symlink(
+        &home.path("elsewhere/analytics.jsonl"),
+        &home.path("aider/link.jsonl"),
+    );
+    let scan = scan_with_aider(&home, "aider/link.jsonl");
+    let a = provider(&scan, "aider");
+    assert_eq!((&a["files"], &a["new_records"]), (&1.into(), &1.into()));
+    assert_eq!(a["roots"][0]["exists"], true);
+    assert!(a["roots"][0].get("note").is_none(), "{a:#}");
+    let (k, v) = aider_env(&home, "aider/link.jsonl");
+    let d = home.json_env(&["doctor", "--json"], &[(k, &v)]);
+    assert!(!d["problems"].to_string().contains("aider"), "{d:#}");
+
+    // CLAUDE_CONFIG_DIR a symlink to a directory: followed; inside it, a `projects` entry that
+    // links outside is not.
+    home.write("disk/claude/projects/q/more.jsonl", &cc("s2", "m4", 40));
+    symlink(&out.dir, &home.path("disk/claude/projects/outside"));
+    symlink(&home.path("disk/claude"), &home.path("claude-link"));
+    let claude_link = home.path("claude-link");
+    let scan = home.json_env(
+        &["scan", "--json"],
+        &[("CLAUDE_CONFIG_DIR", claude_link.to_str().unwrap())],
+    );
+    let cc = provider(&scan, "claude_code");
+    assert_eq!((&cc["files"], &cc["new_records"]), (&1.into(), &1.into()));
+    assert!(cc["roots"][0].get("note").is_none(), "{cc:#}");
+    let mut want = good_rows();
+    want[0] = ("aider".into(), 3, 800);
+    want[1] = ("claude_code".into(), 4, 4);
+    assert_eq!(by_provider(&home), want);
+    if atime_checked {
+        assert_eq!(out.atimes(), before, "a file outside the roots was read");
+    }
+}
+
+// ---- FIFOs, sockets, directories named like logs ---------------------------------------------
+
+#[test]
+fn fifos_and_sockets_are_skipped_without_blocking() {
+    let home = good_home();
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    mkfifo(&home.path(".claude/projects/p/fifo.jsonl"));
+    let _claude_sock = socket(&home.path(".claude/projects/p/sock.jsonl"));
+    // Aider's root itself a FIFO, and a socket in a directory root.
+    mkfifo(&home.path("aider/fifo.jsonl"));
+    home.write("aider-dir/a.jsonl", &aider(1768000020, 400, 4));
+    mkfifo(&home.path("aider-dir/fifo.jsonl"));
+    let _aider_sock = socket(&home.path("aider-dir/sock.jsonl"));
+    // Cursor's database a FIFO.
+    let cursor = home.path(CURSOR_DB);
+    fs::rename(&cursor, cursor.with_extension("bak")).unwrap();
+    mkfifo(&cursor);
+
+    let scan = scan_with_aider(&home, "aider/fifo.jsonl");
+    assert_eq!(provider(&scan, "claude_code")["files"], 1);
+    let a = provider(&scan, "aider");
+    assert_eq!(a["files"], 0);
+    assert!(
+        a["roots"][0]["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("neither a directory nor a regular file"),
+        "{a:#}"
+    );
+    assert_eq!(provider(&scan, "cursor")["files"], 0);
+    let text = scan_text_with_aider(&home, "aider/fifo.jsonl");
+    assert!(
+        text.contains("fifo.jsonl (not searched: neither a directory nor a regular file"),
+        "{text}"
+    );
+    let scan = scan_with_aider(&home, "aider-dir");
+    let a = provider(&scan, "aider");
+    assert_eq!((&a["files"], &a["new_records"]), (&1.into(), &1.into()));
+    // Aider's root itself a socket.
+    let _root_sock = socket(&home.path("aider/sock.jsonl"));
+    let scan = scan_with_aider(&home, "aider/sock.jsonl");
+    let a = provider(&scan, "aider");
+    assert_eq!(a["files"], 0);
+    assert!(
+        a["roots"][0]["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("socket")
+    );
+    // A writer holding the FIFO open does not make it readable either.
+    let fifo = home.path(".claude/projects/p/fifo.jsonl");
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        // Blocks until a reader opens it (the test's own, below); held open during the scan.
+        let mut w = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        let _ = w.write_all(cc("sF", "mF", 9999).as_bytes());
+        released.recv().ok();
+    });
+    let mut r = fs::OpenOptions::new()
+        .read(true)
+        .open(home.path(".claude/projects/p/fifo.jsonl"))
+        .unwrap();
+    let scan = home.json(&["scan", "--json"]);
+    assert_eq!(provider(&scan, "claude_code")["new_records"], 0);
+    release.send(()).unwrap();
+    let mut drained = Vec::new();
+    r.read_to_end(&mut drained).unwrap();
+    writer.join().unwrap();
+
+    let mut rows = good_rows();
+    rows[0] = ("aider".into(), 3, 700);
+    assert_eq!(by_provider(&home), rows);
+}
+
+#[test]
+fn directories_named_like_logs_are_not_logs() {
+    let home = good_home();
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    // Claude: a directory named like a transcript, empty and with a non-log inside.
+    home.mkdir(".claude/projects/p/dir.jsonl");
+    home.write(".claude/projects/p/d2.jsonl/notes.txt", MARKER);
+    // Aider: the root a directory named like a log (its *.jsonl files are the logs), holding
+    // a directory named like a log in turn.
+    home.write("aider/named.jsonl/real.jsonl", &aider(1768000030, 500, 5));
+    home.mkdir("aider/named.jsonl/inner.jsonl");
+    // Cursor: state.vscdb a directory, with a valid database inside under the same name.
+    let cursor = home.path(CURSOR_DB);
+    fs::rename(&cursor, cursor.with_extension("bak")).unwrap();
+    cursor_db(&cursor.join("state.vscdb"), 1, 7777, 7);
+
+    let scan = scan_with_aider(&home, "aider/named.jsonl");
+    let cc = provider(&scan, "claude_code");
+    assert_eq!(
+        (&cc["files"], &cc["problems"]),
+        (&1.into(), &Value::Array(vec![]))
+    );
+    let a = provider(&scan, "aider");
+    assert_eq!((&a["files"], &a["new_records"]), (&1.into(), &1.into()));
+    let cu = provider(&scan, "cursor");
+    assert_eq!((&cu["files"], &cu["new_records"]), (&0.into(), &0.into()));
+    let mut rows = good_rows();
+    rows[0] = ("aider".into(), 3, 800);
+    assert_eq!(by_provider(&home), rows);
+}
+
+// ---- Unreadable files and other read errors --------------------------------------------------
+
+#[test]
+fn unreadable_files_are_named_retried_and_lose_nothing() {
+    if is_root() {
+        eprintln!(
+            "skipped: running as root, which reads files whatever their mode; \
+             read errors are covered by unreadable_databases_and_archives_are_named_and_retried"
+        );
+        return;
+    }
+    let home = good_home();
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    // New data in each provider's file, then each made unreadable.
+    home.append(".claude/projects/p/good.jsonl", &cc("s1", "m4", 40));
+    home.append("aider/analytics.jsonl", &aider(1768000040, 400, 4));
+    let cursor = home.path(CURSOR_DB);
+    cursor_db(&cursor, 3, 1000, 5);
+    let files = [
+        home.path(".claude/projects/p/good.jsonl"),
+        home.path("aider/analytics.jsonl"),
+        cursor.clone(),
+    ];
+    for f in &files {
+        chmod(f, 0o000);
+    }
+    let scan = scan_with_aider(&home, "aider/analytics.jsonl");
+    for id in ["claude_code", "aider", "cursor"] {
+        let p = provider(&scan, id);
+        assert_eq!(p["problems"].as_array().unwrap().len(), 1, "{p:#}");
+        let problem = p["problems"][0]["problem"].as_str().unwrap();
+        // SQLite says it cannot open the database; the files say why.
+        assert!(
+            problem.contains("ermission denied") || problem.contains("unable to open"),
+            "{problem}"
+        );
+    }
+    let text = scan_text_with_aider(&home, "aider/analytics.jsonl");
+    assert!(
+        text.contains("could not read") && text.contains("next scan"),
+        "{text}"
+    );
+    let (k, v) = aider_env(&home, "aider/analytics.jsonl");
+    let out = home.run_env(&["report"], &[(k, &v)]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("could not be read"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(by_provider(&home), good_rows());
+    for f in &files {
+        chmod(f, 0o600);
+    }
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    assert_eq!(
+        by_provider(&home),
+        vec![
+            ("aider".into(), 3, 700),
+            ("claude_code".into(), 4, 4),
+            ("cursor".into(), 3, 3000),
+        ]
+    );
+}
+
+#[test]
+fn unreadable_databases_and_archives_are_named_and_retried() {
+    // Read errors that even root gets: a Cursor database of garbage, one without Cursor's
+    // table, and a Codex archive that is not zstd. Each is named with what went wrong; the
+    // rest is read; nothing stored is lost; fixed, it is read.
+    let home = good_home();
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    let cursor = home.path(CURSOR_DB);
+    fs::rename(&cursor, cursor.with_extension("bak")).unwrap();
+    let mut garbage = format!("not a database {MARKER} ").repeat(400).into_bytes();
+    garbage.extend((0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    fs::write(&cursor, &garbage).unwrap();
+    home.write(".codex/sessions/2026/11/26/rollout-x.jsonl.zst", MARKER);
+    home.append(".claude/projects/p/good.jsonl", &cc("s1", "m4", 40));
+
+    let scan = scan_with_aider(&home, "aider/analytics.jsonl");
+    let cu = provider(&scan, "cursor");
+    assert_eq!(cu["problems"].as_array().unwrap().len(), 1, "{cu:#}");
+    assert!(
+        cu["problems"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not a database"),
+        "{cu:#}"
+    );
+    let cx = provider(&scan, "codex");
+    assert_eq!(cx["problems"].as_array().unwrap().len(), 1, "{cx:#}");
+    assert_eq!(provider(&scan, "claude_code")["new_records"], 1);
+    let text = scan_text_with_aider(&home, "aider/analytics.jsonl");
+    assert!(text.contains("could not read"), "{text}");
+    // Garbage is not a checkpoint: nothing was written for it.
+    assert_eq!(fs::read(&cursor).unwrap(), garbage);
+
+    // A SQLite file without Cursor's table names the table.
+    fs::remove_file(&cursor).unwrap();
+    {
+        let db = rusqlite::Connection::open(&cursor).unwrap();
+        db.execute_batch("CREATE TABLE ItemTable (key TEXT, value BLOB);")
+            .unwrap();
+        db.execute(
+            "INSERT INTO ItemTable VALUES ('cursorAuth/accessToken', ?1)",
+            [MARKER],
+        )
+        .unwrap();
+    }
+    let scan = scan_with_aider(&home, "aider/analytics.jsonl");
+    let cu = provider(&scan, "cursor");
+    assert!(
+        cu["problems"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("cursorDiskKV"),
+        "{cu:#}"
+    );
+    let mut rows = good_rows();
+    rows[1] = ("claude_code".into(), 4, 4);
+    assert_eq!(by_provider(&home), rows);
+
+    // Put right, it is read.
+    fs::remove_file(&cursor).unwrap();
+    fs::rename(cursor.with_extension("bak"), &cursor).unwrap();
+    cursor_db(&cursor, 1, 50, 5);
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    // (Its first reply rewritten with new counts: the last copy wins.)
+    rows[2] = ("cursor".into(), 2, 1050);
+    assert_eq!(by_provider(&home), rows);
+}
+
+// ---- Hostile lines ----------------------------------------------------------------------------
+
+#[test]
+fn lines_over_a_configured_cap_are_counted_skips() {
+    let home = good_home();
+    home.write(".scopeon/config.toml", "[scan]\nmax_line_bytes = 4096\n");
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    assert_eq!(by_provider(&home), good_rows());
+    // A valid line padded past the cap (the marker as padding), between two good lines.
+    let long = |session: &str, msg: &str| {
+        cc(session, msg, 5000).replace(
+            r#""stop_reason""#,
+            &format!(r#""pad":"{}","stop_reason""#, MARKER.repeat(400)),
+        )
+    };
+    home.append(
+        ".claude/projects/p/good.jsonl",
+        &(long("s1", "mL") + &cc("s1", "m4", 40)),
+    );
+    let aider_long = aider(1768000050, 5000, 5).replace(
+        r#""note""#,
+        &format!(r#""pad":"{}","note""#, MARKER.repeat(400)),
+    );
+    home.append(
+        "aider/analytics.jsonl",
+        &(aider_long + &aider(1768000060, 400, 4)),
+    );
+    let text = scan_text_with_aider(&home, "aider/analytics.jsonl");
+    assert!(text.contains("skipped 1 lines (too_long: 1)"), "{text}");
+    assert!(text.contains("good.jsonl: byte "), "{text}");
+    let (k, v) = aider_env(&home, "aider/analytics.jsonl");
+    let status = home.json_env(&["providers", "--json"], &[(k, &v)]);
+    for id in ["claude_code", "aider"] {
+        let p = provider(&status, id);
+        assert_eq!(p["skipped_lines"]["too_long"], 1, "{p:#}");
+    }
+    assert_eq!(
+        by_provider(&home),
+        vec![
+            ("aider".into(), 3, 700),
+            ("claude_code".into(), 4, 4),
+            ("cursor".into(), 2, 2000),
+        ]
+    );
+
+    // An over-cap line still being written is not consumed; once complete it is one skip.
+    let l = long("s1", "mL2");
+    let (a, b) = l.split_at(l.len() - 100);
+    home.append(".claude/projects/p/good.jsonl", a);
+    let scan = home.json(&["scan", "--json"]);
+    assert_eq!(
+        provider(&scan, "claude_code")["skipped"],
+        serde_json::json!({})
+    );
+    home.append(".claude/projects/p/good.jsonl", b);
+    home.append(".claude/projects/p/good.jsonl", &cc("s1", "m5", 50));
+    let scan = home.json(&["scan", "--json"]);
+    let p = provider(&scan, "claude_code");
+    assert_eq!(
+        (&p["skipped"]["too_long"], &p["new_records"]),
+        (&1.into(), &1.into())
+    );
+    let status = home.json(&["providers", "--json"]);
+    assert_eq!(
+        provider(&status, "claude_code")["skipped_lines"]["too_long"],
+        2
+    );
+    let t = home.totals();
+    assert_eq!(
+        t["output_tokens"],
+        10 + 20 + 30 + 40 + 50 + 1 + 2 + 4 + 5 + 5
+    );
+}
+
+/// Peak resident memory of a running process, from `/proc`, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[test]
+#[ignore = "writes a 1 GiB file; run with --ignored"]
+fn a_one_gigabyte_line_is_skipped_in_bounded_memory() {
+    let home = Home::new();
+    let path = home.path(".claude/projects/p/huge.jsonl");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    {
+        let mut f = std::io::BufWriter::new(fs::File::create(&path).unwrap());
+        f.write_all(cc("s", "m1", 10).as_bytes()).unwrap();
+        // A valid JSON line whose string field is 1 GiB of the marker.
+        let line = cc("s", "mBIG", 9999);
+        let (head, tail) = line.split_at(line.find(r#""stop_reason""#).unwrap());
+        f.write_all(head.as_bytes()).unwrap();
+        f.write_all(br#""pad":""#).unwrap();
+        let chunk = MARKER.repeat((1 << 20) / MARKER.len());
+        let mut written = 0u64;
+        while written < 1 << 30 {
+            f.write_all(chunk.as_bytes()).unwrap();
+            written += chunk.len() as u64;
+        }
+        f.write_all(br#"","#).unwrap();
+        f.write_all(tail.as_bytes()).unwrap();
+        f.write_all(cc("s", "m2", 20).as_bytes()).unwrap();
+    }
+    let child = home
+        .cmd(&["scan", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let peak = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (peak, done) = (peak.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                if let Some(kib) = peak_rss_kib(pid) {
+                    peak.fetch_max(kib, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let out = wait_output(child, Duration::from_secs(1800));
+    done.store(true, Ordering::Relaxed);
+    watcher.join().unwrap();
+    assert_no_marker(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let scan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = provider(&scan, "claude_code");
+    assert_eq!(p["skipped"]["too_long"], 1, "{p:#}");
+    assert_eq!(p["new_records"], 2);
+    assert_eq!(home.totals()["output_tokens"], 30);
+    let peak_mib = peak.load(Ordering::Relaxed) / 1024;
+    eprintln!("peak resident memory: {peak_mib} MiB");
+    assert!(
+        peak_mib < 400,
+        "memory not bounded by the line cap: {peak_mib} MiB"
+    );
+}
+
+#[test]
+fn deep_nesting_nuls_and_deep_directories() {
+    let home = good_home();
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    let deep_array = "[".repeat(100_000) + &"]".repeat(100_000);
+    let deep_object = format!(
+        r#"{{"type":"assistant","message":{}{MARKER}{}}}"#,
+        r#"{"a":"#.repeat(100_000),
+        "}".repeat(100_000)
+    );
+    // The same depth where a counter is expected.
+    let deep_usage = cc("s1", "mDU", 9999).replace(
+        r#""output_tokens":9999"#,
+        &format!(
+            r#""output_tokens":{}9999{}"#,
+            r#"{"a":"#.repeat(100_000),
+            "}".repeat(100_000)
+        ),
+    );
+    let nuls = "\0".repeat(1 << 20);
+    let mut claude = String::new();
+    claude += &(deep_array.clone() + "\n");
+    claude += &(deep_object + "\n");
+    claude += &deep_usage;
+    // A line of NULs (the hole a copy-truncate leaves), then a good line.
+    claude += &(nuls.clone() + "\n");
+    claude += &cc("s1", "m4", 40);
+    // NULs inside a line: a binary skip, even though the line holds valid usage around them.
+    claude += &cc("s1", "mNUL", 9999).replace(MARKER, &format!("{MARKER}\0\0{MARKER}"));
+    home.append(".claude/projects/p/good.jsonl", &claude);
+    let aider_line = format!(
+        r#"{{"event":"message_send","properties":{}{}}}"#,
+        r#"{"a":"#.repeat(100_000),
+        "}".repeat(100_000)
+    );
+    home.append(
+        "aider/analytics.jsonl",
+        &(deep_array + "\n" + &aider_line + "\n" + &nuls + "\n" + &aider(1768000070, 400, 4)),
+    );
+    // A Cursor bubble nested 100,000 levels deep and one of NULs.
+    {
+        let db = rusqlite::Connection::open(home.path(CURSOR_DB)).unwrap();
+        let composer = "2b7c1d9e-0000-4000-8000-0000000000c1";
+        let deep = format!(
+            r#"{{"type":2,"tokenCount":{}1{}}}"#,
+            r#"{"inputTokens":"#.repeat(100_000),
+            "}".repeat(100_000)
+        );
+        db.execute(
+            "INSERT INTO cursorDiskKV (key, value) VALUES (?1, ?2)",
+            (format!("bubbleId:{composer}:deep"), deep.into_bytes()),
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO cursorDiskKV (key, value) VALUES (?1, ?2)",
+            (format!("bubbleId:{composer}:nul"), nuls.into_bytes()),
+        )
+        .unwrap();
+    }
+    // A transcript 40 directories down (below the walk's depth limit) and one 3 down.
+    let deep_dir = (0..40)
+        .map(|i| format!("d{i}"))
+        .collect::<Vec<_>>()
+        .join("/");
+    home.write(
+        &format!(".claude/projects/{deep_dir}/deep.jsonl"),
+        &cc("s2", "mDEEP", 9999),
+    );
+    home.write(".claude/projects/x/y/z.jsonl", &cc("s2", "m5", 50));
+
+    let scan = scan_with_aider(&home, "aider/analytics.jsonl");
+    // Claude: the array is not an object; the deep message has no usage and is ignored; the
+    // deep counter counts 0 (an unreadable counter is 0, the request still counts); the line
+    // of NULs is a copy-truncate hole before the next line; NULs inside a line: binary.
+    let c = provider(&scan, "claude_code");
+    assert_eq!(c["new_records"], 3, "{c:#}");
+    assert_eq!(
+        c["skipped"],
+        serde_json::json!({"not_an_object": 1, "binary": 1}),
+        "{c:#}"
+    );
+    let a = provider(&scan, "aider");
+    assert_eq!(a["new_records"], 1, "{a:#}");
+    assert_eq!(
+        a["skipped"],
+        serde_json::json!({"not_an_object": 1, "invalid_json": 1}),
+        "{a:#}"
+    );
+    let cu = provider(&scan, "cursor");
+    assert_eq!(cu["problems"], Value::Array(vec![]), "{cu:#}");
+    assert_eq!(
+        cu["skipped"],
+        serde_json::json!({"invalid_json": 2}),
+        "{cu:#}"
+    );
+    assert_eq!(
+        by_provider(&home),
+        vec![
+            ("aider".into(), 3, 700),
+            ("claude_code".into(), 6, 6),
+            ("cursor".into(), 2, 2000),
+        ]
+    );
+    assert_eq!(
+        home.totals()["output_tokens"],
+        10 + 20 + 30 + 40 + 50 + 1 + 2 + 4 + 5 + 5
+    );
+    home.ok(&["scan"]);
+}
+
+// ---- Files changing while they are read ------------------------------------------------------
+
+/// Lines of a large transcript (about 1 KB each).
+const BIG: u64 = 40_000;
+
+#[test]
+fn a_file_growing_while_it_is_read_is_counted_exactly() {
+    let home = Home::new();
+    let rel = ".claude/projects/p/grow.jsonl";
+    home.write(rel, &cc_lines("g", 0, BIG));
+    let path = home.path(rel);
+    let stop = Arc::new(AtomicBool::new(false));
+    let appended = Arc::new(AtomicU64::new(0));
+    let appender = {
+        let (stop, appended) = (stop.clone(), appended.clone());
+        std::thread::spawn(move || {
+            let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
+            let mut next = BIG;
+            while !stop.load(Ordering::Relaxed) {
+                // Partial lines too: the newline of each batch arrives in a second write.
+                let batch = cc_lines("g", next, 50);
+                let (a, b) = batch.split_at(batch.len() - 7);
+                f.write_all(a.as_bytes()).unwrap();
+                f.write_all(b.as_bytes()).unwrap();
+                next += 50;
+                appended.store(next - BIG, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let out = run_cmd({
+        let mut c = home.cmd(&["scan", "--json"]);
+        c.env("SCOPEON_TEST_BATCH_RECORDS", "700");
+        c
+    });
+    stop.store(true, Ordering::Relaxed);
+    appender.join().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let during: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = provider(&during, "claude_code");
+    assert_eq!(p["problems"], Value::Array(vec![]), "{p:#}");
+    let appended = appended.load(Ordering::Relaxed);
+    eprintln!(
+        "appended {appended} lines while the scan read {} records",
+        p["records_read"]
+    );
+    // The next scan picks up exactly what was added.
+    home.ok(&["scan"]);
+    let t = home.totals();
+    assert_eq!(t["requests"], BIG + appended);
+    assert_eq!(t["output_tokens"], BIG + appended);
+    let again = home.json(&["scan", "--json"]);
+    assert_eq!(provider(&again, "claude_code")["files_unchanged"], 1);
+}
+
+#[test]
+fn a_file_truncated_while_it_is_read_loses_nothing_stored() {
+    let home = Home::new();
+    let rel = ".claude/projects/p/trunc.jsonl";
+    let stored = 500;
+    home.write(rel, &cc_lines("old", 0, stored));
+    home.ok(&["scan"]);
+    assert_eq!(home.totals()["requests"], stored);
+    home.append(rel, &cc_lines("old", stored, BIG));
+
+    let wal = PathBuf::from(format!("{}-wal", home.db().display()));
+    let wal_before = fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let child = {
+        let mut c = home.cmd(&["scan", "--json"]);
+        c.env("SCOPEON_TEST_BATCH_RECORDS", "500")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c.spawn().unwrap()
+    };
+    // Once the scan has committed something, the agent truncates the file and starts over.
+    let started = Instant::now();
+    while fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) <= wal_before
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let new = 300;
+    {
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(home.path(rel))
+            .unwrap();
+        f.set_len(0).unwrap();
+        drop(f);
+        home.append(rel, &cc_lines("new", 0, new));
+    }
+    let out = wait_output(child, HANG);
+    assert_no_marker(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let during: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = provider(&during, "claude_code");
+    // Reading past the new end is named (the next scan reads the file again).
+    for problem in p["problems"].as_array().unwrap() {
+        let text = problem["problem"].as_str().unwrap();
+        assert!(text.contains("shrank while being read"), "{text}");
+    }
+
+    home.ok(&["scan"]);
+    let sessions = |home: &Home| -> (u64, u64, Value) {
+        let r = home.json(&["report", "--json", "--no-scan", "--by", "session"]);
+        let count = |s: &str| {
+            r["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|row| row["key"]["session"] == s)
+                .map_or(0, |row| row["requests"].as_u64().unwrap())
+        };
+        (count("old"), count("new"), r["totals"].clone())
+    };
+    let (old, got_new, totals) = sessions(&home);
+    eprintln!("kept {old} of the old lines");
+    assert!((stored..=stored + BIG).contains(&old), "{old}");
+    assert_eq!(got_new, new);
+    assert_eq!(totals["output_tokens"], old + new);
+    // Appends after the truncation are read exactly once.
+    home.append(rel, &cc_lines("new", new, 25));
+    home.ok(&["scan"]);
+    let (old2, new2, _) = sessions(&home);
+    assert_eq!((old2, new2), (old, new + 25));
+}
+
+// ---- Two scans at once ------------------------------------------------------------------------
+
+fn concurrent_corpus(home: &Home, files: u64, lines: u64) {
+    for f in 0..files {
+        // Files f and f + files/2 replay each other's ids (resumed sessions).
+        let session = format!("c{}", f % (files / 2));
+        home.write(
+            &format!(".claude/projects/p/f{f}.jsonl"),
+            &cc_lines(&session, 0, lines),
+        );
+    }
+}
+
+#[test]
+fn two_scans_at_once_both_finish_and_count_exactly() {
+    let clean = Home::new();
+    concurrent_corpus(&clean, 6, 3000);
+    clean.ok(&["scan"]);
+    let expected = clean.totals();
+    assert_eq!(expected["requests"], 3 * 3000);
+
+    // Against a database neither has created yet, then against an existing one.
+    let home = Home::new();
+    concurrent_corpus(&home, 6, 3000);
+    for round in 0..2 {
+        if round == 1 {
+            for f in 0..6 {
+                home.append(
+                    &format!(".claude/projects/p/f{f}.jsonl"),
+                    &cc_lines(&format!("c{}", f % 3), 3000, 500),
+                );
+            }
+        }
+        let spawn = || {
+            let mut c = home.cmd(&["scan", "--json"]);
+            c.env("SCOPEON_TEST_BATCH_RECORDS", "200")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            c.spawn().unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        for out in [wait_output(a, HANG), wait_output(b, HANG)] {
+            assert_no_marker(&out);
+            assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        }
+        if round == 0 {
+            assert_eq!(home.totals(), expected, "as one scan alone");
+        }
+    }
+    let t = home.totals();
+    assert_eq!(t["requests"], 3 * 3500);
+    assert_eq!(t["output_tokens"], 3 * 3500);
+    // A third scan finds everything accounted for.
+    let again = home.json(&["scan", "--json"]);
+    assert_eq!(provider(&again, "claude_code")["new_records"], 0);
+    assert_eq!(home.totals(), t);
+}
+
+// ---- Databases --------------------------------------------------------------------------------
+
+/// A home with good Claude data scanned, and more appended but not yet scanned.
+fn scanned_with_pending() -> (Home, Value) {
+    let home = Home::new();
+    home.write(".claude/projects/p/a.jsonl", &cc_lines("a", 0, 50));
+    home.ok(&["scan"]);
+    let stored = home.totals();
+    assert_eq!(stored["requests"], 50);
+    home.append(".claude/projects/p/a.jsonl", &cc_lines("a", 50, 3000));
+    home.write(".claude/projects/p/b.jsonl", &cc_lines("b", 0, 3000));
+    (home, stored)
+}
+
+#[test]
+fn a_corrupt_database_is_refused_and_left_as_it_was() {
+    let (home, _) = scanned_with_pending();
+    let db = home.db();
+    // Garbage over every page after the first.
+    let mut bytes = fs::read(&db).unwrap();
+    for chunk in bytes.chunks_mut(4096).skip(1) {
+        for (i, b) in chunk.iter_mut().enumerate().take(300) {
+            *b = (i as u8).wrapping_mul(151) ^ 0x5A;
+        }
+    }
+    fs::write(&db, &bytes).unwrap();
+    for args in [
+        &["scan"][..],
+        &["report"],
+        &["report", "--no-scan"],
+        &["providers"],
+        &["backup", home.path("b.db").to_str().unwrap()],
+        &["forget", "--provider", "claude_code"],
+    ] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(db.to_str().unwrap()) && err.contains("scopeon doctor"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(fs::read(&db).unwrap(), bytes, "{args:?} changed it");
+    }
+    let out = home.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("fix: restore a backup"));
+    assert!(!home.path("b.db").exists());
+
+    // Not SQLite at all, and cut short.
+    for damaged in [
+        format!("{MARKER} this is not a database\n")
+            .repeat(200)
+            .into_bytes(),
+        bytes[..bytes.len() / 2 + 100].to_vec(),
+    ] {
+        fs::write(&db, &damaged).unwrap();
+        let out = home.run(&["scan"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains("scopeon doctor"), "{err}");
+        assert_eq!(fs::read(&db).unwrap(), damaged);
+    }
+}
+
+#[test]
+fn a_read_only_database_is_a_clear_error_and_loses_nothing() {
+    let (home, stored) = scanned_with_pending();
+    let db = home.db();
+    // Injected: every write refused, as on a read-only mount.
+    let fault = [("SCOPEON_TEST_DB_FAULT", "read-only")];
+    let out = home.run_env(&["scan"], &fault);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(db.to_str().unwrap()) && err.contains("read-only") && err.contains("write"),
+        "{err}"
+    );
+    // Reports still work from what is stored.
+    let r = home.json_env(&["report", "--json", "--no-scan", "--by", ""], &fault);
+    assert_eq!(r["totals"], stored);
+    let out = home.run_env(&["report", "--json", "--by", ""], &fault);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(home.totals(), stored);
+
+    // Really read-only, where the file system enforces it.
+    if is_root() {
+        eprintln!("note: running as root; the chmod part of this test is skipped");
+    } else {
+        let dir = db.parent().unwrap().to_owned();
+        chmod(&db, 0o400);
+        chmod(&dir, 0o500);
+        let out = home.run(&["scan"]);
+        chmod(&dir, 0o700);
+        chmod(&db, 0o600);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains(db.to_str().unwrap()), "{err}");
+        assert_eq!(home.totals(), stored);
+    }
+
+    home.ok(&["scan"]);
+    assert_eq!(home.totals()["requests"], 6050);
+}
+
+#[test]
+fn a_full_database_is_a_clear_error_with_no_partial_commit() {
+    let (home, stored) = scanned_with_pending();
+    let clean = Home::new();
+    clean.write(".claude/projects/p/a.jsonl", &cc_lines("a", 0, 3050));
+    clean.write(".claude/projects/p/b.jsonl", &cc_lines("b", 0, 3000));
+    clean.ok(&["scan"]);
+    let expected = clean.json(&["report", "--json", "--no-scan", "--by", "session"]);
+
+    let fault = [
+        ("SCOPEON_TEST_DB_FAULT", "full"),
+        ("SCOPEON_TEST_BATCH_RECORDS", "400"),
+    ];
+    for args in [&["scan"][..], &["scan", "--rebuild"]] {
+        let out = home.run_env(args, &fault);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(home.db().to_str().unwrap())
+                && err.contains("full")
+                && err.contains("space"),
+            "{err}"
+        );
+        let t = home.totals();
+        assert!(
+            t["requests"].as_u64() >= stored["requests"].as_u64(),
+            "{t:#}"
+        );
+        // Whatever committed before the disk filled is whole: records with their checkpoints.
+        assert_eq!(t["output_tokens"], t["requests"]);
+    }
+    let out = home.run_env(&["report", "--json", "--by", ""], &fault);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("full"));
+    // Space again: the next scan completes exactly.
+    home.ok(&["scan"]);
+    let got = home.json(&["report", "--json", "--no-scan", "--by", "session"]);
+    assert_eq!(got["rows"], expected["rows"]);
+    assert_eq!(got["totals"], expected["totals"]);
+}
+
+#[test]
+fn a_database_with_a_newer_schema_is_refused_untouched() {
+    let (home, _) = scanned_with_pending();
+    let db = home.db();
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch("PRAGMA user_version = 999;").unwrap();
+    }
+    let bytes = fs::read(&db).unwrap();
+    for args in [
+        &["scan"][..],
+        &["report", "--no-scan"],
+        &["providers"],
+        &["backup", home.path("b.db").to_str().unwrap()],
+        &["forget", "--provider", "claude_code"],
+    ] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("schema version 999") && err.contains("upgrade Scopeon"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(fs::read(&db).unwrap(), bytes);
+    }
+    let d = home.run(&["doctor", "--json"]);
+    assert_eq!(d.status.code(), Some(1));
+    let d: Value = serde_json::from_slice(&d.stdout).unwrap();
+    assert!(d["problems"].to_string().contains("999"), "{d:#}");
+    assert_eq!(fs::read(&db).unwrap(), bytes);
+}
+
+#[test]
+fn a_database_that_is_not_a_regular_file_is_refused() {
+    let home = good_home();
+    let target = home.path("elsewhere.db");
+    fs::write(&target, "").unwrap();
+    chmod(&target, 0o600);
+    for what in ["symlink", "fifo", "directory"] {
+        let db = home.path(&format!("{what}/scopeon.db"));
+        fs::create_dir_all(db.parent().unwrap()).unwrap();
+        match what {
+            "symlink" => symlink(&target, &db),
+            "fifo" => mkfifo(&db),
+            _ => fs::create_dir_all(&db).unwrap(),
+        }
+        let out = home.run(&["scan", "--db", db.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("not a regular file") && err.contains("--db"),
+            "{what}: {err}"
+        );
+    }
+    assert_eq!(fs::read(&target).unwrap(), b"");
+}
+
+// ---- Files Scopeon writes (CONTRACTS §8) -----------------------------------------------------
+
+/// Every path under `dir` (not following symlinks) with its mode, size and modification time.
+fn snapshot(dir: &Path, skip: &Path) -> Vec<(PathBuf, u32, u64, SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.starts_with(skip) {
+                continue;
+            }
+            let m = fs::symlink_metadata(&p).unwrap();
+            if m.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push((p.clone(), mode(&p), m.len(), m.modified().unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn files_scopeon_writes_follow_the_contract() {
+    let home = good_home();
+    let scopeon_dir = home.path(".scopeon");
+    let before = snapshot(&home.root, &scopeon_dir);
+    // A directory and database Scopeon creates: 0700 and 0600, the -wal and -shm alike.
+    scan_with_aider(&home, "aider/analytics.jsonl");
+    assert_eq!(mode(&scopeon_dir), 0o700);
+    assert_eq!(mode(&home.db()), 0o600);
+    // Nothing outside its directory was created, changed or re-moded (the logs included).
+    assert_eq!(snapshot(&home.root, &scopeon_dir), before);
+    // While another process has it open, the -wal and -shm exist: check their modes.
+    let holder = rusqlite::Connection::open(home.db()).unwrap();
+    holder
+        .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    home.ok(&["scan"]);
+    for suffix in ["-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", home.db().display()));
+        assert_eq!(mode(&p), 0o600, "{suffix}");
+    }
+    drop(holder);
+
+    // --db in a directory Scopeon did not create (0755): used as it is, never re-moded;
+    // the missing directories below it are created 0700; ~/.scopeon is not touched.
+    let other = Home::new();
+    other.write(".claude/projects/p/a.jsonl", &cc("s", "m", 1));
+    let parent = other.mkdir("data");
+    chmod(&parent, 0o755);
+    let db = parent.join("new/deeper/scopeon.db");
+    other.private_dir(parent.clone());
+    other.ok(&["scan", "--db", db.to_str().unwrap()]);
+    assert_eq!(mode(&parent), 0o755);
+    assert_eq!(mode(&parent.join("new")), 0o700);
+    assert_eq!(mode(&parent.join("new/deeper")), 0o700);
+    assert_eq!(mode(&db), 0o600);
+    assert!(!other.path(".scopeon").exists());
+    assert_eq!(other.totals_db(&db)["requests"], 1);
+    // A database it did not create keeps its mode (0640 is not refused, only reported).
+    let theirs = parent.join("theirs.db");
+    fs::copy(&db, &theirs).unwrap();
+    chmod(&theirs, 0o640);
+    other.ok(&["scan", "--db", theirs.to_str().unwrap()]);
+    assert_eq!(mode(&theirs), 0o640);
+    assert_eq!(mode(&parent), 0o755);
+    // A ~/.scopeon the user made 0750 stays 0750.
+    let third = Home::new();
+    third.write(".claude/projects/p/a.jsonl", &cc("s", "m", 1));
+    chmod(&third.mkdir(".scopeon"), 0o750);
+    third.ok(&["scan"]);
+    assert_eq!(mode(&third.path(".scopeon")), 0o750);
+    assert_eq!(mode(&third.db()), 0o600);
+    // Group- or world-writable, it is refused with the fix, and left as it is.
+    chmod(&theirs, 0o664);
+    let out = other.run(&["scan", "--db", theirs.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    assert_eq!(mode(&theirs), 0o664);
+    // Another user's database is refused (root can make one).
+    if is_root() {
+        chmod(&theirs, 0o600);
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+        let out = other.run(&["scan", "--db", theirs.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.contains("owned by uid 65534") && err.contains("--db"),
+            "{err}"
+        );
+    }
+}
