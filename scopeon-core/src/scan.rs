@@ -307,7 +307,7 @@ fn ingest_all(
         let (unchanged, to_read): (Vec<&Found>, Vec<&Found>) = files.iter().partition(|f| {
             known
                 .get(&f.path)
-                .is_some_and(|cp| cp.parser_version == version && cp.is_unchanged(&f.stat))
+                .is_some_and(|cp| settled(cp, version, &f.stat, options))
         });
         for _ in &unchanged {
             writer.apply(Event::Unchanged, &mut ps, progress)?;
@@ -524,8 +524,7 @@ impl Reader<'_> {
         let version = self.provider.parser_version();
         let prior = self.known.get(&found.path).cloned();
         if let Some(cp) = &prior
-            && cp.parser_version == version
-            && cp.is_unchanged(&found.stat)
+            && settled(cp, version, &found.stat, self.options)
         {
             return Ok(self.emit(Event::Unchanged, tx));
         }
@@ -619,8 +618,12 @@ impl Reader<'_> {
                             .map_err(|e| std::io::Error::other(format!("zstd: {e}")))?;
                     read_capped(decoder, cap)?
                 };
+                let mut state = Vec::new();
                 match bytes {
-                    None => note_skip(path, 0, SkipReason::TooLong, &mut skips, &mut skipped),
+                    None => {
+                        note_skip(path, 0, SkipReason::TooLong, &mut skips, &mut skipped);
+                        state = too_long_state(cap);
+                    }
                     Some(bytes) if kind == SourceKind::Document => {
                         lines = 1;
                         if let LineOutcome::Skipped(reason) =
@@ -647,7 +650,7 @@ impl Reader<'_> {
                         }
                     }
                 }
-                (stat, Vec::new())
+                (stat, state)
             }
             SourceKind::Lines => unreachable!("tailed sources are read by read_lines"),
         };
@@ -1179,6 +1182,28 @@ fn walk(
             visit(&relative, &stat);
         }
     }
+}
+
+/// Whether a file's checkpoint settles it without opening it: same parser version, same
+/// identity, size and time, and not a document skipped for a size cap the options have since
+/// raised (raising `max_document_bytes` reads it on the next scan).
+fn settled(cp: &Checkpoint, version: u32, stat: &FileStat, options: &ScanOptions) -> bool {
+    cp.parser_version == version
+        && cp.is_unchanged(stat)
+        && cp
+            .parser_state
+            .strip_prefix(TOO_LONG_STATE)
+            .and_then(|cap| std::str::from_utf8(cap).ok()?.parse::<u64>().ok())
+            .is_none_or(|cap| cap >= options.max_document)
+}
+
+/// The state of a whole document skipped as longer than the cap, followed by the cap.
+const TOO_LONG_STATE: &[u8] = b"too_long:";
+
+fn too_long_state(cap: u64) -> Vec<u8> {
+    let mut state = TOO_LONG_STATE.to_vec();
+    state.extend_from_slice(cap.to_string().as_bytes());
+    state
 }
 
 /// Parses one framed line; the offset and reason when it is skipped.

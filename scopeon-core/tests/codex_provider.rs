@@ -561,15 +561,20 @@ fn oversized_zst_archives_are_skipped_and_counted() {
     let s = run_scan(&mut store, &env, &opts);
     assert_eq!(s.providers[0].skipped.get(SkipReason::TooLong), 1);
     assert_eq!(totals(&store).requests, 0);
-    // With room for it, the whole archive is read (into a new database: the first one
-    // remembers the file as read until it changes).
-    let mut store = Store::open(&home.base.join("db/other.db")).unwrap();
+    // The same cap again: the file is settled, not read again.
+    let s = run_scan(&mut store, &env, &opts);
+    assert_eq!(s.providers[0].files_unchanged, 1);
+    // With room for it (a raised `max_document_bytes`), the unchanged archive is read whole.
     let opts = ScanOptions {
         max_document: a.len() as u64,
         ..options()
     };
-    run_scan(&mut store, &env, &opts);
+    let s = run_scan(&mut store, &env, &opts);
+    assert_eq!(s.providers[0].skipped.get(SkipReason::TooLong), 0);
     assert_eq!(numbers(&totals(&store)).0, 2);
+    // And then it is settled.
+    let s = run_scan(&mut store, &env, &opts);
+    assert_eq!(s.providers[0].files_unchanged, 1);
 }
 
 // ------------------------------------------------------------------------------ (d) privacy
