@@ -70,8 +70,10 @@ cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -I"$ffi/include" -I"$ffi/tests/
 sources=("$ffi/tests/c/test_scopeon.c" "$ffi/tests/c/double_include.c")
 cc "${cflags[@]}" "${sources[@]}" -L"$lib" -lscopeon -Wl,-rpath,"$lib" -pthread -o "$build/test_shared"
 cc "${cflags[@]}" "${sources[@]}" "$lib/libscopeon.a" -pthread -ldl -lm -o "$build/test_static"
-ldd "$build/test_shared" | grep -q 'libscopeon\.so'
-if ldd "$build/test_static" | grep -q 'libscopeon'; then
+# grep without -q reads all of ldd's output: with pipefail, an early exit would fail the
+# pipeline when ldd is killed by SIGPIPE.
+ldd "$build/test_shared" | grep 'libscopeon\.so' >/dev/null
+if ldd "$build/test_static" | grep 'libscopeon' >/dev/null; then
     echo "test_static is not statically linked" >&2
     exit 1
 fi
