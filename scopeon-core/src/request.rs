@@ -112,6 +112,7 @@ pub fn parse_query_request(
         models: req.models,
         cost_mode,
     };
+    query.validate()?;
     Ok(QueryPlan { query, warning })
 }
 
@@ -313,6 +314,9 @@ mod tests {
         assert!(err(r#"{"by":"hue"}"#).contains("hue"));
         assert!(err(r#"{"cost":"cheap"}"#).contains("cheap"));
         assert!(err(r#"{"schema":"scopeon.query.v9"}"#).contains("v9"));
+        // Found by the query_request fuzz target: a window ending before it starts is refused
+        // when parsed, not when run.
+        assert!(err(r#"{"since":"28261101","until":"2026-11-30T23:59:59Z"}"#).contains("earlier"));
         assert!(matches!(
             parse_query_request("{", &env(), now()),
             Err(RequestError::Json { .. })

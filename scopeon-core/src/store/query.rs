@@ -357,7 +357,7 @@ pub fn run_metadata(
 impl Store {
     /// Runs a report query.
     pub fn report(&self, q: &ReportQuery) -> Result<Report> {
-        validate(q)?;
+        q.validate()?;
         // Results are cached by query and data generation: a repeated report over unchanged
         // data (the common warm case) costs one lookup. The cache is best effort; any
         // failure to use it falls back to the computation.
@@ -725,16 +725,19 @@ fn cache_key(q: &ReportQuery, pricing: &str) -> String {
     .to_string()
 }
 
-/// Checks a query before it runs.
-fn validate(q: &ReportQuery) -> Result<()> {
-    if let (Some(s), Some(u)) = (q.since_ms, q.until_ms)
-        && s >= u
-    {
-        return Err(Error::InvalidQuery(
-            "--since must be earlier than --until".into(),
-        ));
+impl ReportQuery {
+    /// Checks the query before it runs: a window must start before it ends.
+    pub fn validate(&self) -> Result<()> {
+        if let (Some(s), Some(u)) = (self.since_ms, self.until_ms)
+            && s >= u
+        {
+            return Err(Error::InvalidQuery(
+                "the window's start (--since, `since`) must be earlier than its end (--until, `until`)"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]
