@@ -75,8 +75,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{
-    DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
-    SourceKind, StateError,
+    DatabaseError, DatabaseRead, LineParser, Provider, SkipReason, SourceContext, SourceKind,
+    StateError,
 };
 use crate::config::Env;
 use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id};
@@ -288,20 +288,7 @@ impl Provider for Cursor {
         _ctx: &SourceContext,
         _state: Option<&[u8]>,
     ) -> Result<Box<dyn LineParser>, StateError> {
-        Ok(Box::new(NoLines))
-    }
-}
-
-/// The line parser of a provider without line sources.
-struct NoLines;
-
-impl LineParser for NoLines {
-    fn parse_line(&mut self, _line: &[u8], _out: &mut Vec<UsageRecord>) -> LineOutcome {
-        LineOutcome::Ignored
-    }
-
-    fn state(&self) -> Vec<u8> {
-        Vec::new()
+        Ok(Box::new(super::NoLines))
     }
 }
 

@@ -250,6 +250,20 @@ pub trait Provider: Send + Sync + fmt::Debug {
     ) -> Result<Box<dyn LineParser>, StateError>;
 }
 
+/// The line parser of a provider whose sources are all documents or databases (Cursor,
+/// OpenCode): no line of theirs is ever framed, so it has nothing to parse.
+pub(crate) struct NoLines;
+
+impl LineParser for NoLines {
+    fn parse_line(&mut self, _line: &[u8], _out: &mut Vec<UsageRecord>) -> LineOutcome {
+        LineOutcome::Ignored
+    }
+
+    fn state(&self) -> Vec<u8> {
+        Vec::new()
+    }
+}
+
 /// A stored parser state could not be decoded.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("stored parser state for {provider} is not readable; the file will be re-read")]

@@ -153,20 +153,7 @@ impl Provider for Opencode {
         _ctx: &SourceContext,
         _state: Option<&[u8]>,
     ) -> Result<Box<dyn LineParser>, StateError> {
-        Ok(Box::new(NoLines))
-    }
-}
-
-/// The line parser of a provider without line sources.
-struct NoLines;
-
-impl LineParser for NoLines {
-    fn parse_line(&mut self, _line: &[u8], _out: &mut Vec<UsageRecord>) -> LineOutcome {
-        LineOutcome::Ignored
-    }
-
-    fn state(&self) -> Vec<u8> {
-        Vec::new()
+        Ok(Box::new(super::NoLines))
     }
 }
 
