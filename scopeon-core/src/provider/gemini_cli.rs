@@ -441,7 +441,8 @@ struct Line<'a> {
     rewind_to: Text<'a>,
 }
 
-/// A `$set` metadata update.
+/// A `$set` metadata update, or a legacy whole-file recording: both name the session and its
+/// kind and may hold the messages (a `$set` with `messages` is a checkpoint replacing them).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SetRecord<'a> {
@@ -453,17 +454,8 @@ struct SetRecord<'a> {
     messages: UsageMessages<'a>,
 }
 
-/// A legacy whole-file recording.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Document<'a> {
-    #[serde(rename = "sessionId", borrow)]
-    session_id: Text<'a>,
-    #[serde(borrow)]
-    kind: Text<'a>,
-    #[serde(borrow)]
-    messages: UsageMessages<'a>,
-}
+/// A legacy whole-file recording has the fields of a `$set`.
+type Document<'a> = SetRecord<'a>;
 
 /// One message record, metadata only.
 #[derive(Deserialize, Default)]
