@@ -1,1 +1,4 @@
-//! Benchmarks live in `benches/`; the corpus generator in `src/bin/gen_corpus.rs`.
+//! Benchmarks live in `benches/`; the corpus generators in `src/bin/gen_corpus.rs` (Claude Code)
+//! and `src/bin/gen_mixed.rs` (the other agents), with what they share in [`corpus`].
+
+pub mod corpus;

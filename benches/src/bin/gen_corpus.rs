@@ -22,312 +22,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const MS_PER_DAY: i64 = 86_400_000;
+use scopeon_benches::corpus::{
+    self, Args, BASE62, Emit, Filler, HEX, Id, MS_PER_DAY, Rng, day_string, make_id,
+    project_weights, uuid_v4, working_time,
+};
+
 const USAGE_TEXT: &str = "usage: gen_corpus --out DIR --size SIZE [--seed N] [--start YYYY-MM-DD] [--days N] [--expected FILE]
   --size      target total bytes: 200MB, 1GB, 1.5GB, 512MiB, 50000000 (KB/MB/GB are powers of 10)
   --seed      PRNG seed (default 42)
   --start     first UTC day of the corpus (default 2026-09-01)
   --days      number of days the sessions are spread over (default 60)
   --expected  also write the dedup ground truth (per-day token totals) as JSON to FILE";
-
-// ---------------------------------------------------------------- PRNG
-
-/// splitmix64: tiny, fast, good enough for synthetic data.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    /// Log-uniform in `lo..hi` (both > 0).
-    fn log_uniform(&mut self, lo: f64, hi: f64) -> u64 {
-        (lo.ln() + self.unit() * (hi.ln() - lo.ln())).exp() as u64
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-    fn weighted<T: Copy>(&mut self, xs: &[(T, u32)]) -> T {
-        let total: u32 = xs.iter().map(|x| x.1).sum();
-        let mut r = self.below(u64::from(total)) as u32;
-        for &(v, w) in xs {
-            if r < w {
-                return v;
-            }
-            r -= w;
-        }
-        xs[xs.len() - 1].0
-    }
-}
-
-// ---------------------------------------------------------------- ids
-
-/// A short id kept inline (no heap allocation).
-#[derive(Clone, Copy)]
-struct Id {
-    b: [u8; 40],
-    n: u8,
-}
-
-impl Id {
-    fn as_bytes(&self) -> &[u8] {
-        &self.b[..usize::from(self.n)]
-    }
-}
-
-const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const HEX: &[u8] = b"0123456789abcdef";
-
-fn make_id(rng: &mut Rng, prefix: &[u8], n: usize, alphabet: &[u8]) -> Id {
-    let mut id = Id { b: [0; 40], n: 0 };
-    id.b[..prefix.len()].copy_from_slice(prefix);
-    for slot in &mut id.b[prefix.len()..prefix.len() + n] {
-        *slot = alphabet[rng.below(alphabet.len() as u64) as usize];
-    }
-    id.n = (prefix.len() + n) as u8;
-    id
-}
-
-fn uuid_v4(rng: &mut Rng) -> Id {
-    let mut id = Id { b: [0; 40], n: 36 };
-    let (hi, lo) = (rng.next_u64(), rng.next_u64());
-    let bytes = (u128::from(hi) << 64 | u128::from(lo)).to_be_bytes();
-    let mut bytes = bytes;
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut p = 0;
-    for (i, byte) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            id.b[p] = b'-';
-            p += 1;
-        }
-        id.b[p] = HEX[usize::from(byte >> 4)];
-        id.b[p + 1] = HEX[usize::from(byte & 15)];
-        p += 2;
-    }
-    id
-}
-
-// ---------------------------------------------------------------- output helpers
-
-trait Emit {
-    fn s(&mut self, x: &str);
-    fn num(&mut self, n: u64);
-    fn ts(&mut self, ms: i64);
-    fn quoted(&mut self, x: &[u8]);
-}
-
-impl Emit for Vec<u8> {
-    fn s(&mut self, x: &str) {
-        self.extend_from_slice(x.as_bytes());
-    }
-    fn num(&mut self, mut n: u64) {
-        let mut tmp = [0u8; 20];
-        let mut i = tmp.len();
-        loop {
-            i -= 1;
-            tmp[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.extend_from_slice(&tmp[i..]);
-    }
-    fn ts(&mut self, ms: i64) {
-        let (y, m, d) = civil_from_days(ms.div_euclid(MS_PER_DAY));
-        let rem = ms.rem_euclid(MS_PER_DAY);
-        let fields = [
-            (y as u64, 4, b'-'),
-            (u64::from(m), 2, b'-'),
-            (u64::from(d), 2, b'T'),
-            ((rem / 3_600_000) as u64, 2, b':'),
-            ((rem / 60_000 % 60) as u64, 2, b':'),
-            ((rem / 1000 % 60) as u64, 2, b'.'),
-            ((rem % 1000) as u64, 3, b'Z'),
-        ];
-        for (v, width, sep) in fields {
-            let mut div = 10u64.pow(width - 1);
-            while div > 0 {
-                self.push(b'0' + (v / div % 10) as u8);
-                div /= 10;
-            }
-            self.push(sep);
-        }
-    }
-    fn quoted(&mut self, x: &[u8]) {
-        self.push(b'"');
-        self.extend_from_slice(x);
-        self.push(b'"');
-    }
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn day_string(day: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-// ---------------------------------------------------------------- filler text
-
-// Lorem-style words. Deliberately free of JSON key names and of "null", so a
-// byte pre-filter (`"usage":{`, `:null`, `"type":"assistant"`) never fires on text.
-#[rustfmt::skip]
-const WORDS: &[&str] = &[
-    "lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do",
-    "eiusmod", "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "enim",
-    "ad", "minim", "veniam", "quis", "nostrud", "exercitation", "ullamco", "laboris", "nisi",
-    "aliquip", "ex", "ea", "commodo", "consequat", "duis", "aute", "irure", "in", "reprehenderit",
-    "voluptate", "velit", "esse", "cillum", "fugiat", "pariatur", "excepteur", "sint", "occaecat",
-    "cupidatat", "non", "proident", "sunt", "culpa", "qui", "officia", "deserunt", "mollit",
-    "anim", "est", "laborum", "vitae", "porta", "lacus", "felis", "augue",
-];
-
-// Tokens carrying JSON escapes, non-ASCII text and code punctuation. Already
-// JSON-escaped; none contains a space, so cutting text at a space is always safe.
-const SPECIAL: &[&str] = &[
-    r#"\"lorem\""#,
-    r#"\"ipsum\":"#,
-    r"caf\u00e9",
-    "naïve",
-    "façade",
-    "Größe",
-    "→",
-    "—",
-    "✓",
-    "…",
-    "日本語",
-    "😀",
-    r"\u2014",
-    r"C:\\tmp\\lorem",
-    r"\t=",
-    "fn",
-    "let",
-    "{",
-    "}",
-    "();",
-    "x.len()",
-    "&mut",
-    "Vec<u8>",
-    "//",
-    "#[derive(Debug)]",
-    "->",
-    "=>",
-    "[0..n]",
-    "'a'",
-    "<div>",
-    "</div>",
-    "$HOME",
-    "~/src/lorem",
-    "a/b/c.rs:42",
-    "100%",
-    r#"println!(\"{}\","#,
-];
-
-struct Filler {
-    pool: Vec<u8>,
-    sig: Vec<u8>,
-}
-
-impl Filler {
-    const POOL_BYTES: usize = 4 << 20;
-
-    fn new(seed: u64) -> Self {
-        let mut rng = Rng(seed ^ 0x005E_EDF1_11E4);
-        let mut pool = Vec::with_capacity(Self::POOL_BYTES + 64);
-        while pool.len() < Self::POOL_BYTES {
-            let word = if rng.chance(0.07) {
-                rng.pick(SPECIAL)
-            } else {
-                rng.pick(WORDS)
-            };
-            pool.extend_from_slice(word.as_bytes());
-            let r = rng.below(1000);
-            if r < 60 {
-                pool.extend_from_slice(b".");
-            } else if r < 90 {
-                pool.extend_from_slice(b",");
-            }
-            let r = rng.below(1000);
-            if r < 50 {
-                pool.extend_from_slice(br"\n");
-            } else if r < 65 {
-                pool.extend_from_slice(br"\n\n");
-            } else if r < 75 {
-                pool.extend_from_slice(br"\n   ");
-            }
-            pool.push(b' ');
-        }
-        let sig = (0..65_536)
-            .map(|_| {
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-                    [rng.below(64) as usize]
-            })
-            .collect();
-        Filler { pool, sig }
-    }
-
-    /// About `len` bytes of JSON-escaped text (cut at word boundaries).
-    fn text(&self, rng: &mut Rng, len: usize) -> &[u8] {
-        let len = len.clamp(1, self.pool.len() / 2);
-        let pool = &self.pool;
-        let mut start = rng.below((pool.len() - len - 256) as u64) as usize;
-        while pool[start] != b' ' {
-            start += 1;
-        }
-        start += 1;
-        let mut end = start + len;
-        while pool[end] != b' ' {
-            end += 1;
-        }
-        &pool[start..end]
-    }
-
-    fn signature(&self, rng: &mut Rng, len: usize) -> &[u8] {
-        let len = len.min(self.sig.len() / 2);
-        let start = rng.below((self.sig.len() - len) as u64) as usize;
-        &self.sig[start..start + len]
-    }
-}
 
 // ---------------------------------------------------------------- corpus model
 
@@ -366,10 +71,6 @@ const FILES: &[&str] = &[
     "Cargo.toml",
     "web/app.tsx",
     "scripts/deploy.sh",
-];
-// Relative activity per UTC hour (a working day, mostly).
-const HOUR_WEIGHTS: [u32; 24] = [
-    1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 10, 10, 10, 9, 8, 6, 5, 4, 3, 2, 1,
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
@@ -577,7 +278,6 @@ impl Gen {
         let mut rng = Rng(args.seed);
         let projects_root = args.out.join("projects");
         let mut projects = Vec::new();
-        let mut project_weights = Vec::new();
         for i in 0..30usize {
             let cwd = match i % 10 {
                 3 => format!("/home/dev/work/proj-{i:02}_api"),
@@ -591,16 +291,8 @@ impl Gen {
                 dir,
                 created: false,
             });
-            // Zipf-ish activity: a few busy projects, a long tail.
-            project_weights.push((i, (1000.0 / ((i + 1) as f64).powf(0.8)) as u32));
         }
-        // Shuffle which project is busiest so it isn't always proj-00.
-        for i in (1..project_weights.len()).rev() {
-            let j = rng.below(i as u64 + 1) as usize;
-            let w = project_weights[i].1;
-            project_weights[i].1 = project_weights[j].1;
-            project_weights[j].1 = w;
-        }
+        let project_weights = project_weights(&mut rng, projects.len());
         let start_ms = args.start_day * MS_PER_DAY;
         Gen {
             filler: Filler::new(args.seed),
@@ -652,11 +344,7 @@ impl Gen {
         } else {
             self.rng.range(140_000, 178_000)
         };
-        let day = self.rng.below(self.days as u64) as i64;
-        let hours: [(i64, u32); 24] = std::array::from_fn(|h| (h as i64, HOUR_WEIGHTS[h]));
-        let hour = self.rng.weighted(&hours);
-        let t =
-            self.start_ms + day * MS_PER_DAY + hour * 3_600_000 + self.rng.below(3_600_000) as i64;
+        let t = working_time(&mut self.rng, self.start_ms, self.days);
         let ttl = self.rng.weighted(&[(0u8, 70), (1, 20), (2, 10)]);
         Sess {
             project,
@@ -1647,12 +1335,6 @@ struct ToolCalls {
     n: usize,
 }
 
-impl Default for Id {
-    fn default() -> Self {
-        Id { b: [0; 40], n: 0 }
-    }
-}
-
 struct TaskResult {
     agent_id: Id,
     end_t: i64,
@@ -1664,111 +1346,13 @@ struct TaskResult {
 
 // ---------------------------------------------------------------- CLI
 
-struct Args {
-    out: PathBuf,
-    size: u64,
-    seed: u64,
-    start_day: i64,
-    days: i64,
-    expected: Option<PathBuf>,
-}
-
-fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "m" | "mb" => 1e6,
-        "g" | "gb" => 1e9,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    let bytes = value * mult;
-    (1.0..1e13).contains(&bytes).then_some(bytes as u64)
-}
-
-fn parse_date(s: &str) -> Option<i64> {
-    let mut it = s.split('-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some()
-        || !(1970..=9999).contains(&y)
-        || !(1..=12).contains(&m)
-        || !(1..=31).contains(&d)
-    {
-        return None;
-    }
-    Some(days_from_civil(y, m, d))
-}
-
 fn parse_args() -> Result<Args, String> {
-    let mut out = None;
-    let mut size = None;
-    let mut seed = 42;
-    let mut start_day = days_from_civil(2026, 9, 1);
-    let mut days = 60;
-    let mut expected = None;
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            return Err(String::new());
-        }
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n.to_string(), Some(v.to_string())),
-            None => (flag.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match name.as_str() {
-            "--out" => out = Some(PathBuf::from(value()?)),
-            "--size" => {
-                let v = value()?;
-                size = Some(
-                    parse_size(&v)
-                        .ok_or_else(|| format!("bad --size {v:?} (try 200MB, 1GB, 1.5GB)"))?,
-                );
-            }
-            "--seed" => {
-                let v = value()?;
-                seed = v.parse().map_err(|_| format!("bad --seed {v:?}"))?;
-            }
-            "--start" => {
-                let v = value()?;
-                start_day =
-                    parse_date(&v).ok_or_else(|| format!("bad --start {v:?} (want YYYY-MM-DD)"))?;
-            }
-            "--days" => {
-                let v = value()?;
-                days = v
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|d| (1..=3650).contains(d))
-                    .ok_or_else(|| format!("bad --days {v:?} (1..=3650)"))?;
-            }
-            "--expected" => expected = Some(PathBuf::from(value()?)),
-            _ => return Err(format!("unknown argument {flag:?}")),
-        }
-    }
-    Ok(Args {
-        out: out.ok_or("--out DIR is required")?,
-        size: size.ok_or("--size SIZE is required")?,
-        seed,
-        start_day,
-        days,
-        expected,
-    })
+    corpus::parse_args(
+        std::env::args().skip(1),
+        "DIR",
+        "200MB, 1GB, 1.5GB",
+        |_, _, _| Ok(false),
+    )
 }
 
 fn totals_json(t: &Totals) -> String {

@@ -27,11 +27,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use scopeon_benches::corpus::{
+    self, Args, BASE62, Emit, Filler, HEX, HOUR, Id, MS_PER_DAY, Rng, WORDS, civil_time,
+    day_string, make_id, project_weights, uuid_from, uuid_v4, working_time,
+};
+
 /// Bumped whenever the output for the same arguments changes (benches/mixed.sh caches corpora
 /// by arguments and this version).
 const FORMAT_VERSION: u32 = 1;
-const MS_PER_DAY: i64 = 86_400_000;
-const HOUR: i64 = 3_600_000;
 const USAGE_TEXT: &str = "usage: gen_mixed --out HOME --size SIZE [--mix ID=W,...] [--seed N] [--start YYYY-MM-DD] [--days N] [--expected FILE]
   --size      target total bytes over all providers: 300MB, 1GB, 512MiB (KB/MB/GB are powers of 10)
   --mix       weights of the split (default codex=35,gemini_cli=20,copilot_cli=15,aider=5,opencode=10,generic_openai=15);
@@ -58,105 +61,9 @@ const AIDER: usize = 3;
 const OPENCODE: usize = 4;
 const GENERIC: usize = 5;
 
-// ---------------------------------------------------------------- PRNG
-
-/// splitmix64: tiny, fast, good enough for synthetic data.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    /// Log-uniform in `lo..hi` (both > 0).
-    fn log_uniform(&mut self, lo: f64, hi: f64) -> u64 {
-        (lo.ln() + self.unit() * (hi.ln() - lo.ln())).exp() as u64
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-    fn weighted<T: Copy>(&mut self, xs: &[(T, u32)]) -> T {
-        let total: u32 = xs.iter().map(|x| x.1).sum();
-        let mut r = self.below(u64::from(total)) as u32;
-        for &(v, w) in xs {
-            if r < w {
-                return v;
-            }
-            r -= w;
-        }
-        xs[xs.len() - 1].0
-    }
-}
-
 // ---------------------------------------------------------------- ids
 
-const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const HEX: &[u8] = b"0123456789abcdef";
-
-/// A short id kept inline (no heap allocation).
-#[derive(Clone, Copy)]
-struct Id {
-    b: [u8; 64],
-    n: u8,
-}
-
-impl Id {
-    fn as_bytes(&self) -> &[u8] {
-        &self.b[..usize::from(self.n)]
-    }
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or("id")
-    }
-}
-
-fn make_id(rng: &mut Rng, prefix: &[u8], n: usize, alphabet: &[u8]) -> Id {
-    let mut id = Id { b: [0; 64], n: 0 };
-    id.b[..prefix.len()].copy_from_slice(prefix);
-    for slot in &mut id.b[prefix.len()..prefix.len() + n] {
-        *slot = alphabet[rng.below(alphabet.len() as u64) as usize];
-    }
-    id.n = (prefix.len() + n) as u8;
-    id
-}
-
-fn uuid_from(bytes: [u8; 16]) -> Id {
-    let mut id = Id { b: [0; 64], n: 36 };
-    let mut p = 0;
-    for (i, byte) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            id.b[p] = b'-';
-            p += 1;
-        }
-        id.b[p] = HEX[usize::from(byte >> 4)];
-        id.b[p + 1] = HEX[usize::from(byte & 15)];
-        p += 2;
-    }
-    id
-}
-
-fn uuid_v4(rng: &mut Rng) -> Id {
-    let mut bytes = (u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())).to_be_bytes();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    uuid_from(bytes)
-}
+// The formats' own ids; `make_id`, `uuid_from` and `uuid_v4` are in `corpus`.
 
 /// A UUIDv7 minted at `ms` (Codex thread and turn ids).
 fn uuid_v7(rng: &mut Rng, ms: i64) -> Id {
@@ -169,7 +76,7 @@ fn uuid_v7(rng: &mut Rng, ms: i64) -> Id {
 
 /// OpenCode-style ids: prefix, 12 hex digits that grow with time, 14 base62 characters.
 fn opencode_id(rng: &mut Rng, prefix: &[u8], ms: i64, counter: u64) -> Id {
-    let mut id = Id { b: [0; 64], n: 0 };
+    let mut id = Id::default();
     id.b[..prefix.len()].copy_from_slice(prefix);
     let mut p = prefix.len();
     let v = ((ms as u64) << 12 | (counter & 0xfff)) & 0xffff_ffff_ffff;
@@ -193,239 +100,6 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
-}
-
-// ---------------------------------------------------------------- output helpers
-
-trait Emit {
-    fn s(&mut self, x: &str);
-    fn num(&mut self, n: u64);
-    fn ts(&mut self, ms: i64);
-    fn qts(&mut self, ms: i64);
-    fn quoted(&mut self, x: &[u8]);
-    fn qs(&mut self, x: &str);
-    fn float(&mut self, x: f64, decimals: usize);
-}
-
-impl Emit for Vec<u8> {
-    fn s(&mut self, x: &str) {
-        self.extend_from_slice(x.as_bytes());
-    }
-    fn num(&mut self, mut n: u64) {
-        let mut tmp = [0u8; 20];
-        let mut i = tmp.len();
-        loop {
-            i -= 1;
-            tmp[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.extend_from_slice(&tmp[i..]);
-    }
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`
-    fn ts(&mut self, ms: i64) {
-        let (y, m, d, hh, mm, ss) = civil_time(ms);
-        let rem = ms.rem_euclid(1000) as u64;
-        let fields = [
-            (y as u64, 4, b'-'),
-            (u64::from(m), 2, b'-'),
-            (u64::from(d), 2, b'T'),
-            (u64::from(hh), 2, b':'),
-            (u64::from(mm), 2, b':'),
-            (u64::from(ss), 2, b'.'),
-            (rem, 3, b'Z'),
-        ];
-        for (v, width, sep) in fields {
-            let mut div = 10u64.pow(width - 1);
-            while div > 0 {
-                self.push(b'0' + (v / div % 10) as u8);
-                div /= 10;
-            }
-            self.push(sep);
-        }
-    }
-    fn qts(&mut self, ms: i64) {
-        self.push(b'"');
-        self.ts(ms);
-        self.push(b'"');
-    }
-    fn quoted(&mut self, x: &[u8]) {
-        self.push(b'"');
-        self.extend_from_slice(x);
-        self.push(b'"');
-    }
-    fn qs(&mut self, x: &str) {
-        self.quoted(x.as_bytes());
-    }
-    fn float(&mut self, x: f64, decimals: usize) {
-        self.s(&format!("{x:.decimals$}"));
-    }
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// (year, month, day, hour, minute, second) of a UTC millisecond time.
-fn civil_time(ms: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let (y, m, d) = civil_from_days(ms.div_euclid(MS_PER_DAY));
-    let rem = ms.rem_euclid(MS_PER_DAY) / 1000;
-    (
-        y,
-        m,
-        d,
-        (rem / 3600) as u32,
-        (rem / 60 % 60) as u32,
-        (rem % 60) as u32,
-    )
-}
-
-fn day_string(day: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-// ---------------------------------------------------------------- filler text
-
-// Lorem-style words, free of JSON key names, of "null" and of the words Scopeon's byte
-// pre-filters look for (`usage`, `tokens`, `token_count`, `sessionId`, `kind`, …).
-#[rustfmt::skip]
-const WORDS: &[&str] = &[
-    "lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do",
-    "eiusmod", "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "enim",
-    "ad", "minim", "veniam", "quis", "nostrud", "exercitation", "ullamco", "laboris", "nisi",
-    "aliquip", "ex", "ea", "commodo", "consequat", "duis", "aute", "irure", "in", "reprehenderit",
-    "voluptate", "velit", "esse", "cillum", "fugiat", "pariatur", "excepteur", "sint", "occaecat",
-    "cupidatat", "non", "proident", "sunt", "culpa", "qui", "officia", "deserunt", "mollit",
-    "anim", "est", "laborum", "vitae", "porta", "lacus", "felis", "augue",
-];
-
-// Tokens carrying JSON escapes, non-ASCII text and code punctuation. Already JSON-escaped;
-// none contains a space, so cutting text at a space is always safe.
-const SPECIAL: &[&str] = &[
-    r#"\"lorem\""#,
-    r#"\"ipsum\":"#,
-    r"caf\u00e9",
-    "naïve",
-    "façade",
-    "Größe",
-    "→",
-    "—",
-    "✓",
-    "…",
-    "日本語",
-    "😀",
-    r"\u2014",
-    r"C:\\tmp\\lorem",
-    r"\t=",
-    "fn",
-    "let",
-    "{",
-    "}",
-    "();",
-    "x.len()",
-    "&mut",
-    "Vec<u8>",
-    "//",
-    "#[derive(Debug)]",
-    "->",
-    "=>",
-    "[0..n]",
-    "'a'",
-    "<div>",
-    "</div>",
-    "$HOME",
-    "~/src/lorem",
-    "a/b/c.rs:42",
-    "100%",
-    r#"println!(\"{}\","#,
-];
-
-struct Filler {
-    pool: Vec<u8>,
-    sig: Vec<u8>,
-}
-
-impl Filler {
-    const POOL_BYTES: usize = 4 << 20;
-
-    fn new(seed: u64) -> Self {
-        let mut rng = Rng(seed ^ 0x005E_EDF1_11E4);
-        let mut pool = Vec::with_capacity(Self::POOL_BYTES + 64);
-        while pool.len() < Self::POOL_BYTES {
-            let word = if rng.chance(0.07) {
-                rng.pick(SPECIAL)
-            } else {
-                rng.pick(WORDS)
-            };
-            pool.extend_from_slice(word.as_bytes());
-            let r = rng.below(1000);
-            if r < 60 {
-                pool.extend_from_slice(b".");
-            } else if r < 90 {
-                pool.extend_from_slice(b",");
-            }
-            let r = rng.below(1000);
-            if r < 50 {
-                pool.extend_from_slice(br"\n");
-            } else if r < 65 {
-                pool.extend_from_slice(br"\n\n");
-            } else if r < 75 {
-                pool.extend_from_slice(br"\n   ");
-            }
-            pool.push(b' ');
-        }
-        let sig = (0..65_536)
-            .map(|_| {
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-                    [rng.below(64) as usize]
-            })
-            .collect();
-        Filler { pool, sig }
-    }
-
-    /// About `len` bytes of JSON-escaped text (cut at word boundaries).
-    fn text(&self, rng: &mut Rng, len: usize) -> &[u8] {
-        let len = len.clamp(1, self.pool.len() / 2);
-        let pool = &self.pool;
-        let mut start = rng.below((pool.len() - len - 256) as u64) as usize;
-        while pool[start] != b' ' {
-            start += 1;
-        }
-        start += 1;
-        let mut end = start + len;
-        while pool[end] != b' ' {
-            end += 1;
-        }
-        &pool[start..end]
-    }
-
-    fn signature(&self, rng: &mut Rng, len: usize) -> &[u8] {
-        let len = len.min(self.sig.len() / 2);
-        let start = rng.below((self.sig.len() - len) as u64) as usize;
-        &self.sig[start..start + len]
-    }
 }
 
 // ---------------------------------------------------------------- ground truth
@@ -492,10 +166,6 @@ struct PStats {
 
 // ---------------------------------------------------------------- shared model
 
-// Relative activity per UTC hour (a working day, mostly).
-const HOUR_WEIGHTS: [u32; 24] = [
-    1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 10, 10, 10, 9, 8, 6, 5, 4, 3, 2, 1,
-];
 const BRANCHES: &[(&str, u32)] = &[
     ("main", 60),
     ("develop", 10),
@@ -532,7 +202,6 @@ impl Gen {
     fn new(args: &Args) -> Gen {
         let mut rng = Rng(args.seed ^ 0x4D49_5845_4421);
         let mut projects = Vec::new();
-        let mut project_weights = Vec::new();
         for i in 0..16usize {
             projects.push(match i % 8 {
                 3 => format!("/home/dev/work/proj-{i:02}_api"),
@@ -540,14 +209,8 @@ impl Gen {
                 7 => format!("/home/dev/src/github.com/acme/proj-{i:02}"),
                 _ => format!("/home/dev/proj-{i:02}"),
             });
-            project_weights.push((i, (1000.0 / ((i + 1) as f64).powf(0.8)) as u32));
         }
-        for i in (1..project_weights.len()).rev() {
-            let j = rng.below(i as u64 + 1) as usize;
-            let w = project_weights[i].1;
-            project_weights[i].1 = project_weights[j].1;
-            project_weights[j].1 = w;
-        }
+        let project_weights = project_weights(&mut rng, projects.len());
         let start_ms = args.start_day * MS_PER_DAY;
         Gen {
             filler: Filler::new(args.seed),
@@ -610,14 +273,10 @@ impl Gen {
         }
     }
 
-    /// A session start: a random day, weighted toward working hours (UTC).
+    /// A session start: a random day, weighted toward working hours (UTC), before `end_ms`.
     fn session_start(&mut self) -> i64 {
-        let hours: [(i64, u32); 24] = std::array::from_fn(|h| (h as i64, HOUR_WEIGHTS[h]));
         loop {
-            let day = self.rng.below(self.days as u64) as i64;
-            let hour = self.rng.weighted(&hours);
-            let t =
-                self.start_ms + day * MS_PER_DAY + hour * HOUR + self.rng.below(HOUR as u64) as i64;
+            let t = working_time(&mut self.rng, self.start_ms, self.days);
             if t < self.end_ms {
                 return t;
             }
@@ -3017,52 +2676,6 @@ fn oa_responses_usage(b: &mut Vec<u8>, input: u64, cached: u64, output: u64, rea
 
 // ---------------------------------------------------------------- CLI
 
-struct Args {
-    out: PathBuf,
-    size: u64,
-    weights: [u32; 6],
-    seed: u64,
-    start_day: i64,
-    days: i64,
-    expected: Option<PathBuf>,
-}
-
-fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "m" | "mb" => 1e6,
-        "g" | "gb" => 1e9,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    let bytes = value * mult;
-    (1.0..1e13).contains(&bytes).then_some(bytes as u64)
-}
-
-fn parse_date(s: &str) -> Option<i64> {
-    let mut it = s.split('-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some()
-        || !(1970..=9999).contains(&y)
-        || !(1..=12).contains(&m)
-        || !(1..=31).contains(&d)
-    {
-        return None;
-    }
-    Some(days_from_civil(y, m, d))
-}
-
 fn parse_mix(s: &str, weights: &mut [u32; 6]) -> Result<(), String> {
     for part in s.split(',').filter(|p| !p.is_empty()) {
         let (id, w) = part
@@ -3083,75 +2696,28 @@ fn parse_mix(s: &str, weights: &mut [u32; 6]) -> Result<(), String> {
     Ok(())
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut out = None;
-    let mut size = None;
+/// The shared flags, and the `--mix` weights.
+fn parse_args() -> Result<(Args, [u32; 6]), String> {
     let mut weights = PROVIDERS.map(|p| p.1);
-    let mut seed = 42;
-    let mut start_day = days_from_civil(2026, 9, 1);
-    let mut days = 60;
-    let mut expected = None;
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            return Err(String::new());
-        }
-        if flag == "--version" {
-            return Err("version".into());
-        }
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (flag.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match name.as_str() {
-            "--out" => out = Some(PathBuf::from(value()?)),
-            "--size" => {
-                let v = value()?;
-                size = Some(
-                    parse_size(&v)
-                        .ok_or_else(|| format!("bad --size {v:?} (try 300MB, 1GB, 1.5GB)"))?,
-                );
+    let args = corpus::parse_args(
+        std::env::args().skip(1),
+        "HOME",
+        "300MB, 1GB, 1.5GB",
+        |flag, name, value| {
+            if flag == "--version" {
+                return Err("version".into());
             }
-            "--mix" => parse_mix(&value()?, &mut weights)?,
-            "--seed" => {
-                let v = value()?;
-                seed = v.parse().map_err(|_| format!("bad --seed {v:?}"))?;
+            if name != "--mix" {
+                return Ok(false);
             }
-            "--start" => {
-                let v = value()?;
-                start_day =
-                    parse_date(&v).ok_or_else(|| format!("bad --start {v:?} (want YYYY-MM-DD)"))?;
-            }
-            "--days" => {
-                let v = value()?;
-                days = v
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|d| (1..=3650).contains(d))
-                    .ok_or_else(|| format!("bad --days {v:?} (1..=3650)"))?;
-            }
-            "--expected" => expected = Some(PathBuf::from(value()?)),
-            _ => return Err(format!("unknown argument {flag:?}")),
-        }
-    }
-    Ok(Args {
-        out: out.ok_or("--out HOME is required")?,
-        size: size.ok_or("--size SIZE is required")?,
-        weights,
-        seed,
-        start_day,
-        days,
-        expected,
-    })
+            parse_mix(&value()?, &mut weights)?;
+            Ok(true)
+        },
+    )?;
+    Ok((args, weights))
 }
 
-fn write_expected(path: &Path, args: &Args, g: &Gen) -> io::Result<()> {
+fn write_expected(path: &Path, args: &Args, weights: &[u32; 6], g: &Gen) -> io::Result<()> {
     let mut j = String::new();
     j.push_str(&format!(
         "{{\"schema\":\"gen_mixed.expected.v1\",\"format_version\":{FORMAT_VERSION},\"note\":\"ground truth per provider: CONTRACTS.md §1 normalized tokens after §2 dedup; files/bytes are the logs the provider reads, other_* what it must not read\",\n\"seed\":{},\"start\":\"{}\",\"days\":{},\"size\":{},\n\"providers\":{{",
@@ -3163,7 +2729,7 @@ fn write_expected(path: &Path, args: &Args, g: &Gen) -> io::Result<()> {
     let mut totals = Truth::default();
     let mut first = true;
     for (i, (id, _)) in PROVIDERS.iter().enumerate() {
-        if args.weights[i] == 0 {
+        if weights[i] == 0 {
             continue;
         }
         let st = &g.stats[i];
@@ -3191,7 +2757,7 @@ fn write_expected(path: &Path, args: &Args, g: &Gen) -> io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
+    let (args, weights) = match parse_args() {
         Ok(a) => a,
         Err(e) if e.is_empty() => {
             println!("{USAGE_TEXT}");
@@ -3215,7 +2781,7 @@ fn main() -> ExitCode {
     }
     let started = Instant::now();
     let mut g = Gen::new(&args);
-    let sum: u64 = args.weights.iter().map(|w| u64::from(*w)).sum();
+    let sum: u64 = weights.iter().map(|w| u64::from(*w)).sum();
     type Step = fn(&mut Gen, u64) -> io::Result<()>;
     let steps: [Step; 6] = [
         Gen::codex,
@@ -3226,10 +2792,10 @@ fn main() -> ExitCode {
         Gen::generic,
     ];
     for (i, step) in steps.iter().enumerate() {
-        if args.weights[i] == 0 {
+        if weights[i] == 0 {
             continue;
         }
-        let target = (args.size as u128 * u128::from(args.weights[i]) / u128::from(sum)) as u64;
+        let target = (args.size as u128 * u128::from(weights[i]) / u128::from(sum)) as u64;
         // Each provider draws from its own stream, so one's output does not depend on the
         // others' sizes.
         g.rng = Rng(args.seed ^ (0xA5A5_0000 + i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -3243,7 +2809,7 @@ fn main() -> ExitCode {
         }
     }
     if let Some(path) = &args.expected
-        && let Err(e) = write_expected(path, &args, &g)
+        && let Err(e) = write_expected(path, &args, &weights, &g)
     {
         eprintln!("gen_mixed: writing {}: {e}", path.display());
         return ExitCode::from(1);
@@ -3251,7 +2817,7 @@ fn main() -> ExitCode {
     let secs = started.elapsed().as_secs_f64();
     let mut all = 0;
     for (i, (id, _)) in PROVIDERS.iter().enumerate() {
-        if args.weights[i] == 0 {
+        if weights[i] == 0 {
             continue;
         }
         let st = &g.stats[i];
