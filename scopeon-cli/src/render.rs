@@ -283,7 +283,13 @@ pub fn scan_json(s: &ScanSummary) -> serde_json::Value {
 
 /// A human summary of a scan.
 pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
-    for p in &s.providers {
+    // Agents with no root on this machine get one line together, not a block each.
+    let absent = |p: &&scopeon_core::scan::ProviderScan| {
+        p.files == 0
+            && p.problems.is_empty()
+            && p.roots.iter().all(|r| !r.exists && r.note.is_none())
+    };
+    for p in s.providers.iter().filter(|p| !absent(p)) {
         writeln!(out, "{}", p.provider)?;
         for root in &p.roots {
             writeln!(
@@ -341,6 +347,19 @@ pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
                 "  each file that could not be read is tried again on the next scan; if it keeps failing, check its permissions and that it is the agent's log"
             )?;
         }
+    }
+    let not_found: Vec<&str> = s
+        .providers
+        .iter()
+        .filter(absent)
+        .map(|p| p.provider.as_str())
+        .collect();
+    if !not_found.is_empty() {
+        writeln!(
+            out,
+            "not detected: {} (`scopeon providers` shows where each is looked for)",
+            not_found.join(", ")
+        )?;
     }
     writeln!(out, "done in {} ms", s.elapsed_ms)
 }
