@@ -784,7 +784,15 @@ fn providers_shows_what_scopeon_sees() {
     assert_eq!(cc["detected"], false);
     assert_eq!(cc["records"], 0);
     claude_fixture(&home);
-    home.ok(&["scan"]);
+    let scan = home.ok(&["scan"]);
+    // The agent found gets its block; the others share one line.
+    assert!(scan.starts_with("claude_code\n  root "), "{scan}");
+    assert!(
+        scan.contains(
+            "not detected: codex, gemini_cli, copilot_cli, aider, cursor, opencode, generic_openai"
+        ),
+        "{scan}"
+    );
     let after = home.json(&["providers", "--json"]);
     let cc = &after["providers"][0];
     assert_eq!(cc["detected"], true);
