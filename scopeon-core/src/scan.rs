@@ -1073,9 +1073,8 @@ fn discover(provider: &dyn Provider, searches: &[Search]) -> (Vec<RootStatus>, V
             continue;
         }
         let globs = glob_set(&search.patterns);
-        for pattern in &search.patterns {
-            let start = literal_prefix(pattern);
-            walk(root, &start, 0, &mut |relative, stat| {
+        for (start, depth) in walk_plan(&search.patterns) {
+            walk(root, &start, 0, depth, &mut |relative, stat| {
                 if globs.is_match(relative.as_std_path()) {
                     keep(root, relative, stat);
                 }
@@ -1140,13 +1139,42 @@ fn literal_prefix(pattern: &str) -> Utf8PathBuf {
 }
 
 /// Visits every regular file below `root/dir`, never following symlinks.
+/// The walks that find every file some pattern can match: each pattern's literal directory,
+/// walked once, as deep as the deepest pattern starting there can reach (`*.db` only the
+/// directory itself, `*/events.jsonl` one level down, `**` down to [`MAX_DEPTH`]). Agents keep
+/// much besides logs under their roots (OpenCode's message parts, Copilot's checkpoints), and
+/// a warm scan should not stat them.
+fn walk_plan(patterns: &[String]) -> Vec<(Utf8PathBuf, usize)> {
+    let mut plan: Vec<(Utf8PathBuf, usize)> = Vec::new();
+    for pattern in patterns {
+        let start = literal_prefix(pattern);
+        let rest = pattern
+            .strip_prefix(start.as_str())
+            .unwrap_or(pattern)
+            .trim_start_matches('/');
+        let depth = if rest.contains("**") {
+            MAX_DEPTH
+        } else {
+            rest.matches('/').count()
+        };
+        match plan.iter_mut().find(|(s, _)| *s == start) {
+            Some((_, d)) => *d = (*d).max(depth),
+            None => plan.push((start, depth)),
+        }
+    }
+    plan
+}
+
+/// Visits every regular file below `root/dir`, at most `max_depth` directories down, never
+/// following symlinks.
 fn walk(
     root: &Utf8Path,
     dir: &Utf8Path,
     depth: usize,
+    max_depth: usize,
     visit: &mut dyn FnMut(&Utf8Path, &FileStat),
 ) {
-    if depth > MAX_DEPTH {
+    if depth > max_depth.min(MAX_DEPTH) {
         return;
     }
     // The walk starts below the root at a pattern's literal directory (`projects`); like every
@@ -1174,7 +1202,7 @@ fn walk(
             continue;
         }
         if file_type.is_dir() {
-            walk(root, &relative, depth + 1, visit);
+            walk(root, &relative, depth + 1, max_depth, visit);
         } else if file_type.is_file()
             && let Ok(stat) = FileStat::of_path(&root.join(&relative))
             && stat.is_regular
@@ -1366,6 +1394,38 @@ mod tests {
             base.join("disk/aider.jsonl").canonicalize_utf8().unwrap()
         );
         assert!(tail::open_regular(&found[0].path).is_ok());
+    }
+
+    #[test]
+    fn walk_plans_reach_only_as_deep_as_patterns_can_match() {
+        let plan = |p: &[&str]| walk_plan(&p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            plan(&["storage/message/**/*.json", "opencode*.db"]),
+            [
+                (Utf8PathBuf::from("storage/message"), MAX_DEPTH),
+                (Utf8PathBuf::new(), 0)
+            ]
+        );
+        assert_eq!(
+            plan(&[
+                "session-state/*/events.jsonl",
+                "session-state/*.jsonl",
+                "session-store.db"
+            ]),
+            [
+                (Utf8PathBuf::from("session-state"), 1),
+                (Utf8PathBuf::new(), 0)
+            ]
+        );
+        // Patterns sharing a directory walk it once.
+        assert_eq!(
+            plan(&["sessions/**/*.jsonl", "sessions/**/*.jsonl.zst"]),
+            [(Utf8PathBuf::from("sessions"), MAX_DEPTH)]
+        );
+        assert_eq!(
+            plan(&["tmp/*/chats/**/*.json"]),
+            [(Utf8PathBuf::from("tmp"), MAX_DEPTH)]
+        );
     }
 
     #[test]
