@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet -p scopeon-cli
 bin=target/release/scopeon
-if "$bin" scan --json | grep -Eq '^  "files": 0,?$'; then
+# The whole summary first: under pipefail, `grep -q` leaving early could fail the pipe.
+summary=$("$bin" scan --json)
+if grep -Eq '^  "files": 0,?$' <<<"$summary"; then
   echo "No agent logs found on this machine; showing the bundled demo (scopeon report --demo)." >&2
   exec "$bin" report --demo "$@"
 fi
