@@ -52,10 +52,9 @@
 use std::io::Read;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use memchr::memmem;
 use serde::{Deserialize, Serialize};
 
-use super::lenient::{Count, Obj, Stamp, Text, Usd};
+use super::lenient::{Count, Obj, Stamp, Text, Usd, non_object_skip, python_nonfinite_to_null};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
 use crate::config::Env;
 use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd};
@@ -327,8 +326,8 @@ struct Properties<'a> {
 
 impl LineParser for AiderParser {
     fn parse_line(&mut self, line: &[u8], out: &mut Vec<UsageRecord>) -> LineOutcome {
-        if line.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return LineOutcome::Skipped(not_an_object_or_invalid(line));
+        if let Some(reason) = non_object_skip(line) {
+            return LineOutcome::Skipped(reason);
         }
         let sanitized;
         let parsed = match serde_json::from_slice::<Event<'_>>(line) {
@@ -421,61 +420,6 @@ impl AiderParser {
 /// The model name unless Aider redacted it or stringified a missing one.
 fn known_model(model: Option<&str>) -> Option<&str> {
     model.filter(|m| *m != "None" && *m != "REDACTED" && !m.ends_with("/REDACTED"))
-}
-
-/// Why a line that does not start like an object is skipped.
-pub(crate) fn not_an_object_or_invalid(line: &[u8]) -> SkipReason {
-    if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
-        SkipReason::NotAnObject
-    } else {
-        SkipReason::InvalidJson
-    }
-}
-
-/// The line with Python's non-JSON float spellings (`NaN`, `Infinity`, `-Infinity`) outside
-/// strings replaced by `null`; `None` when it has none (so the line is simply invalid).
-///
-/// Python's `json.dump` writes these for non-finite floats by default. Shared with the
-/// `generic_openai` provider, whose logs are often written by Python proxies.
-pub(crate) fn python_nonfinite_to_null(line: &[u8]) -> Option<Vec<u8>> {
-    if memmem::find(line, b"NaN").is_none() && memmem::find(line, b"Infinity").is_none() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(line.len());
-    let mut changed = false;
-    let mut in_string = false;
-    let mut i = 0;
-    while i < line.len() {
-        let b = line[i];
-        if in_string {
-            out.push(b);
-            match b {
-                b'\\' if i + 1 < line.len() => {
-                    out.push(line[i + 1]);
-                    i += 2;
-                    continue;
-                }
-                b'"' => in_string = false,
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        let rest = &line[i..];
-        let token = [&b"NaN"[..], b"Infinity", b"-Infinity"]
-            .into_iter()
-            .find(|t| rest.starts_with(t));
-        if let Some(t) = token {
-            out.extend_from_slice(b"null");
-            i += t.len();
-            changed = true;
-            continue;
-        }
-        in_string = b == b'"';
-        out.push(b);
-        i += 1;
-    }
-    changed.then_some(out)
 }
 
 #[cfg(test)]

@@ -519,13 +519,8 @@ impl<'de> Deserialize<'de> for Subagent {
 
 impl LineParser for CodexParser {
     fn parse_line(&mut self, line: &[u8], out: &mut Vec<UsageRecord>) -> LineOutcome {
-        // serde would read an array into the struct positionally; only objects are lines.
-        if line.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return LineOutcome::Skipped(if serde_json::from_slice::<IgnoredAny>(line).is_ok() {
-                SkipReason::NotAnObject
-            } else {
-                SkipReason::InvalidJson
-            });
+        if let Some(reason) = super::lenient::non_object_skip(line) {
+            return LineOutcome::Skipped(reason);
         }
         if !may_matter(line) {
             return LineOutcome::Ignored;

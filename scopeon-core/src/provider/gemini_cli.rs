@@ -69,7 +69,7 @@ use memchr::memmem;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::lenient::{Count, Obj, Stamp, Text};
+use super::lenient::{Count, Obj, Stamp, Text, non_object_skip};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError};
 use crate::config::Env;
 use crate::record::{
@@ -154,7 +154,7 @@ impl Provider for GeminiCli {
             return LineOutcome::Ignored;
         };
         if *first != b'{' {
-            return LineOutcome::Skipped(not_an_object_or_invalid(bytes));
+            return LineOutcome::Skipped(non_object_skip(bytes).unwrap_or(SkipReason::InvalidJson));
         }
         let Ok(doc) = serde_json::from_slice::<Document<'_>>(bytes) else {
             return LineOutcome::Skipped(SkipReason::InvalidJson);
@@ -553,9 +553,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for UsageMessages<'a> {
 
 impl LineParser for GeminiParser {
     fn parse_line(&mut self, line: &[u8], out: &mut Vec<UsageRecord>) -> LineOutcome {
-        // serde would read an array into the struct positionally; only objects are lines.
-        if line.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return LineOutcome::Skipped(not_an_object_or_invalid(line));
+        if let Some(reason) = non_object_skip(line) {
+            return LineOutcome::Skipped(reason);
         }
         if !may_matter(line) {
             return LineOutcome::Ignored;
@@ -617,15 +616,6 @@ impl GeminiParser {
         }
         self.learn(&parsed.session_id, &parsed.session_kind);
         LineOutcome::Ignored
-    }
-}
-
-/// `NotAnObject` for valid JSON that is not an object, `InvalidJson` otherwise.
-fn not_an_object_or_invalid(bytes: &[u8]) -> SkipReason {
-    if serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
-        SkipReason::NotAnObject
-    } else {
-        SkipReason::InvalidJson
     }
 }
 

@@ -59,8 +59,7 @@ use memchr::memmem;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::aider::{not_an_object_or_invalid, python_nonfinite_to_null};
-use super::lenient::{Count, Obj, Stamp, Text, Usd};
+use super::lenient::{Count, Obj, Stamp, Text, Usd, non_object_skip, python_nonfinite_to_null};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
 use crate::config::Env;
 use crate::record::{
@@ -328,8 +327,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for IdOrObject<'a> {
 
 impl LineParser for GenericParser {
     fn parse_line(&mut self, line: &[u8], out: &mut Vec<UsageRecord>) -> LineOutcome {
-        if line.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return LineOutcome::Skipped(not_an_object_or_invalid(line));
+        if let Some(reason) = non_object_skip(line) {
+            return LineOutcome::Skipped(reason);
         }
         if !may_hold_usage(line) {
             return LineOutcome::Ignored;

@@ -5,11 +5,18 @@
 //! strings or negatives; flags as strings; ids as numbers. Each type here accepts any JSON value
 //! and keeps what it can, so one oddly typed field never makes a whole line fail. Values of the
 //! wrong kind are ignored with [`serde::de::IgnoredAny`], which skips them without allocating.
+//!
+//! It also holds the line-level checks every JSON parser shares: [`non_object_skip`] and
+//! [`python_nonfinite_to_null`].
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use memchr::memmem;
+
+use super::SkipReason;
 
 /// A token counter: absent, `null`, negative or unparseable values count as 0; floats are
 /// truncated; numeric strings are accepted.
@@ -375,6 +382,66 @@ pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .ok()
         .map(|z| z.timestamp().as_millisecond())
+}
+
+/// Why a line (or document) that is not a JSON object is skipped: `NotAnObject` for valid JSON
+/// of another kind, `InvalidJson` otherwise; `None` when it starts like an object. Parsers ask
+/// first because serde would read an array into a struct positionally.
+pub fn non_object_skip(line: &[u8]) -> Option<SkipReason> {
+    if line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return None;
+    }
+    Some(if serde_json::from_slice::<IgnoredAny>(line).is_ok() {
+        SkipReason::NotAnObject
+    } else {
+        SkipReason::InvalidJson
+    })
+}
+
+/// The line with Python's non-JSON float spellings (`NaN`, `Infinity`, `-Infinity`) outside
+/// strings replaced by `null`; `None` when it has none (so the line is simply invalid).
+///
+/// Python's `json.dump` writes these for non-finite floats by default (Aider's analytics log,
+/// Python proxies' logs read by `generic_openai`).
+pub fn python_nonfinite_to_null(line: &[u8]) -> Option<Vec<u8>> {
+    if memmem::find(line, b"NaN").is_none() && memmem::find(line, b"Infinity").is_none() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(line.len());
+    let mut changed = false;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if in_string {
+            out.push(b);
+            match b {
+                b'\\' if i + 1 < line.len() => {
+                    out.push(line[i + 1]);
+                    i += 2;
+                    continue;
+                }
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        let rest = &line[i..];
+        let token = [&b"NaN"[..], b"Infinity", b"-Infinity"]
+            .into_iter()
+            .find(|t| rest.starts_with(t));
+        if let Some(t) = token {
+            out.extend_from_slice(b"null");
+            i += t.len();
+            changed = true;
+            continue;
+        }
+        in_string = b == b'"';
+        out.push(b);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 #[cfg(test)]

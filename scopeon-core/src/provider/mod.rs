@@ -21,6 +21,7 @@ pub mod gemini_cli;
 pub mod generic_openai;
 pub mod lenient;
 pub mod opencode;
+mod sql_value;
 
 use std::fmt;
 

@@ -64,8 +64,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 
-use super::cursor::sql_value;
 use super::lenient::{Count, Obj, Stamp, Text, Usd};
+use super::sql_value;
 use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
     SourceKind, StateError,
