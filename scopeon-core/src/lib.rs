@@ -2,8 +2,9 @@
 //! store it in SQLite, and answer what was spent, on what, where and when.
 //!
 //! The data flow is: [`scan`] discovers each [`provider`]'s log files, the [`tail`] reader frames
-//! complete lines from where the last scan stopped, the provider's parser turns lines into
-//! metadata-only [`UsageRecord`](record::UsageRecord)s, [`pricing`] prices them exactly, and the
+//! complete lines from where the last scan stopped (documents and agents' databases are read
+//! whole when they change), the provider's parser turns them into metadata-only
+//! [`UsageRecord`](record::UsageRecord)s, [`pricing`] prices them exactly, and the
 //! [`store`] upserts them with their checkpoints in one transaction. Reports aggregate in SQL.
 //!
 //! No type here can hold prompt text, code or tool output: parsers declare only the fields they

@@ -3,7 +3,9 @@
 //! For every provider: walk its roots (never following a symlink below a root), keep the files
 //! its patterns match, and for each file decide from its checkpoint whether it is unchanged (not
 //! opened), grown (resumed), or new or replaced (read from byte 0). Complete lines go to the
-//! provider's parser; records and the checkpoint that accounts for them are committed together.
+//! provider's parser; whole documents, `.jsonl.zst` archives and agents' databases are read
+//! whole whenever they change. Records and the checkpoint that accounts for them are committed
+//! together. Reading and parsing run on a second thread while this one writes.
 //!
 //! Files that disappeared lose their checkpoint but never their records: agents delete old
 //! transcripts, and the store is where that history survives.
@@ -652,7 +654,12 @@ impl Reader<'_> {
                 }
                 (stat, state)
             }
-            SourceKind::Lines => unreachable!("tailed sources are read by read_lines"),
+            // `file` sends tailed sources to `read_lines`; never one of them here.
+            SourceKind::Lines => {
+                return Err(std::io::Error::other(
+                    "internal error: a tailed log reached the whole-file reader",
+                ));
+            }
         };
         // Read whole every time it changes: not a "restart" of a tailed file.
         if !self.emit(Event::Opened { restarted: false }, tx) {

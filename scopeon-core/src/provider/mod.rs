@@ -183,7 +183,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
     fn id(&self) -> ProviderId;
 
     /// The parser's version. Stored per source; bump it when a fix changes what the parser
-    /// extracts, so `scan --rebuild` knows which sources to re-read.
+    /// extracts: the next scan then rebuilds this provider's records from its logs.
     fn parser_version(&self) -> u32;
 
     /// The directories searched when no configuration names others (CONTRACTS §3).
