@@ -446,10 +446,6 @@ pub fn provider_line(provider: &dyn Provider, rel_path: &str, line: &[u8]) {
         let mut parser = provider.parser(&ctx, None).expect("a fresh parser");
         let mut out = Vec::new();
         let outcome = parser.parse_line(line, &mut out);
-        match outcome {
-            LineOutcome::Records(n) => assert_eq!(n, out.len()),
-            _ => assert!(out.is_empty(), "{outcome:?} with records"),
-        }
         // A state can always be written and read back.
         let state = parser.state();
         provider
@@ -457,7 +453,18 @@ pub fn provider_line(provider: &dyn Provider, rel_path: &str, line: &[u8]) {
             .expect("a state the parser wrote can be read back");
         (outcome, out)
     };
+    check_runs(provider, run);
+}
+
+/// The checks shared by [`provider_line`] and [`provider_document`]: the outcome matches what
+/// `run` pushed, every record is the provider's and passes [`check_record`], and a second run
+/// gives the same answer.
+fn check_runs(provider: &dyn Provider, run: impl Fn() -> (LineOutcome, Vec<UsageRecord>)) {
     let (outcome, out) = run();
+    match outcome {
+        LineOutcome::Records(n) => assert_eq!(n, out.len()),
+        _ => assert!(out.is_empty(), "{outcome:?} with records"),
+    }
     for r in &out {
         assert_eq!(r.provider, provider.id());
         check_record(r);
@@ -473,18 +480,9 @@ pub fn provider_document(provider: &dyn Provider, rel_path: &str, bytes: &[u8]) 
     let run = || {
         let mut out = Vec::new();
         let outcome = provider.parse_document(&ctx, bytes, &mut out);
-        match outcome {
-            LineOutcome::Records(n) => assert_eq!(n, out.len()),
-            _ => assert!(out.is_empty(), "{outcome:?} with records"),
-        }
         (outcome, out)
     };
-    let (outcome, out) = run();
-    for r in &out {
-        assert_eq!(r.provider, provider.id());
-        check_record(r);
-    }
-    assert_eq!(run(), (outcome, out), "parsing is deterministic");
+    check_runs(provider, run);
 }
 
 /// Resuming a line-based provider's file after any frame equals one uninterrupted pass.
