@@ -77,11 +77,12 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Only these providers (comma-separated or repeated), e.g. claude_code
+    /// Only these providers (comma-separated or repeated): claude_code, codex, gemini_cli,
+    /// copilot_cli, aider, cursor, opencode, generic_openai
     #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
     pub providers: Vec<String>,
-    /// Re-read every log that still exists from its start (after a parser fix); records whose
-    /// logs are gone are kept
+    /// Re-read every log that still exists from its start (a new parser version does this on
+    /// its own); records whose logs are gone are kept
     #[arg(long)]
     pub rebuild: bool,
 }
@@ -161,7 +162,8 @@ pub struct BackupArgs {
 
 #[derive(Debug, Args)]
 pub struct ForgetArgs {
-    /// Only these providers (comma-separated or repeated), e.g. claude_code
+    /// Only these providers (comma-separated or repeated): claude_code, codex, gemini_cli,
+    /// copilot_cli, aider, cursor, opencode, generic_openai
     #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
     pub providers: Vec<String>,
     /// Only this project (the agent's working directory, as reports show it, or its full path
