@@ -103,7 +103,8 @@ pub struct ReportArgs {
         default_value = "day"
     )]
     pub by: Vec<String>,
-    /// Only these providers (comma-separated or repeated)
+    /// Only these providers (comma-separated or repeated): claude_code, codex, gemini_cli,
+    /// copilot_cli, aider, cursor, opencode, generic_openai
     #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
     pub providers: Vec<String>,
     /// Only this project (the agent's working directory, as reports show it; its full path
