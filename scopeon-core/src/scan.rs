@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::config::Env;
 use crate::error::Result;
-use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceKind};
+use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind};
 use crate::record::ProviderId;
 use crate::store::{Batch, SkipCounts, SourceUpdate, Store};
 use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, Start};
@@ -326,6 +326,7 @@ fn ingest_all(
                 by_head: HashMap::new(),
                 outbox: Vec::new(),
                 outbox_records: 0,
+                projects: HashMap::new(),
             };
             scope.spawn(|| reader.run(&to_read, tx));
             // When this loop returns early (a database error), `rx` is dropped and the
@@ -466,6 +467,9 @@ struct Reader<'p> {
     /// small files' worth, so the reader can run ahead while the writer commits.
     outbox: Vec<Event>,
     outbox_records: usize,
+    /// The project [`Provider::context`] found per directory, so a directory's marker files
+    /// (Gemini's `.project_root`, `projects.json`) are read once per scan, not once per file.
+    projects: HashMap<Utf8PathBuf, Option<String>>,
 }
 
 /// Records per bundle sent to the writer (a bundle also closes at [`OUTBOX_EVENTS`]). With the
@@ -554,7 +558,7 @@ impl Reader<'_> {
             } => (*offset, Some(parser_state.as_slice())),
             Start::Fresh | Start::Reset(_) => (0, None),
         };
-        let ctx = self.provider.context(&found.root, &found.relative);
+        let ctx = self.context(found);
         let (mut parser, offset) = match self.provider.parser(&ctx, state) {
             Ok(parser) => (parser, offset),
             // An unreadable state: read the file again from its start.
@@ -576,6 +580,23 @@ impl Reader<'_> {
         self.read_lines(&open, offset, parser.as_mut(), tx)
     }
 
+    /// What the parser should know about a file: its path, and the project of its directory
+    /// (asked of the provider once per directory).
+    fn context(&mut self, found: &Found) -> SourceContext {
+        let dir = found
+            .root
+            .join(found.relative.parent().unwrap_or(Utf8Path::new("")));
+        if let Some(project) = self.projects.get(&dir) {
+            return SourceContext {
+                relative_path: found.relative.clone(),
+                project: project.clone(),
+            };
+        }
+        let ctx = self.provider.context(&found.root, &found.relative);
+        self.projects.insert(dir, ctx.project.clone());
+        ctx
+    }
+
     /// Reads a source that is not tailed ([`SourceKind::ZstdLines`], [`SourceKind::Document`],
     /// [`SourceKind::Database`]) whole, as one chunk whose checkpoint records the size and
     /// time it was read at; `Ok(false)` when the writer has stopped listening.
@@ -586,7 +607,7 @@ impl Reader<'_> {
         state: Option<Vec<u8>>,
         tx: &SyncSender<Vec<Event>>,
     ) -> std::io::Result<bool> {
-        let ctx = self.provider.context(&found.root, &found.relative);
+        let ctx = self.context(found);
         let path = &found.path;
         let mut records = Vec::new();
         let mut skips = SkipCounts::default();

@@ -206,7 +206,8 @@ pub trait Provider: Send + Sync + fmt::Debug {
 
     /// What the parser should know about a file before reading it. `root` is the root the
     /// file was found under; the default knows the relative path only. A provider that keeps
-    /// the project beside the logs (Gemini CLI) reads it here.
+    /// the project beside the logs (Gemini CLI) reads it here. The project must depend only on
+    /// the file's directory: the scanner asks once per directory and reuses the answer.
     fn context(&self, _root: &Utf8Path, relative_path: &Utf8Path) -> SourceContext {
         SourceContext::new(relative_path)
     }
