@@ -117,17 +117,19 @@ impl Error {
     /// True when the database was locked by another writer for longer than the busy timeout
     /// (a long `scan --rebuild` in another process, say): the stored data can still be read.
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self,
-            Error::Db {
-                source: rusqlite::Error::SqliteFailure(e, _),
-                ..
-            } if matches!(
-                e.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            )
-        )
+        matches!(self, Error::Db { source, .. } if is_busy_error(source))
     }
+}
+
+/// Whether SQLite said another connection holds the lock this one needs.
+pub(crate) fn is_busy_error(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _) if matches!(
+            f.code,
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+        )
+    )
 }
 
 /// The library's result type.

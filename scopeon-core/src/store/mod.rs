@@ -178,9 +178,22 @@ impl Store {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL survives application crashes with synchronous=NORMAL and lets reports read while
         // a scan writes. journal_mode answers with a row, so it is queried, not executed.
-        let _mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        // Switching a new database to WAL takes an exclusive lock, and SQLite answers BUSY at
+        // once, without its busy handler, while another process opening the same new file holds
+        // a shared one: retry for as long as the busy timeout would have waited.
+        let started = std::time::Instant::now();
+        loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            {
+                Ok(_) => break,
+                Err(e) if crate::error::is_busy_error(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         self.conn.execute_batch(
             "PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
@@ -272,10 +285,15 @@ impl Store {
         if paths.is_empty() {
             return Ok(());
         }
-        let tx = self.conn.transaction().map_err(|e| Error::Db {
-            path: self.path.clone(),
-            source: e,
-        })?;
+        // IMMEDIATE: a deferred transaction that must upgrade to write fails at once, without
+        // waiting, when another process wrote in between.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| Error::Db {
+                path: self.path.clone(),
+                source: e,
+            })?;
         {
             let mut st = tx
                 .prepare_cached("DELETE FROM sources WHERE provider = ?1 AND path = ?2")

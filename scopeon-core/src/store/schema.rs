@@ -104,17 +104,19 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Utf8Path) -> Result<()> {
         path: path.to_owned(),
         source,
     };
-    let app_id: i64 = conn
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(db_err)?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
+    // One statement, so one snapshot: read apart, another process creating the database at
+    // the same moment could be seen with its tables but not yet its application id.
+    let (app_id, version, tables): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id()),
+                    (SELECT user_version FROM pragma_user_version()),
+                    (SELECT count(*) FROM sqlite_schema)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .map_err(db_err)?;
     if app_id != APPLICATION_ID {
         // A brand-new file has id 0 and no tables; anything else belongs to someone else.
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-            .map_err(db_err)?;
         if app_id != 0 || tables != 0 {
             return Err(Error::NotScopeonDb {
                 path: path.to_owned(),
