@@ -6,7 +6,7 @@
 //! what a report looks like. Scopeon never substitutes demo data on its own.
 
 use camino::Utf8PathBuf;
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::ScanOptions;
 use tempfile::TempDir;

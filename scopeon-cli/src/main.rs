@@ -12,8 +12,9 @@ use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
 use clap::{CommandFactory, Parser};
-use scopeon_core::config::{Config, Env};
+use scopeon_core::config::Config;
 use scopeon_core::doctor::{DoctorOptions, diagnose};
+use scopeon_core::env::Env;
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::{ScanOptions, ScanSummary, scan};
 use scopeon_core::store::{CostMode, ForgetFilter, GroupKey, ReportQuery, Store, run_metadata};

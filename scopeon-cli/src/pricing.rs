@@ -2,7 +2,8 @@
 
 use std::io::Write;
 
-use scopeon_core::config::{Config, Env};
+use scopeon_core::config::Config;
+use scopeon_core::env::Env;
 use scopeon_core::pricing::{PRICES_CHECKED, PriceSource, PriceTable, Rates, price_document};
 use scopeon_core::store::COST_BASIS;
 use scopeon_core::window::now;

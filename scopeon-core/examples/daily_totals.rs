@@ -5,7 +5,7 @@
 //! ```
 //! Without `DB_PATH` it uses an in-memory database, so nothing is written.
 
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::scan::{ScanOptions, scan};
 use scopeon_core::store::{GroupKey, ReportQuery, Store};
 use scopeon_core::window::Zone;

@@ -8,7 +8,8 @@
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
-use crate::config::{Config, Env};
+use crate::config::Config;
+use crate::env::Env;
 use crate::error::Error;
 use crate::record::ProviderId;
 use crate::scan::{ScanOptions, discover_logs};

@@ -13,7 +13,7 @@
 //! # Example: scan a home and print totals by day
 //!
 //! ```
-//! use scopeon_core::config::Env;
+//! use scopeon_core::env::Env;
 //! use scopeon_core::scan::{scan, ScanOptions};
 //! use scopeon_core::store::{GroupKey, ReportQuery, Store};
 //!
@@ -44,12 +44,14 @@
 
 pub mod config;
 pub mod doctor;
+pub mod env;
 pub mod error;
 mod failpoint;
 #[doc(hidden)]
 pub mod fuzz_checks;
 pub mod hash;
 pub mod pricing;
+pub mod privacy;
 pub mod provider;
 pub mod record;
 pub mod request;

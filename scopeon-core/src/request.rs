@@ -15,7 +15,8 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::config::{Config, Env};
+use crate::config::Config;
+use crate::env::Env;
 use crate::error::Error;
 use crate::record::ProviderId;
 use crate::scan::ScanOptions;

@@ -19,7 +19,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
-use crate::config::Env;
+use crate::env::Env;
 use crate::error::Result;
 use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind};
 use crate::record::ProviderId;

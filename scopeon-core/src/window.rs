@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-use crate::config::Env;
+use crate::env::Env;
 use crate::error::{Error, Result};
 
 /// The environment variable that fixes "now" (RFC 3339) for reproducible tests.

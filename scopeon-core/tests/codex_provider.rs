@@ -6,7 +6,7 @@ use std::fs;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use proptest::prelude::*;
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::fuzz_checks::{check_provider_resume, read_file};
 use scopeon_core::provider::codex::Codex;
 use scopeon_core::provider::lenient::parse_timestamp_ms;

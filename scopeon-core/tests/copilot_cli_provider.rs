@@ -6,7 +6,7 @@ use std::io::Read;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use proptest::prelude::*;
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::fuzz_checks::{self, ChunkedReader};
 use scopeon_core::provider::copilot_cli::CopilotCli;
 use scopeon_core::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext};

@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::provider::cursor::{
     BUBBLE_PREFIX, COMPOSER_PREFIX, Cursor, WINDOW, high_water_mark,
 };

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use proptest::prelude::*;
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::fuzz_checks::{self, ChunkedReader};
 use scopeon_core::provider::gemini_cli::GeminiCli;
 use scopeon_core::provider::{LineOutcome, Provider, SkipReason, SourceContext};

@@ -4,7 +4,7 @@
 
 use camino::{Utf8Path, Utf8PathBuf};
 use proptest::prelude::*;
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::fuzz_checks::{ChunkedReader, check_provider_resume, read_file};
 use scopeon_core::provider::generic_openai::GenericOpenai;
 use scopeon_core::provider::{LineOutcome, Provider, SkipReason, SourceContext};

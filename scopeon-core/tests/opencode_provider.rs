@@ -16,7 +16,7 @@ use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::provider::opencode::Opencode;
 use scopeon_core::provider::{LineOutcome, Provider, SourceContext};
 use scopeon_core::record::{ProviderId, UsageRecord};

@@ -2,7 +2,7 @@
 //! parser fix replaces what the old parser stored instead of merging onto it.
 
 use camino::Utf8PathBuf;
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::scan::{ScanOptions, scan};
 use scopeon_core::store::{ReportQuery, Store, Totals};
 

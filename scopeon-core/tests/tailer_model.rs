@@ -34,7 +34,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use camino::{Utf8Path, Utf8PathBuf};
 use proptest::prelude::*;
 use proptest::sample::Index;
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::record::ProviderId;
 use scopeon_core::scan::{ScanOptions, ScanSummary, scan};
 use scopeon_core::store::{ReportQuery, Store, Totals};

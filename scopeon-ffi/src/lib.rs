@@ -32,7 +32,7 @@
 use std::ffi::c_char;
 use std::sync::{Mutex, TryLockError};
 
-use scopeon_core::config::Env;
+use scopeon_core::env::Env;
 use scopeon_core::store::Store;
 
 mod guard;

@@ -6,7 +6,8 @@
 use std::fmt;
 
 use camino::Utf8Path;
-use scopeon_core::config::{Config, Env};
+use scopeon_core::config::Config;
+use scopeon_core::env::Env;
 use scopeon_core::pricing::price_document;
 use scopeon_core::request::{QueryPlan, RequestError, parse_query_request, parse_scan_request};
 use scopeon_core::scan::scan;

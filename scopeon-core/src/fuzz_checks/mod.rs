@@ -704,7 +704,7 @@ pub fn config_text(input: &[u8]) {
     let Ok(text) = std::str::from_utf8(input) else {
         return;
     };
-    let env = crate::config::Env::for_tests("/h", &[]);
+    let env = crate::env::Env::for_tests("/h", &[]);
     if let Ok(config) = crate::config::Config::parse(text) {
         let options = config.scan_options(&env);
         assert!(options.max_line > 0 && options.max_document > 0);
@@ -760,7 +760,7 @@ pub fn query_request(input: &[u8]) {
     let Ok(text) = std::str::from_utf8(input) else {
         return;
     };
-    let env = crate::config::Env::for_tests("/h", &[("TZ", "UTC")]);
+    let env = crate::env::Env::for_tests("/h", &[("TZ", "UTC")]);
     let now: jiff::Timestamp = "2026-11-27T12:00:00Z".parse().expect("a valid instant");
     if let Ok(plan) = crate::request::parse_query_request(text, &env, now) {
         let store = crate::store::Store::open_in_memory().expect("an in-memory store");

@@ -56,7 +56,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lenient::{Count, Obj, Stamp, Text, Usd, non_object_skip, python_nonfinite_to_null};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
-use crate::config::Env;
+use crate::env::Env;
 use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd};
 
 /// The Aider provider.

@@ -37,7 +37,7 @@ use serde::Deserialize;
 
 use super::lenient::{Count, Flag, Obj, Stamp, Text, Usd};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
-use crate::config::Env;
+use crate::env::Env;
 use crate::record::{
     ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, bounded_message_id, message_key,
     usd_to_pusd,

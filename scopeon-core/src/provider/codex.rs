@@ -85,7 +85,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lenient::{Count, Obj, Stamp, Text};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError};
-use crate::config::Env;
+use crate::env::Env;
 use crate::record::{MAX_ID_LEN, ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id};
 
 /// The Codex provider.

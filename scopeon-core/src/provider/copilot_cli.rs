@@ -99,7 +99,7 @@ use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
     SourceKind, StateError,
 };
-use crate::config::Env;
+use crate::env::Env;
 use crate::hash::fnv1a64;
 use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id};
 

@@ -79,7 +79,7 @@ use super::{
     DatabaseError, DatabaseRead, LineParser, Provider, SkipReason, SourceContext, SourceKind,
     StateError,
 };
-use crate::config::Env;
+use crate::env::Env;
 use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id};
 
 /// The Cursor provider.

@@ -71,7 +71,7 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::lenient::{Count, Obj, Stamp, Text, non_object_skip};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError};
-use crate::config::Env;
+use crate::env::Env;
 use crate::record::{
     MAX_ID_LEN, ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, bounded_message_id,
     message_key,

@@ -61,7 +61,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::lenient::{Count, Obj, Stamp, Text, Usd, non_object_skip, python_nonfinite_to_null};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
-use crate::config::Env;
+use crate::env::Env;
 use crate::record::{
     MAX_ID_LEN, ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd,
 };

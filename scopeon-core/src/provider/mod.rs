@@ -27,7 +27,7 @@ use std::fmt;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::config::Env;
+use crate::env::Env;
 use crate::record::{ProviderId, UsageRecord};
 
 /// Why a line was skipped. Counted per reason and shown in scan summaries.

@@ -70,7 +70,7 @@ use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
     SourceKind, StateError,
 };
-use crate::config::Env;
+use crate::env::Env;
 use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd};
 
 /// The OpenCode provider.
