@@ -6,9 +6,9 @@
 //! what a report looks like. Scopeon never substitutes demo data on its own.
 
 use camino::Utf8PathBuf;
+use scopeon_core::ScanRequest;
 use scopeon_core::env::Env;
 use scopeon_core::record::ProviderId;
-use scopeon_core::scan::ScanOptions;
 use tempfile::TempDir;
 
 use crate::Failure;
@@ -72,16 +72,16 @@ pub fn unpack() -> Result<TempDir, Failure> {
     Ok(dir)
 }
 
-/// The database, environment and scan options that read only the demo corpus.
-pub fn setup(dir: &TempDir) -> Result<(Utf8PathBuf, Env, ScanOptions), Failure> {
+/// The database and environment that read only the demo corpus.
+pub fn setup(dir: &TempDir) -> Result<(Utf8PathBuf, Env), Failure> {
     let root = Utf8PathBuf::from_path_buf(dir.path().to_owned())
         .map_err(|p| Failure::usage(format!("temporary directory {} is not UTF-8", p.display())))?;
     // The temporary directory is the home: every agent's default location is inside it, and
     // no variable of the user's environment points elsewhere.
-    let env = Env::for_tests(root.as_str(), &[]);
-    let options = ScanOptions {
-        providers: Some(PROVIDERS.to_vec()),
-        ..ScanOptions::default()
-    };
-    Ok((root.join("demo.db"), env, options))
+    Ok((root.join("demo.db"), Env::isolated(root)))
+}
+
+/// The scan that reads the demo corpus: only the agents it has logs of.
+pub fn scan_request() -> ScanRequest {
+    ScanRequest::new().providers(PROVIDERS.iter().map(|p| p.as_str()))
 }

@@ -12,14 +12,10 @@ use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
 use clap::{CommandFactory, Parser};
-use scopeon_core::config::Config;
 use scopeon_core::doctor::{DoctorOptions, diagnose};
 use scopeon_core::env::Env;
-use scopeon_core::record::ProviderId;
-use scopeon_core::scan::{ScanOptions, ScanSummary, scan};
-use scopeon_core::store::{CostMode, ForgetFilter, GroupKey, ReportQuery, Store, run_metadata};
-use scopeon_core::window::{Bound, Zone, now, parse_bound};
-use serde_json::{Map, json};
+use scopeon_core::scan::ScanSummary;
+use scopeon_core::{ForgetRequest, ReportRequest, ScanRequest, Scopeon};
 
 use args::{
     BackupArgs, Cli, Command, CostArg, DoctorArgs, ForgetArgs, Global, ReportArgs, ScanArgs,
@@ -47,6 +43,14 @@ impl From<scopeon_core::Error> for Failure {
             _ => 1,
         };
         let mut message = e.to_string();
+        if matches!(
+            e,
+            scopeon_core::Error::UnsafeDatabase { .. }
+                | scopeon_core::Error::NotScopeonDb { .. }
+                | scopeon_core::Error::NewerSchema { .. }
+        ) {
+            message.push_str(" (--db PATH or $SCOPEON_DB names another)");
+        }
         if e.is_damaged_db() {
             message.push_str("; run `scopeon doctor` to see what to do");
         } else if e.is_read_only_db() {
@@ -125,57 +129,25 @@ pub(crate) fn db_path(global: &Global, env: &Env) -> Result<Utf8PathBuf, Failure
     }
 }
 
-fn parse_providers(ids: &[String]) -> Result<Option<Vec<ProviderId>>, Failure> {
-    if ids.is_empty() {
-        return Ok(None);
+/// Opens the database named by `--db` (else `$SCOPEON_DB`, else `~/.scopeon/scopeon.db`) with
+/// the configuration named by `--config` (else `~/.scopeon/config.toml`).
+pub(crate) fn open(global: &Global, env: &Env) -> Result<Scopeon, Failure> {
+    let mut builder = Scopeon::builder().env(env.clone());
+    if let Some(db) = &global.db {
+        builder = builder.db(db.clone());
     }
-    ids.iter()
-        .map(|s| {
-            ProviderId::parse(s.trim()).ok_or_else(|| {
-                let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
-                Failure::usage(format!(
-                    "unknown provider {s:?}; known providers: {}",
-                    known.join(", ")
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+    if let Some(config) = &global.config {
+        builder = builder.config_file(config.clone());
+    }
+    Ok(builder.open()?)
 }
 
 /// Runs a scan with a progress bar on a terminal.
-fn run_scan(store: &mut Store, env: &Env, options: &ScanOptions) -> Result<ScanSummary, Failure> {
+fn run_scan(scopeon: &mut Scopeon, request: &ScanRequest) -> scopeon_core::Result<ScanSummary> {
     let mut bar = progress::Bar::new();
-    let summary = scan(store, env, options, &mut |p| bar.update(p))?;
+    let scanned = scopeon.scan_with_progress(request, &mut |p| bar.update(p));
     bar.finish();
-    Ok(summary)
-}
-
-/// The configuration file (`--config`, else `~/.scopeon/config.toml`), defaults if missing.
-pub(crate) fn load_config(global: &Global, env: &Env) -> Result<Config, Failure> {
-    Ok(Config::load(global.config.as_deref(), env)?)
-}
-
-/// Opens the database with the configuration's price table, storing projects in the form
-/// its `[privacy]` table asks for (which also rewrites the stored ones when that changed).
-pub(crate) fn open_store(global: &Global, env: &Env, config: &Config) -> Result<Store, Failure> {
-    let mut store = Store::open_with_pricing(&db_path(global, env)?, config.price_table())?;
-    if let Some(mode) = config.privacy.project_paths {
-        store.set_project_paths(mode)?;
-    }
-    Ok(store)
-}
-
-/// Scan options from the configuration file, narrowed to the providers asked for.
-fn scan_options(config: &Config, env: &Env, providers: &[String]) -> Result<ScanOptions, Failure> {
-    let mut options = config.scan_options(env);
-    if let Some(asked) = parse_providers(providers)? {
-        options.providers = Some(match options.providers {
-            Some(enabled) => asked.into_iter().filter(|p| enabled.contains(p)).collect(),
-            None => asked,
-        });
-    }
-    Ok(options)
+    scanned
 }
 
 fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> {
@@ -184,28 +156,14 @@ fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> 
             "scan has no CSV output; use --json, or `scopeon report --csv`",
         ));
     }
-    let config = load_config(global, env)?;
-    let options = ScanOptions {
-        rebuild: args.rebuild,
-        ..scan_options(&config, env, &args.providers)?
-    };
-    let mut store = open_store(global, env, &config)?;
-    let summary = run_scan(&mut store, env, &options)?;
+    let request = ScanRequest::new()
+        .providers(&args.providers)
+        .rebuild(args.rebuild);
+    let mut scopeon = open(global, env)?;
+    let summary = run_scan(&mut scopeon, &request)?;
     let mut out = std::io::stdout().lock();
     if global.json {
-        let mut doc = serde_json::to_value(&summary).map_err(|e| Failure {
-            message: e.to_string(),
-            code: 1,
-        })?;
-        if let serde_json::Value::Object(map) = &mut doc {
-            // Lead with what scripts check first.
-            let mut head = Map::new();
-            head.insert("schema".into(), json!("scopeon.scan.v1"));
-            head.insert("files".into(), json!(summary.files()));
-            head.append(map);
-            *map = head;
-        }
-        render::print_json(&mut out, &doc)?;
+        render::print_json(&mut out, &summary.to_document())?;
     } else {
         render::scan_summary(&mut out, &summary)?;
     }
@@ -216,9 +174,7 @@ fn cmd_providers(global: &Global, env: &Env) -> Result<(), Failure> {
     if global.csv {
         return Err(Failure::usage("providers has no CSV output; use --json"));
     }
-    let config = load_config(global, env)?;
-    let store = open_store(global, env, &config)?;
-    let doc = scopeon_core::scan::providers_document(&store, env, &config.scan_options(env))?;
+    let doc = open(global, env)?.providers_document()?;
     let mut out = std::io::stdout().lock();
     if global.json {
         render::print_json(&mut out, &doc)?;
@@ -231,66 +187,49 @@ fn cmd_providers(global: &Global, env: &Env) -> Result<(), Failure> {
 }
 
 fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failure> {
-    let zone = Zone::resolve(global.tz.as_deref(), env)?;
-    if let Some(w) = &zone.warning {
-        eprintln!("warning: {w}");
-    }
-    let now = now(env)?;
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_bound(s, Bound::Since, &zone, now))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|s| parse_bound(s, Bound::Until, &zone, now))
-        .transpose()?;
-    let group_by = GroupKey::parse_list(&args.by)?;
-    let providers = parse_providers(&args.providers)?;
-    let query = ReportQuery {
-        group_by,
-        since_ms: since.map(|t| t.as_millisecond()),
-        until_ms: until.map(|t| t.as_millisecond()),
-        zone,
-        providers: providers.clone().unwrap_or_default(),
-        projects: args.projects.clone(),
-        models: args.models.clone(),
-        cost_mode: match args.cost {
-            CostArg::Calculated => CostMode::Calculated,
-            CostArg::Reported => CostMode::Reported,
-            CostArg::Auto => CostMode::Auto,
-        },
-    };
+    let mut request = ReportRequest::new()
+        .by(&args.by)
+        .providers(&args.providers)
+        .projects(args.projects.clone())
+        .models(args.models.clone())
+        .cost(match args.cost {
+            CostArg::Calculated => "calculated",
+            CostArg::Reported => "reported",
+            CostArg::Auto => "auto",
+        });
+    request.since = args.since.clone();
+    request.until = args.until.clone();
+    request.tz = global.tz.clone();
 
-    // The demo keeps its corpus and database in a directory removed on exit.
+    // The demo keeps its corpus and database in a directory removed on exit, and is priced
+    // with the built-in table: it shows Scopeon, not the user's setup.
     let demo_dir = if args.demo {
         Some(demo::unpack()?)
     } else {
         None
     };
-    // The demo is priced with the built-in table: it shows Scopeon, not the user's setup.
-    let (mut store, scan_env, options) = match &demo_dir {
+    let (mut scopeon, scan_request) = match &demo_dir {
         Some(dir) => {
-            let (db, demo_env, options) = demo::setup(dir)?;
-            (Store::open(&db)?, demo_env, options)
+            let (db, demo_env) = demo::setup(dir)?;
+            let scopeon = Scopeon::builder()
+                .env(demo_env)
+                .db(db)
+                .no_config()
+                .demo(true)
+                .open()?;
+            (scopeon, demo::scan_request())
         }
-        None => {
-            let config = load_config(global, env)?;
-            (
-                open_store(global, env, &config)?,
-                env.clone(),
-                scan_options(&config, env, &args.providers)?,
-            )
-        }
+        None => (
+            open(global, env)?,
+            ScanRequest::new().providers(&args.providers),
+        ),
     };
+    // A mistake in the flags is reported before any log is read.
+    scopeon.check_report(&request)?;
     let summary = if args.no_scan {
         None
     } else {
-        let mut bar = progress::Bar::new();
-        let scanned = scan(&mut store, &scan_env, &options, &mut |p| bar.update(p));
-        bar.finish();
-        match scanned {
+        match run_scan(&mut scopeon, &scan_request) {
             Ok(summary) => Some(summary),
             // Another process holds the write lock (a long rebuild): report what is stored.
             Err(e) if e.is_busy() => {
@@ -302,25 +241,21 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
             Err(e) => return Err(e.into()),
         }
     };
-    let report = store.report(&query)?;
+    let answer = scopeon.report(&request)?;
+    for w in answer.warnings() {
+        eprintln!("warning: {w}");
+    }
 
     let mut out = std::io::stdout().lock();
     if global.json {
-        let run = run_metadata(
-            now,
-            store.pricing(),
-            args.demo,
-            summary.as_ref().map(render::scan_json),
-        );
-        let doc = report.to_document(&query, run);
-        render::print_json(&mut out, &doc)?;
+        render::print_json(&mut out, &answer.to_document(summary.as_ref()))?;
     } else if global.csv {
         if args.demo {
             eprintln!("note: DEMO DATA: a bundled sample corpus, not your logs");
         }
-        render::report_csv(&mut out, &query, &report)?;
+        render::report_csv(&mut out, answer.query(), answer.report())?;
     } else {
-        render::report_table(&mut out, &query, &report, args.demo)?;
+        render::report_table(&mut out, answer.query(), answer.report(), args.demo)?;
     }
     if let Some(s) = &summary {
         render::skip_note(s);
@@ -359,18 +294,10 @@ fn cmd_backup(global: &Global, args: &BackupArgs, env: &Env) -> Result<(), Failu
     if global.csv {
         return Err(Failure::usage("backup has no CSV output; use --json"));
     }
-    let config = load_config(global, env)?;
-    let store = open_store(global, env, &config)?;
-    let info = store.backup_to(&args.path)?;
+    let info = open(global, env)?.backup(&args.path)?;
     let mut out = std::io::stdout().lock();
     if global.json {
-        let doc = json!({
-            "schema": "scopeon.backup.v1",
-            "path": info.path,
-            "bytes": info.bytes,
-            "records": info.records,
-        });
-        render::print_json(&mut out, &doc)?;
+        render::print_json(&mut out, &info.to_document())?;
     } else {
         render::backup(&mut out, &info)?;
     }
@@ -387,39 +314,17 @@ fn cmd_forget(global: &Global, args: &ForgetArgs, env: &Env) -> Result<(), Failu
         ));
     }
     // `--before X` forgets exactly what `report --since X` would no longer show.
-    let before = match &args.before {
-        Some(spec) => {
-            let zone = Zone::resolve(global.tz.as_deref(), env)?;
-            if let Some(w) = &zone.warning {
-                eprintln!("warning: {w}");
-            }
-            Some(parse_bound(spec, Bound::Since, &zone, now(env)?)?)
-        }
-        None => None,
-    };
-    let filter = ForgetFilter {
-        providers: parse_providers(&args.providers)?.unwrap_or_default(),
-        projects: args.projects.clone(),
-        before_ms: before.map(|t| t.as_millisecond()),
-    };
-    let config = load_config(global, env)?;
-    let mut store = open_store(global, env, &config)?;
-    let stats = store.forget(&filter)?;
+    let mut request = ForgetRequest::new()
+        .providers(&args.providers)
+        .projects(args.projects.clone());
+    request.before = args.before.clone();
+    request.tz = global.tz.clone();
+    let answer = open(global, env)?.forget(&request)?;
     let mut out = std::io::stdout().lock();
     if global.json {
-        let doc = json!({
-            "schema": "scopeon.forget.v1",
-            "forgotten": stats.forgotten,
-            "remaining": stats.remaining,
-            "filter": {
-                "providers": filter.providers,
-                "projects": filter.projects,
-                "before": before.map(|t| t.to_string()),
-            },
-        });
-        render::print_json(&mut out, &doc)?;
+        render::print_json(&mut out, &answer.to_document())?;
     } else {
-        render::forget(&mut out, &stats)?;
+        render::forget(&mut out, answer.stats())?;
     }
     Ok(())
 }

@@ -2,31 +2,31 @@
 
 use std::io::Write;
 
-use scopeon_core::config::Config;
+use scopeon_core::Scopeon;
 use scopeon_core::env::Env;
-use scopeon_core::pricing::{PRICES_CHECKED, PriceSource, PriceTable, Rates, price_document};
+use scopeon_core::pricing::{PRICES_CHECKED, PriceSource, Rates};
 use scopeon_core::store::COST_BASIS;
 use scopeon_core::window::now;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::args::{Global, PricingArgs};
 use crate::render::print_json;
-use crate::{Failure, load_config, open_store};
+use crate::{Failure, open};
 
 pub fn run(global: &Global, args: &PricingArgs, env: &Env) -> Result<(), Failure> {
     if global.csv {
         return Err(Failure::usage("pricing has no CSV output; use --json"));
     }
     let mut out = std::io::stdout().lock();
-    let config = load_config(global, env)?;
+    // The prices a report uses are the database's: the built-in table with the overrides it
+    // was last configured with.
+    let scopeon = open(global, env)?;
     if args.unknown {
-        return unknown(global, env, &config, &mut out);
+        return unknown(global, &scopeon, &mut out);
     }
-    let at = now(env)?;
-    let table = config.price_table();
     match &args.model {
-        Some(model) => one(global, &table, model, at, &mut out),
-        None => all(global, &table, at, &mut out),
+        Some(model) => one(global, &scopeon, model, env, &mut out),
+        None => all(global, &scopeon, &mut out),
     }
 }
 
@@ -39,9 +39,9 @@ fn rates_line(r: &Rates) -> String {
 
 fn one(
     global: &Global,
-    table: &PriceTable,
+    scopeon: &Scopeon,
     model: &str,
-    at: jiff::Timestamp,
+    env: &Env,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let unknown = || Failure {
@@ -53,9 +53,11 @@ fn one(
         code: 1,
     };
     if global.json {
-        let doc = price_document(table, model, at).ok_or_else(unknown)?;
+        let doc = scopeon.price_document(model).map_err(|_| unknown())?;
         return Ok(print_json(out, &doc)?);
     }
+    let table = scopeon.price_table();
+    let at = now(env)?;
     let resolved = table.resolve(model).ok_or_else(unknown)?;
     let at_ms = at.as_millisecond();
     writeln!(out, "{model}")?;
@@ -90,57 +92,41 @@ fn one(
     Ok(())
 }
 
-fn all(
-    global: &Global,
-    table: &PriceTable,
-    at: jiff::Timestamp,
-    out: &mut impl Write,
-) -> Result<(), Failure> {
-    let at = at.as_millisecond();
-    let rows: Vec<(String, Rates, Option<u64>)> = table
-        .canonical_ids()
-        .filter_map(|id| {
-            let r = table.resolve(id)?;
-            Some((
-                id.to_owned(),
-                r.rates_at(at),
-                r.long_context_at(at).map(|t| t.above_tokens),
-            ))
-        })
-        .collect();
+fn all(global: &Global, scopeon: &Scopeon, out: &mut impl Write) -> Result<(), Failure> {
+    let doc = scopeon.price_table_document()?;
     if global.json {
-        let models: Vec<Value> = rows
-            .iter()
-            .map(|(id, r, tier)| {
-                json!({ "model": id, "rates": r.to_json(), "long_context_above": tier })
-            })
-            .collect();
-        let doc = json!({
-            "schema": "scopeon.price_table.v1",
-            "unit": "USD per million tokens",
-            "pricing_version": table.fingerprint(),
-            "prices_checked": PRICES_CHECKED,
-            "models": models,
-        });
         print_json(out, &doc)?;
         return Ok(());
     }
-    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(5).max(5);
+    let models = doc["models"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_owned(),
+        other => other.to_string(),
+    };
+    let width = models
+        .iter()
+        .map(|m| text(&m["model"]).len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     writeln!(
         out,
         "{:width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>10}",
         "Model", "Input", "Output", "Write 5m", "Write 1h", "Read", "Tier above"
     )?;
-    for (id, r, tier) in &rows {
+    for m in models {
+        let r = &m["rates"];
         writeln!(
             out,
-            "{id:width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>10}",
-            r.input.to_string(),
-            r.output.to_string(),
-            r.cache_write_5m.to_string(),
-            r.cache_write_1h.to_string(),
-            r.cache_read.to_string(),
-            tier.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+            "{:width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>10}",
+            text(&m["model"]),
+            text(&r["input"]),
+            text(&r["output"]),
+            text(&r["cache_write_5m"]),
+            text(&r["cache_write_1h"]),
+            text(&r["cache_read"]),
+            text(&m["long_context_above"]),
         )?;
     }
     writeln!(
@@ -150,17 +136,10 @@ fn all(
     Ok(())
 }
 
-fn unknown(
-    global: &Global,
-    env: &Env,
-    config: &Config,
-    out: &mut impl Write,
-) -> Result<(), Failure> {
-    let store = open_store(global, env, config)?;
-    let models = store.unpriced_models()?;
+fn unknown(global: &Global, scopeon: &Scopeon, out: &mut impl Write) -> Result<(), Failure> {
+    let models = scopeon.unpriced_models()?;
     if global.json {
-        let doc = json!({ "schema": "scopeon.unpriced.v1", "models": models });
-        print_json(out, &doc)?;
+        print_json(out, &scopeon.unpriced_document()?)?;
         return Ok(());
     }
     if models.is_empty() {

@@ -268,19 +268,6 @@ pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io:
     Ok(())
 }
 
-/// The scan statistics embedded in a report's run metadata.
-pub fn scan_json(s: &ScanSummary) -> serde_json::Value {
-    let skipped = s.skipped();
-    serde_json::json!({
-        "elapsed_ms": s.elapsed_ms,
-        "files": s.files(),
-        "files_read": s.providers.iter().map(|p| p.files_read).sum::<u64>(),
-        "bytes_read": s.bytes_read(),
-        "new_records": s.providers.iter().map(|p| p.new_records).sum::<u64>(),
-        "skipped_lines": skipped.iter().map(|(r, n)| (r.as_str().to_owned(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
-    })
-}
-
 /// A human summary of a scan.
 pub fn scan_summary(out: &mut impl Write, s: &ScanSummary) -> io::Result<()> {
     // Agents with no root on this machine get one line together, not a block each.

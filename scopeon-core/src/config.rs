@@ -48,9 +48,10 @@ pub struct Config {
     #[serde(default)]
     pub providers: BTreeMap<ProviderId, ProviderConfig>,
     /// `[pricing]`: price overrides per model id or glob, in the format of `pricing.toml`
-    /// (which may hold them instead, beside the configuration file).
+    /// (which may hold them instead, beside the configuration file). `None` when neither
+    /// exists: the database keeps the overrides it was last given (an empty table clears them).
     #[serde(default)]
-    pub pricing: PriceOverrides,
+    pub pricing: Option<PriceOverrides>,
     /// `[privacy]`: what identifying metadata is stored.
     #[serde(default)]
     pub privacy: PrivacyConfig,
@@ -121,7 +122,7 @@ impl Config {
                     path: pricing_path.clone(),
                     message,
                 })?;
-                if !config.pricing.is_empty() {
+                if config.pricing.is_some() {
                     return Err(Error::Config {
                         path: pricing_path,
                         message: format!(
@@ -129,7 +130,7 @@ impl Config {
                         ),
                     });
                 }
-                config.pricing = overrides;
+                config.pricing = Some(overrides);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => {
@@ -142,9 +143,9 @@ impl Config {
         Ok(config)
     }
 
-    /// The built-in price table with this configuration's overrides.
+    /// The built-in price table with this configuration's overrides (none when it has none).
     pub fn price_table(&self) -> PriceTable {
-        PriceTable::builtin().with_overrides(self.pricing.clone())
+        PriceTable::builtin().with_overrides(self.pricing.clone().unwrap_or_default())
     }
 
     /// Parses configuration text; the error says where and what is wrong.

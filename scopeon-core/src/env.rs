@@ -28,6 +28,16 @@ impl Env {
         Env { home, vars }
     }
 
+    /// An environment with this home directory and no variables: every agent's default log
+    /// location and Scopeon's own directory are inside it, and nothing of the process's
+    /// environment leaks in. Add variables with [`Env::with_var`].
+    pub fn isolated(home: impl Into<Utf8PathBuf>) -> Env {
+        Env {
+            home: Some(home.into()),
+            vars: BTreeMap::new(),
+        }
+    }
+
     /// An environment with the given home directory and variables and nothing else.
     pub fn for_tests(home: impl Into<Utf8PathBuf>, vars: &[(&str, &str)]) -> Env {
         Env {

@@ -39,7 +39,7 @@ pub enum Error {
     },
     /// The database was written by a newer Scopeon.
     #[error(
-        "database {path} has schema version {found}, newer than this Scopeon supports ({supported}); upgrade Scopeon or point --db at another file"
+        "database {path} has schema version {found}, newer than this Scopeon supports ({supported}); upgrade Scopeon or use another database file"
     )]
     NewerSchema {
         /// The database file.
@@ -51,7 +51,7 @@ pub enum Error {
     },
     /// The file is not a Scopeon database.
     #[error(
-        "{path} is not a Scopeon database (application id {found:#x}); point --db at another file"
+        "{path} is not a Scopeon database (application id {found:#x}); use another database file"
     )]
     NotScopeonDb {
         /// The file.
@@ -74,8 +74,20 @@ pub enum Error {
     #[error("path is not valid UTF-8: {0}")]
     NonUtf8Path(String),
     /// No home directory is known, so default paths cannot be found.
-    #[error("$HOME is not set; set it or pass --db")]
+    #[error(
+        "$HOME is not set, so the default database and log locations are unknown; set HOME or name the database file"
+    )]
     NoHome,
+    /// A model the price table has no price for (neither built in nor overridden).
+    #[error(
+        "unknown model {model:?}: not in the price table (pricing version {pricing_version}) nor in the overrides; its tokens are reported as unpriced"
+    )]
+    UnknownModel {
+        /// The model id as asked.
+        model: String,
+        /// The price table's fingerprint.
+        pricing_version: String,
+    },
 }
 
 impl Error {

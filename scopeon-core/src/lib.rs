@@ -56,8 +56,12 @@ pub mod provider;
 pub mod record;
 pub mod request;
 pub mod scan;
+mod scopeon;
 pub mod store;
 pub mod tail;
 pub mod window;
 
 pub use error::{Error, Result};
+pub use scopeon::{
+    ForgetAnswer, ForgetRequest, ReportAnswer, ReportRequest, ScanRequest, Scopeon, ScopeonBuilder,
+};

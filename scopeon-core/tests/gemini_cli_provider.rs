@@ -811,7 +811,7 @@ fn privacy_marker_never_stored_or_reported() {
         &q,
         scopeon_core::store::run_metadata(
             jiff::Timestamp::UNIX_EPOCH,
-            store.pricing(),
+            &store.pricing().fingerprint(),
             false,
             Some(scan_json.clone()),
         ),

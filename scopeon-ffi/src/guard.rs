@@ -13,12 +13,13 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use scopeon_core::Error;
-use scopeon_core::store::Store;
+use scopeon_core::Scopeon;
 
 use crate::{
     SCOPEON_E_BUSY, SCOPEON_E_CONFIG, SCOPEON_E_DATABASE, SCOPEON_E_INTERNAL,
     SCOPEON_E_INVALID_ARGUMENT, SCOPEON_E_IO, SCOPEON_E_NO_HOME, SCOPEON_E_NULL, SCOPEON_E_PANIC,
-    SCOPEON_E_UNSAFE_DATABASE, SCOPEON_E_UTF8, SCOPEON_OK, ScopeonDb, ScopeonStatus,
+    SCOPEON_E_UNKNOWN_MODEL, SCOPEON_E_UNSAFE_DATABASE, SCOPEON_E_UTF8, SCOPEON_OK, ScopeonDb,
+    ScopeonStatus,
 };
 
 /// A failed call: the status it returns and the message its last-error slots get.
@@ -84,6 +85,7 @@ impl From<Error> for Failure {
             Error::InvalidQuery(_) => SCOPEON_E_INVALID_ARGUMENT,
             Error::NonUtf8Path(_) => SCOPEON_E_UTF8,
             Error::NoHome => SCOPEON_E_NO_HOME,
+            Error::UnknownModel { .. } => SCOPEON_E_UNKNOWN_MODEL,
             _ => SCOPEON_E_INTERNAL,
         };
         Failure::new(status, e.to_string())
@@ -211,8 +213,8 @@ pub(crate) unsafe fn call_db_out(
 /// mid-operation is `SCOPEON_E_PANIC` until closed.
 pub(crate) fn lock_store<'a>(
     function: &str,
-    store: &'a Mutex<Store>,
-) -> Result<MutexGuard<'a, Store>, Failure> {
+    store: &'a Mutex<Scopeon>,
+) -> Result<MutexGuard<'a, Scopeon>, Failure> {
     store.try_lock().map_err(|e| match e {
         TryLockError::WouldBlock => Failure::busy(function),
         TryLockError::Poisoned(_) => Failure::new(

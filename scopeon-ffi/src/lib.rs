@@ -32,8 +32,8 @@
 use std::ffi::c_char;
 use std::sync::{Mutex, TryLockError};
 
+use scopeon_core::Scopeon;
 use scopeon_core::env::Env;
-use scopeon_core::store::Store;
 
 mod guard;
 mod ops;
@@ -91,7 +91,7 @@ pub const SCOPEON_E_INTERNAL: ScopeonStatus = 13;
 /// `scopeon_db_close`.
 #[derive(Debug)]
 pub struct ScopeonDb {
-    store: Mutex<Store>,
+    store: Mutex<Scopeon>,
     last_error: ErrorSlot,
 }
 
@@ -250,7 +250,7 @@ pub unsafe extern "C" fn scopeon_scan(
             let request = optional_str(F, "request_json_or_null", request_json_or_null)?;
             test_panic_point(F);
             let mut store = lock_store(F, &handle.store)?;
-            ops::scan_json(&mut store, &Env::from_process(), request)
+            ops::scan_json(&mut store, request)
         })
     }
 }
@@ -290,7 +290,7 @@ pub unsafe extern "C" fn scopeon_query(
             let request = required_str(F, "request_json", request_json)?;
             test_panic_point(F);
             let store = lock_store(F, &handle.store)?;
-            ops::query_json(&store, &Env::from_process(), request)
+            ops::query_json(&store, request)
         })
     }
 }
@@ -320,7 +320,7 @@ pub unsafe extern "C" fn scopeon_providers(
         call_db_out(F, db, out_json, |handle| {
             test_panic_point(F);
             let store = lock_store(F, &handle.store)?;
-            ops::providers_json(&store, &Env::from_process())
+            ops::providers_json(&store)
         })
     }
 }

@@ -760,21 +760,37 @@ pub fn query_request(input: &[u8]) {
     let Ok(text) = std::str::from_utf8(input) else {
         return;
     };
-    let env = crate::env::Env::for_tests("/h", &[("TZ", "UTC")]);
-    let now: jiff::Timestamp = "2026-11-27T12:00:00Z".parse().expect("a valid instant");
-    if let Ok(plan) = crate::request::parse_query_request(text, &env, now) {
-        let store = crate::store::Store::open_in_memory().expect("an in-memory store");
-        let report = store
-            .report(&plan.query)
-            .expect("a query on an empty store");
-        let doc = report.to_document(&plan.query, serde_json::Map::new());
-        assert_eq!(doc["schema"], "scopeon.report.v1");
-        assert_eq!(doc["rows"].as_array().map(Vec::len), Some(0));
+    let env = crate::env::Env::isolated("/nonexistent-scopeon-fuzz-home")
+        .with_var("TZ", Some("UTC"))
+        .with_var(crate::window::NOW_VAR, Some("2026-11-27T12:00:00Z"));
+    let scopeon = crate::Scopeon::builder()
+        .env(env)
+        .in_memory()
+        .no_config()
+        .open()
+        .expect("an in-memory database");
+    if let Ok(request) = crate::request::parse_query_request(text) {
+        // A well-formed request either runs or is refused as invalid; nothing else.
+        match scopeon.report(&request) {
+            Ok(answer) => {
+                let doc = answer.to_document(None);
+                assert_eq!(doc["schema"], "scopeon.report.v1");
+                assert_eq!(doc["rows"].as_array().map(Vec::len), Some(0));
+            }
+            Err(crate::Error::InvalidQuery(_)) => {}
+            Err(e) => panic!("a query on an empty store failed: {e}"),
+        }
     }
-    let config = crate::config::Config::default();
-    if let Ok(options) = crate::request::parse_scan_request(Some(text), &config, &env) {
-        for p in options.providers.iter().flatten() {
-            assert!(crate::record::ProviderId::ALL.contains(p));
+    if let Ok(request) = crate::request::parse_scan_request(Some(text)) {
+        // Resolved, never run: a request may name any directory as a root.
+        match scopeon.scan_options(&request) {
+            Ok(options) => {
+                for p in options.providers.iter().flatten() {
+                    assert!(crate::record::ProviderId::ALL.contains(p));
+                }
+            }
+            Err(crate::Error::InvalidQuery(_)) => {}
+            Err(e) => panic!("resolving a scan request failed: {e}"),
         }
     }
 }

@@ -320,6 +320,30 @@ impl PriceOverrides {
         self.entries.iter().map(|e| e.pattern.as_str())
     }
 
+    /// The overrides as `pricing.toml` text that [`PriceOverrides::parse`] reads back to equal
+    /// overrides: how a database remembers the overrides its costs were computed with, so a
+    /// front-end that opens it without a configuration prices as the one that configured it.
+    /// Rates are written as exact decimal strings; keys are TOML basic strings.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        for e in &self.entries {
+            // A JSON string is a valid TOML basic string (same escapes, `\uXXXX` included).
+            let key = serde_json::Value::String(e.pattern.clone()).to_string();
+            let _ = writeln!(out, "[{key}]");
+            let (standard, long) = (e.fields.standard.values(), e.fields.long.values());
+            let names = KEYS.iter().filter(|k| **k != "long_context_threshold");
+            for (name, value) in names.zip(standard.iter().chain(long.iter())) {
+                if let Some(v) = value {
+                    let _ = writeln!(out, "{name} = \"{v}\"");
+                }
+            }
+            if let Some(t) = e.fields.threshold {
+                let _ = writeln!(out, "long_context_threshold = {t}");
+            }
+        }
+        out
+    }
+
     /// A stable text of the overrides' meaning (normalized keys, rates in micro-USD), the
     /// input of [`PriceTable::fingerprint`].
     fn canonical(&self) -> String {
@@ -671,6 +695,24 @@ mod tests {
 
     fn err(text: &str) -> String {
         PriceOverrides::parse(text).unwrap_err()
+    }
+
+    #[test]
+    fn overrides_round_trip_through_their_toml_text() {
+        for text in [
+            "",
+            "[\"claude-sonnet-4-5\"]\ninput = 2.5\noutput = 12\ncache_read = \"0.000001\"\n",
+            "[\"my-local-*\"]\ninput = 0\n[\"odd \\\"key\\\\ é\"]\noutput = 10000\n",
+            "[\"gpt-5.4\"]\nlong_context_threshold = 272000\nlong_context_input = 5\n",
+        ] {
+            let o = PriceOverrides::parse(text).unwrap();
+            let again = PriceOverrides::parse(&o.to_toml()).unwrap();
+            assert_eq!(again, o, "{text}");
+            assert_eq!(
+                PriceTable::builtin().with_overrides(again).fingerprint(),
+                PriceTable::builtin().with_overrides(o).fingerprint()
+            );
+        }
     }
 
     #[test]

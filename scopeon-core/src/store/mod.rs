@@ -29,7 +29,7 @@ pub use query::{
 };
 
 use crate::error::{Error, IoContext, Result};
-use crate::pricing::PriceTable;
+use crate::pricing::{PriceOverrides, PriceTable};
 use crate::record::ProviderId;
 use crate::tail::Checkpoint;
 
@@ -84,54 +84,66 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, applying the file rules of
-    /// CONTRACTS §8 and any pending schema migrations, and re-pricing stored records when the
-    /// built-in price table changed.
+    /// `docs/storage.md` and any pending schema migrations.
+    ///
+    /// Records are priced with the built-in table and the price overrides the database
+    /// remembers (the ones a front-end that read the user's configuration last gave it; see
+    /// [`Store::set_price_overrides`]), so every front-end sees the same costs. Stored costs
+    /// are recomputed only when those prices changed since they were computed (a new built-in
+    /// table).
     pub fn open(path: &Utf8Path) -> Result<Store> {
-        Store::open_priced(path, None)
+        Store::open_configured(Some(path), None)
     }
 
-    /// Opens the database at `path` like [`Store::open`], pricing records with `pricing` (the
-    /// built-in table with the user's overrides). Stored costs are recomputed when the table's
-    /// [fingerprint](PriceTable::fingerprint) differs from the one they were computed with.
-    pub fn open_with_pricing(path: &Utf8Path, pricing: PriceTable) -> Result<Store> {
-        Store::open_priced(path, Some(Box::new(pricing)))
+    /// Opens the database at `path` (or, with `None`, a private in-memory one) and, when
+    /// `overrides` is given, makes them the database's price overrides, re-pricing stored
+    /// records only if the prices they give differ from the ones the records were priced with.
+    pub(crate) fn open_configured(
+        path: Option<&Utf8Path>,
+        overrides: Option<PriceOverrides>,
+    ) -> Result<Store> {
+        let (conn, path) = match path {
+            Some(path) => {
+                prepare_file(path)?;
+                let conn = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | OpenFlags::SQLITE_OPEN_CREATE
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(|source| Error::Db {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                (conn, path.to_owned())
+            }
+            None => {
+                let path = Utf8PathBuf::from(":memory:");
+                let conn = Connection::open_in_memory().map_err(|source| Error::Db {
+                    path: path.clone(),
+                    source,
+                })?;
+                (conn, path)
+            }
+        };
+        Store::init(conn, path, overrides)
     }
 
-    fn open_priced(path: &Utf8Path, pricing: Option<Box<PriceTable>>) -> Result<Store> {
-        prepare_file(path)?;
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|source| Error::Db {
-            path: path.to_owned(),
-            source,
-        })?;
-        Store::init(conn, path.to_owned(), pricing)
-    }
-
-    /// An in-memory database (for tests and one-off embedding).
+    /// An in-memory database (for tests and one-off embedding), priced with the built-in table.
     pub fn open_in_memory() -> Result<Store> {
-        let path = Utf8PathBuf::from(":memory:");
-        let conn = Connection::open_in_memory().map_err(|source| Error::Db {
-            path: path.clone(),
-            source,
-        })?;
-        Store::init(conn, path, None)
+        Store::open_configured(None, None)
     }
 
     fn init(
         conn: Connection,
         path: Utf8PathBuf,
-        pricing: Option<Box<PriceTable>>,
+        overrides: Option<PriceOverrides>,
     ) -> Result<Store> {
         let mut store = Store {
             conn,
             path,
             rebuilding: false,
-            custom_pricing: pricing,
+            custom_pricing: None,
             sidechain_ids: None,
             rebuild_providers: Vec::new(),
             project_paths: ProjectPaths::Full,
@@ -139,7 +151,7 @@ impl Store {
         store.configure().map_err(|e| store.db_err(e))?;
         schema::migrate(&mut store.conn, &store.path)?;
         store.project_paths = store.stored_project_paths()?.unwrap_or_default();
-        store.reprice_if_needed()?;
+        store.settle_pricing(overrides, false)?;
         store.inject_fault().map_err(|e| store.db_err(e))?;
         Ok(store)
     }
@@ -351,21 +363,53 @@ impl Store {
         })
     }
 
-    /// Recomputes every stored record's cost when the built-in price table changed since the
-    /// records were priced, without re-reading any log.
-    fn reprice_if_needed(&mut self) -> Result<()> {
-        let stored: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'pricing_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.db_err(e))?;
+    /// Makes `overrides` the database's price overrides (the user's `[pricing]` or
+    /// `pricing.toml`; empty overrides clear them). The database remembers them, so a
+    /// front-end that opens it later without a configuration prices the same way. Stored
+    /// costs are recomputed only when the prices change. Returns whether they changed.
+    pub fn set_price_overrides(&mut self, overrides: PriceOverrides) -> Result<bool> {
+        self.settle_pricing(Some(overrides), false)
+    }
+
+    /// Recomputes every stored record's cost with the current prices, whether or not they
+    /// changed, without re-reading any log.
+    pub fn reprice(&mut self) -> Result<()> {
+        self.settle_pricing(None, true).map(|_| ())
+    }
+
+    /// Settles which prices the database uses: `configured` overrides when given, else the
+    /// ones it remembers; re-prices stored records when the resulting table's fingerprint
+    /// differs from the one they were priced with (or when `force`). Returns whether stored
+    /// costs were recomputed.
+    fn settle_pricing(&mut self, configured: Option<PriceOverrides>, force: bool) -> Result<bool> {
+        let meta = |store: &Store, key: &str| -> Result<Option<String>> {
+            store
+                .conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(|e| store.db_err(e))
+        };
+        let remembered_text = meta(self, PRICE_OVERRIDES_KEY)?;
+        let overrides = match configured {
+            Some(o) => o,
+            None => match remembered_text.as_deref() {
+                None => PriceOverrides::default(),
+                Some(text) => PriceOverrides::parse(text).map_err(|message| Error::Config {
+                    path: self.path.clone(),
+                    message: format!(
+                        "the price overrides this database remembers no longer apply ({message}); set [pricing] in config.toml or pricing.toml to replace them"
+                    ),
+                })?,
+            },
+        };
+        let text = overrides.to_toml();
+        self.custom_pricing = (!overrides.is_empty())
+            .then(|| Box::new(PriceTable::builtin().with_overrides(overrides)));
         let fingerprint = self.pricing().fingerprint();
-        if stored.as_deref() == Some(fingerprint.as_str()) {
-            return Ok(());
+        let priced_with = meta(self, "pricing_version")?;
+        let reprice = force || priced_with.as_deref() != Some(fingerprint.as_str());
+        if !reprice && remembered_text.as_deref().unwrap_or("") == text {
+            return Ok(false);
         }
         let path = self.path.clone();
         let err = |source| Error::Db {
@@ -380,17 +424,35 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
-        ingest::reprice_all(&tx, table).map_err(err)?;
-        ingest::bump_generation(&tx).map_err(err)?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('pricing_version', ?1)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [fingerprint.as_str()],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)
+        if reprice {
+            ingest::reprice_all(&tx, table).map_err(err)?;
+            ingest::bump_generation(&tx).map_err(err)?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('pricing_version', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [fingerprint.as_str()],
+            )
+            .map_err(err)?;
+        }
+        if text.is_empty() {
+            tx.execute("DELETE FROM meta WHERE key = ?1", [PRICE_OVERRIDES_KEY])
+                .map_err(err)?;
+        } else {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (PRICE_OVERRIDES_KEY, text.as_str()),
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(reprice)
     }
 }
+
+/// The `meta` key holding the price overrides the database prices with, as `pricing.toml`
+/// text ([`PriceOverrides::to_toml`]).
+const PRICE_OVERRIDES_KEY: &str = "price_overrides";
 
 fn row_to_checkpoint(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
     Ok(Checkpoint {
@@ -463,7 +525,7 @@ pub(crate) fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()>
     if !meta.file_type().is_file() {
         return Err(unsafe_db(
             "it is not a regular file".into(),
-            "point --db at a regular file".into(),
+            "use a regular file as the database".into(),
         ));
     }
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -471,7 +533,7 @@ pub(crate) fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()>
     if meta.uid() != euid {
         return Err(unsafe_db(
             format!("it is owned by uid {}, not by you (uid {euid})", meta.uid()),
-            "use a database you own (--db PATH)".into(),
+            "use a database file you own".into(),
         ));
     }
     if meta.mode() & 0o022 != 0 {
@@ -493,7 +555,7 @@ pub(crate) fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()>
         return Err(Error::UnsafeDatabase {
             path: path.to_owned(),
             problem: "it is not a regular file".into(),
-            fix: "point --db at a regular file".into(),
+            fix: "use a regular file as the database".into(),
         });
     }
     Ok(())

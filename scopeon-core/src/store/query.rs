@@ -340,14 +340,14 @@ pub use crate::pricing::COST_BASIS;
 /// demo, and the statistics of the scan that preceded it (or null).
 pub fn run_metadata(
     generated_at: jiff::Timestamp,
-    pricing: &crate::pricing::PriceTable,
+    pricing_version: &str,
     demo: bool,
     scan: Option<serde_json::Value>,
 ) -> Map<String, serde_json::Value> {
     let mut run = Map::new();
     run.insert("generated_at".into(), json!(generated_at.to_string()));
     run.insert("scopeon_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    run.insert("pricing_version".into(), json!(pricing.fingerprint()));
+    run.insert("pricing_version".into(), json!(pricing_version));
     run.insert("cost_basis".into(), json!(COST_BASIS));
     run.insert("demo".into(), json!(demo));
     run.insert("scan".into(), scan.unwrap_or(serde_json::Value::Null));

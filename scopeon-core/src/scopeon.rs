@@ -1,0 +1,738 @@
+//! The front door: [`Scopeon`], one handle that opens the database with the user's
+//! configuration, scans, reports and answers every document the `scopeon` command prints.
+//!
+//! The CLI, the C ABI and embedding programs all go through it, so they open the database the
+//! same way (price overrides and privacy form remembered in the database, see
+//! `docs/storage.md`), read time windows the same way (`"7d"`, `"2026-11-20"`, zone names, see
+//! `docs/windows.md`) and print the same documents (`docs/documents.md`).
+//!
+//! ```
+//! use scopeon_core::{ReportRequest, ScanRequest, Scopeon};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let home = camino::Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
+//! // The user's home, database and configuration: `Scopeon::open()`. Here, a home of its own.
+//! let env = scopeon_core::env::Env::isolated(home.as_str());
+//! let mut scopeon = Scopeon::builder().env(env).in_memory().open()?;
+//! scopeon.scan(&ScanRequest::new())?;
+//! let answer = scopeon.report(&ReportRequest::new().since("7d").by(["day", "model"]))?;
+//! println!("{} tokens", answer.report().totals.total_tokens);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+
+use crate::config::Config;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::pricing::{PRICES_CHECKED, PriceTable, price_document};
+use crate::record::ProviderId;
+use crate::scan::{Progress, ScanOptions, ScanSummary};
+use crate::store::{
+    BackupInfo, CostMode, ForgetFilter, ForgetStats, GroupKey, Report, ReportQuery, Store,
+    UnpricedModel, run_metadata,
+};
+use crate::window::{Bound, Zone, now, parse_bound};
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, Default)]
+enum ConfigSource {
+    /// `~/.scopeon/config.toml` (and `pricing.toml` beside it) of the environment; missing
+    /// files mean no configuration.
+    #[default]
+    User,
+    /// A file that must exist.
+    File(Utf8PathBuf),
+    /// A configuration the embedder built.
+    Given(Box<Config>),
+    /// None: the database's remembered price overrides and privacy form, default scan options.
+    Nothing,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Default)]
+enum DbLocation {
+    /// `$SCOPEON_DB`, else `~/.scopeon/scopeon.db`.
+    #[default]
+    Default,
+    /// A file.
+    File(Utf8PathBuf),
+    /// A private in-memory database.
+    Memory,
+}
+
+/// Opens a [`Scopeon`] handle: which environment, database and configuration.
+///
+/// Every setting has the default the `scopeon` command uses: the process's environment, the
+/// database at `$SCOPEON_DB` or `~/.scopeon/scopeon.db`, the configuration at
+/// `~/.scopeon/config.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeonBuilder {
+    env: Option<Env>,
+    db: DbLocation,
+    config: ConfigSource,
+    demo: bool,
+}
+
+impl ScopeonBuilder {
+    /// A builder with the defaults of the `scopeon` command.
+    pub fn new() -> ScopeonBuilder {
+        ScopeonBuilder::default()
+    }
+
+    /// The environment (home directory and variables) to use instead of the process's.
+    pub fn env(mut self, env: Env) -> ScopeonBuilder {
+        self.env = Some(env);
+        self
+    }
+
+    /// The database file (created, private to the user, when missing).
+    pub fn db(mut self, path: impl Into<Utf8PathBuf>) -> ScopeonBuilder {
+        self.db = DbLocation::File(path.into());
+        self
+    }
+
+    /// A private in-memory database, gone when the handle is dropped.
+    pub fn in_memory(mut self) -> ScopeonBuilder {
+        self.db = DbLocation::Memory;
+        self
+    }
+
+    /// The configuration file to read (it must exist; `pricing.toml` beside it is read too).
+    pub fn config_file(mut self, path: impl Into<Utf8PathBuf>) -> ScopeonBuilder {
+        self.config = ConfigSource::File(path.into());
+        self
+    }
+
+    /// A configuration built by the caller instead of one read from a file.
+    pub fn config(mut self, config: Config) -> ScopeonBuilder {
+        self.config = ConfigSource::Given(Box::new(config));
+        self
+    }
+
+    /// No configuration: the database keeps the price overrides and privacy form it
+    /// remembers, and scans use the default roots.
+    pub fn no_config(mut self) -> ScopeonBuilder {
+        self.config = ConfigSource::Nothing;
+        self
+    }
+
+    /// Labels every document this handle makes as demo data (the `scopeon --demo` corpus).
+    pub fn demo(mut self, demo: bool) -> ScopeonBuilder {
+        self.demo = demo;
+        self
+    }
+
+    /// Reads the configuration and opens the database.
+    ///
+    /// The configuration's price overrides and privacy form, when it sets them, become the
+    /// database's (re-pricing or rewriting stored records only when they change); when it
+    /// does not, the database keeps the ones it remembers, so every front-end reports the
+    /// same costs.
+    pub fn open(self) -> Result<Scopeon> {
+        let env = self.env.unwrap_or_else(Env::from_process);
+        let config = match self.config {
+            ConfigSource::User => Config::load(None, &env)?,
+            ConfigSource::File(path) => Config::load(Some(&path), &env)?,
+            ConfigSource::Given(config) => *config,
+            ConfigSource::Nothing => Config::default(),
+        };
+        let path = match self.db {
+            DbLocation::Default => Some(env.default_db_path().ok_or(Error::NoHome)?),
+            DbLocation::File(path) => Some(path),
+            DbLocation::Memory => None,
+        };
+        let mut store = Store::open_configured(path.as_deref(), config.pricing.clone())?;
+        if let Some(mode) = config.privacy.project_paths {
+            store.set_project_paths(mode)?;
+        }
+        Ok(Scopeon {
+            store,
+            env,
+            config,
+            demo: self.demo,
+        })
+    }
+}
+
+/// An open Scopeon database with its configuration: scan, report, and every document.
+///
+/// Open the user's with [`Scopeon::open`], anything else with [`Scopeon::builder`].
+#[derive(Debug)]
+pub struct Scopeon {
+    store: Store,
+    env: Env,
+    config: Config,
+    demo: bool,
+}
+
+impl Scopeon {
+    /// Opens the user's database with the user's configuration, as the `scopeon` command does.
+    pub fn open() -> Result<Scopeon> {
+        ScopeonBuilder::new().open()
+    }
+
+    /// A builder to choose the environment, database and configuration.
+    pub fn builder() -> ScopeonBuilder {
+        ScopeonBuilder::new()
+    }
+
+    /// The database file's path (`:memory:` for an in-memory database).
+    pub fn db_path(&self) -> &Utf8Path {
+        self.store.path()
+    }
+
+    /// The price table records are priced with: the built-in table with the database's
+    /// overrides.
+    pub fn price_table(&self) -> &PriceTable {
+        self.store.pricing()
+    }
+
+    /// Reads what is new in the agents' logs into the database (see [`ScanRequest`]).
+    pub fn scan(&mut self, request: &ScanRequest) -> Result<ScanSummary> {
+        self.scan_with_progress(request, &mut |_| {})
+    }
+
+    /// [`Scopeon::scan`], calling `progress` as files are read (for a progress bar).
+    pub fn scan_with_progress(
+        &mut self,
+        request: &ScanRequest,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<ScanSummary> {
+        let options = self.scan_options(request)?;
+        crate::scan::scan(&mut self.store, &self.env, &options, progress)
+    }
+
+    /// The scan options a request asks for, on top of the configuration's: `providers`
+    /// narrows the enabled ones (never enabling one the configuration disables), `roots`
+    /// replace a provider's roots.
+    pub(crate) fn scan_options(&self, request: &ScanRequest) -> Result<ScanOptions> {
+        let mut options = self.config.scan_options(&self.env);
+        if let Some(asked) = parse_providers(&request.providers)? {
+            options.providers = Some(match options.providers {
+                Some(enabled) => asked.into_iter().filter(|p| enabled.contains(p)).collect(),
+                None => asked,
+            });
+        }
+        options.rebuild = request.rebuild;
+        for (id, roots) in &request.roots {
+            let id = parse_provider(id)?;
+            let roots = roots.iter().map(|r| self.env.expand_home(r)).collect();
+            options.roots.insert(id, roots);
+        }
+        Ok(options)
+    }
+
+    /// Runs a report (see [`ReportRequest`]) over what is stored.
+    pub fn report(&self, request: &ReportRequest) -> Result<ReportAnswer> {
+        let generated_at = now(&self.env)?;
+        let (query, warnings) = self.report_query(request, generated_at)?;
+        let report = self.store.report(&query)?;
+        Ok(ReportAnswer {
+            query,
+            report,
+            generated_at,
+            pricing_version: self.store.pricing().fingerprint(),
+            demo: self.demo,
+            warnings,
+        })
+    }
+
+    /// Checks a report request without running it: `Ok` when [`Scopeon::report`] would accept
+    /// its values, else the same error.
+    pub fn check_report(&self, request: &ReportRequest) -> Result<()> {
+        self.report_query(request, now(&self.env)?).map(|_| ())
+    }
+
+    /// The query a report request asks for, windows resolved against `now` in its zone, and
+    /// the warnings to pass on.
+    fn report_query(
+        &self,
+        request: &ReportRequest,
+        now: Timestamp,
+    ) -> Result<(ReportQuery, Vec<String>)> {
+        let zone = self.zone(request.tz.as_deref())?;
+        let bound = |spec: &Option<String>, which| {
+            spec.as_deref()
+                .map(|s| parse_bound(s, which, &zone, now))
+                .transpose()
+        };
+        let since = bound(&request.since, Bound::Since)?;
+        let until = bound(&request.until, Bound::Until)?;
+        let group_by = GroupKey::parse_list(&request.by)?;
+        let cost_mode = match request.cost.as_deref() {
+            None => CostMode::Calculated,
+            Some(s) => CostMode::parse(s).ok_or_else(|| {
+                Error::InvalidQuery(format!(
+                    "unknown cost mode {s:?}; use calculated, reported or auto"
+                ))
+            })?,
+        };
+        let warnings = zone.warning.iter().cloned().collect();
+        let query = ReportQuery {
+            group_by,
+            since_ms: since.map(|t| t.as_millisecond()),
+            until_ms: until.map(|t| t.as_millisecond()),
+            zone,
+            providers: parse_providers(&request.providers)?.unwrap_or_default(),
+            projects: request.projects.clone(),
+            models: request.models.clone(),
+            cost_mode,
+        };
+        query.validate()?;
+        Ok((query, warnings))
+    }
+
+    /// A time zone by IANA name, else the environment's (`$TZ`, `/etc/localtime`, UTC with a
+    /// warning).
+    fn zone(&self, name: Option<&str>) -> Result<Zone> {
+        Zone::resolve(name, &self.env)
+    }
+
+    /// Every provider: whether it is enabled, where it looks, what it found, what is stored
+    /// (`scopeon.providers.v1`).
+    pub fn providers_document(&self) -> Result<Value> {
+        let options = self.config.scan_options(&self.env);
+        crate::scan::providers_document(&self.store, &self.env, &options)
+    }
+
+    /// How a model id as logged resolves in the price table and its rates now
+    /// (`scopeon.price.v1`); an error when the table has no price for it.
+    pub fn price_document(&self, model: &str) -> Result<Value> {
+        let table = self.store.pricing();
+        price_document(table, model, now(&self.env)?).ok_or_else(|| Error::UnknownModel {
+            model: model.to_owned(),
+            pricing_version: table.fingerprint(),
+        })
+    }
+
+    /// Every model of the price table with its rates now (`scopeon.price_table.v1`).
+    pub fn price_table_document(&self) -> Result<Value> {
+        let table = self.store.pricing();
+        let at = now(&self.env)?.as_millisecond();
+        let models: Vec<Value> = table
+            .canonical_ids()
+            .filter_map(|id| {
+                let r = table.resolve(id)?;
+                Some(json!({
+                    "model": id,
+                    "rates": r.rates_at(at).to_json(),
+                    "long_context_above": r.long_context_at(at).map(|t| t.above_tokens),
+                }))
+            })
+            .collect();
+        Ok(json!({
+            "schema": "scopeon.price_table.v1",
+            "unit": "USD per million tokens",
+            "pricing_version": table.fingerprint(),
+            "prices_checked": PRICES_CHECKED,
+            "models": models,
+        }))
+    }
+
+    /// Stored models that have no price, with their requests and tokens.
+    pub fn unpriced_models(&self) -> Result<Vec<UnpricedModel>> {
+        self.store.unpriced_models()
+    }
+
+    /// [`Scopeon::unpriced_models`] as the `scopeon.unpriced.v1` document.
+    pub fn unpriced_document(&self) -> Result<Value> {
+        Ok(json!({ "schema": "scopeon.unpriced.v1", "models": self.unpriced_models()? }))
+    }
+
+    /// Copies the database to `dest` (a consistent snapshot, private to the user).
+    pub fn backup(&self, dest: &Utf8Path) -> Result<BackupInfo> {
+        self.store.backup_to(dest)
+    }
+
+    /// Forgets the stored records a request names (see [`ForgetRequest`]), so that no later
+    /// scan or rebuild imports them again.
+    pub fn forget(&mut self, request: &ForgetRequest) -> Result<ForgetAnswer> {
+        let before = match &request.before {
+            Some(spec) => {
+                let zone = self.zone(request.tz.as_deref())?;
+                Some(parse_bound(spec, Bound::Since, &zone, now(&self.env)?)?)
+            }
+            None => None,
+        };
+        let filter = ForgetFilter {
+            providers: parse_providers(&request.providers)?.unwrap_or_default(),
+            projects: request.projects.clone(),
+            before_ms: before.map(|t| t.as_millisecond()),
+        };
+        if filter.is_empty() {
+            return Err(Error::InvalidQuery(
+                "forgetting needs at least one of providers, projects or before; to forget everything, delete the database file".into(),
+            ));
+        }
+        let stats = self.store.forget(&filter)?;
+        Ok(ForgetAnswer {
+            stats,
+            filter,
+            before,
+        })
+    }
+
+    /// Recomputes every stored record's cost with the current prices (normally done on its
+    /// own when the built-in table or the configured overrides change).
+    pub fn reprice(&mut self) -> Result<()> {
+        self.store.reprice()
+    }
+}
+
+/// What a scan reads. The default reads every enabled provider's new lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScanRequest {
+    /// Only these provider ids (all enabled ones when empty); never enables a provider the
+    /// configuration disables.
+    pub providers: Vec<String>,
+    /// Re-read every log from its start (stored records whose logs are gone are kept).
+    pub rebuild: bool,
+    /// Roots that replace a provider's (provider id → paths, `~/` expanded).
+    pub roots: BTreeMap<String, Vec<String>>,
+}
+
+impl ScanRequest {
+    /// A scan of every enabled provider's new lines.
+    pub fn new() -> ScanRequest {
+        ScanRequest::default()
+    }
+
+    /// Scans only these providers (ids such as `claude_code`; comma lists are split).
+    pub fn providers<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> ScanRequest {
+        self.providers = split_commas(ids);
+        self
+    }
+
+    /// Re-reads every log from its start.
+    pub fn rebuild(mut self, rebuild: bool) -> ScanRequest {
+        self.rebuild = rebuild;
+        self
+    }
+
+    /// Searches `paths` instead of the provider's configured or default roots.
+    pub fn roots<S: Into<String>>(
+        mut self,
+        provider: impl Into<String>,
+        paths: impl IntoIterator<Item = S>,
+    ) -> ScanRequest {
+        self.roots
+            .insert(provider.into(), paths.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// What a report asks for, in the words of `scopeon report`'s flags. Values are checked when
+/// the report runs: an unknown group key, provider, zone or cost mode, or a malformed time, is
+/// an [`Error::InvalidQuery`] saying what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportRequest {
+    /// First day or instant included: `YYYY-MM-DD`, `YYYYMMDD`, `Nd`, `Nw`, `Nh`, RFC 3339.
+    pub since: Option<String>,
+    /// Last day included (or instant excluded), in the same forms.
+    pub until: Option<String>,
+    /// Group keys in order: day, week, month, model, project, session, provider (empty:
+    /// totals only). Default: day.
+    pub by: Vec<String>,
+    /// IANA zone of days and windows; default `$TZ`, `/etc/localtime`, else UTC.
+    pub tz: Option<String>,
+    /// Only these providers (all when empty).
+    pub providers: Vec<String>,
+    /// Only these projects, exactly (all when empty).
+    pub projects: Vec<String>,
+    /// Only these model ids, exactly (all when empty).
+    pub models: Vec<String>,
+    /// `calculated` (default), `reported` or `auto`.
+    pub cost: Option<String>,
+}
+
+impl Default for ReportRequest {
+    fn default() -> ReportRequest {
+        ReportRequest {
+            since: None,
+            until: None,
+            by: vec!["day".to_owned()],
+            tz: None,
+            providers: Vec::new(),
+            projects: Vec::new(),
+            models: Vec::new(),
+            cost: None,
+        }
+    }
+}
+
+impl ReportRequest {
+    /// All stored usage by day, in the environment's zone, calculated costs.
+    pub fn new() -> ReportRequest {
+        ReportRequest::default()
+    }
+
+    /// From this day or instant (`"7d"`, `"2026-11-20"`, `"12h"`, ...).
+    pub fn since(mut self, spec: impl Into<String>) -> ReportRequest {
+        self.since = Some(spec.into());
+        self
+    }
+
+    /// Until this day (included) or instant.
+    pub fn until(mut self, spec: impl Into<String>) -> ReportRequest {
+        self.until = Some(spec.into());
+        self
+    }
+
+    /// Groups by these keys in order (comma lists are split); none for totals only.
+    pub fn by<S: AsRef<str>>(mut self, keys: impl IntoIterator<Item = S>) -> ReportRequest {
+        self.by = split_commas(keys);
+        self
+    }
+
+    /// Days and windows in this IANA zone.
+    pub fn tz(mut self, zone: impl Into<String>) -> ReportRequest {
+        self.tz = Some(zone.into());
+        self
+    }
+
+    /// Only these providers (comma lists are split).
+    pub fn providers<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> ReportRequest {
+        self.providers = split_commas(ids);
+        self
+    }
+
+    /// Only these projects.
+    pub fn projects<S: Into<String>>(
+        mut self,
+        projects: impl IntoIterator<Item = S>,
+    ) -> ReportRequest {
+        self.projects = projects.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Only these model ids.
+    pub fn models<S: Into<String>>(mut self, models: impl IntoIterator<Item = S>) -> ReportRequest {
+        self.models = models.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Which cost to show: `calculated`, `reported` or `auto`.
+    pub fn cost(mut self, mode: impl Into<String>) -> ReportRequest {
+        self.cost = Some(mode.into());
+        self
+    }
+}
+
+/// A report with what it answered: the resolved query, the rows and totals, and the metadata
+/// of its `scopeon.report.v1` document.
+#[derive(Debug, Clone)]
+pub struct ReportAnswer {
+    query: ReportQuery,
+    report: Report,
+    generated_at: Timestamp,
+    pricing_version: String,
+    demo: bool,
+    warnings: Vec<String>,
+}
+
+impl ReportAnswer {
+    /// The query as resolved: windows in UTC milliseconds, the zone, parsed keys and filters.
+    pub fn query(&self) -> &ReportQuery {
+        &self.query
+    }
+
+    /// The rows and totals.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// When the report was made ("now", `$SCOPEON_NOW` when set).
+    pub fn generated_at(&self) -> Timestamp {
+        self.generated_at
+    }
+
+    /// Whether the data is the bundled demo corpus.
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
+    /// Warnings for the user (no time zone could be determined, so UTC was used).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The `scopeon.report.v1` document, with the statistics of the scan that preceded it
+    /// (if any) in its run metadata and the warnings under `warnings` when there are any.
+    pub fn to_document(&self, scan: Option<&ScanSummary>) -> Value {
+        let mut run = run_metadata(
+            self.generated_at,
+            &self.pricing_version,
+            self.demo,
+            scan.map(ScanSummary::run_statistics),
+        );
+        if !self.warnings.is_empty() {
+            run.insert("warnings".into(), json!(self.warnings));
+        }
+        self.report.to_document(&self.query, run)
+    }
+}
+
+/// What to forget; at least one field must be set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ForgetRequest {
+    /// Records of these providers.
+    pub providers: Vec<String>,
+    /// Records of these projects (by the path as reports show it, or in full).
+    pub projects: Vec<String>,
+    /// Records before this day or instant: what `report --since` with it would not show.
+    pub before: Option<String>,
+    /// The zone `before` is read in (the environment's when `None`).
+    pub tz: Option<String>,
+}
+
+impl ForgetRequest {
+    /// Forgets nothing until a field is set.
+    pub fn new() -> ForgetRequest {
+        ForgetRequest::default()
+    }
+
+    /// Records of these providers (comma lists are split).
+    pub fn providers<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> ForgetRequest {
+        self.providers = split_commas(ids);
+        self
+    }
+
+    /// Records of these projects.
+    pub fn projects<S: Into<String>>(
+        mut self,
+        projects: impl IntoIterator<Item = S>,
+    ) -> ForgetRequest {
+        self.projects = projects.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Records before this day or instant.
+    pub fn before(mut self, spec: impl Into<String>) -> ForgetRequest {
+        self.before = Some(spec.into());
+        self
+    }
+
+    /// Reads `before` in this IANA zone.
+    pub fn tz(mut self, zone: impl Into<String>) -> ForgetRequest {
+        self.tz = Some(zone.into());
+        self
+    }
+}
+
+/// What [`Scopeon::forget`] did.
+#[derive(Debug, Clone)]
+pub struct ForgetAnswer {
+    stats: ForgetStats,
+    filter: ForgetFilter,
+    before: Option<Timestamp>,
+}
+
+impl ForgetAnswer {
+    /// How many records were forgotten and how many remain.
+    pub fn stats(&self) -> &ForgetStats {
+        &self.stats
+    }
+
+    /// The `scopeon.forget.v1` document.
+    pub fn to_document(&self) -> Value {
+        json!({
+            "schema": "scopeon.forget.v1",
+            "forgotten": self.stats.forgotten,
+            "remaining": self.stats.remaining,
+            "filter": {
+                "providers": self.filter.providers,
+                "projects": self.filter.projects,
+                "before": self.before.map(|t| t.to_string()),
+            },
+        })
+    }
+}
+
+impl BackupInfo {
+    /// The `scopeon.backup.v1` document.
+    pub fn to_document(&self) -> Value {
+        json!({
+            "schema": "scopeon.backup.v1",
+            "path": self.path,
+            "bytes": self.bytes,
+            "records": self.records,
+        })
+    }
+}
+
+impl ScanSummary {
+    /// The `scopeon.scan.v1` document: totals first, then each provider's statistics.
+    pub fn to_document(&self) -> Value {
+        let mut doc = Map::new();
+        doc.insert("schema".into(), json!("scopeon.scan.v1"));
+        doc.insert("files".into(), json!(self.files()));
+        if let Ok(Value::Object(mut fields)) = serde_json::to_value(self) {
+            doc.append(&mut fields);
+        }
+        Value::Object(doc)
+    }
+
+    /// The scan's statistics as a report's run metadata holds them (`scan` of
+    /// `scopeon.report.v1`).
+    pub fn run_statistics(&self) -> Value {
+        let skipped: Map<String, Value> = self
+            .skipped()
+            .iter()
+            .map(|(r, n)| (r.as_str().to_owned(), json!(n)))
+            .collect();
+        json!({
+            "elapsed_ms": self.elapsed_ms,
+            "files": self.files(),
+            "files_read": self.providers.iter().map(|p| p.files_read).sum::<u64>(),
+            "bytes_read": self.bytes_read(),
+            "new_records": self.providers.iter().map(|p| p.new_records).sum::<u64>(),
+            "skipped_lines": skipped,
+        })
+    }
+}
+
+/// Entries of a list, with comma-separated ones split and blanks dropped (as the CLI's
+/// `--by day,model` and `--provider a,b`).
+fn split_commas<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
+    items
+        .into_iter()
+        .flat_map(|s| {
+            s.as_ref()
+                .split(',')
+                .map(|p| p.trim().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// A provider id; the error lists the known ones.
+pub(crate) fn parse_provider(s: &str) -> Result<ProviderId> {
+    ProviderId::parse(s.trim()).ok_or_else(|| {
+        let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
+        Error::InvalidQuery(format!(
+            "unknown provider {s:?}; known providers: {}",
+            known.join(", ")
+        ))
+    })
+}
+
+/// Provider ids, `None` when the list is empty (no filter).
+pub(crate) fn parse_providers(ids: &[String]) -> Result<Option<Vec<ProviderId>>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    ids.iter()
+        .map(|s| parse_provider(s))
+        .collect::<Result<_>>()
+        .map(Some)
+}
