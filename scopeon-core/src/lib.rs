@@ -12,10 +12,12 @@
 //!
 //! # Example: scan a home and print totals by day
 //!
+//! [`Scopeon`] is the front door: it opens the database with the user's configuration (or the
+//! one you give it), scans, reports and makes every document the `scopeon` command prints.
+//!
 //! ```
 //! use scopeon_core::env::Env;
-//! use scopeon_core::scan::{scan, ScanOptions};
-//! use scopeon_core::store::{GroupKey, ReportQuery, Store};
+//! use scopeon_core::{ReportRequest, ScanRequest, Scopeon};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let dir = tempfile::tempdir()?;
@@ -25,18 +27,17 @@
 //! # std::fs::write(project.join("s1.jsonl"), concat!(
 //! #   r#"{"type":"assistant","sessionId":"s1","cwd":"/home/dev/app","requestId":"r1","timestamp":"2026-11-20T10:00:00Z","#,
 //! #   r#""message":{"id":"m1","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"output_tokens":20}}}"#, "\n"))?;
-//! // An environment describing the home to read (Env::from_process() for the real one).
-//! let env = Env::for_tests(home.as_str(), &[]);
-//! let mut store = Store::open_in_memory()?;
-//! let summary = scan(&mut store, &env, &ScanOptions::default(), &mut |_| {})?;
+//! // `Scopeon::open()` opens the user's database; this one reads a home of its own into memory.
+//! let mut scopeon = Scopeon::builder().env(Env::isolated(home)).in_memory().open()?;
+//! let summary = scopeon.scan(&ScanRequest::new())?;
 //! println!("read {} files", summary.files());
 //!
-//! let report = store.report(&ReportQuery { group_by: vec![GroupKey::Day], ..ReportQuery::default() })?;
-//! for row in &report.rows {
+//! let answer = scopeon.report(&ReportRequest::new().by(["day"]).tz("UTC"))?;
+//! for row in &answer.report().rows {
 //!     println!("{:?}: {} tokens, ${:.4}", row.key[0].1, row.totals.total_tokens,
 //!              row.totals.cost_usd().unwrap_or(0.0));
 //! }
-//! assert_eq!(report.totals.total_tokens, 30);
+//! assert_eq!(answer.report().totals.total_tokens, 30);
 //! # Ok(())
 //! # }
 //! ```

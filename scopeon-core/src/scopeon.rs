@@ -736,3 +736,165 @@ pub(crate) fn parse_providers(ids: &[String]) -> Result<Option<Vec<ProviderId>>>
         .collect::<Result<_>>()
         .map(Some)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A home with one Claude Code request of `claude-sonnet-4-5`: 100,000 input and 10,000
+    /// output tokens (under the long-context threshold).
+    fn home() -> (tempfile::TempDir, Env) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
+        let project = home.join(".claude/projects/-home-dev-app");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(
+            project.join("s1.jsonl"),
+            concat!(
+                r#"{"type":"assistant","sessionId":"s1","cwd":"/home/dev/app","requestId":"r1","timestamp":"2026-11-20T10:00:00Z","#,
+                r#""message":{"id":"m1","model":"claude-sonnet-4-5","usage":{"input_tokens":100000,"output_tokens":10000}}}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let env = Env::isolated(home).with_var("TZ", Some("UTC"));
+        (dir, env)
+    }
+
+    /// The total cost in micro-USD, rounded.
+    fn cost(scopeon: &Scopeon) -> i64 {
+        let answer = scopeon
+            .report(&ReportRequest::new().by::<&str>([]))
+            .unwrap();
+        (answer.report().totals.cost_usd().unwrap() * 1e6).round() as i64
+    }
+
+    fn generation(scopeon: &Scopeon) -> i64 {
+        scopeon.store.generation().unwrap()
+    }
+
+    #[test]
+    fn price_overrides_belong_to_the_database() {
+        let (_dir, env) = home();
+        let db = env.home().unwrap().join("s.db");
+        let configured = Config::parse("[pricing.\"claude-sonnet-4-5\"]\ninput = 100\n").unwrap();
+        let mut first = Scopeon::builder()
+            .env(env.clone())
+            .db(&db)
+            .config(configured)
+            .open()
+            .unwrap();
+        first.scan(&ScanRequest::new()).unwrap();
+        // 100k input at the overridden 100 USD/Mtok, 10k output at the built-in 15 USD/Mtok.
+        assert_eq!(cost(&first), 10_150_000);
+        let fingerprint = first.price_table().fingerprint();
+        let before = generation(&first);
+        drop(first);
+
+        // Without a configuration (an embedder, a binding), and with the user's empty home
+        // configuration: the same costs, and nothing was re-priced.
+        for builder in [Scopeon::builder().no_config(), Scopeon::builder()] {
+            let again = builder.env(env.clone()).db(&db).open().unwrap();
+            assert_eq!(cost(&again), 10_150_000);
+            assert_eq!(again.price_table().fingerprint(), fingerprint);
+            assert_eq!(generation(&again), before, "nothing re-priced");
+        }
+
+        // An empty [pricing] table clears the overrides: built-in prices (3 and 15 USD/Mtok).
+        let cleared = Scopeon::builder()
+            .env(env.clone())
+            .db(&db)
+            .config(Config::parse("[pricing]\n").unwrap())
+            .open()
+            .unwrap();
+        assert_eq!(cost(&cleared), 450_000);
+        assert!(generation(&cleared) > before);
+        drop(cleared);
+        let plain = Scopeon::builder()
+            .env(env)
+            .db(&db)
+            .no_config()
+            .open()
+            .unwrap();
+        assert_eq!(cost(&plain), 450_000);
+        assert_eq!(
+            plain.price_table().fingerprint(),
+            PriceTable::builtin().fingerprint()
+        );
+    }
+
+    #[test]
+    fn reports_read_the_cli_words_and_refuse_bad_ones() {
+        let (_dir, env) = home();
+        let env = env.with_var(crate::window::NOW_VAR, Some("2026-11-21T12:00:00Z"));
+        let mut s = Scopeon::builder().env(env).in_memory().open().unwrap();
+        s.scan(&ScanRequest::new().providers(["claude_code"]))
+            .unwrap();
+        let answer = s
+            .report(
+                &ReportRequest::new()
+                    .since("2d")
+                    .by(["provider,day"])
+                    .tz("Europe/Berlin"),
+            )
+            .unwrap();
+        assert_eq!(answer.query().group_by, [GroupKey::Provider, GroupKey::Day]);
+        assert_eq!(answer.report().totals.requests, 1);
+        let doc = answer.to_document(None);
+        assert_eq!(doc["timezone"], "Europe/Berlin");
+        assert_eq!(doc["since"], "2026-11-19T23:00:00Z");
+        assert_eq!(
+            s.report(&ReportRequest::new().since("1d"))
+                .unwrap()
+                .report()
+                .totals
+                .requests,
+            0
+        );
+        for bad in [
+            ReportRequest::new().by(["hue"]),
+            ReportRequest::new().providers(["cursorr"]),
+            ReportRequest::new().tz("Mars/Olympus"),
+            ReportRequest::new().cost("cheap"),
+            ReportRequest::new()
+                .since("28261101")
+                .until("2026-11-30T23:59:59Z"),
+        ] {
+            let e = s.report(&bad).unwrap_err();
+            assert!(matches!(e, Error::InvalidQuery(_)), "{bad:?}: {e}");
+            assert!(s.check_report(&bad).is_err());
+        }
+        let e = s.scan(&ScanRequest::new().providers(["nope"])).unwrap_err();
+        assert!(e.to_string().contains("known providers"), "{e}");
+    }
+
+    #[test]
+    fn documents_come_from_the_handle() {
+        let (_dir, env) = home();
+        let mut s = Scopeon::builder().env(env).in_memory().open().unwrap();
+        let scan = s.scan(&ScanRequest::new()).unwrap().to_document();
+        assert_eq!(scan["schema"], "scopeon.scan.v1");
+        assert_eq!(scan["files"], 1);
+        assert_eq!(
+            s.providers_document().unwrap()["schema"],
+            "scopeon.providers.v1"
+        );
+        assert_eq!(
+            s.price_document("claude-sonnet-4-5").unwrap()["schema"],
+            "scopeon.price.v1"
+        );
+        assert!(matches!(
+            s.price_document("no-such-model"),
+            Err(Error::UnknownModel { .. })
+        ));
+        let table = s.price_table_document().unwrap();
+        assert_eq!(table["schema"], "scopeon.price_table.v1");
+        assert!(table["models"].as_array().unwrap().len() > 10);
+        assert_eq!(s.unpriced_document().unwrap()["models"], json!([]));
+        let forget = s
+            .forget(&ForgetRequest::new().providers(["claude_code"]))
+            .unwrap();
+        assert_eq!(forget.to_document()["forgotten"], 1);
+        assert!(s.forget(&ForgetRequest::new()).is_err());
+    }
+}

@@ -372,7 +372,7 @@ impl Store {
     }
 
     /// The data generation: bumped by every commit that changes records.
-    fn generation(&self) -> rusqlite::Result<i64> {
+    pub(crate) fn generation(&self) -> rusqlite::Result<i64> {
         self.conn
             .query_row(
                 "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
