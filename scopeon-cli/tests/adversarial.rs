@@ -1576,3 +1576,107 @@ fn files_scopeon_writes_follow_the_contract() {
         );
     }
 }
+
+/// A FIFO planted where SQLite keeps a journal beside Scopeon's own database would hang every
+/// open (SQLite opens a hot journal blocking): it is refused at once, by every command, with
+/// the fix, and `doctor` names it without opening the database.
+#[test]
+fn a_fifo_beside_scopeons_database_is_refused_not_waited_on() {
+    let home = good_home();
+    home.ok(&["scan"]);
+    let before = home.totals();
+    for suffix in ["-journal", "-wal", "-shm"] {
+        let sidecar = PathBuf::from(format!("{}{suffix}", home.db().display()));
+        fs::remove_file(&sidecar).ok();
+        mkfifo(&sidecar);
+        for args in [&["scan"][..], &["report", "--no-scan"], &["providers"]] {
+            let out = home.run(args);
+            assert_eq!(out.status.code(), Some(1), "{args:?} {suffix}");
+            let err = stderr(&out);
+            assert!(
+                err.contains(sidecar.to_str().unwrap()) && err.contains("not a regular file"),
+                "{err}"
+            );
+            assert!(err.contains("remove"), "{err}");
+        }
+        let out = home.run(&["doctor"]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(sidecar.to_str().unwrap()), "{text}");
+        fs::remove_file(&sidecar).unwrap();
+    }
+    // Nothing stored was lost.
+    assert_eq!(home.totals(), before);
+}
+
+/// A database directory others can write is refused: they could plant the files SQLite
+/// opens beside the database. So is a link or another user's file in a sidecar's place.
+#[test]
+fn a_database_directory_or_sidecar_others_control_is_refused() {
+    let home = good_home();
+    let shared = home.mkdir("shared");
+    chmod(&shared, 0o777);
+    let db = shared.join("scopeon.db");
+    let out = home.run(&["scan", "--db", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("world-writable") && err.contains("directory"),
+        "{err}"
+    );
+    assert!(
+        !db.exists(),
+        "nothing created in a directory others can write"
+    );
+
+    home.ok(&["scan"]);
+    let before = home.totals();
+    let wal = PathBuf::from(format!("{}-wal", home.db().display()));
+    fs::remove_file(&wal).ok();
+    symlink(&home.path("elsewhere"), &wal);
+    let out = home.run(&["report", "--no-scan"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    fs::remove_file(&wal).unwrap();
+    if is_root() {
+        fs::write(&wal, b"").unwrap();
+        chmod(&wal, 0o600);
+        std::os::unix::fs::chown(&wal, Some(65534), Some(65534)).unwrap();
+        let out = home.run(&["report", "--no-scan"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out).contains("owned by uid 65534"),
+            "{}",
+            stderr(&out)
+        );
+        fs::remove_file(&wal).unwrap();
+    }
+    assert_eq!(home.totals(), before);
+}
+
+/// `--db file:...` names a file, never an SQLite URI whose options (`mode=memory`,
+/// `immutable=1`, `vfs=`) would bypass the checks on the database and its sidecars.
+#[test]
+fn a_database_path_starting_with_file_is_a_file_not_a_uri() {
+    let home = good_home();
+    let dir = home.mkdir("work");
+    let name = "file:usage.db?mode=memory&cache=shared";
+    let mut c = home.cmd(&["scan", "--db", name]);
+    c.current_dir(&dir);
+    let out = run_cmd(c);
+    assert!(out.status.success(), "{}", stderr(&out));
+    home.private_dir(dir.clone());
+    // The data went to a file of that name, and is there on the next run.
+    assert!(dir.join(name).is_file());
+    assert_eq!(mode(&dir.join(name)), 0o600);
+    let mut c = home.cmd(&["report", "--json", "--no-scan", "--by", "", "--db", name]);
+    c.current_dir(&dir);
+    let out = run_cmd(c);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    home.ok(&["scan"]);
+    assert_eq!(doc["totals"], home.totals());
+}

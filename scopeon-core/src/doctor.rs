@@ -252,10 +252,20 @@ fn check_database(path: &Utf8Path, full: bool, problems: &mut Vec<Problem>) -> D
     };
     let file = facts(path, &meta);
     let mut usable = true;
+    // Around the database first: a FIFO beside it would hang any open, doctor's included.
+    if let Err(Error::UnsafeDatabase { problem, fix, .. }) = crate::store::check_surroundings(path)
+    {
+        usable = false;
+        problems.push(Problem {
+            severity: Severity::Error,
+            problem: format!("Scopeon refuses the database {path}: {problem}"),
+            fix,
+        });
+    }
     if let Err(Error::UnsafeDatabase { problem, fix, .. }) =
         crate::store::check_existing(path, &meta)
     {
-        usable = meta.file_type().is_file();
+        usable = usable && meta.file_type().is_file();
         problems.push(Problem {
             severity: Severity::Error,
             problem: format!("Scopeon refuses the database {path}: {problem}"),

@@ -116,8 +116,10 @@ pub fn inspect(path: &Utf8Path, full: bool) -> Result<Health> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     };
+    // A FIFO beside it would hang the open; the caller says what is wrong with it.
+    super::check_surroundings(path)?;
     let conn = Connection::open_with_flags(
-        path,
+        super::sqlite_name(path),
         access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW,
     )
     .map_err(db_err)?;
@@ -273,7 +275,7 @@ impl Store {
             source,
         };
         let mut to = Connection::open_with_flags(
-            tmp,
+            super::sqlite_name(tmp),
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_NOFOLLOW,

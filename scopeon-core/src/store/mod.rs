@@ -106,7 +106,7 @@ impl Store {
             Some(path) => {
                 prepare_file(path)?;
                 let conn = Connection::open_with_flags(
-                    path,
+                    sqlite_name(path),
                     OpenFlags::SQLITE_OPEN_READ_WRITE
                         | OpenFlags::SQLITE_OPEN_CREATE
                         | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -476,10 +476,97 @@ fn prepare_file(path: &Utf8Path) -> Result<()> {
     {
         create_private_dir(dir)?;
     }
+    check_surroundings(path)?;
     match fs::symlink_metadata(path) {
         Ok(meta) => check_existing(path, &meta),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_private_file(path),
         Err(e) => Err(e).at(path),
+    }
+}
+
+/// The files SQLite keeps beside a database, which it opens without asking: a FIFO there
+/// would hang every open (SQLite reads a "hot journal" with a blocking open), and a link or
+/// another user's file would let someone else feed the database.
+pub(crate) const SIDECARS: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// Checks what is around the database before SQLite touches it: its directory must be the
+/// user's and writable by no one else (anyone who can write there can plant the files SQLite
+/// opens beside the database), and each existing `-wal`, `-shm` or `-journal` file must be a
+/// regular file of the user's that no one else can write.
+#[cfg(unix)]
+pub(crate) fn check_surroundings(path: &Utf8Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_str().is_empty() => d,
+        _ => Utf8Path::new("."),
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    // The directory may be reached through a symlink (a dotfiles checkout): its target counts.
+    let meta = fs::metadata(dir).at(dir)?;
+    let unsafe_dir = |problem: String| Error::UnsafeDatabase {
+        path: path.to_owned(),
+        problem,
+        fix: "keep the database in a directory only you can write, such as ~/.scopeon".into(),
+    };
+    if meta.uid() != euid {
+        return Err(unsafe_dir(format!(
+            "its directory {dir} is owned by uid {}, not by you (uid {euid})",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(unsafe_dir(format!(
+            "its directory {dir} is group- or world-writable (mode {:o})",
+            meta.mode() & 0o777
+        )));
+    }
+    for suffix in SIDECARS {
+        let sidecar = Utf8PathBuf::from(format!("{path}{suffix}"));
+        let meta = match fs::symlink_metadata(&sidecar) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).at(&sidecar),
+        };
+        let problem = if !meta.file_type().is_file() {
+            Some("is not a regular file".to_owned())
+        } else if meta.uid() != euid {
+            Some(format!("is owned by uid {}, not by you", meta.uid()))
+        } else if meta.mode() & 0o022 != 0 {
+            Some(format!(
+                "is group- or world-writable (mode {:o})",
+                meta.mode() & 0o777
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::UnsafeDatabase {
+                path: path.to_owned(),
+                problem: format!("the file SQLite keeps beside it, {sidecar}, {problem}"),
+                fix: format!(
+                    "remove {sidecar} (SQLite only ever writes a regular file there) and run the command again"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Without Unix file modes there is nothing more to check than SQLite does.
+#[cfg(not(unix))]
+pub(crate) fn check_surroundings(_path: &Utf8Path) -> Result<()> {
+    Ok(())
+}
+
+/// The name to give SQLite so it opens exactly the file `path`: the bundled SQLite reads a
+/// name that starts with `file:` as a URI, whose options (`vfs`, `immutable`, `mode`) would
+/// bypass the checks above, so such a relative name gets a `./` in front.
+pub(crate) fn sqlite_name(path: &Utf8Path) -> Utf8PathBuf {
+    if path.as_str().starts_with("file:") {
+        Utf8Path::new(".").join(path)
+    } else {
+        path.to_owned()
     }
 }
 
