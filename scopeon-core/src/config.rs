@@ -106,18 +106,23 @@ impl Config {
                 None => return Ok(Config::default()),
             },
         };
-        let mut config = match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(&text).map_err(|message| Error::Config {
+        let mut config = match read_config_file(&path)? {
+            Some(text) => Config::parse(&text).map_err(|message| Error::Config {
                 path: path.clone(),
                 message,
             })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Config::default(),
-            Err(source) => return Err(Error::Io { path, source }),
+            None if !explicit => Config::default(),
+            None => {
+                return Err(Error::Io {
+                    path,
+                    source: std::io::Error::from_raw_os_error(libc::ENOENT),
+                });
+            }
         };
         // Price overrides may also live in their own file beside the configuration.
         let pricing_path = path.with_file_name("pricing.toml");
-        match std::fs::read_to_string(&pricing_path) {
-            Ok(text) => {
+        match read_config_file(&pricing_path)? {
+            Some(text) => {
                 let overrides = PriceOverrides::parse(&text).map_err(|message| Error::Config {
                     path: pricing_path.clone(),
                     message,
@@ -132,13 +137,7 @@ impl Config {
                 }
                 config.pricing = Some(overrides);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(Error::Io {
-                    path: pricing_path,
-                    source,
-                });
-            }
+            None => {}
         }
         Ok(config)
     }
@@ -165,6 +164,11 @@ impl Config {
                 .is_err()
         }) {
             return Err(format!("generic_paths: {bad:?} is not a valid glob"));
+        }
+        if let Some(bad) = config.generic_paths.iter().find(|g| walks_the_system(g)) {
+            return Err(format!(
+                "generic_paths: {bad:?} would search the whole file system or /proc, /sys or /dev; start it at the directory that holds the logs"
+            ));
         }
         Ok(config)
     }
@@ -209,6 +213,73 @@ impl Config {
     }
 }
 
+/// Largest configuration or `pricing.toml` file read: far above any real one.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Reads a configuration file as logs are read: never through a symlink in its last component
+/// (a planted link could point at any file), never blocking on a FIFO, at most
+/// [`MAX_CONFIG_BYTES`]. `None` when it does not exist.
+fn read_config_file(path: &Utf8Path) -> Result<Option<String>> {
+    use std::io::Read as _;
+    let refuse = |message: String| Error::Config {
+        path: path.to_owned(),
+        message,
+    };
+    let (file, stat) = match crate::tail::open_regular(path) {
+        Ok(opened) => opened,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(refuse(
+                "is a symbolic link; Scopeon reads its configuration only from a regular file (copy it there instead of linking it)".into(),
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(refuse("is not a regular file".into()));
+        }
+        Err(source) => {
+            return Err(Error::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    if stat.size > MAX_CONFIG_BYTES {
+        return Err(refuse(format!(
+            "is {} bytes, larger than the {MAX_CONFIG_BYTES} a configuration may have",
+            stat.size
+        )));
+    }
+    let mut text = String::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(refuse(format!(
+            "grew past the {MAX_CONFIG_BYTES} bytes a configuration may have while it was read"
+        )));
+    }
+    Ok(Some(text))
+}
+
+/// Whether a `generic_paths` glob would walk from `/` or through the kernel's pseudo file
+/// systems (endless, or files that block when read).
+fn walks_the_system(glob: &str) -> bool {
+    let literal: Vec<&str> = glob
+        .split('/')
+        .take_while(|c| !c.contains(['*', '?', '[', '{']))
+        .collect();
+    let prefix = literal.join("/");
+    let prefix = prefix.trim_end_matches('/');
+    glob.starts_with('/')
+        && (prefix.is_empty()
+            || ["/proc", "/sys", "/dev"]
+                .iter()
+                .any(|p| prefix == *p || prefix.starts_with(&format!("{p}/"))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +317,54 @@ mod tests {
         let e = Config::parse("generic_paths = [\"a/[b\"]\n").unwrap_err();
         assert!(e.contains("generic_paths") && e.contains("a/[b"), "{e}");
         assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn generic_paths_that_would_walk_the_system_are_refused() {
+        for bad in [
+            "/**/*.jsonl",
+            "/*.jsonl",
+            "/proc/**/x.jsonl",
+            "/sys/*",
+            "/dev/fd/*",
+        ] {
+            let e = Config::parse(&format!("generic_paths = [\"{bad}\"]\n")).unwrap_err();
+            assert!(e.contains("whole file system"), "{bad}: {e}");
+        }
+        for good in [
+            "/var/log/proxy/*.jsonl",
+            "~/logs/**/*.jsonl",
+            "/home/*/x/*.jsonl",
+        ] {
+            Config::parse(&format!("generic_paths = [\"{good}\"]\n")).unwrap();
+        }
+    }
+
+    #[test]
+    fn configuration_files_are_read_like_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap().join(".scopeon");
+        std::fs::create_dir_all(&root).unwrap();
+        let env = Env::isolated(root.parent().unwrap());
+        let config = root.join("config.toml");
+        // A symlink in the configuration's place is refused, not followed.
+        std::fs::write(root.join("real.toml"), "[scan]\nmax_line_bytes = 5\n").unwrap();
+        std::os::unix::fs::symlink(root.join("real.toml"), &config).unwrap();
+        let e = Config::load(None, &env).unwrap_err().to_string();
+        assert!(e.contains("symbolic link"), "{e}");
+        std::fs::remove_file(&config).unwrap();
+        // A FIFO is refused without blocking.
+        let c = std::ffi::CString::new(config.as_str()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = Config::load(None, &env).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        std::fs::remove_file(&config).unwrap();
+        // A huge pricing.toml is refused, not read.
+        let big = format!("# {}\n", "x".repeat(MAX_CONFIG_BYTES as usize));
+        std::fs::write(root.join("pricing.toml"), big).unwrap();
+        let e = Config::load(None, &env).unwrap_err().to_string();
+        assert!(e.contains("pricing.toml") && e.contains("larger"), "{e}");
     }
 
     #[test]
