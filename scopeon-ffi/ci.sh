@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # CI for the C ABI (scopeon-ffi): called by .ci/run, and runnable alone from any directory.
 #
-# 1. Installs what is missing (valgrind and clang from Debian, pytest and jsonschema at the
-#    versions pinned in bindings/python/requirements-test.txt); nothing when all is there.
+# 1. Installs what is missing (valgrind, clang and Python's venv from Debian); nothing when all
+#    is there.
 # 2. Builds libscopeon (.so and .a) and the scopeon CLI, and runs scopeon-ffi's Rust tests,
 #    among them the header-drift test (include/scopeon.h == a fresh cbindgen generation).
 # 3. Compiles tests/c with -std=c99 -Wall -Wextra -Werror -pedantic against the shared and the
 #    static library, the double-include unit also as C++, and runs both programs under valgrind
 #    (any invalid access or a definite/indirect leak fails).
-# 4. Runs the Python binding's pytest suite (report validated against the committed JSON
-#    Schema, compared with `scopeon report --json`).
+# 4. Builds the Python package's wheel (pip wheel: setuptools-rust compiles libscopeon with
+#    cargo --locked into the same target directory and bundles it), installs it with the pinned
+#    bindings/python/requirements-test.txt in a fresh virtualenv, and runs the pytest suite
+#    against that installed package, with no SCOPEON_LIBRARY (report validated against the
+#    committed JSON Schema and compared with `scopeon report --json`; the loader's rules).
 # 5. Checks the Swift package's module map with clang -fmodules -fsyntax-only, and that
 #    Scopeon.swift names every status of the header.
 #
-# Exits non-zero on any failure. Idempotent; on a warm target/ it takes about half a minute,
-# most of it valgrind.
+# Exits non-zero on any failure. Idempotent; on a warm target/ it takes about a minute, most of
+# it valgrind and pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -32,31 +35,18 @@ command -v cc >/dev/null || missing+=(gcc)
 command -v c++ >/dev/null || missing+=(g++)
 command -v valgrind >/dev/null || missing+=(valgrind)
 command -v clang >/dev/null || missing+=(clang)
+# Debian's python3 leaves venv's pip bootstrap (ensurepip) to a package of its own.
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-requirements="$ffi/bindings/python/requirements-test.txt"
-if ! python3 - "$requirements" <<'EOF'; then
-import sys
-from importlib.metadata import PackageNotFoundError, version
-pins = [l.split("#")[0].strip() for l in open(sys.argv[1])]
-try:
-    ok = all(version(n) == v for n, v in (p.split("==") for p in pins if p))
-except PackageNotFoundError:
-    ok = False
-sys.exit(0 if ok else 1)
-EOF
-    echo "installing $(grep -v '^#' "$requirements" | tr '\n' ' ')"
-    python3 -m pip install --quiet --disable-pip-version-check -r "$requirements"
-fi
-
 step "build libscopeon and the CLI"
 cargo build --locked -p scopeon-ffi -p scopeon-cli
-target="${CARGO_TARGET_DIR:-target}"
-lib="$(cd "$target/debug" && pwd)"
+target="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)"
+lib="$target/debug"
 test -f "$lib/libscopeon.so" && test -f "$lib/libscopeon.a"
 
 step "Rust tests of scopeon-ffi (header drift included)"
@@ -89,9 +79,27 @@ for kind in shared static; do
         --show-leak-kinds=definite,indirect --error-exitcode=1 "$build/test_$kind"
 done
 
-step "Python: pytest"
-SCOPEON_LIBRARY="$lib/libscopeon.so" SCOPEON_CLI="$lib/scopeon" RUST_BACKTRACE=0 \
-    python3 -m pytest -q -p no:cacheprovider "$ffi/bindings/python/tests"
+python="$PWD/$ffi/bindings/python"
+venv="$build/venv"
+step "Python: fresh virtualenv, wheel (pip wheel: setuptools-rust, cargo --locked)"
+python3 -m venv "$venv"
+# The dev profile and the target directory above: cargo reuses the debug build instead of
+# compiling the release profile (thin LTO) from scratch; a user's `pip install` builds release.
+# setuptools builds in place: leftovers of an earlier build would end up in the wheel.
+rm -rf "$python/build" "$python"/*.egg-info
+SETUPTOOLS_RUST_CARGO_PROFILE=dev CARGO_TARGET_DIR="$target" \
+    "$venv/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-deps "$python" \
+    -w "$build/wheel"
+wheels=("$build"/wheel/scopeon-*.whl)
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r "$python/requirements-test.txt" "${wheels[@]}"
+
+step "Python: pytest against the installed wheel"
+# From outside the checkout, so only the virtualenv can provide `scopeon` (conftest.py refuses
+# an import from the checkout); no SCOPEON_LIBRARY nor SCOPEON_DEV_TREE: the bundled library.
+(cd "$build" && env -u SCOPEON_LIBRARY -u SCOPEON_DEV_TREE SCOPEON_TEST_INSTALLED=1 \
+    SCOPEON_CLI="$lib/scopeon" RUST_BACKTRACE=0 \
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider "$python/tests")
 
 step "Swift: module map (clang -fmodules -fsyntax-only) and status parity"
 swift="$ffi/bindings/swift"

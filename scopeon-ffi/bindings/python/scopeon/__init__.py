@@ -13,8 +13,9 @@ Results are the JSON documents of the C ABI as dicts: ``report`` returns the who
 ``scopeon.report.v1`` document that ``scopeon report --json`` prints. Failures raise
 :class:`ScopeonError` carrying the C status and message.
 
-The library is found through ``$SCOPEON_LIBRARY``, then beside this package, then in the Cargo
-workspace's target directory.
+The library is the one ``pip install`` bundled beside this package, unless ``$SCOPEON_LIBRARY``
+names another file; ``$SCOPEON_DEV_TREE=1`` also searches a Cargo workspace's target directory
+(see :mod:`scopeon._native`). Its C ABI version is checked at import.
 
 Threads: calls on one :class:`Db` from several threads are serialized by a lock (the C handle
 itself refuses concurrent use); distinct ``Db`` objects run concurrently, since the C calls

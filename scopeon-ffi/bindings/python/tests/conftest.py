@@ -1,14 +1,32 @@
-"""Test setup: import the package from this checkout, and give each test a fixture home."""
+"""Test setup: which scopeon package is tested, and a fixture home for each test.
+
+By default the tests import the package from this checkout, which then needs the library
+through ``SCOPEON_LIBRARY`` or ``SCOPEON_DEV_TREE=1``. With ``SCOPEON_TEST_INSTALLED=1`` they
+import the installed package instead (ci.sh: the wheel installed in a fresh virtualenv), and
+refuse to run if that import would come from this checkout.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PACKAGE_ROOT))
+INSTALLED = os.environ.get("SCOPEON_TEST_INSTALLED") == "1"
+
+if not INSTALLED:
+    sys.path.insert(0, str(PACKAGE_ROOT))
+
+import scopeon  # noqa: E402
+
+if INSTALLED and Path(scopeon.__file__).resolve().is_relative_to(PACKAGE_ROOT):
+    raise pytest.UsageError(
+        f"SCOPEON_TEST_INSTALLED=1 but scopeon was imported from this checkout "
+        f"({scopeon.__file__}): run pytest from another directory, with the virtualenv's python"
+    )
 
 NOW = "2026-11-27T12:00:00Z"
 

@@ -1,10 +1,12 @@
 // Scopeon for Swift: a thin layer over libscopeon's C ABI (scopeon.h, imported as CScopeon).
 //
 // Everything here is what the header guarantees, in Swift terms: statuses become thrown
-// `ScopeonError`s, the `ScopeonDb *` handle is owned by a `Database` (closed on deinit),
-// strings libscopeon returns are copied and freed at once, and the JSON documents it returns
-// (`scopeon.report.v1`, `scopeon.scan.v1`, ...) come back as `Data` for `JSONDecoder` or
-// `JSONSerialization`.
+// `ScopeonError`s, the `ScopeonDb *` handle is owned by a `Database` (closed on deinit, its
+// calls serialized by a lock), strings libscopeon returns are copied and freed at once, and the
+// JSON documents it returns (`scopeon.report.v1`, `scopeon.scan.v1`, ...) come back as `Data`
+// for `JSONDecoder` or `JSONSerialization`. The library found at run time must speak the ABI
+// version of the header this package was compiled against: the first `Database` or `price`
+// call checks it.
 
 import CScopeon
 import Foundation
@@ -73,6 +75,40 @@ private func threadError() -> String {
     return take(message) ?? "unknown error"
 }
 
+/// The libscopeon loaded at run time speaks another C ABI version than the header this package
+/// was compiled against (for instance a stale library earlier on the library search path).
+public struct IncompatibleLibraryError: Error, CustomStringConvertible {
+    /// The version this package needs: `Scopeon.abiVersion`.
+    public let expected: UInt32
+    /// The version the loaded library reports; nil when its `scopeon_abi_version` failed.
+    public let found: UInt32?
+
+    public var description: String {
+        let loaded = found.map { "C ABI version \($0)" } ?? "an unknown C ABI version"
+        return "the loaded libscopeon has \(loaded), but this Scopeon package needs version "
+            + "\(expected): build the library from the same Scopeon checkout "
+            + "(`cargo build --release -p scopeon-ffi`) and link and load that one"
+    }
+}
+
+/// The loaded library's ABI version compared with the header's, once (a global is initialized
+/// lazily and exactly once, even when several threads reach it together): nil when they agree.
+private let libraryMismatch: IncompatibleLibraryError? = { () -> IncompatibleLibraryError? in
+    let expected = UInt32(SCOPEON_ABI_VERSION)
+    var found: UInt32 = 0
+    guard scopeon_abi_version(&found) == SCOPEON_OK else {
+        return IncompatibleLibraryError(expected: expected, found: nil)
+    }
+    return found == expected ? nil : IncompatibleLibraryError(expected: expected, found: found)
+}()
+
+/// Throws `IncompatibleLibraryError` unless the loaded libscopeon speaks this package's ABI.
+private func requireCompatibleLibrary() throws {
+    if let mismatch = libraryMismatch {
+        throw mismatch
+    }
+}
+
 private func check(_ status: ScopeonStatus) throws {
     guard status == SCOPEON_OK else {
         throw ScopeonError(status: Status(rawValue: status), message: threadError())
@@ -96,7 +132,8 @@ public enum Scopeon {
         return out.map { String(cString: $0) } ?? ""
     }
 
-    /// The loaded library's ABI version; equal to `abiVersion` for a compatible library.
+    /// The loaded library's ABI version; equal to `abiVersion` for a compatible library. Not
+    /// checked itself: it is how a mismatch is diagnosed.
     public static func loadedABIVersion() throws -> UInt32 {
         var out: UInt32 = 0
         try check(scopeon_abi_version(&out))
@@ -106,6 +143,7 @@ public enum Scopeon {
     /// The built-in price table's entry for a model id as logged (`scopeon.price.v1`). An
     /// unknown model throws `Status.unknownModel`. Any thread.
     public static func price(model: String) throws -> Data {
+        try requireCompatibleLibrary()
         var out: UnsafeMutablePointer<CChar>? = nil
         try check(scopeon_price(model, &out))
         return Data((take(out) ?? "{}").utf8)
@@ -114,14 +152,18 @@ public enum Scopeon {
 
 /// An open Scopeon database: owns one `ScopeonDb *` handle, closed by `close()` or on deinit.
 ///
-/// Use a `Database` from one thread at a time (a concurrent call throws `Status.busy`); open
-/// one per thread for concurrency.
-public final class Database {
+/// Calls on one `Database` from several threads are serialized by its lock (the C handle
+/// itself answers `Status.busy` to a concurrent call rather than wait); distinct `Database`
+/// objects run concurrently.
+public final class Database: @unchecked Sendable {
+    /// Guarded by `lock`: every call, `close()` and `isClosed` hold it.
     private var handle: OpaquePointer?
+    private let lock = NSLock()
 
     /// Opens (creating if needed) the database at `path`; `nil` for the default
     /// (`$SCOPEON_DB`, else `~/.scopeon/scopeon.db`), ":memory:" for a private in-memory one.
     public init(path: String? = nil) throws {
+        try requireCompatibleLibrary()
         var raw: OpaquePointer? = nil
         let status: ScopeonStatus
         if let path = path {
@@ -133,6 +175,7 @@ public final class Database {
         handle = raw
     }
 
+    // No lock: nothing else holds a reference to a Database being deinitialized.
     deinit {
         if let handle = handle {
             _ = scopeon_db_close(handle)
@@ -141,18 +184,28 @@ public final class Database {
 
     /// Closes the database; closing twice does nothing.
     public func close() throws {
+        lock.lock()
+        defer { lock.unlock() }
         guard let open = handle else { return }
         try check(scopeon_db_close(open))
         handle = nil
     }
 
     /// Whether `close()` was called.
-    public var isClosed: Bool { handle == nil }
+    public var isClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return handle == nil
+    }
 
     /// Calls a function taking this handle and a `char **` out-parameter; returns its JSON.
     private func call(
         _ function: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> ScopeonStatus
     ) throws -> Data {
+        // Held until the handle's error message is read, so another thread's call cannot
+        // replace it in between.
+        lock.lock()
+        defer { lock.unlock() }
         var out: UnsafeMutablePointer<CChar>? = nil
         let current = handle
         let status = withUnsafeMutablePointer(to: &out) { function(current, $0) }
