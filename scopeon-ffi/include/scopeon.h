@@ -157,10 +157,12 @@ ScopeonStatus scopeon_abi_version(uint32_t *out_version);
  * `path_or_null`: the database file; NULL for the default (`$SCOPEON_DB`, else
  * `~/.scopeon/scopeon.db`), or ":memory:" for a private in-memory database. A directory or
  * database Scopeon creates is private to the user (0700 / 0600); an existing database that
- * others can write is refused.
+ * others can write is refused. The user's configuration (`~/.scopeon/config.toml`) is read
+ * here, once, as the CLI reads it; without one, the database keeps the price overrides and
+ * privacy form it remembers, so costs equal the CLI's.
  *
  * Errors: `SCOPEON_E_NULL` (out_db), `SCOPEON_E_UTF8`, `SCOPEON_E_INVALID_ARGUMENT` (empty
- * path), `SCOPEON_E_NO_HOME`, `SCOPEON_E_IO`, `SCOPEON_E_DATABASE`,
+ * path), `SCOPEON_E_NO_HOME`, `SCOPEON_E_CONFIG`, `SCOPEON_E_IO`, `SCOPEON_E_DATABASE`,
  * `SCOPEON_E_UNSAFE_DATABASE`.
  * Thread safety: any thread; it reads the environment, so no other thread may change the
  * environment (`setenv`) during the call.
@@ -196,10 +198,10 @@ ScopeonStatus scopeon_db_close(struct ScopeonDb *db);
  * object, every field optional: `{"providers": ["claude_code"], "rebuild": false, "roots":
  * {"claude_code": ["/path", "~/logs"]}}`. `providers` narrows the scan (an empty list means
  * all), `rebuild` re-reads every file from its start, and `roots` replaces a provider's log
- * roots for this scan. The configuration file `~/.scopeon/config.toml` applies as for the CLI.
+ * roots for this scan. The configuration read when the handle was opened applies as for the CLI.
  *
  * Errors: `SCOPEON_E_NULL` (db, out_json), `SCOPEON_E_UTF8`, `SCOPEON_E_JSON`,
- * `SCOPEON_E_INVALID_ARGUMENT`, `SCOPEON_E_CONFIG`, `SCOPEON_E_IO`, `SCOPEON_E_DATABASE`,
+ * `SCOPEON_E_INVALID_ARGUMENT`, `SCOPEON_E_IO`, `SCOPEON_E_DATABASE`,
  * `SCOPEON_E_BUSY`.
  * Thread safety: one thread at a time per handle; reads the environment (`$HOME`, the
  * agents' variables). The reading thread it starts is joined before it returns.
@@ -246,7 +248,7 @@ ScopeonStatus scopeon_query(struct ScopeonDb *db,
  * variable), the log `files` the database tracks (found by the last scan and still present
  * then), and the `records` stored.
  *
- * Errors: `SCOPEON_E_NULL` (db, out_json), `SCOPEON_E_CONFIG`, `SCOPEON_E_DATABASE`,
+ * Errors: `SCOPEON_E_NULL` (db, out_json), `SCOPEON_E_DATABASE`,
  * `SCOPEON_E_BUSY`.
  * Thread safety: one thread at a time per handle; reads the environment.
  *

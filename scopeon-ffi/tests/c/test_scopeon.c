@@ -350,21 +350,24 @@ static void test_handle_errors(void) {
     EXPECT(scopeon_query(db, "{\"tz\":\"\xff\"}", &json), SCOPEON_E_UTF8);
     CHECK(json == NULL);
 
-    /* A broken configuration file. */
-    path_join(path, sizeof path, home, ".scopeon/config.toml");
-    write_file(path, "[scan\n");
-    EXPECT(scopeon_scan(db, NULL, &json), SCOPEON_E_CONFIG);
-    EXPECT_MESSAGE("config.toml");
-    EXPECT(scopeon_providers(db, &json), SCOPEON_E_CONFIG);
-    remove(path);
+    /* A failure on the handle is its last error until the next failure. */
+    CHECK(strstr(db_error(db), "unsupported request schema") != NULL);
     EXPECT(scopeon_providers(db, &json), SCOPEON_OK);
     EXPECT_JSON(json, "\"records\":0");
     scopeon_string_free(json);
-
-    /* A failure on the handle is its last error until the next failure. */
-    CHECK(strstr(db_error(db), "config.toml") != NULL);
-
+    CHECK(strstr(db_error(db), "unsupported request schema") != NULL);
     EXPECT(scopeon_db_close(db), SCOPEON_OK);
+
+    /* A broken configuration file: the configuration is read when a database is opened. */
+    ScopeonDb *other = (ScopeonDb *)&other;
+    path_join(path, sizeof path, home, ".scopeon/config.toml");
+    write_file(path, "[scan\n");
+    EXPECT(scopeon_db_open(":memory:", &other), SCOPEON_E_CONFIG);
+    CHECK(other == NULL);
+    EXPECT_MESSAGE("config.toml");
+    remove(path);
+    EXPECT(scopeon_db_open(":memory:", &other), SCOPEON_OK);
+    EXPECT(scopeon_db_close(other), SCOPEON_OK);
 }
 
 static void test_price(void) {

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import threading
 from pathlib import Path
@@ -111,6 +112,45 @@ def test_report_matches_the_cli(home: Path):
     assert json.loads(out.stdout) == ours
 
 
+def test_prices_the_cli_configured_stay_with_the_database(home: Path, tmp_path: Path):
+    """A database the CLI priced with overrides reports the same costs through this binding,
+    opened with no configuration, and again through the CLI; nothing is re-priced between."""
+    cli = os.environ.get("SCOPEON_CLI") or shutil.which("scopeon", path=str(REPO / "target" / "debug"))
+    if not cli:
+        pytest.skip("the scopeon CLI is not built (ci.sh sets SCOPEON_CLI)")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    config = elsewhere / "config.toml"
+    config.write_text('[pricing."claude-sonnet-4-5"]\ninput = 1000\noutput = 2000\n')
+    db_path = home / "priced.db"
+
+    def cli_report(*extra: str) -> dict:
+        out = subprocess.run(
+            [cli, "--db", str(db_path), *extra, "--json", "report", "--by", "model"],
+            check=True, capture_output=True, text=True,
+        )
+        return json.loads(out.stdout)
+
+    def generation() -> int:
+        with sqlite3.connect(db_path) as c:
+            return int(c.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    priced = cli_report("--config", str(config))
+    sonnet = next(r for r in priced["rows"] if r["key"]["model"] == "claude-sonnet-4-5")
+    # 10 input tokens at 1000 USD/Mtok and 20 output tokens at 2000 USD/Mtok.
+    assert sonnet["cost_usd"] == pytest.approx(0.05)
+    before = generation()
+    # No config.toml in this home: the binding opens the database without a configuration.
+    assert not (home / ".scopeon" / "config.toml").exists()
+    with Db(db_path) as db:
+        ours = db.report(by=["model"])
+    assert ours["rows"] == priced["rows"] and ours["totals"] == priced["totals"]
+    assert ours["pricing_version"] == priced["pricing_version"]
+    again = cli_report()
+    assert again["rows"] == priced["rows"] and again["totals"] == priced["totals"]
+    assert generation() == before, "nothing was re-priced in between"
+
+
 def test_bad_path(tmp_path: Path):
     plain = tmp_path / "plain-file"
     plain.write_text("x")
@@ -177,11 +217,11 @@ def test_broken_config_file(home: Path):
     config = home / ".scopeon" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("[scan]\nmax_lines = 3\n")
-    with Db(":memory:") as db:
-        with pytest.raises(ScopeonError) as e:
-            db.scan()
-        assert e.value.status == Status.CONFIG
-        assert "max_lines" in e.value.message
+    # The configuration is read when the database is opened, as the CLI reads it.
+    with pytest.raises(ScopeonError) as e:
+        Db(":memory:")
+    assert e.value.status == Status.CONFIG
+    assert "max_lines" in e.value.message
 
 
 def test_closed_handle(home: Path):
