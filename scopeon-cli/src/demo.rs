@@ -79,9 +79,6 @@ pub fn setup(dir: &TempDir) -> Result<(Utf8PathBuf, Env, ScanOptions), Failure> 
     // The temporary directory is the home: every agent's default location is inside it, and
     // no variable of the user's environment points elsewhere.
     let env = Env::for_tests(root.as_str(), &[]);
-    let options = ScanOptions {
-        providers: Some(PROVIDERS.to_vec()),
-        ..ScanOptions::default()
-    };
+    let options = ScanOptions::new().only(PROVIDERS.iter().copied());
     Ok((root.join("demo.db"), env, options))
 }

@@ -168,7 +168,7 @@ pub(crate) fn open_store(global: &Global, env: &Env, config: &Config) -> Result<
 
 /// Scan options from the configuration file, narrowed to the providers asked for.
 fn scan_options(config: &Config, env: &Env, providers: &[String]) -> Result<ScanOptions, Failure> {
-    let mut options = config.scan_options(env);
+    let mut options = ScanOptions::from_config(config, env);
     if let Some(asked) = parse_providers(providers)? {
         options.providers = Some(match options.providers {
             Some(enabled) => asked.into_iter().filter(|p| enabled.contains(p)).collect(),
@@ -185,10 +185,7 @@ fn cmd_scan(global: &Global, args: &ScanArgs, env: &Env) -> Result<(), Failure> 
         ));
     }
     let config = load_config(global, env)?;
-    let options = ScanOptions {
-        rebuild: args.rebuild,
-        ..scan_options(&config, env, &args.providers)?
-    };
+    let options = scan_options(&config, env, &args.providers)?.rebuild(args.rebuild);
     let mut store = open_store(global, env, &config)?;
     let summary = run_scan(&mut store, env, &options)?;
     let mut out = std::io::stdout().lock();
@@ -218,7 +215,11 @@ fn cmd_providers(global: &Global, env: &Env) -> Result<(), Failure> {
     }
     let config = load_config(global, env)?;
     let store = open_store(global, env, &config)?;
-    let doc = scopeon_core::scan::providers_document(&store, env, &config.scan_options(env))?;
+    let doc = scopeon_core::scan::providers_document(
+        &store,
+        env,
+        &ScanOptions::from_config(&config, env),
+    )?;
     let mut out = std::io::stdout().lock();
     if global.json {
         render::print_json(&mut out, &doc)?;

@@ -142,19 +142,14 @@ pub fn parse_scan_request(
         None => ScanRequest::default(),
     };
     check_schema(req.schema.as_deref(), SCAN_REQUEST_SCHEMA)?;
-    let mut options = config.scan_options(env);
+    let mut options = ScanOptions::from_config(config, env).rebuild(req.rebuild);
+    // A provider the configuration disables stays disabled (ScanOptions::enabled).
     if let Some(asked) = parse_providers(&req.providers)? {
-        options.providers = Some(match options.providers {
-            Some(enabled) => asked.into_iter().filter(|p| enabled.contains(p)).collect(),
-            None => asked,
-        });
+        options = options.only(asked);
     }
-    options.rebuild = req.rebuild;
     for (id, roots) in &req.roots {
         let id = parse_provider(id)?;
-        options
-            .roots
-            .insert(id, roots.iter().map(|r| env.expand_home(r)).collect());
+        options = options.roots(id, roots.iter().map(|r| env.expand_home(r)));
     }
     Ok(options)
 }
@@ -337,11 +332,12 @@ mod tests {
             &env(),
         )
         .unwrap();
-        assert_eq!(o.providers, Some(vec![ProviderId::Codex]));
+        assert!(o.enabled(ProviderId::Codex));
+        assert!(!o.enabled(ProviderId::Aider) && !o.enabled(ProviderId::ClaudeCode));
         assert!(o.rebuild);
         assert_eq!(o.roots[&ProviderId::Codex], ["/h/c"]);
         let none = parse_scan_request(None, &Config::default(), &env()).unwrap();
-        assert_eq!(none.providers, None);
+        assert!(ProviderId::ALL.iter().all(|id| none.enabled(*id)));
         assert!(parse_scan_request(Some(r#"{"roots":{"x":[]}}"#), &config, &env()).is_err());
     }
 }

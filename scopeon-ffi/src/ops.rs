@@ -10,7 +10,7 @@ use scopeon_core::config::Config;
 use scopeon_core::env::Env;
 use scopeon_core::pricing::price_document;
 use scopeon_core::request::{QueryPlan, RequestError, parse_query_request, parse_scan_request};
-use scopeon_core::scan::scan;
+use scopeon_core::scan::{ScanOptions, scan};
 use scopeon_core::store::{Store, run_metadata};
 use scopeon_core::window::now;
 use serde_json::{Map, Value, json};
@@ -90,7 +90,7 @@ pub(crate) fn query_json(store: &Store, env: &Env, request: &str) -> Result<Stri
 /// Every built-in provider: whether it is enabled, the roots a scan searches and whether they
 /// exist, the files it tracks and the records stored (`scopeon.providers.v1`).
 pub(crate) fn providers_json(store: &Store, env: &Env) -> Result<String, Failure> {
-    let options = Config::load(None, env)?.scan_options(env);
+    let options = ScanOptions::from_config(&Config::load(None, env)?, env);
     to_string(&scopeon_core::scan::providers_document(
         store, env, &options,
     )?)

@@ -60,8 +60,8 @@ pub fn discover_logs(provider: ProviderId, env: &Env, options: &ScanOptions) -> 
 }
 
 /// One place to look for a provider's logs: a root and the patterns, relative to it, of the
-/// files that are logs. A root that is a file (Aider's `AIDER_ANALYTICS_LOG`, a generic path
-/// without wildcards) is that one log.
+/// files that are logs. A root that is a file (Aider's `AIDER_ANALYTICS_LOG`, a glob without
+/// wildcards) is that one log.
 #[derive(Debug, Clone)]
 pub(super) struct Search {
     root: Utf8PathBuf,
@@ -69,48 +69,48 @@ pub(super) struct Search {
 }
 
 /// Where a provider's logs are looked for: its configured roots, else its defaults, with its
-/// patterns; for `generic_openai`, each configured glob split at its first wildcard.
+/// patterns; then each of its globs, split at its first wildcard into a root and a pattern.
 pub(super) fn searches(provider: &dyn Provider, env: &Env, options: &ScanOptions) -> Vec<Search> {
-    if provider.id() == ProviderId::GenericOpenai {
-        return options
-            .generic_paths
-            .iter()
-            .map(|glob| {
-                let root = literal_prefix(glob.as_str());
-                let pattern = glob
-                    .strip_prefix(&root)
-                    .map(|p| p.as_str().to_owned())
-                    .unwrap_or_default();
-                if pattern.contains(['*', '?', '[', '{']) {
-                    Search {
-                        root,
-                        patterns: vec![pattern],
-                    }
-                } else {
-                    Search {
-                        root: glob.clone(),
-                        patterns: Vec::new(),
-                    }
-                }
-            })
-            .collect();
-    }
     let patterns: Vec<String> = provider
         .file_patterns()
         .iter()
         .map(|p| (*p).to_owned())
         .collect();
-    options
+    let roots = options
         .roots
         .get(&provider.id())
         .cloned()
-        .unwrap_or_else(|| provider.default_roots(env))
+        .unwrap_or_else(|| provider.default_roots(env));
+    let globs = options.globs.get(&provider.id()).into_iter().flatten();
+    roots
         .into_iter()
         .map(|root| Search {
             root,
             patterns: patterns.clone(),
         })
+        .chain(globs.map(|glob| glob_search(glob)))
         .collect()
+}
+
+/// A glob as a search: its directories before the first wildcard are the root, the rest is
+/// the one pattern; a glob without wildcards is a file root.
+fn glob_search(glob: &Utf8Path) -> Search {
+    let root = literal_prefix(glob.as_str());
+    let pattern = glob
+        .strip_prefix(&root)
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    if pattern.contains(['*', '?', '[', '{']) {
+        Search {
+            root,
+            patterns: vec![pattern],
+        }
+    } else {
+        Search {
+            root: glob.to_owned(),
+            patterns: Vec::new(),
+        }
+    }
 }
 
 /// Walks a provider's roots and returns the log files, each (device, inode) once.
@@ -228,7 +228,7 @@ fn glob_set(patterns: &[String]) -> GlobSet {
 /// The directories of a pattern before its first wildcard (`projects/**/*.jsonl` → `projects`),
 /// so walks start there instead of at the root.
 fn literal_prefix(pattern: &str) -> Utf8PathBuf {
-    // An absolute glob (a configured `generic_paths` entry) keeps its root.
+    // An absolute glob (one of a provider's globs) keeps its root.
     let mut prefix = if pattern.starts_with('/') {
         Utf8PathBuf::from("/")
     } else {
@@ -244,7 +244,6 @@ fn literal_prefix(pattern: &str) -> Utf8PathBuf {
     prefix
 }
 
-/// Visits every regular file below `root/dir`, never following symlinks.
 /// The walks that find every file some pattern can match: each pattern's literal directory,
 /// walked once, as deep as the deepest pattern starting there can reach (`*.db` only the
 /// directory itself, `*/events.jsonl` one level down, `**` down to [`MAX_DEPTH`]). Agents keep
@@ -349,7 +348,7 @@ mod tests {
         )
         .unwrap();
         let env = Env::for_tests(base.join("home"), &[]);
-        let options = ScanOptions::default();
+        let options = ScanOptions::new();
         let claude = discover_logs(ProviderId::ClaudeCode, &env, &options);
         assert_eq!((claude.files, claude.roots[0].exists), (1, true));
         let aider = discover_logs(ProviderId::Aider, &env, &options);

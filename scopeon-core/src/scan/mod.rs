@@ -46,8 +46,15 @@ pub fn scan(
 ) -> Result<ScanSummary> {
     let started = Instant::now();
     let providers: Vec<Box<dyn Provider>> = match &options.providers {
-        Some(ids) => ids.iter().map(|id| crate::provider::by_id(*id)).collect(),
-        None => crate::provider::builtin(),
+        Some(ids) => ids
+            .iter()
+            .filter(|id| options.enabled(**id))
+            .map(|id| crate::provider::by_id(*id))
+            .collect(),
+        None => crate::provider::builtin()
+            .into_iter()
+            .filter(|p| options.enabled(p.id()))
+            .collect(),
     };
     let plans: Vec<Plan<'_>> = providers
         .iter()

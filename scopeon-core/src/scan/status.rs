@@ -51,7 +51,7 @@ pub fn providers_document(
         let stats = store.provider_stats(*id)?;
         providers.push(ProviderStatus {
             provider: *id,
-            enabled: options.providers.as_ref().is_none_or(|p| p.contains(id)),
+            enabled: options.enabled(*id),
             detected: found.roots.iter().any(|r| r.exists),
             roots_from: if options.roots.contains_key(id) {
                 "config"
