@@ -48,10 +48,17 @@ pub struct Discovery {
 }
 
 /// Finds a provider's log files the way a scan would (its configured roots, else its
-/// defaults), for front-ends that show what Scopeon sees before anything is read.
+/// defaults, and its globs), for front-ends that show what Scopeon sees before anything is
+/// read. A provider not in the options' registry has no roots and no files.
 pub fn discover_logs(provider: ProviderId, env: &Env, options: &ScanOptions) -> Discovery {
-    let p = crate::provider::by_id(provider);
-    let (roots, files) = discover(p.as_ref(), &searches(p.as_ref(), env, options));
+    let Some(p) = options.registry.get(provider) else {
+        return Discovery {
+            roots: Vec::new(),
+            files: 0,
+            bytes: 0,
+        };
+    };
+    let (roots, files) = discover(p, &searches(p, env, options));
     Discovery {
         roots,
         files: files.len() as u64,
@@ -354,8 +361,8 @@ mod tests {
         let aider = discover_logs(ProviderId::Aider, &env, &options);
         assert_eq!(aider.files, 1);
         // The file root is read by its real path, which the O_NOFOLLOW open accepts.
-        let p = crate::provider::by_id(ProviderId::Aider);
-        let (_, found) = discover(p.as_ref(), &searches(p.as_ref(), &env, &options));
+        let p = options.registry.get(ProviderId::Aider).unwrap();
+        let (_, found) = discover(p, &searches(p, &env, &options));
         assert_eq!(
             found[0].path,
             base.join("disk/aider.jsonl").canonicalize_utf8().unwrap()

@@ -1,7 +1,9 @@
 //! The scan loop: discover log files, read what is new in each, store records and checkpoints.
 //!
-//! For every provider: walk its roots (never following a symlink below a root), keep the files
-//! its patterns match, and for each file decide from its checkpoint whether it is unchanged (not
+//! For every selected provider of the options' registry (the built-in ones and any a program
+//! registered; the scanner knows them only through the [`Provider`] trait): walk its roots
+//! (never following a symlink below a root) and its globs, keep the files its patterns match,
+//! and for each file decide from its checkpoint whether it is unchanged (not
 //! opened), grown (resumed), or new or replaced (read from byte 0). Complete lines go to the
 //! provider's parser; whole documents, `.jsonl.zst` archives and agents' databases are read
 //! whole whenever they change. Records and the checkpoint that accounts for them are committed
@@ -9,6 +11,10 @@
 //!
 //! Files that disappeared lose their checkpoint but never their records: agents delete old
 //! transcripts, and the store is where that history survives.
+//!
+//! The files: [`options`](ScanOptions) says what to scan; `discover` finds the files; `read`
+//! (a second thread) turns them into records and checkpoints; `write` commits them; `summary`
+//! is what a scan reports and `status` what `scopeon providers` shows.
 
 mod discover;
 mod options;
@@ -37,7 +43,11 @@ use discover::{Found, discover, searches};
 use read::{Event, Reader, settled};
 use write::Writer;
 
-/// Scans every selected provider into `store`.
+/// Scans every selected provider into `store` (see [`ScanOptions::enabled`]), calling
+/// `progress` after each file.
+///
+/// Fails when [`ScanOptions::providers`] names a provider that is not registered, and on a
+/// database error; a file that cannot be read is reported in the summary instead.
 pub fn scan(
     store: &mut Store,
     env: &Env,
@@ -45,22 +55,12 @@ pub fn scan(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ScanSummary> {
     let started = Instant::now();
-    let providers: Vec<Box<dyn Provider>> = match &options.providers {
-        Some(ids) => ids
-            .iter()
-            .filter(|id| options.enabled(**id))
-            .map(|id| crate::provider::by_id(*id))
-            .collect(),
-        None => crate::provider::builtin()
-            .into_iter()
-            .filter(|p| options.enabled(p.id()))
-            .collect(),
-    };
-    let plans: Vec<Plan<'_>> = providers
-        .iter()
+    let plans: Vec<Plan<'_>> = options
+        .selected()?
+        .into_iter()
         .map(|p| {
-            let (status, files) = discover(p.as_ref(), &searches(p.as_ref(), env, options));
-            (p.as_ref(), status, files)
+            let (status, files) = discover(p, &searches(p, env, options));
+            (p, status, files)
         })
         .collect();
     let files_total = plans.iter().map(|(_, _, f)| f.len() as u64).sum();

@@ -1,4 +1,5 @@
-//! What to scan and how: which providers, where their logs are, and the size limits.
+//! What to scan and how: which providers (the registry of those known, and which of them),
+//! where their logs are, and the size limits.
 //!
 //! [`ScanOptions`] is built with [`ScanOptions::new`] (defaults) or
 //! [`ScanOptions::from_config`] (the configuration file's choices) and adjusted with its
@@ -10,6 +11,8 @@ use camino::Utf8PathBuf;
 
 use crate::config::Config;
 use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::provider::{Provider, Providers, RegisterError};
 use crate::record::ProviderId;
 use crate::tail;
 
@@ -31,7 +34,11 @@ pub const DEFAULT_MAX_DOCUMENT: u64 = 1 << 30;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ScanOptions {
-    /// Only these providers, in this order; every provider when `None`.
+    /// The providers known: every built-in one, and those added with
+    /// [`register`](ScanOptions::register).
+    pub registry: Providers,
+    /// Only these providers, in this order; every registered provider when `None`. Naming
+    /// one that is not registered makes the scan fail.
     pub providers: Option<Vec<ProviderId>>,
     /// Providers never scanned, even when named in `providers` (the configuration's
     /// `enabled = false`).
@@ -57,6 +64,7 @@ pub struct ScanOptions {
 impl Default for ScanOptions {
     fn default() -> ScanOptions {
         ScanOptions {
+            registry: Providers::builtin(),
             providers: None,
             disabled: BTreeSet::new(),
             roots: BTreeMap::new(),
@@ -69,7 +77,7 @@ impl Default for ScanOptions {
 }
 
 impl ScanOptions {
-    /// Every provider at its default roots, with the default size limits.
+    /// Every built-in provider at its default roots, with the default size limits.
     pub fn new() -> ScanOptions {
         ScanOptions::default()
     }
@@ -105,6 +113,22 @@ impl ScanOptions {
             }
         }
         options
+    }
+
+    /// Adds a provider defined outside Scopeon (see [`Providers::register`]).
+    pub fn register(
+        mut self,
+        provider: impl Provider + 'static,
+    ) -> std::result::Result<ScanOptions, RegisterError> {
+        self.registry.register(provider)?;
+        Ok(self)
+    }
+
+    /// Uses this registry of providers (e.g. one an application keeps with its own providers
+    /// registered) instead of the built-in ones.
+    pub fn registry(mut self, registry: Providers) -> ScanOptions {
+        self.registry = registry;
+        self
     }
 
     /// Scans only these providers, in this order (still never a disabled one).
@@ -160,14 +184,41 @@ impl ScanOptions {
         self
     }
 
-    /// Whether a scan with these options reads this provider: not disabled, and named in
-    /// [`providers`](ScanOptions::providers) when that is set.
+    /// Whether a scan with these options reads this provider: registered, not disabled, and
+    /// named in [`providers`](ScanOptions::providers) when that is set.
     pub fn enabled(&self, provider: ProviderId) -> bool {
-        !self.disabled.contains(&provider)
+        self.registry.get(provider).is_some()
+            && !self.disabled.contains(&provider)
             && self
                 .providers
                 .as_ref()
                 .is_none_or(|only| only.contains(&provider))
+    }
+
+    /// The providers a scan reads, in order: those named in
+    /// [`providers`](ScanOptions::providers) (each once), else every registered one; never a
+    /// disabled one.
+    pub(super) fn selected(&self) -> Result<Vec<&dyn Provider>> {
+        let Some(only) = &self.providers else {
+            return Ok(self
+                .registry
+                .iter()
+                .filter(|p| !self.disabled.contains(&p.id()))
+                .collect());
+        };
+        let mut selected: Vec<&dyn Provider> = Vec::new();
+        for id in only {
+            if self.disabled.contains(id) || selected.iter().any(|p| p.id() == *id) {
+                continue;
+            }
+            let provider = self.registry.get(*id).ok_or_else(|| {
+                Error::InvalidQuery(format!(
+                    "provider {id} is not registered; add it with ScanOptions::register before scanning it"
+                ))
+            })?;
+            selected.push(provider);
+        }
+        Ok(selected)
     }
 }
 

@@ -38,22 +38,23 @@ pub struct ProviderStatus {
     pub skipped_lines: SkipCounts,
 }
 
-/// The status of every provider: what `scopeon providers` shows and `scopeon_providers`
-/// returns, as the `scopeon.providers.v1` document.
+/// The status of every provider of the options' registry (built-in ones first, then those
+/// registered): what `scopeon providers` shows and `scopeon_providers` returns, as the
+/// `scopeon.providers.v1` document.
 pub fn providers_document(
     store: &Store,
     env: &Env,
     options: &ScanOptions,
 ) -> Result<serde_json::Value> {
     let mut providers = Vec::new();
-    for id in ProviderId::ALL {
-        let found = discover_logs(*id, env, options);
-        let stats = store.provider_stats(*id)?;
+    for id in options.registry.ids() {
+        let found = discover_logs(id, env, options);
+        let stats = store.provider_stats(id)?;
         providers.push(ProviderStatus {
-            provider: *id,
-            enabled: options.enabled(*id),
+            provider: id,
+            enabled: options.enabled(id),
             detected: found.roots.iter().any(|r| r.exists),
-            roots_from: if options.roots.contains_key(id) {
+            roots_from: if options.roots.contains_key(&id) {
                 "config"
             } else {
                 "default"
