@@ -202,6 +202,8 @@ impl Reader<'_> {
         // Read whole: the source's counters start afresh, except after an incremental database
         // read, whose counts add to what earlier reads found.
         let mut restarted = true;
+        // The cap a document or archive was larger than, when it was skipped for it.
+        let mut skipped_over_cap = None;
         let (stat, new_state) = match kind {
             SourceKind::Database => {
                 let db = open_database(path, self.provider.database_immutable())?;
@@ -227,11 +229,10 @@ impl Reader<'_> {
                             .map_err(|e| std::io::Error::other(format!("zstd: {e}")))?;
                     read_capped(decoder, cap)?
                 };
-                let mut state = Vec::new();
                 match bytes {
                     None => {
                         note_skip(path, 0, SkipReason::TooLong, &mut skips, &mut skipped);
-                        state = too_long_state(cap);
+                        skipped_over_cap = Some(cap);
                     }
                     Some(bytes) if kind == SourceKind::Document => {
                         lines = 1;
@@ -259,7 +260,8 @@ impl Reader<'_> {
                         }
                     }
                 }
-                (stat, state)
+                // Read whole from a fresh parser every time: no state to keep.
+                (stat, Vec::new())
             }
             // `file` sends tailed sources to `read_lines`; never one of them here.
             SourceKind::Lines => {
@@ -286,6 +288,7 @@ impl Reader<'_> {
                 mtime_ns: stat.mtime_ns,
                 parser_state: new_state,
                 parser_version: self.provider.parser_version(),
+                skipped_over_cap,
             },
             restarted,
             records: records.len() as u64,
@@ -453,6 +456,7 @@ impl Reader<'_> {
             mtime_ns: open.stat.mtime_ns,
             parser_state: parser.state(),
             parser_version: self.provider.parser_version(),
+            skipped_over_cap: None,
         };
         Ok(SourceUpdate {
             provider: self.provider.id(),
@@ -486,19 +490,8 @@ pub(super) fn settled(
     cp.parser_version == version
         && cp.is_unchanged(stat)
         && cp
-            .parser_state
-            .strip_prefix(TOO_LONG_STATE)
-            .and_then(|cap| std::str::from_utf8(cap).ok()?.parse::<u64>().ok())
+            .skipped_over_cap
             .is_none_or(|cap| cap >= options.max_document)
-}
-
-/// The state of a whole document skipped as longer than the cap, followed by the cap.
-const TOO_LONG_STATE: &[u8] = b"too_long:";
-
-fn too_long_state(cap: u64) -> Vec<u8> {
-    let mut state = TOO_LONG_STATE.to_vec();
-    state.extend_from_slice(cap.to_string().as_bytes());
-    state
 }
 
 /// Parses one framed line; the offset and reason when it is skipped.

@@ -697,7 +697,7 @@ fn write_source(tx: &rusqlite::Connection, s: &SourceUpdate) -> rusqlite::Result
         cp.size.map(|n| n as i64),
         cp.mtime_ns,
         cp.parser_version,
-        cp.parser_state,
+        super::source_state::encode(cp),
         s.records as i64,
         sk(SkipReason::InvalidJson),
         sk(SkipReason::NotAnObject),
