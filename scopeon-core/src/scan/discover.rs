@@ -411,4 +411,37 @@ mod tests {
         assert_eq!(literal_prefix("/h/logs/**/*.jsonl"), "/h/logs");
         assert_eq!(literal_prefix("/*.jsonl"), "/");
     }
+
+    #[test]
+    fn any_provider_searches_its_roots_then_its_globs() {
+        let env = Env::for_tests("/h", &[]);
+        let options = ScanOptions::new()
+            .roots(ProviderId::Codex, ["/c"])
+            .globs(ProviderId::Codex, ["/x/logs/**/*.jsonl", "/y/one.jsonl"]);
+        let codex = options.registry.get(ProviderId::Codex).unwrap();
+        let found: Vec<(String, Vec<String>)> = searches(codex, &env, &options)
+            .into_iter()
+            .map(|s| (s.root.into_string(), s.patterns))
+            .collect();
+        let own: Vec<String> = codex
+            .file_patterns()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/c".to_owned(), own),
+                ("/x/logs".to_owned(), vec!["**/*.jsonl".to_owned()]),
+                ("/y/one.jsonl".to_owned(), Vec::new()),
+            ]
+        );
+        // generic_openai has no roots of its own: only its globs.
+        let generic = options.registry.get(ProviderId::GenericOpenai).unwrap();
+        assert!(searches(generic, &env, &options).is_empty());
+        let with_globs = options
+            .clone()
+            .globs(ProviderId::GenericOpenai, ["/g/*.jsonl"]);
+        assert_eq!(searches(generic, &env, &with_globs).len(), 1);
+    }
 }
