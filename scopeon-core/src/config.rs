@@ -1,7 +1,8 @@
 //! The optional configuration file `~/.scopeon/config.toml`: plain data, read once.
 //!
 //! The configuration file is optional: a missing file means defaults, an unknown key is an
-//! error naming the key, and a broken file is an error saying where. Its keys:
+//! error naming the key, and a broken file is an error saying where. The scan reads it through
+//! [`ScanOptions::from_config`](crate::scan::ScanOptions::from_config). Its keys:
 //!
 //! ```toml
 //! generic_paths = ["~/proxy-logs/**/*.jsonl"]  # OpenAI-style JSONL for generic_openai
@@ -31,7 +32,6 @@ use crate::error::{Error, Result};
 use crate::pricing::{PriceOverrides, PriceTable};
 use crate::privacy::ProjectPaths;
 use crate::record::ProviderId;
-use crate::scan::ScanOptions;
 
 /// The contents of a configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -172,45 +172,6 @@ impl Config {
         }
         Ok(config)
     }
-
-    /// The scan options this configuration asks for.
-    pub fn scan_options(&self, env: &Env) -> ScanOptions {
-        let mut options = ScanOptions::default();
-        if let Some(max) = self.scan.max_line_bytes {
-            options.max_line = max;
-        }
-        if let Some(max) = self.scan.max_document_bytes {
-            options.max_document = max;
-        }
-        options.generic_paths = self
-            .generic_paths
-            .iter()
-            .map(|g| env.expand_home(g))
-            .collect();
-        let disabled: Vec<ProviderId> = self
-            .providers
-            .iter()
-            .filter(|(_, p)| !p.enabled)
-            .map(|(id, _)| *id)
-            .collect();
-        if !disabled.is_empty() {
-            options.providers = Some(
-                ProviderId::ALL
-                    .iter()
-                    .copied()
-                    .filter(|id| !disabled.contains(id))
-                    .collect(),
-            );
-        }
-        for (id, p) in &self.providers {
-            if let Some(roots) = &p.roots {
-                options
-                    .roots
-                    .insert(*id, roots.iter().map(|r| env.expand_home(r)).collect());
-            }
-        }
-        options
-    }
 }
 
 /// Largest configuration or `pricing.toml` file read: far above any real one.
@@ -283,37 +244,28 @@ fn walks_the_system(glob: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use camino::Utf8PathBuf;
 
     #[test]
     fn config_file_keys() {
-        let env = Env::for_tests("/h", &[]);
         let c = Config::parse(
             "[scan]\nmax_line_bytes = 100\n[providers.claude_code]\nroots = [\"~/logs\", \"/x\"]\n",
         )
         .unwrap();
-        let o = c.scan_options(&env);
-        assert_eq!(o.max_line, 100);
-        assert_eq!(o.providers, None);
+        assert_eq!(c.scan.max_line_bytes, Some(100));
+        let claude = &c.providers[&ProviderId::ClaudeCode];
+        assert!(claude.enabled);
         assert_eq!(
-            o.roots[&ProviderId::ClaudeCode],
-            vec![Utf8PathBuf::from("/h/logs"), Utf8PathBuf::from("/x")]
+            claude.roots.as_deref(),
+            Some(&["~/logs".to_owned(), "/x".to_owned()][..])
         );
         let off = Config::parse("[providers.claude_code]\nenabled = false\n").unwrap();
-        assert_eq!(
-            off.scan_options(&env).providers.unwrap(),
-            &ProviderId::ALL[1..]
-        );
+        assert!(!off.providers[&ProviderId::ClaudeCode].enabled);
         let generic = Config::parse(
             "generic_paths = [\"~/logs/**/*.jsonl\"]\n[scan]\nmax_document_bytes = 9\n",
         )
-        .unwrap()
-        .scan_options(&env);
-        assert_eq!(
-            generic.generic_paths,
-            vec![Utf8PathBuf::from("/h/logs/**/*.jsonl")]
-        );
-        assert_eq!(generic.max_document, 9);
+        .unwrap();
+        assert_eq!(generic.generic_paths, ["~/logs/**/*.jsonl"]);
+        assert_eq!(generic.scan.max_document_bytes, Some(9));
         let e = Config::parse("generic_paths = [\"a/[b\"]\n").unwrap_err();
         assert!(e.contains("generic_paths") && e.contains("a/[b"), "{e}");
         assert_eq!(Config::parse("").unwrap(), Config::default());

@@ -145,7 +145,7 @@ pub fn diagnose(env: &Env, options: &DoctorOptions) -> Diagnosis {
     let database = check_database(&options.db, options.full, &mut problems);
     let scan_options = config
         .as_ref()
-        .map_or_else(ScanOptions::default, |c| c.scan_options(env));
+        .map_or_else(ScanOptions::new, |c| ScanOptions::from_config(c, env));
     let records = database.health.as_ref().and_then(|h| h.records.as_ref());
     let providers: Vec<ProviderFound> = ProviderId::ALL
         .iter()
@@ -162,10 +162,7 @@ pub fn diagnose(env: &Env, options: &DoctorOptions) -> Diagnosis {
             }
             ProviderFound {
                 provider: *id,
-                enabled: scan_options
-                    .providers
-                    .as_ref()
-                    .is_none_or(|p| p.contains(id)),
+                enabled: scan_options.enabled(*id),
                 detected: found.roots.iter().any(|r| r.exists),
                 files: found.files,
                 bytes: found.bytes,

@@ -7,6 +7,11 @@
 //! [`UsageRecord`](record::UsageRecord)s, [`pricing`] prices them exactly, and the
 //! [`store`] upserts them with their checkpoints in one transaction. Reports aggregate in SQL.
 //!
+//! Providers are open: a program can implement [`Provider`](provider::Provider) for its own
+//! agent's logs and [`register`](scan::ScanOptions::register) it; it is then scanned,
+//! checkpointed, deduplicated and reported like the built-in ones (see
+//! `examples/custom_provider.rs`).
+//!
 //! No type here can hold prompt text, code or tool output: parsers declare only the fields they
 //! read, so content is skipped, never allocated, and there is nothing to redact downstream.
 //!

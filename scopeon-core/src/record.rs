@@ -18,11 +18,13 @@ use serde::{Deserialize, Serialize};
 /// bytes, a deep project path a few hundred); the cap only stops abuse.
 pub const MAX_ID_LEN: usize = 1024;
 
-/// The agents Scopeon reads, by their stable ids (CONTRACTS §3).
+/// The agents Scopeon reads, by their stable ids (CONTRACTS §3), and those a program adds
+/// ([`ProviderId::Custom`]).
 ///
-/// The id strings are part of the JSON contract and the database: never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// The id strings are part of the JSON contract and the database: never rename one. Ids
+/// serialize as their string; deserializing reads the built-in ids only (a custom id is a
+/// string the program defines, not one read from a file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ProviderId {
     /// Anthropic's Claude Code CLI (`~/.claude/projects/**/*.jsonl`).
@@ -41,6 +43,39 @@ pub enum ProviderId {
     Opencode,
     /// Any OpenAI-style JSONL the user points at with `generic_paths`.
     GenericOpenai,
+    /// A provider defined outside Scopeon, registered with
+    /// [`Providers::register`](crate::provider::Providers::register). Made by
+    /// [`ProviderId::custom`], which checks the id.
+    Custom(CustomId),
+}
+
+/// The id of a provider defined outside Scopeon: 1 to [`CustomId::MAX_LEN`] bytes of
+/// lowercase ASCII letters, digits and `_`, starting with a letter, and not a built-in id.
+///
+/// Only [`ProviderId::custom`] and [`ProviderId::try_custom`] make one, so every value is
+/// valid. Its records merge by [`MergeRule::LastCopyWins`]: each copy of a request must carry
+/// the request's whole usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CustomId(&'static str);
+
+impl CustomId {
+    /// The longest custom id, in bytes.
+    pub const MAX_LEN: usize = 64;
+
+    /// The id string.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+/// Why a string is not a valid custom provider id (see [`CustomId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("invalid provider id {id:?}: {reason}")]
+pub struct InvalidProviderId {
+    /// The id refused.
+    pub id: &'static str,
+    /// What is wrong with it.
+    pub reason: &'static str,
 }
 
 /// How copies of one request (records with the same dedup key) combine.
@@ -55,7 +90,7 @@ pub enum MergeRule {
 }
 
 impl ProviderId {
-    /// Every provider id, in display order.
+    /// Every built-in provider id, in display order (custom ids are a program's own).
     pub const ALL: &'static [ProviderId] = &[
         ProviderId::ClaudeCode,
         ProviderId::Codex,
@@ -67,8 +102,59 @@ impl ProviderId {
         ProviderId::GenericOpenai,
     ];
 
+    /// The id of a provider defined outside Scopeon, e.g.
+    /// `const ACME: ProviderId = ProviderId::custom("acme_agent");`.
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not a valid custom id (see [`CustomId`]); in a `const` that is a compile
+    /// error. [`try_custom`](ProviderId::try_custom) returns the reason instead.
+    pub const fn custom(id: &'static str) -> ProviderId {
+        match ProviderId::try_custom(id) {
+            Ok(p) => p,
+            Err(e) => panic!("{}", e.reason),
+        }
+    }
+
+    /// The id of a provider defined outside Scopeon, or why `id` is not a valid one (see
+    /// [`CustomId`]).
+    pub const fn try_custom(id: &'static str) -> Result<ProviderId, InvalidProviderId> {
+        const fn refuse(
+            id: &'static str,
+            reason: &'static str,
+        ) -> Result<ProviderId, InvalidProviderId> {
+            Err(InvalidProviderId { id, reason })
+        }
+        let bytes = id.as_bytes();
+        if bytes.is_empty() || bytes.len() > CustomId::MAX_LEN {
+            return refuse(id, "a provider id is 1 to 64 bytes long");
+        }
+        if !bytes[0].is_ascii_lowercase() {
+            return refuse(id, "a provider id starts with a lowercase ASCII letter");
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                return refuse(
+                    id,
+                    "a provider id holds only lowercase ASCII letters, digits and _",
+                );
+            }
+            i += 1;
+        }
+        let mut k = 0;
+        while k < ProviderId::ALL.len() {
+            if bytes_eq(ProviderId::ALL[k].as_str().as_bytes(), bytes) {
+                return refuse(id, "a built-in provider has this id");
+            }
+            k += 1;
+        }
+        Ok(ProviderId::Custom(CustomId(id)))
+    }
+
     /// The stable id string, e.g. `claude_code`.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             ProviderId::ClaudeCode => "claude_code",
             ProviderId::Codex => "codex",
@@ -78,7 +164,13 @@ impl ProviderId {
             ProviderId::Cursor => "cursor",
             ProviderId::Opencode => "opencode",
             ProviderId::GenericOpenai => "generic_openai",
+            ProviderId::Custom(id) => id.as_str(),
         }
+    }
+
+    /// Whether this is the id of a provider defined outside Scopeon.
+    pub const fn is_custom(self) -> bool {
+        matches!(self, ProviderId::Custom(_))
     }
 
     /// How copies of one of this provider's requests combine (CONTRACTS §2).
@@ -97,15 +189,61 @@ impl ProviderId {
         self == ProviderId::CopilotCli
     }
 
-    /// Parses a stable id string; `None` when no provider has that id.
+    /// Parses a built-in id string; `None` for any other (custom ids are found with
+    /// [`Providers::parse`](crate::provider::Providers::parse)).
     pub fn parse(s: &str) -> Option<ProviderId> {
         ProviderId::ALL.iter().copied().find(|p| p.as_str() == s)
     }
 }
 
+/// Byte-wise equality usable in a `const fn`.
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 impl fmt::Display for ProviderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ProviderId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ProviderId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ProviderId, D::Error> {
+        struct IdVisitor;
+        impl serde::de::Visitor<'_> for IdVisitor {
+            type Value = ProviderId;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a provider id")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ProviderId, E> {
+                ProviderId::parse(s).ok_or_else(|| {
+                    let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
+                    E::custom(format!(
+                        "unknown provider `{s}`, expected one of {}",
+                        known.join(", ")
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(IdVisitor)
     }
 }
 
@@ -420,6 +558,58 @@ mod tests {
             assert_eq!(ProviderId::parse(p.as_str()), Some(*p));
         }
         assert_eq!(ProviderId::parse("nope"), None);
+        // Ids serialize as their strings, as the derived form did.
+        assert_eq!(
+            serde_json::to_string(&ProviderId::GeminiCli).unwrap(),
+            r#""gemini_cli""#
+        );
+        let acme = ProviderId::custom("acme_agent2");
+        assert_eq!(serde_json::to_string(&acme).unwrap(), r#""acme_agent2""#);
+        assert_eq!(
+            serde_json::from_str::<ProviderId>(r#""codex""#).unwrap(),
+            ProviderId::Codex
+        );
+        let e = serde_json::from_str::<ProviderId>(r#""acme_agent2""#).unwrap_err();
+        assert!(
+            e.to_string().contains("unknown provider `acme_agent2`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn custom_ids_are_checked() {
+        let acme = ProviderId::try_custom("acme_agent2").unwrap();
+        assert_eq!((acme.as_str(), acme.is_custom()), ("acme_agent2", true));
+        assert_eq!(acme.merge_rule(), MergeRule::LastCopyWins);
+        assert!(!acme.supersedes_by_session());
+        assert!(!ProviderId::Codex.is_custom());
+        // Built-ins sort first, then custom ids by string.
+        assert!(ProviderId::GenericOpenai < acme);
+        assert!(ProviderId::custom("a") < ProviderId::custom("b"));
+        let long: &'static str = Box::leak("a".repeat(CustomId::MAX_LEN + 1).into_boxed_str());
+        for bad in [
+            "",
+            "Acme",
+            "1acme",
+            "_acme",
+            "acme-agent",
+            "acme agent",
+            "acmé",
+            long,
+        ] {
+            assert!(ProviderId::try_custom(bad).is_err(), "{bad:?}");
+        }
+        for builtin in ProviderId::ALL {
+            let e = ProviderId::try_custom(builtin.as_str()).unwrap_err();
+            assert!(e.to_string().contains("built-in"), "{e}");
+        }
+        assert!(ProviderId::try_custom(&long[..CustomId::MAX_LEN]).is_ok());
+    }
+
+    #[test]
+    #[should_panic(expected = "lowercase")]
+    fn custom_panics_on_an_invalid_id() {
+        let _ = ProviderId::custom("Acme");
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::pricing::{PRICES_CHECKED, PriceTable, price_document};
+use crate::provider::{Provider, Providers, RegisterError};
 use crate::record::ProviderId;
 use crate::scan::{Progress, ScanOptions, ScanSummary};
 use crate::store::{
@@ -76,6 +77,7 @@ pub struct ScopeonBuilder {
     env: Option<Env>,
     db: DbLocation,
     config: ConfigSource,
+    providers: Providers,
     demo: bool,
 }
 
@@ -122,6 +124,17 @@ impl ScopeonBuilder {
         self
     }
 
+    /// Adds a provider for a log format of your own: it is scanned, checkpointed,
+    /// deduplicated and reported like the built-in ones, under its
+    /// [`ProviderId::custom`] id (see `examples/custom_provider.rs`).
+    pub fn provider(
+        mut self,
+        provider: impl Provider + 'static,
+    ) -> std::result::Result<ScopeonBuilder, RegisterError> {
+        self.providers.register(provider)?;
+        Ok(self)
+    }
+
     /// Labels every document this handle makes as demo data (the `scopeon --demo` corpus).
     pub fn demo(mut self, demo: bool) -> ScopeonBuilder {
         self.demo = demo;
@@ -155,6 +168,7 @@ impl ScopeonBuilder {
             store,
             env,
             config,
+            providers: self.providers,
             demo: self.demo,
         })
     }
@@ -168,6 +182,7 @@ pub struct Scopeon {
     store: Store,
     env: Env,
     config: Config,
+    providers: Providers,
     demo: bool,
 }
 
@@ -212,18 +227,15 @@ impl Scopeon {
     /// narrows the enabled ones (never enabling one the configuration disables), `roots`
     /// replace a provider's roots.
     pub(crate) fn scan_options(&self, request: &ScanRequest) -> Result<ScanOptions> {
-        let mut options = self.config.scan_options(&self.env);
-        if let Some(asked) = parse_providers(&request.providers)? {
-            options.providers = Some(match options.providers {
-                Some(enabled) => asked.into_iter().filter(|p| enabled.contains(p)).collect(),
-                None => asked,
-            });
+        let mut options = ScanOptions::from_config(&self.config, &self.env)
+            .registry(self.providers.clone())
+            .rebuild(request.rebuild);
+        if let Some(asked) = self.parse_providers(&request.providers)? {
+            options = options.only(asked);
         }
-        options.rebuild = request.rebuild;
         for (id, roots) in &request.roots {
-            let id = parse_provider(id)?;
-            let roots = roots.iter().map(|r| self.env.expand_home(r)).collect();
-            options.roots.insert(id, roots);
+            let id = self.parse_provider(id)?;
+            options = options.roots(id, roots.iter().map(|r| self.env.expand_home(r)));
         }
         Ok(options)
     }
@@ -279,7 +291,9 @@ impl Scopeon {
             since_ms: since.map(|t| t.as_millisecond()),
             until_ms: until.map(|t| t.as_millisecond()),
             zone,
-            providers: parse_providers(&request.providers)?.unwrap_or_default(),
+            providers: self
+                .parse_providers(&request.providers)?
+                .unwrap_or_default(),
             projects: request.projects.clone(),
             models: request.models.clone(),
             cost_mode,
@@ -297,7 +311,8 @@ impl Scopeon {
     /// Every provider: whether it is enabled, where it looks, what it found, what is stored
     /// (`scopeon.providers.v1`).
     pub fn providers_document(&self) -> Result<Value> {
-        let options = self.config.scan_options(&self.env);
+        let options =
+            ScanOptions::from_config(&self.config, &self.env).registry(self.providers.clone());
         crate::scan::providers_document(&self.store, &self.env, &options)
     }
 
@@ -361,7 +376,9 @@ impl Scopeon {
             None => None,
         };
         let filter = ForgetFilter {
-            providers: parse_providers(&request.providers)?.unwrap_or_default(),
+            providers: self
+                .parse_providers(&request.providers)?
+                .unwrap_or_default(),
             projects: request.projects.clone(),
             before_ms: before.map(|t| t.as_millisecond()),
         };
@@ -376,6 +393,28 @@ impl Scopeon {
             filter,
             before,
         })
+    }
+
+    /// A provider id, built-in or registered; the error lists the known ones.
+    fn parse_provider(&self, s: &str) -> Result<ProviderId> {
+        self.providers.parse(s.trim()).ok_or_else(|| {
+            let known: Vec<&str> = self.providers.ids().map(|p| p.as_str()).collect();
+            Error::InvalidQuery(format!(
+                "unknown provider {s:?}; known providers: {}",
+                known.join(", ")
+            ))
+        })
+    }
+
+    /// Provider ids, `None` when the list is empty (no filter).
+    fn parse_providers(&self, ids: &[String]) -> Result<Option<Vec<ProviderId>>> {
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        ids.iter()
+            .map(|s| self.parse_provider(s))
+            .collect::<Result<_>>()
+            .map(Some)
     }
 
     /// Recomputes every stored record's cost with the current prices (normally done on its
@@ -713,28 +752,6 @@ fn split_commas<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String
         })
         .filter(|s| !s.is_empty())
         .collect()
-}
-
-/// A provider id; the error lists the known ones.
-pub(crate) fn parse_provider(s: &str) -> Result<ProviderId> {
-    ProviderId::parse(s.trim()).ok_or_else(|| {
-        let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
-        Error::InvalidQuery(format!(
-            "unknown provider {s:?}; known providers: {}",
-            known.join(", ")
-        ))
-    })
-}
-
-/// Provider ids, `None` when the list is empty (no filter).
-pub(crate) fn parse_providers(ids: &[String]) -> Result<Option<Vec<ProviderId>>> {
-    if ids.is_empty() {
-        return Ok(None);
-    }
-    ids.iter()
-        .map(|s| parse_provider(s))
-        .collect::<Result<_>>()
-        .map(Some)
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@
 //! - the byte offset just past the last complete line consumed, and a hash of the ≤ 64 bytes
 //!   before that offset, so a file truncated and regrown past the offset is recognised;
 //! - the size and modification time seen, so an unchanged file is not even opened;
-//! - the provider's parser state and version.
+//! - the provider's parser state and version;
+//! - whether the file was skipped whole for being larger than the document cap (the scanner's
+//!   own mark, kept apart from the parser's state).
 //!
 //! A trailing line without its newline is never consumed: it is read again, whole, once the
 //! newline arrives.
@@ -125,6 +127,9 @@ pub struct Checkpoint {
     pub parser_state: Vec<u8>,
     /// The parser version that wrote `parser_state`.
     pub parser_version: u32,
+    /// The cap a file read whole (a document, a decompressed archive) was larger than when it
+    /// was skipped for it, if it was: it is read again once the cap is raised above this.
+    pub skipped_over_cap: Option<u64>,
 }
 
 impl Checkpoint {

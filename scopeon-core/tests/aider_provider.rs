@@ -273,10 +273,7 @@ impl Home {
 }
 
 fn aider_only() -> ScanOptions {
-    ScanOptions {
-        providers: Some(vec![ProviderId::Aider]),
-        ..ScanOptions::default()
-    }
+    ScanOptions::new().only([ProviderId::Aider])
 }
 
 fn run(store: &mut Store, env: &Env) -> ScanSummary {

@@ -261,10 +261,7 @@ fn zstd(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn options() -> ScanOptions {
-    ScanOptions {
-        providers: Some(vec![ProviderId::Codex]),
-        ..ScanOptions::default()
-    }
+    ScanOptions::new().only([ProviderId::Codex])
 }
 
 fn run_scan(store: &mut Store, env: &Env, opts: &ScanOptions) -> ScanSummary {
@@ -554,10 +551,7 @@ fn oversized_zst_archives_are_skipped_and_counted() {
     home.write(&format!(".codex/archived_sessions/{A_NAME}.zst"), &zstd(&a));
     let env = Env::for_tests(home.base.as_str(), &[]);
     let mut store = Store::open(&home.base.join("db/scopeon.db")).unwrap();
-    let opts = ScanOptions {
-        max_document: a.len() as u64 - 1,
-        ..options()
-    };
+    let opts = options().max_document(a.len() as u64 - 1);
     let s = run_scan(&mut store, &env, &opts);
     assert_eq!(s.providers[0].skipped.get(SkipReason::TooLong), 1);
     assert_eq!(totals(&store).requests, 0);
@@ -565,10 +559,7 @@ fn oversized_zst_archives_are_skipped_and_counted() {
     let s = run_scan(&mut store, &env, &opts);
     assert_eq!(s.providers[0].files_unchanged, 1);
     // With room for it (a raised `max_document_bytes`), the unchanged archive is read whole.
-    let opts = ScanOptions {
-        max_document: a.len() as u64,
-        ..options()
-    };
+    let opts = options().max_document(a.len() as u64);
     let s = run_scan(&mut store, &env, &opts);
     assert_eq!(s.providers[0].skipped.get(SkipReason::TooLong), 0);
     assert_eq!(numbers(&totals(&store)).0, 2);
@@ -644,10 +635,7 @@ fn no_text_reaches_the_store_or_the_output() {
     let env = Env::for_tests(home.base.as_str(), &[]);
     let db = home.base.join("db/scopeon.db");
     let mut store = Store::open(&db).unwrap();
-    let opts = ScanOptions {
-        max_line: 8192,
-        ..options()
-    };
+    let opts = options().max_line(8192);
     let summary = run_scan(&mut store, &env, &opts);
 
     // The scan did read the usage (so the test is not vacuous) and skipped the bad lines.

@@ -316,10 +316,7 @@ impl Home {
 }
 
 fn options() -> ScanOptions {
-    ScanOptions {
-        providers: Some(vec![ProviderId::CopilotCli]),
-        ..ScanOptions::default()
-    }
+    ScanOptions::new().only([ProviderId::CopilotCli])
 }
 
 fn run(store: &mut Store, env: &Env) -> (ScanSummary, ProviderScan) {

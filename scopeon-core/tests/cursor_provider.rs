@@ -174,10 +174,7 @@ fn utf8(p: &std::path::Path) -> Utf8PathBuf {
 }
 
 fn options() -> ScanOptions {
-    ScanOptions {
-        providers: Some(vec![ProviderId::Cursor]),
-        ..ScanOptions::default()
-    }
+    ScanOptions::new().only([ProviderId::Cursor])
 }
 
 fn run(store: &mut Store, env: &Env) -> ScanSummary {

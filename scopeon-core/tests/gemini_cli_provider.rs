@@ -367,10 +367,7 @@ impl Home {
 }
 
 fn options() -> ScanOptions {
-    ScanOptions {
-        providers: Some(vec![ProviderId::GeminiCli]),
-        ..ScanOptions::default()
-    }
+    ScanOptions::new().only([ProviderId::GeminiCli])
 }
 
 fn run(store: &mut Store, env: &Env) -> ScanSummary {
@@ -635,16 +632,7 @@ fn scan_default_root_rescan_and_append() {
     assert_eq!(replaced.total_tokens, after.total_tokens + 10);
 
     // A rebuild reads everything again, in path order, to the same totals.
-    let s = scan(
-        &mut store,
-        &env,
-        &ScanOptions {
-            rebuild: true,
-            ..options()
-        },
-        &mut |_| {},
-    )
-    .unwrap();
+    let s = scan(&mut store, &env, &options().rebuild(true), &mut |_| {}).unwrap();
     assert_eq!(s.providers[0].files_read, 6);
     assert_eq!(token_fields(&totals(&store)), token_fields(&replaced));
 }

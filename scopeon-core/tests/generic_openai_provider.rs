@@ -353,11 +353,9 @@ impl Dir {
 }
 
 fn options(globs: &[Utf8PathBuf]) -> ScanOptions {
-    ScanOptions {
-        providers: Some(vec![ProviderId::GenericOpenai]),
-        generic_paths: globs.to_vec(),
-        ..ScanOptions::default()
-    }
+    ScanOptions::new()
+        .only([ProviderId::GenericOpenai])
+        .globs(ProviderId::GenericOpenai, globs.iter().cloned())
 }
 
 fn totals(store: &Store) -> Totals {

@@ -240,10 +240,7 @@ fn utf8(p: &std::path::Path) -> Utf8PathBuf {
 }
 
 fn run(store: &mut Store, env: &Env) -> ScanSummary {
-    let options = ScanOptions {
-        providers: Some(vec![ProviderId::Opencode]),
-        ..ScanOptions::default()
-    };
+    let options = ScanOptions::new().only([ProviderId::Opencode]);
     scan(store, env, &options, &mut |_| {}).unwrap()
 }
 

@@ -71,11 +71,9 @@ impl Harness {
         let projects = root.join("projects");
         fs::create_dir_all(projects.join("p/s/subagents")).unwrap();
         let env = Env::for_tests(base.join("home"), &[("CLAUDE_CONFIG_DIR", root.as_str())]);
-        let opts = ScanOptions {
-            providers: Some(vec![ProviderId::ClaudeCode]),
-            max_line,
-            ..ScanOptions::default()
-        };
+        let opts = ScanOptions::new()
+            .only([ProviderId::ClaudeCode])
+            .max_line(max_line);
         let db = base.join("db").join("scopeon.db");
         let store = Some(Store::open(&db).unwrap());
         Harness {

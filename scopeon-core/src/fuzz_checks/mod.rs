@@ -706,7 +706,7 @@ pub fn config_text(input: &[u8]) {
     };
     let env = crate::env::Env::for_tests("/h", &[]);
     if let Ok(config) = crate::config::Config::parse(text) {
-        let options = config.scan_options(&env);
+        let options = crate::scan::ScanOptions::from_config(&config, &env);
         assert!(options.max_line > 0 && options.max_document > 0);
         check_price_table(&config.price_table(), text);
     }

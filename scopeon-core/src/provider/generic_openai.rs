@@ -10,9 +10,10 @@
 //!
 //! Decisions where the references leave a choice:
 //! - Roots: none by default (CONTRACTS §3): the files are the user's `generic_paths` globs,
-//!   which the scanner splits into a root and a pattern itself, so
-//!   [`default_roots`](Provider::default_roots) and [`file_patterns`](Provider::file_patterns)
-//!   are empty.
+//!   which reach the scan as this provider's globs
+//!   ([`ScanOptions::globs`](crate::scan::ScanOptions::globs)), each walked from its own
+//!   directory with its own pattern, so [`default_roots`](Provider::default_roots) and
+//!   [`file_patterns`](Provider::file_patterns) are empty.
 //! - The usage object is the first found breadth-first: top level, then `response`, `data`,
 //!   `result` (in that order), then their children. Its fields are read from the object that
 //!   holds the `usage`, then from each enclosing object outward (a wrapper's `timestamp` or
@@ -85,7 +86,8 @@ impl Provider for GenericOpenai {
         1
     }
 
-    /// None: the files come only from the configured `generic_paths` globs (CONTRACTS §3).
+    /// None: the files come only from the configured `generic_paths` globs, given to the scan
+    /// as this provider's globs (CONTRACTS §3).
     fn default_roots(&self, _env: &Env) -> Vec<Utf8PathBuf> {
         Vec::new()
     }

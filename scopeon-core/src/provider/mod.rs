@@ -1,4 +1,5 @@
-//! The [`Provider`] trait and the registry of built-in providers.
+//! The [`Provider`] trait, the built-in providers, and the [`Providers`] registry a scan reads
+//! them from.
 //!
 //! A provider knows three things about one agent: where its logs live ([`Provider::default_roots`]),
 //! which files under those roots are logs ([`Provider::file_patterns`]), and how to turn them
@@ -11,6 +12,10 @@
 //! [`scan`](crate::scan) module opens files and databases and drives the loop. That keeps every
 //! parser a function of bytes (or of rows) and a small state, so it can be fuzzed and
 //! benchmarked alone.
+//!
+//! The trait is open: a program can implement it for its own agent's log format, give it a
+//! [`ProviderId::custom`] id and [`register`](Providers::register) it; the scan then reads,
+//! checkpoints, deduplicates and reports it like the built-in ones.
 
 pub mod aider;
 pub mod claude_code;
@@ -21,7 +26,10 @@ pub mod gemini_cli;
 pub mod generic_openai;
 pub mod lenient;
 pub mod opencode;
+mod registry;
 mod sql_value;
+
+pub use registry::{Providers, RegisterError};
 
 use std::fmt;
 
@@ -178,6 +186,9 @@ impl From<rusqlite::Error> for DatabaseError {
 }
 
 /// One agent's log format and location.
+///
+/// Implemented by every built-in provider, and by a program for its own agent's logs (see
+/// [`Providers::register`]).
 pub trait Provider: Send + Sync + fmt::Debug {
     /// The provider's stable id.
     fn id(&self) -> ProviderId;
@@ -253,8 +264,10 @@ pub trait Provider: Send + Sync + fmt::Debug {
 }
 
 /// The line parser of a provider whose sources are all documents or databases (Cursor,
-/// OpenCode): no line of theirs is ever framed, so it has nothing to parse.
-pub(crate) struct NoLines;
+/// OpenCode): no line of theirs is ever framed, so it has nothing to parse. A provider of
+/// documents only can return it from [`Provider::parser`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoLines;
 
 impl LineParser for NoLines {
     fn parse_line(&mut self, _line: &[u8], _out: &mut Vec<UsageRecord>) -> LineOutcome {
@@ -272,23 +285,4 @@ impl LineParser for NoLines {
 pub struct StateError {
     /// The provider whose state it was.
     pub provider: ProviderId,
-}
-
-/// Every built-in provider.
-pub fn builtin() -> Vec<Box<dyn Provider>> {
-    ProviderId::ALL.iter().map(|id| by_id(*id)).collect()
-}
-
-/// The built-in provider with this id.
-pub fn by_id(id: ProviderId) -> Box<dyn Provider> {
-    match id {
-        ProviderId::ClaudeCode => Box::new(claude_code::ClaudeCode),
-        ProviderId::Codex => Box::new(codex::Codex),
-        ProviderId::GeminiCli => Box::new(gemini_cli::GeminiCli),
-        ProviderId::CopilotCli => Box::new(copilot_cli::CopilotCli),
-        ProviderId::Aider => Box::new(aider::Aider),
-        ProviderId::Cursor => Box::new(cursor::Cursor),
-        ProviderId::Opencode => Box::new(opencode::Opencode),
-        ProviderId::GenericOpenai => Box::new(generic_openai::GenericOpenai),
-    }
 }

@@ -306,7 +306,8 @@ pub(super) fn bump_generation(conn: &rusqlite::Connection) -> rusqlite::Result<(
     Ok(())
 }
 
-/// A SQL list of provider id literals (the ids are fixed ASCII names, never user text).
+/// A SQL list of provider id literals (ids are lowercase ASCII letters, digits and `_`, as
+/// `ProviderId::try_custom` checks for custom ones: never a quote, never user text).
 fn provider_list(providers: &[ProviderId]) -> String {
     providers
         .iter()
@@ -345,10 +346,11 @@ pub(crate) struct SidechainIds {
     ids: HashSet<u64>,
 }
 
-/// The key of a message in [`SidechainIds`].
-fn message_hash(provider: ProviderId, message_id: &str) -> u64 {
-    let mut bytes = Vec::with_capacity(provider.as_str().len() + 1 + message_id.len());
-    bytes.extend_from_slice(provider.as_str().as_bytes());
+/// The key of a message in [`SidechainIds`], from the provider's id string (as stored, so a
+/// provider this build does not know is keyed like any other).
+fn message_hash(provider: &str, message_id: &str) -> u64 {
+    let mut bytes = Vec::with_capacity(provider.len() + 1 + message_id.len());
+    bytes.extend_from_slice(provider.as_bytes());
     bytes.push(0);
     bytes.extend_from_slice(message_id.as_bytes());
     crate::hash::fnv1a64(&bytes)
@@ -368,10 +370,7 @@ impl SidechainIds {
             )?;
             let ids = st
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-                .filter_map(|row| match row {
-                    Ok((p, m)) => ProviderId::parse(&p).map(|p| Ok(message_hash(p, &m))),
-                    Err(e) => Some(Err(e)),
-                })
+                .map(|row| row.map(|(p, m)| message_hash(&p, &m)))
                 .collect::<rusqlite::Result<HashSet<_>>>()?;
             *cached = Some(SidechainIds {
                 data_version: version,
@@ -607,7 +606,9 @@ fn mark_replays(
     sidechain_ids: &mut SidechainIds,
 ) -> rusqlite::Result<()> {
     if merged.sidechain {
-        sidechain_ids.ids.insert(message_hash(provider, message_id));
+        sidechain_ids
+            .ids
+            .insert(message_hash(provider.as_str(), message_id));
         let main_exists: bool = st
             .main_copy_exists
             .query_row((provider.as_str(), message_id), |r| r.get(0))?;
@@ -620,7 +621,7 @@ fn mark_replays(
         }
         if sidechain_ids
             .ids
-            .contains(&message_hash(provider, message_id))
+            .contains(&message_hash(provider.as_str(), message_id))
         {
             st.mark_sidechain_replays
                 .execute((provider.as_str(), message_id))?;
@@ -696,7 +697,7 @@ fn write_source(tx: &rusqlite::Connection, s: &SourceUpdate) -> rusqlite::Result
         cp.size.map(|n| n as i64),
         cp.mtime_ns,
         cp.parser_version,
-        cp.parser_state,
+        super::source_state::encode(cp),
         s.records as i64,
         sk(SkipReason::InvalidJson),
         sk(SkipReason::NotAnObject),

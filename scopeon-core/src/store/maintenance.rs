@@ -529,9 +529,10 @@ fn forget_in(
             tx.prepare("INSERT OR IGNORE INTO forgotten (hash, kind) VALUES (?1, ?2)")?;
         let mut rows = read.query([])?;
         while let Some(row) = rows.next()? {
-            let Some(provider) = ProviderId::parse(&row.get::<_, String>(0)?) else {
-                continue;
-            };
+            // The id as stored: a provider this build does not know (one another program
+            // registered) is forgotten for good like any other.
+            let provider: String = row.get(0)?;
+            let provider = provider.as_str();
             let kind = if row.get(4)? { "replay" } else { "request" };
             tomb.execute((key_tombstone(provider, &row.get::<_, String>(1)?), kind))?;
             // A main copy's message id also stops later sidechain replays of it.
@@ -566,18 +567,18 @@ fn forget_in(
 }
 
 /// The tombstone of a forgotten request: a hash of its provider and key.
-fn key_tombstone(provider: ProviderId, key: &str) -> i64 {
+fn key_tombstone(provider: &str, key: &str) -> i64 {
     tombstone(provider, b'k', key)
 }
 
 /// The tombstone of a forgotten request's message id, which stops sidechain replays of it.
-fn message_tombstone(provider: ProviderId, message_id: &str) -> i64 {
+fn message_tombstone(provider: &str, message_id: &str) -> i64 {
     tombstone(provider, b'm', message_id)
 }
 
-fn tombstone(provider: ProviderId, kind: u8, id: &str) -> i64 {
-    let mut bytes = Vec::with_capacity(provider.as_str().len() + 3 + id.len());
-    bytes.extend_from_slice(provider.as_str().as_bytes());
+fn tombstone(provider: &str, kind: u8, id: &str) -> i64 {
+    let mut bytes = Vec::with_capacity(provider.len() + 3 + id.len());
+    bytes.extend_from_slice(provider.as_bytes());
     bytes.extend_from_slice(&[0, kind, 0]);
     bytes.extend_from_slice(id.as_bytes());
     crate::hash::fnv1a64_i64(&bytes)
@@ -602,13 +603,17 @@ pub(super) fn drop_forgotten(
         conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM forgotten WHERE hash = ?1)")?;
     let mut keep = Vec::with_capacity(records.len());
     for r in records.drain(..) {
-        let mut forgotten: bool =
-            lookup.query_row([key_tombstone(r.provider, &r.dedup_key)], |row| row.get(0))?;
+        let mut forgotten: bool = lookup
+            .query_row([key_tombstone(r.provider.as_str(), &r.dedup_key)], |row| {
+                row.get(0)
+            })?;
         if !forgotten
             && r.flags.sidechain
             && let Some(m) = &r.message_id
         {
-            forgotten = lookup.query_row([message_tombstone(r.provider, m)], |row| row.get(0))?;
+            forgotten = lookup.query_row([message_tombstone(r.provider.as_str(), m)], |row| {
+                row.get(0)
+            })?;
         }
         if forgotten {
             dropped.insert((r.provider, r.dedup_key.clone()));

@@ -14,6 +14,7 @@ mod maintenance;
 mod privacy;
 mod query;
 mod schema;
+mod source_state;
 
 use std::collections::HashMap;
 use std::fs;
@@ -455,6 +456,7 @@ impl Store {
 const PRICE_OVERRIDES_KEY: &str = "price_overrides";
 
 fn row_to_checkpoint(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
+    let (parser_state, skipped_over_cap) = source_state::decode(r.get(7)?);
     Ok(Checkpoint {
         dev: r.get::<_, i64>(0)? as u64,
         ino: r.get::<_, i64>(1)? as u64,
@@ -463,8 +465,9 @@ fn row_to_checkpoint(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
         tail_hash: r.get(4)?,
         size: r.get::<_, Option<i64>>(5)?.map(|s| s as u64),
         mtime_ns: r.get(6)?,
-        parser_state: r.get(7)?,
+        parser_state,
         parser_version: r.get::<_, i64>(8)? as u32,
+        skipped_over_cap,
     })
 }
 

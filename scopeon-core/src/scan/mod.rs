@@ -1,0 +1,202 @@
+//! The scan loop: discover log files, read what is new in each, store records and checkpoints.
+//!
+//! For every selected provider of the options' registry (the built-in ones and any a program
+//! registered; the scanner knows them only through the [`Provider`] trait): walk its roots
+//! (never following a symlink below a root) and its globs, keep the files its patterns match,
+//! and for each file decide from its checkpoint whether it is unchanged (not
+//! opened), grown (resumed), or new or replaced (read from byte 0). Complete lines go to the
+//! provider's parser; whole documents, `.jsonl.zst` archives and agents' databases are read
+//! whole whenever they change. Records and the checkpoint that accounts for them are committed
+//! together. Reading and parsing run on a second thread while this one writes.
+//!
+//! Files that disappeared lose their checkpoint but never their records: agents delete old
+//! transcripts, and the store is where that history survives.
+//!
+//! The files: [`options`](ScanOptions) says what to scan; `discover` finds the files; `read`
+//! (a second thread) turns them into records and checkpoints; `write` commits them; `summary`
+//! is what a scan reports and `status` what `scopeon providers` shows.
+
+mod discover;
+mod options;
+mod read;
+mod status;
+mod summary;
+mod write;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::env::Env;
+use crate::error::Result;
+use crate::provider::Provider;
+use crate::record::ProviderId;
+use crate::store::{Batch, SkipCounts, Store};
+
+pub use discover::{Discovery, discover_logs};
+pub use options::{DEFAULT_MAX_DOCUMENT, ScanOptions};
+pub use status::{ProviderStatus, providers_document};
+pub use summary::{FileProblem, Progress, ProviderScan, RootStatus, ScanSummary, SkippedLine};
+
+use discover::{Found, discover, searches};
+use read::{Event, Reader, settled};
+use write::Writer;
+
+/// Scans every selected provider into `store` (see [`ScanOptions::enabled`]), calling
+/// `progress` after each file.
+///
+/// Fails when [`ScanOptions::providers`] names a provider that is not registered, and on a
+/// database error; a file that cannot be read is reported in the summary instead.
+pub fn scan(
+    store: &mut Store,
+    env: &Env,
+    options: &ScanOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ScanSummary> {
+    let started = Instant::now();
+    let plans: Vec<Plan<'_>> = options
+        .selected()?
+        .into_iter()
+        .map(|p| {
+            let (status, files) = discover(p, &searches(p, env, options));
+            (p, status, files)
+        })
+        .collect();
+    let files_total = plans.iter().map(|(_, _, f)| f.len() as u64).sum();
+    // A rebuild re-reads every file of a provider: when asked, and on its own when a file was
+    // last read by another parser version, since merging a fixed parse onto the old rows
+    // would keep whatever the old parser over-counted.
+    let mut rebuild: Vec<ProviderId> = Vec::new();
+    for (p, _, _) in &plans {
+        if options.rebuild || store.has_outdated_sources(p.id(), p.parser_version())? {
+            rebuild.push(p.id());
+        }
+    }
+    if !rebuild.is_empty() {
+        store.begin_rebuild(&rebuild)?;
+    }
+    // A failed or panicking rebuild must leave nothing behind (its transaction open, say).
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ingest_all(store, plans, files_total, options, &rebuild, progress)
+    }));
+    let mut summary = match outcome {
+        Ok(Ok(summary)) => summary,
+        Ok(Err(e)) => {
+            store.abort_rebuild();
+            return Err(e);
+        }
+        Err(panic) => {
+            store.abort_rebuild();
+            std::panic::resume_unwind(panic);
+        }
+    };
+    if !rebuild.is_empty() {
+        store.finish_rebuild()?;
+    }
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+type Plan<'p> = (&'p dyn Provider, Vec<RootStatus>, Vec<Found>);
+
+/// Reads every planned file into the store.
+///
+/// Reading and parsing run on a second thread while this one writes to SQLite; the reader
+/// sends each file's records together with the checkpoint that accounts for them, so commits
+/// stay exactly as atomic as with one thread.
+fn ingest_all(
+    store: &mut Store,
+    plans: Vec<Plan<'_>>,
+    files_total: u64,
+    options: &ScanOptions,
+    rebuild: &[ProviderId],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ScanSummary> {
+    let mut writer = Writer {
+        store,
+        batch: Batch::default(),
+        progress: Progress {
+            files_done: 0,
+            files_total,
+            bytes_read: 0,
+        },
+    };
+    let mut summary = ScanSummary::default();
+    for (provider, roots, files) in plans {
+        let mut ps = ProviderScan {
+            provider: provider.id(),
+            roots,
+            files: files.len() as u64,
+            files_read: 0,
+            files_unchanged: 0,
+            files_restarted: 0,
+            bytes_read: 0,
+            lines: 0,
+            records_read: 0,
+            new_records: 0,
+            skipped: SkipCounts::default(),
+            skipped_examples: Vec::new(),
+            problems: Vec::new(),
+        };
+        let known = if rebuild.contains(&provider.id()) {
+            HashMap::new()
+        } else {
+            writer.store.checkpoints(provider.id())?
+        };
+        let known_paths: Vec<Utf8PathBuf> = known.keys().cloned().collect();
+        // Unchanged files are settled here, from the walk's stat alone: a warm scan starts no
+        // thread and opens no file.
+        let version = provider.parser_version();
+        let (unchanged, to_read): (Vec<&Found>, Vec<&Found>) = files.iter().partition(|f| {
+            known
+                .get(&f.path)
+                .is_some_and(|cp| settled(cp, version, &f.stat, options))
+        });
+        for _ in &unchanged {
+            writer.apply(Event::Unchanged, &mut ps, progress)?;
+        }
+        std::thread::scope(|scope| -> Result<()> {
+            if to_read.is_empty() {
+                return Ok(());
+            }
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
+            let reader = Reader {
+                provider,
+                options,
+                known,
+                by_head: HashMap::new(),
+                outbox: Vec::new(),
+                outbox_records: 0,
+                projects: HashMap::new(),
+            };
+            scope.spawn(|| reader.run(&to_read, tx));
+            // When this loop returns early (a database error), `rx` is dropped and the
+            // reader stops at its next send.
+            for events in rx {
+                for event in events {
+                    writer.apply(event, &mut ps, progress)?;
+                }
+            }
+            ps.new_records += writer.flush()?;
+            Ok(())
+        })?;
+        // Checkpoints of files that are gone; their records stay. Only paths under a root
+        // walked now can be judged gone: another root (another $CLAUDE_CONFIG_DIR, an
+        // unmounted disk) keeps its checkpoints for when it is scanned again.
+        let seen: HashSet<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
+        let walked: Vec<&Utf8Path> = ps
+            .roots
+            .iter()
+            .filter(|r| r.exists)
+            .map(|r| r.path.as_path())
+            .collect();
+        let gone: Vec<Utf8PathBuf> = known_paths
+            .into_iter()
+            .filter(|p| !seen.contains(p.as_path()) && walked.iter().any(|r| p.starts_with(r)))
+            .collect();
+        writer.store.forget_sources(provider.id(), &gone)?;
+        summary.providers.push(ps);
+    }
+    Ok(summary)
+}

@@ -1,0 +1,612 @@
+//! The reading side of a scan: decides where each file starts (unchanged, resumed, adopted
+//! from a renamed or copied file, or from byte 0), frames and parses its new lines, reads
+//! documents, `.jsonl.zst` archives and agents' databases whole, and sends records with the
+//! checkpoint that accounts for them to the writer.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::sync::mpsc::SyncSender;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::discover::Found;
+use super::summary::MAX_EXAMPLES;
+use super::write::flush_records;
+use super::{FileProblem, ScanOptions, SkippedLine};
+use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind};
+use crate::store::{SkipCounts, SourceUpdate};
+use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, Start};
+
+/// What the reading thread tells the writing thread, in file order.
+pub(super) enum Event {
+    /// A file's checkpoint says it is unchanged: it was not opened.
+    Unchanged,
+    /// A file was opened for reading (`restarted`: from byte 0 although it had a checkpoint).
+    Opened { restarted: bool },
+    /// Records and the checkpoint just past them; `file_done` on a file's last chunk.
+    Chunk(Box<Chunk>),
+    /// A file could not be read.
+    Problem(FileProblem),
+}
+
+/// Part of one file's reading: records, the checkpoint after them, and counts.
+pub(super) struct Chunk {
+    pub(super) records: Vec<crate::record::UsageRecord>,
+    pub(super) source: SourceUpdate,
+    pub(super) bytes: u64,
+    pub(super) lines: u64,
+    pub(super) skipped: Vec<SkippedLine>,
+    pub(super) file_done: bool,
+}
+
+/// The reading side: decides where each file starts, frames and parses its new lines.
+pub(super) struct Reader<'p> {
+    pub(super) provider: &'p dyn Provider,
+    pub(super) options: &'p ScanOptions,
+    /// Checkpoints by path: stored ones, updated as files are read in this scan.
+    pub(super) known: HashMap<Utf8PathBuf, Checkpoint>,
+    /// Every checkpoint seen (stored or written in this scan) by first-line hash: the
+    /// candidates a renamed or copied file may continue from. A stored checkpoint stays a
+    /// candidate after its path was read anew, since the file it describes may have moved.
+    pub(super) by_head: HashMap<i64, Vec<(Utf8PathBuf, Checkpoint)>>,
+    /// Events not yet sent, and the records they hold. Events travel in bundles of many
+    /// small files' worth, so the reader can run ahead while the writer commits.
+    pub(super) outbox: Vec<Event>,
+    pub(super) outbox_records: usize,
+    /// The project [`Provider::context`] found per directory, so a directory's marker files
+    /// (Gemini's `.project_root`, `projects.json`) are read once per scan, not once per file.
+    pub(super) projects: HashMap<Utf8PathBuf, Option<String>>,
+}
+
+/// Records per bundle sent to the writer (a bundle also closes at [`OUTBOX_EVENTS`]). With the
+/// channel's four slots, the reader runs up to about a batch ahead of the writer.
+const OUTBOX_RECORDS: usize = 4_096;
+/// Events per bundle sent to the writer.
+const OUTBOX_EVENTS: usize = 512;
+
+impl Reader<'_> {
+    /// Queues an event for the writer, sending the bundle when it is full; false when the
+    /// writer has stopped listening.
+    fn emit(&mut self, event: Event, tx: &SyncSender<Vec<Event>>) -> bool {
+        if let Event::Chunk(chunk) = &event {
+            self.outbox_records += chunk.records.len();
+        }
+        self.outbox.push(event);
+        if self.outbox_records >= OUTBOX_RECORDS || self.outbox.len() >= OUTBOX_EVENTS {
+            return self.send(tx);
+        }
+        true
+    }
+
+    fn send(&mut self, tx: &SyncSender<Vec<Event>>) -> bool {
+        self.outbox_records = 0;
+        self.outbox.is_empty() || tx.send(std::mem::take(&mut self.outbox)).is_ok()
+    }
+
+    pub(super) fn run(mut self, files: &[&Found], tx: SyncSender<Vec<Event>>) {
+        // Index stored checkpoints by first-line hash, for rename and copy detection.
+        for (path, cp) in &self.known {
+            if let Some(h) = cp.head_hash {
+                self.by_head
+                    .entry(h)
+                    .or_default()
+                    .push((path.clone(), cp.clone()));
+            }
+        }
+        for found in files {
+            let sent = match self.file(found, &tx) {
+                Ok(sent) => sent,
+                Err(e) => self.emit(
+                    Event::Problem(FileProblem {
+                        path: found.path.clone(),
+                        problem: e.to_string(),
+                    }),
+                    &tx,
+                ),
+            };
+            if !sent {
+                return; // The writer stopped.
+            }
+        }
+        self.send(&tx);
+    }
+
+    /// Reads one file; `Ok(false)` when the writer has stopped listening.
+    fn file(&mut self, found: &Found, tx: &SyncSender<Vec<Event>>) -> std::io::Result<bool> {
+        let version = self.provider.parser_version();
+        let prior = self.known.get(&found.path).cloned();
+        if let Some(cp) = &prior
+            && settled(cp, version, &found.stat, self.options)
+        {
+            return Ok(self.emit(Event::Unchanged, tx));
+        }
+        let kind = self.provider.source_kind(&found.relative);
+        if kind != SourceKind::Lines {
+            let state = prior
+                .filter(|cp| cp.parser_version == version)
+                .map(|cp| cp.parser_state);
+            return self.whole(found, kind, state, tx);
+        }
+        let (file, stat) = tail::open_regular(&found.path)?;
+        let head = tail::fingerprint(&file)?;
+        let mut start = tail::plan_start(&file, &stat, &head, prior.as_ref(), version)?;
+        let head_hash = head.head_hash;
+        // (In a rebuild `known` starts empty, so only files read earlier in it are candidates.)
+        if !matches!(start, Start::Resume { .. })
+            && let Some(adopted) = self.adopt(found, &file, &stat, head_hash, version)?
+        {
+            start = adopted;
+        }
+        let (offset, state) = match &start {
+            Start::Resume {
+                offset,
+                parser_state,
+            } => (*offset, Some(parser_state.as_slice())),
+            Start::Fresh | Start::Reset(_) => (0, None),
+        };
+        let ctx = self.context(found);
+        let (mut parser, offset) = match self.provider.parser(&ctx, state) {
+            Ok(parser) => (parser, offset),
+            // An unreadable state: read the file again from its start.
+            Err(_) => match self.provider.parser(&ctx, None) {
+                Ok(parser) => (parser, 0),
+                Err(e) => return Err(std::io::Error::other(e.to_string())),
+            },
+        };
+        let restarted = matches!(start, Start::Reset(_));
+        if !self.emit(Event::Opened { restarted }, tx) {
+            return Ok(false);
+        }
+        let open = OpenFile {
+            found,
+            file: &file,
+            stat,
+            head_hash,
+        };
+        self.read_lines(&open, offset, parser.as_mut(), tx)
+    }
+
+    /// What the parser should know about a file: its path, and the project of its directory
+    /// (asked of the provider once per directory).
+    fn context(&mut self, found: &Found) -> SourceContext {
+        let dir = found
+            .root
+            .join(found.relative.parent().unwrap_or(Utf8Path::new("")));
+        if let Some(project) = self.projects.get(&dir) {
+            return SourceContext {
+                relative_path: found.relative.clone(),
+                project: project.clone(),
+            };
+        }
+        let ctx = self.provider.context(&found.root, &found.relative);
+        self.projects.insert(dir, ctx.project.clone());
+        ctx
+    }
+
+    /// Reads a source that is not tailed ([`SourceKind::ZstdLines`], [`SourceKind::Document`],
+    /// [`SourceKind::Database`]) whole, as one chunk whose checkpoint records the size and
+    /// time it was read at; `Ok(false)` when the writer has stopped listening.
+    fn whole(
+        &mut self,
+        found: &Found,
+        kind: SourceKind,
+        state: Option<Vec<u8>>,
+        tx: &SyncSender<Vec<Event>>,
+    ) -> std::io::Result<bool> {
+        let ctx = self.context(found);
+        let path = &found.path;
+        let mut records = Vec::new();
+        let mut skips = SkipCounts::default();
+        let mut skipped = Vec::new();
+        let mut lines = 0u64;
+        // Read whole: the source's counters start afresh, except after an incremental database
+        // read, whose counts add to what earlier reads found.
+        let mut restarted = true;
+        // The cap a document or archive was larger than, when it was skipped for it.
+        let mut skipped_over_cap = None;
+        let (stat, new_state) = match kind {
+            SourceKind::Database => {
+                let db = open_database(path, self.provider.database_immutable())?;
+                let read = self
+                    .provider
+                    .read_database(&ctx, &db, state.as_deref(), &mut records)
+                    .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+                for (rowid, reason) in &read.skipped {
+                    note_skip(path, *rowid, *reason, &mut skips, &mut skipped);
+                }
+                restarted = read.full;
+                // The stat taken at discovery: the database and its write-ahead log together.
+                (found.stat, read.state)
+            }
+            SourceKind::Document | SourceKind::ZstdLines => {
+                let (file, stat) = tail::open_regular(path)?;
+                let cap = self.options.max_document;
+                let bytes = if kind == SourceKind::Document {
+                    read_capped(SeekingReader::new(&file, 0), cap)?
+                } else {
+                    let decoder =
+                        ruzstd::decoding::StreamingDecoder::new(SeekingReader::new(&file, 0))
+                            .map_err(|e| std::io::Error::other(format!("zstd: {e}")))?;
+                    read_capped(decoder, cap)?
+                };
+                match bytes {
+                    None => {
+                        note_skip(path, 0, SkipReason::TooLong, &mut skips, &mut skipped);
+                        skipped_over_cap = Some(cap);
+                    }
+                    Some(bytes) if kind == SourceKind::Document => {
+                        lines = 1;
+                        if let LineOutcome::Skipped(reason) =
+                            self.provider.parse_document(&ctx, &bytes, &mut records)
+                        {
+                            note_skip(path, 0, reason, &mut skips, &mut skipped);
+                        }
+                    }
+                    Some(bytes) => {
+                        // Offsets of skipped lines are in the decompressed stream.
+                        let mut parser = self
+                            .provider
+                            .parser(&ctx, None)
+                            .map_err(|e| std::io::Error::other(e.to_string()))?;
+                        let mut reader =
+                            LineReader::new(bytes.as_slice(), 0, self.options.max_line);
+                        while let Some(frame) = reader.next_frame()? {
+                            lines += 1;
+                            if let Some((at, reason)) =
+                                parse_frame(frame, parser.as_mut(), &mut records)
+                            {
+                                note_skip(path, at, reason, &mut skips, &mut skipped);
+                            }
+                        }
+                    }
+                }
+                // Read whole from a fresh parser every time: no state to keep.
+                (stat, Vec::new())
+            }
+            // `file` sends tailed sources to `read_lines`; never one of them here.
+            SourceKind::Lines => {
+                return Err(std::io::Error::other(
+                    "internal error: a tailed log reached the whole-file reader",
+                ));
+            }
+        };
+        // Read whole every time it changes: not a "restart" of a tailed file.
+        if !self.emit(Event::Opened { restarted: false }, tx) {
+            return Ok(false);
+        }
+        let source = SourceUpdate {
+            provider: self.provider.id(),
+            path: path.clone(),
+            checkpoint: Checkpoint {
+                dev: stat.dev,
+                ino: stat.ino,
+                // Not tailed: never a rename or copy candidate, never resumed mid-file.
+                head_hash: None,
+                offset: stat.size,
+                tail_hash: 0,
+                size: Some(stat.size),
+                mtime_ns: stat.mtime_ns,
+                parser_state: new_state,
+                parser_version: self.provider.parser_version(),
+                skipped_over_cap,
+            },
+            restarted,
+            records: records.len() as u64,
+            skips,
+        };
+        self.known.insert(path.clone(), source.checkpoint.clone());
+        let chunk = Chunk {
+            records,
+            source,
+            bytes: stat.size,
+            lines,
+            skipped,
+            file_done: true,
+        };
+        Ok(self.emit(Event::Chunk(Box::new(chunk)), tx))
+    }
+
+    /// A checkpoint of another path whose content this file continues (a rename or a copy):
+    /// same first line and same bytes before that checkpoint's offset.
+    fn adopt(
+        &self,
+        found: &Found,
+        file: &File,
+        stat: &FileStat,
+        head_hash: Option<i64>,
+        version: u32,
+    ) -> std::io::Result<Option<Start>> {
+        let Some(candidates) = head_hash.and_then(|h| self.by_head.get(&h)) else {
+            return Ok(None);
+        };
+        let mut best: Option<&Checkpoint> = None;
+        for (path, cp) in candidates {
+            if *path == found.path
+                || cp.parser_version != version
+                || cp.offset > stat.size
+                || cp.offset == 0
+            {
+                continue;
+            }
+            if tail::tail_hash(file, cp.offset)? == cp.tail_hash
+                && best.is_none_or(|b| cp.offset > b.offset)
+            {
+                best = Some(cp);
+            }
+        }
+        Ok(best.map(|cp| Start::Resume {
+            offset: cp.offset,
+            parser_state: cp.parser_state.clone(),
+        }))
+    }
+
+    /// Frames and parses from `offset` to the last complete line within the size the file had
+    /// when opened, sending chunks of at most a batch of records, each with the checkpoint just
+    /// past them.
+    fn read_lines(
+        &mut self,
+        open: &OpenFile<'_>,
+        offset: u64,
+        parser: &mut dyn LineParser,
+        tx: &SyncSender<Vec<Event>>,
+    ) -> std::io::Result<bool> {
+        // Only up to the size seen when the file was opened: what an agent appends meanwhile is
+        // read by the next scan, so a file growing faster than it is read cannot keep a scan
+        // from finishing.
+        let mut reader = LineReader::new(
+            std::io::Read::take(
+                SeekingReader::new(open.file, offset),
+                open.stat.size.saturating_sub(offset),
+            ),
+            offset,
+            self.options.max_line,
+        );
+        let mut restarted = offset == 0;
+        let mut records = Vec::new();
+        let mut skips = SkipCounts::default();
+        let mut skipped = Vec::new();
+        let mut lines = 0u64;
+        let mut last_offset = offset;
+        while let Some(frame) = reader.next_frame()? {
+            lines += 1;
+            if let Some((at, reason)) = parse_frame(frame, parser, &mut records) {
+                note_skip(&open.found.path, at, reason, &mut skips, &mut skipped);
+            }
+            if records.len() >= flush_records() {
+                // A mid-file checkpoint: never "unchanged", so the next scan resumes here.
+                let now = reader.offset();
+                let source =
+                    self.source(open, now, None, &*parser, restarted, records.len(), skips)?;
+                let chunk = Chunk {
+                    records: std::mem::take(&mut records),
+                    source,
+                    bytes: now - last_offset,
+                    lines: std::mem::take(&mut lines),
+                    skipped: std::mem::take(&mut skipped),
+                    file_done: false,
+                };
+                if !self.emit(Event::Chunk(Box::new(chunk)), tx) {
+                    return Ok(false);
+                }
+                last_offset = now;
+                skips = SkipCounts::default();
+                restarted = false;
+            }
+        }
+        let end = reader.offset();
+        let source = self.source(
+            open,
+            end,
+            Some(open.stat.size),
+            &*parser,
+            restarted,
+            records.len(),
+            skips,
+        )?;
+        self.remember(&source);
+        let chunk = Chunk {
+            records,
+            source,
+            bytes: end - last_offset,
+            lines,
+            skipped,
+            file_done: true,
+        };
+        Ok(self.emit(Event::Chunk(Box::new(chunk)), tx))
+    }
+
+    /// Keeps a file's final checkpoint so later files of this scan can be recognised as its
+    /// renames or copies.
+    fn remember(&mut self, source: &SourceUpdate) {
+        if let Some(h) = source.checkpoint.head_hash {
+            self.by_head
+                .entry(h)
+                .or_default()
+                .push((source.path.clone(), source.checkpoint.clone()));
+        }
+        self.known
+            .insert(source.path.clone(), source.checkpoint.clone());
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn source(
+        &self,
+        open: &OpenFile<'_>,
+        offset: u64,
+        size: Option<u64>,
+        parser: &dyn LineParser,
+        restarted: bool,
+        records: usize,
+        skips: SkipCounts,
+    ) -> std::io::Result<SourceUpdate> {
+        let checkpoint = Checkpoint {
+            dev: open.stat.dev,
+            ino: open.stat.ino,
+            // Before a first line is complete there is nothing to identify the file by, and
+            // nothing has been consumed either.
+            // A first line completed while the file was being read is fingerprinted now.
+            head_hash: if offset == 0 || open.head_hash.is_none() {
+                tail::fingerprint(open.file)?.head_hash
+            } else {
+                open.head_hash
+            },
+            offset,
+            tail_hash: tail::tail_hash(open.file, offset)?,
+            size,
+            mtime_ns: open.stat.mtime_ns,
+            parser_state: parser.state(),
+            parser_version: self.provider.parser_version(),
+            skipped_over_cap: None,
+        };
+        Ok(SourceUpdate {
+            provider: self.provider.id(),
+            path: open.found.path.clone(),
+            checkpoint,
+            restarted,
+            records: records as u64,
+            skips,
+        })
+    }
+}
+
+/// A file opened for reading, with what was learned when opening it.
+struct OpenFile<'f> {
+    found: &'f Found,
+    file: &'f File,
+    /// The `fstat` taken before reading: the size and time a final checkpoint records.
+    stat: FileStat,
+    head_hash: Option<i64>,
+}
+
+/// Whether a file's checkpoint settles it without opening it: same parser version, same
+/// identity, size and time, and not a document skipped for a size cap the options have since
+/// raised (raising `max_document_bytes` reads it on the next scan).
+pub(super) fn settled(
+    cp: &Checkpoint,
+    version: u32,
+    stat: &FileStat,
+    options: &ScanOptions,
+) -> bool {
+    cp.parser_version == version
+        && cp.is_unchanged(stat)
+        && cp
+            .skipped_over_cap
+            .is_none_or(|cap| cap >= options.max_document)
+}
+
+/// Parses one framed line; the offset and reason when it is skipped.
+fn parse_frame(
+    frame: Frame<'_>,
+    parser: &mut dyn LineParser,
+    records: &mut Vec<crate::record::UsageRecord>,
+) -> Option<(u64, SkipReason)> {
+    match frame {
+        Frame::TooLong { start, .. } => Some((start, SkipReason::TooLong)),
+        Frame::Line { bytes, start } => {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                None
+            } else if memchr::memchr(0, bytes).is_some() {
+                Some((start, SkipReason::Binary))
+            } else {
+                match parser.parse_line(bytes, records) {
+                    LineOutcome::Records(_) | LineOutcome::Ignored => None,
+                    LineOutcome::Skipped(reason) => Some((start, reason)),
+                }
+            }
+        }
+    }
+}
+
+/// Counts a skip and keeps it as an example while there is room.
+fn note_skip(
+    path: &Utf8Path,
+    offset: u64,
+    reason: SkipReason,
+    skips: &mut SkipCounts,
+    examples: &mut Vec<SkippedLine>,
+) {
+    skips.add(reason);
+    if examples.len() < MAX_EXAMPLES {
+        examples.push(SkippedLine {
+            path: path.to_owned(),
+            offset,
+            reason: reason.as_str(),
+        });
+    }
+}
+
+/// Everything `reader` yields, or `None` when that is more than `cap` bytes.
+fn read_capped(reader: impl std::io::Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+}
+
+/// Opens an agent's database read-only, never following a symlink, never creating anything.
+/// `immutable` also skips locking and the write-ahead log. A database whose write-ahead log
+/// cannot be shared read-only (no `-shm` file, say) is opened immutable rather than not at all.
+fn open_database(path: &Utf8Path, immutable: bool) -> std::io::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let open = |immutable: bool| -> rusqlite::Result<rusqlite::Connection> {
+        let uri = format!(
+            "file:{}?mode=ro{}",
+            uri_path(path),
+            if immutable { "&immutable=1" } else { "" }
+        );
+        let db = rusqlite::Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+        )?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Opening is lazy: touch the schema so a file that is not a database fails here.
+        db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(db)
+    };
+    match open(immutable) {
+        Ok(db) => Ok(db),
+        Err(_) if !immutable => open(true),
+        Err(e) => Err(e),
+    }
+    .map_err(|e| std::io::Error::other(format!("database: {e}")))
+}
+
+/// A path as the path part of an SQLite `file:` URI: bytes outside a safe set
+/// percent-encoded, so `?`, `#` and `%` in a directory name cannot change the URI.
+fn uri_path(path: &Utf8Path) -> String {
+    let mut out = String::with_capacity(path.as_str().len());
+    for b in path.as_str().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Streams a file from an offset using positional reads, so fingerprinting the same handle in
+/// between never moves the stream.
+struct SeekingReader<'f> {
+    file: &'f File,
+    pos: u64,
+}
+
+impl<'f> SeekingReader<'f> {
+    fn new(file: &'f File, pos: u64) -> SeekingReader<'f> {
+        SeekingReader { file, pos }
+    }
+}
+
+impl std::io::Read for SeekingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = tail::read_at(self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}

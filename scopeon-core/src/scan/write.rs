@@ -1,0 +1,89 @@
+//! The writing side of a scan: batches what the reader sends and commits records together
+//! with the checkpoints that account for them.
+
+use super::read::{Chunk, Event};
+use super::summary::MAX_EXAMPLES;
+use super::{Progress, ProviderScan};
+use crate::error::Result;
+use crate::store::{Batch, Store};
+
+/// Records buffered before a commit.
+const FLUSH_RECORDS: usize = 20_000;
+/// Checkpoints buffered before a commit.
+const FLUSH_SOURCES: usize = 2_000;
+/// Records per batch (tests shrink it to reach many commit points).
+pub(super) fn flush_records() -> usize {
+    crate::failpoint::batch_records().unwrap_or(FLUSH_RECORDS)
+}
+
+/// The writing side: batches chunks and commits them.
+pub(super) struct Writer<'s> {
+    pub(super) store: &'s mut Store,
+    pub(super) batch: Batch,
+    pub(super) progress: Progress,
+}
+
+impl Writer<'_> {
+    pub(super) fn apply(
+        &mut self,
+        event: Event,
+        ps: &mut ProviderScan,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<()> {
+        let file_done = match event {
+            Event::Unchanged => {
+                ps.files_unchanged += 1;
+                true
+            }
+            Event::Opened { restarted } => {
+                ps.files_read += 1;
+                ps.files_restarted += u64::from(restarted);
+                false
+            }
+            Event::Problem(problem) => {
+                ps.problems.push(problem);
+                true
+            }
+            Event::Chunk(chunk) => {
+                let Chunk {
+                    records,
+                    source,
+                    bytes,
+                    lines,
+                    skipped,
+                    file_done,
+                } = *chunk;
+                ps.bytes_read += bytes;
+                ps.lines += lines;
+                ps.records_read += source.records;
+                ps.skipped.merge(&source.skips);
+                let room = MAX_EXAMPLES.saturating_sub(ps.skipped_examples.len());
+                ps.skipped_examples.extend(skipped.into_iter().take(room));
+                self.progress.bytes_read += bytes;
+                self.batch.records.extend(records);
+                self.batch.sources.push(source);
+                if self.batch.records.len() >= flush_records()
+                    || self.batch.sources.len() >= FLUSH_SOURCES
+                {
+                    ps.new_records += self.flush()?;
+                }
+                file_done
+            }
+        };
+        if file_done {
+            self.progress.files_done += 1;
+            progress(self.progress);
+        }
+        Ok(())
+    }
+
+    /// Commits what is buffered; returns how many requests were new.
+    pub(super) fn flush(&mut self) -> Result<u64> {
+        if self.batch.is_empty() {
+            return Ok(0);
+        }
+        let stats = self.store.commit(&self.batch)?;
+        self.batch = Batch::default();
+        Ok(stats.new_records)
+    }
+}
