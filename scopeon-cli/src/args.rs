@@ -1,4 +1,4 @@
-//! Command-line arguments (CONTRACTS §4).
+//! Command-line arguments (docs/cli.md).
 
 use camino::Utf8PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -21,7 +21,7 @@ use args::{
     BackupArgs, Cli, Command, CostArg, DoctorArgs, ForgetArgs, Global, ReportArgs, ScanArgs,
 };
 
-/// A failure and the exit code it maps to (CONTRACTS §4: 1 runtime, 2 usage).
+/// A failure and the exit code it maps to (docs/cli.md: 1 runtime, 2 usage).
 struct Failure {
     message: String,
     code: u8,

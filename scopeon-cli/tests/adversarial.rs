@@ -1482,7 +1482,7 @@ fn a_database_that_is_not_a_regular_file_is_refused() {
     assert_eq!(fs::read(&target).unwrap(), b"");
 }
 
-// ---- Files Scopeon writes (CONTRACTS §8) -----------------------------------------------------
+// ---- Files Scopeon writes (docs/storage.md) --------------------------------------------------
 
 /// Every path under `dir` (not following symlinks) with its mode, size and modification time.
 fn snapshot(dir: &Path, skip: &Path) -> Vec<(PathBuf, u32, u64, SystemTime)> {

@@ -124,7 +124,8 @@ const U1_EARLY: &str = r#"{"input_tokens":6,"cache_creation_input_tokens":2048,"
 const U2: &str = r#"{"input_tokens":3,"cache_creation_input_tokens":5120,"cache_read_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":1024,"ephemeral_1h_input_tokens":4096},"output_tokens":57}"#;
 const U3: &str = r#"{"input_tokens":12,"cache_creation_input_tokens":350,"cache_read_input_tokens":40100,"output_tokens":95}"#;
 
-/// The fixture of log-formats.md §1.8 and CONTRACTS §2, marker planted everywhere.
+/// The worked example of docs/providers/claude_code.md (identity: docs/identity.md), marker
+/// planted everywhere.
 fn claude_fixture(home: &Home) {
     let s1 = "3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c";
     let main = [

@@ -1,7 +1,7 @@
 //! One `$HOME` with every agent Scopeon reads, each laid out where the agent writes its logs,
-//! holding the worked examples of the format reference (log-formats.md). The report by
-//! provider must equal the examples' expected numbers, written out here by hand from the
-//! reference, and a second scan must add nothing.
+//! holding the worked examples of the provider pages (docs/providers/). The report by
+//! provider must equal the examples' expected numbers, written out here by hand from those
+//! pages, and a second scan must add nothing.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,8 +26,8 @@ fn write(root: &Path, rel: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-/// Cursor's `state.vscdb` with the rows of log-formats.md §6.3 (plus the credentials table
-/// Scopeon must never read).
+/// Cursor's `state.vscdb` with the rows of docs/providers/cursor.md's worked example (plus the
+/// credentials table Scopeon must never read).
 fn cursor_db(path: &Path) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     let db = rusqlite::Connection::open(path).unwrap();
@@ -64,27 +64,27 @@ const CLAUDE: &str = concat!(
 );
 
 /// Expected per provider: requests, input, cache creation, cache read, output, reasoning,
-/// total (CONTRACTS §1 meanings).
+/// total (docs/tokens.md meanings).
 const EXPECTED: &[(&str, [u64; 7])] = &[
     // Two requests: max of the split copies (10/1000/5000/300), then 20/0/6000/100.
     ("claude_code", [2, 30, 1000, 11_000, 400, 0, 12_430]),
-    // §2.7: two events (the re-emit skipped); input 25500 of which cached 21100.
+    // codex.md: two events (the re-emit skipped); input 25500 of which cached 21100.
     ("codex", [2, 4_400, 0, 21_100, 1_250, 448, 26_750]),
-    // §3.5: 15234-11020 + 16003-15100 fresh; output 412+230 and 88; thoughts 230.
+    // gemini_cli.md: 15234-11020 + 16003-15100 fresh; output 412+230 and 88; thoughts 230.
     ("gemini_cli", [2, 5_117, 0, 26_120, 730, 230, 31_967]),
-    // §4.3: outputs 214 and 96, shutdown aggregates 4500/15000/41000 (no request) and
+    // copilot_cli.md: outputs 214 and 96, shutdown aggregates 4500/15000/41000 (no request) and
     // 5000/4000/700 with reasoning 256 (one request).
     (
         "copilot_cli",
         [3, 9_500, 15_000, 45_000, 1_010, 256, 70_510],
     ),
-    // §5.4: 14210/655 and 9003/120.
+    // aider.md: 14210/655 and 9003/120.
     ("aider", [2, 23_213, 0, 0, 775, 0, 23_988]),
-    // §6.3: one estimated event, 48210/1377.
+    // cursor.md: one estimated event, 48210/1377.
     ("cursor", [1, 48_210, 0, 0, 1_377, 0, 49_587]),
-    // §7.1: 1200 input, cache write 1500, cache read 22000, output 380.
+    // opencode.md: 1200 input, cache write 1500, cache read 22000, output 380.
     ("opencode", [1, 1_200, 1_500, 22_000, 380, 0, 25_080]),
-    // §8.3: five events; fresh 1152+900+904+1200+360, cached 2048+4096+640.
+    // generic_openai.md: five events; fresh 1152+900+904+1200+360, cached 2048+4096+640.
     ("generic_openai", [5, 4_516, 0, 6_784, 2_394, 1_664, 13_694]),
 ];
 

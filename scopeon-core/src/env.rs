@@ -15,7 +15,7 @@ pub struct Env {
 }
 
 impl Env {
-    /// The current process's environment. `$HOME` is authoritative (CONTRACTS §3); variables
+    /// The current process's environment. `$HOME` is authoritative (docs/roots.md); variables
     /// that are not valid UTF-8 are ignored.
     pub fn from_process() -> Env {
         let vars: BTreeMap<String, String> = std::env::vars_os()
@@ -67,7 +67,7 @@ impl Env {
     }
 
     /// The paths an agent's variable names, when it is set: a comma-separated list, `~/`
-    /// expanded, empty entries dropped (CONTRACTS §3: the variable replaces the defaults).
+    /// expanded, empty entries dropped (docs/roots.md: the variable replaces the defaults).
     pub fn path_list(&self, key: &str) -> Option<Vec<Utf8PathBuf>> {
         let paths: Vec<Utf8PathBuf> = self
             .var(key)?
@@ -114,12 +114,12 @@ impl Env {
         self.home().map(|h| h.join(".scopeon"))
     }
 
-    /// The configuration file path: `~/.scopeon/config.toml` (CONTRACTS §4).
+    /// The configuration file path: `~/.scopeon/config.toml` (docs/cli.md).
     pub fn default_config_path(&self) -> Option<Utf8PathBuf> {
         self.scopeon_dir().map(|d| d.join("config.toml"))
     }
 
-    /// The database path: `$SCOPEON_DB`, else `~/.scopeon/scopeon.db` (CONTRACTS §4).
+    /// The database path: `$SCOPEON_DB`, else `~/.scopeon/scopeon.db` (docs/cli.md).
     pub fn default_db_path(&self) -> Option<Utf8PathBuf> {
         self.var("SCOPEON_DB")
             .map(|p| self.expand_home(p))

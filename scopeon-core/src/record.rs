@@ -2,7 +2,7 @@
 //!
 //! A [`UsageRecord`] describes one billed model request: who made it (provider, session,
 //! project), with what (model), when (UTC milliseconds), and how many tokens of each kind it
-//! used (CONTRACTS §1). It has no field that can hold prompt text, code or tool output, so
+//! used (docs/tokens.md). It has no field that can hold prompt text, code or tool output, so
 //! there is nothing to redact anywhere downstream.
 //!
 //! The string fields it does have are identifiers written by the agent. They are bounded in
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 /// bytes, a deep project path a few hundred); the cap only stops abuse.
 pub const MAX_ID_LEN: usize = 1024;
 
-/// The agents Scopeon reads, by their stable ids (CONTRACTS §3), and those a program adds
+/// The agents Scopeon reads, by their stable ids (docs/roots.md), and those a program adds
 /// ([`ProviderId::Custom`]).
 ///
 /// The id strings are part of the JSON contract and the database: never rename one. Ids
@@ -173,7 +173,7 @@ impl ProviderId {
         matches!(self, ProviderId::Custom(_))
     }
 
-    /// How copies of one of this provider's requests combine (CONTRACTS §2).
+    /// How copies of one of this provider's requests combine (docs/identity.md).
     pub fn merge_rule(self) -> MergeRule {
         match self {
             ProviderId::ClaudeCode => MergeRule::MaxPerCounter,
@@ -183,7 +183,7 @@ impl ProviderId {
 
     /// Whether this provider's records keyed `db:<session>:…` supersede its records keyed
     /// `ev:<session>:…` (Copilot CLI: when `session-store.db` has a session, it replaces the
-    /// session's events file, CONTRACTS §2). Superseded records are kept but not counted. The
+    /// session's events file, docs/identity.md). Superseded records are kept but not counted. The
     /// `<session>` part must not contain `:` (the provider encodes it).
     pub fn supersedes_by_session(self) -> bool {
         self == ProviderId::CopilotCli
@@ -247,12 +247,12 @@ impl<'de> Deserialize<'de> for ProviderId {
     }
 }
 
-/// Token counts of one request, in the normalized meanings of CONTRACTS §1.
+/// Token counts of one request, in the normalized meanings of docs/tokens.md.
 ///
 /// Every field is per request, never cumulative. `cache_creation` is the total of all cache
 /// writes; `cache_creation_5m` and `cache_creation_1h` are the parts whose time-to-live the
 /// agent reported. Whatever of `cache_creation` they do not cover is "unsplit" and priced at
-/// the 5-minute rate (CONTRACTS §6).
+/// the 5-minute rate (docs/pricing.md).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TokenCounts {
     /// Fresh input: excludes cache reads and cache writes.
@@ -272,7 +272,7 @@ pub struct TokenCounts {
 }
 
 impl TokenCounts {
-    /// input + cache creation + cache read + output (CONTRACTS §1), saturating.
+    /// input + cache creation + cache read + output (docs/tokens.md), saturating.
     pub fn total(&self) -> u64 {
         self.input
             .saturating_add(self.cache_creation)
@@ -281,7 +281,7 @@ impl TokenCounts {
     }
 
     /// Input as the vendors count it for long-context tiers: fresh input plus cache reads and
-    /// cache writes (CONTRACTS §6).
+    /// cache writes (docs/pricing.md).
     pub fn prompt_size(&self) -> u64 {
         self.input
             .saturating_add(self.cache_creation)
@@ -320,7 +320,7 @@ pub struct RecordFlags {
     /// Made by a subagent (a Claude Code sidechain or `subagents/` transcript).
     pub subagent: bool,
     /// A Claude Code sidechain line (`isSidechain: true`). A sidechain copy of a message that
-    /// also exists outside the sidechain is a replay and does not count (CONTRACTS §2).
+    /// also exists outside the sidechain is a replay and does not count (docs/identity.md).
     pub sidechain: bool,
     /// Counts are the agent's estimate, not the vendor's bill (Cursor).
     pub estimated: bool,
@@ -344,7 +344,7 @@ pub struct UsageRecord {
     pub model: Option<String>,
     /// When the request was made, UTC milliseconds since the Unix epoch.
     pub timestamp_ms: i64,
-    /// The request's identity within its provider (CONTRACTS §2); copies with the same key are
+    /// The request's identity within its provider (docs/identity.md); copies with the same key are
     /// one request.
     pub dedup_key: String,
     /// The vendor's message id, where the provider needs it to recognise replays. When set,
@@ -366,7 +366,7 @@ pub struct UsageRecord {
 }
 
 impl UsageRecord {
-    /// Merges another copy of the same request into this one, by the rule of CONTRACTS §2:
+    /// Merges another copy of the same request into this one, by the rule of docs/identity.md:
     /// the largest value of each counter, the earliest timestamp, and the session, project,
     /// model and subagent flag of the preferred copy (a non-sidechain copy before a sidechain
     /// one, then the earliest, then the smallest session id, so the result never depends on

@@ -1,4 +1,4 @@
-//! Time zones, "now", and the `--since` / `--until` window syntax (CONTRACTS §4).
+//! Time zones, "now", and the `--since` / `--until` window syntax (docs/windows.md).
 //!
 //! Days are calendar days of the chosen IANA zone, DST included: a day in Europe/Berlin can be
 //! 23 or 25 hours long, and its bounds are found by the zone's rules, never by adding 86 400

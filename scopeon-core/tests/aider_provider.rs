@@ -1,4 +1,4 @@
-//! The Aider provider: snapshots of every fixture, the worked example of log-formats.md §5.4,
+//! The Aider provider: snapshots of every fixture, the worked example of docs/providers/aider.md,
 //! end-to-end scans of a home directory laid out like Aider's, privacy, and resume properties.
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -81,10 +81,10 @@ fn aider_fixtures() {
 
 // ------------------------------------------------------------------------- worked examples
 
-/// log-formats.md §5.4: two events at the same second, one with a redacted model and cost 0,
-/// in the session launched at 1759480000 and exited at 1759480400.
+/// docs/providers/aider.md, worked example: two events at the same second, one with a redacted
+/// model and cost 0, in the session launched at 1759480000 and exited at 1759480400.
 #[test]
-fn worked_example_5_4() {
+fn worked_example() {
     let parsed = parse_file(&fixture("worked_example.jsonl"));
     let outcomes: Vec<&str> = parsed.iter().map(|p| p.outcome.as_str()).collect();
     assert_eq!(

@@ -1,6 +1,6 @@
-//! The Codex CLI provider: snapshots of every fixture, the worked examples of log-formats.md
-//! §2.7 with their expected numbers, end-to-end scans of a temporary `~/.codex` and
-//! `$CODEX_HOME` (archives, `.zst` copies, forks, appends), privacy, and resume properties.
+//! The Codex CLI provider: snapshots of every fixture, the worked examples of
+//! docs/providers/codex.md with their expected numbers, end-to-end scans of a temporary `~/.codex`
+//! and `$CODEX_HOME` (archives, `.zst` copies, forks, appends), privacy, and resume properties.
 
 use std::fs;
 
@@ -95,7 +95,7 @@ fn codex_fixtures() {
     });
 }
 
-// ---------------------------------------------------------------- (b) the worked examples, §2.7
+// ------------------------------------ (b) the worked examples of docs/providers/codex.md
 
 fn tokens(input: u64, cache_read: u64, output: u64, reasoning: u64) -> TokenCounts {
     TokenCounts {

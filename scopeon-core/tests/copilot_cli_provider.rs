@@ -1,6 +1,6 @@
-//! GitHub Copilot CLI provider: fixture snapshots, the worked example of log-formats.md §4.3,
-//! end-to-end scans of a home laid out like Copilot's (events files and `session-store.db`),
-//! privacy, and resume properties.
+//! GitHub Copilot CLI provider: fixture snapshots, the worked example of
+//! docs/providers/copilot_cli.md, end-to-end scans of a home laid out like Copilot's (events
+//! files and `session-store.db`), privacy, and resume properties.
 
 use std::io::Read;
 
@@ -142,9 +142,9 @@ fn check_copilot_record(r: &UsageRecord) {
 
 const SID: &str = "6c1f2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f";
 
-/// log-formats.md §4.3, with the expected numbers written out from the document.
+/// docs/providers/copilot_cli.md, worked example, with the expected numbers written out.
 #[test]
-fn worked_example_of_log_formats_4_3() {
+fn worked_example() {
     let r = records_of("worked_example.jsonl");
     assert_eq!(r.len(), 4);
 

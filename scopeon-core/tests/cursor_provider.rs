@@ -1,6 +1,6 @@
-//! The Cursor provider: fixture snapshots, the worked examples of log-formats.md §6.3, scans of
-//! a home laid out like Cursor's (Linux and macOS paths, `$XDG_CONFIG_HOME`), incremental
-//! reads by rowid, privacy, and a property test that incremental reads equal one full read.
+//! The Cursor provider: fixture snapshots, the worked examples of docs/providers/cursor.md, scans
+//! of a home laid out like Cursor's (Linux and macOS paths, `$XDG_CONFIG_HOME`), incremental reads
+//! by rowid, privacy, and a property test that incremental reads equal one full read.
 //!
 //! Each fixture (`tests/fixtures/cursor/*.jsonl`) describes the rows of one `state.vscdb`: a
 //! first `{"comment": …}` line, then one row per line, `{"key": K, "value": V}` (V serialized
@@ -117,8 +117,8 @@ fn cursor_fixtures() {
     });
 }
 
-/// log-formats.md §6.3: one partial event (in 48210, out 1377, model unknown/Auto); the user
-/// bubble contributes nothing.
+/// docs/providers/cursor.md, worked example: one partial event (in 48210, out 1377, model
+/// unknown/Auto); the user bubble contributes nothing.
 #[test]
 fn worked_example() {
     let read = read_fixture("worked_example.jsonl");
@@ -146,7 +146,7 @@ fn worked_example() {
     assert_eq!(read.high_water_mark, Some(3));
 }
 
-/// log-formats.md §6.3 variant: `tokenCount` zero everywhere yields 0 events.
+/// Its variant: `tokenCount` zero everywhere yields 0 events.
 #[test]
 fn worked_example_zeros() {
     let read = read_fixture("worked_example_zeros.jsonl");

@@ -1,7 +1,7 @@
 //! The Gemini CLI provider, end to end: snapshots of every fixture, the worked examples of
-//! log-formats.md §3.5 with their expected numbers written out by hand, scans of a temporary
-//! home laid out like Gemini CLI's (default root and `$GEMINI_CLI_HOME`), a privacy check with
-//! a marker planted in every text field, and property tests of resuming and chunked reads.
+//! docs/providers/gemini_cli.md with their expected numbers written out by hand, scans of a
+//! temporary home laid out like Gemini CLI's (default root and `$GEMINI_CLI_HOME`), a privacy check
+//! with a marker planted in every text field, and property tests of resuming and chunked reads.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -145,7 +145,7 @@ fn counts(r: &UsageRecord) -> (u64, u64, u64, u64, u64, u64) {
     )
 }
 
-/// log-formats.md §3.5, current JSONL: two events, the null-token copy not counted.
+/// docs/providers/gemini_cli.md, current JSONL: two events, the null-token copy not counted.
 #[test]
 fn worked_example_jsonl() {
     let raw = all_records("worked_example.jsonl");
@@ -184,7 +184,7 @@ fn worked_example_jsonl() {
     }
 }
 
-/// log-formats.md §3.5, legacy JSON, and its tricky variant truncated mid-write.
+/// docs/providers/gemini_cli.md, legacy JSON, and its tricky variant truncated mid-write.
 #[test]
 fn worked_example_legacy_json() {
     let (outcome, records) = parse_doc(

@@ -1,6 +1,6 @@
 //! The Generic OpenAI provider: snapshots of every fixture, the worked examples of
-//! log-formats.md §8.3, end-to-end scans through `generic_paths` globs, privacy, and resume
-//! properties.
+//! docs/providers/generic_openai.md, end-to-end scans through `generic_paths` globs, privacy, and
+//! resume properties.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use proptest::prelude::*;
@@ -95,9 +95,9 @@ fn counts(r: &UsageRecord) -> (u64, u64, u64, u64, u64) {
     )
 }
 
-/// log-formats.md §8.3: five events from six lines.
+/// docs/providers/generic_openai.md, worked example: five events from six lines.
 #[test]
-fn worked_example_8_3() {
+fn worked_example() {
     let parsed = parse_file("worked_example.jsonl", &fixture("worked_example.jsonl"));
     let outcomes: Vec<&str> = parsed.iter().map(|p| p.outcome.as_str()).collect();
     assert_eq!(

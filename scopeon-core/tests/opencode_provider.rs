@@ -1,7 +1,7 @@
-//! The OpenCode provider: fixture snapshots (message files and database rows), the worked
-//! example of log-formats.md §7.1, scans of a home laid out like OpenCode's (default location
-//! and `$XDG_DATA_HOME`, legacy JSON plus `opencode.db`), privacy, and a property test that a
-//! message's JSON file and its database row give the same record.
+//! The OpenCode provider: fixture snapshots (message files and database rows), the worked example
+//! of docs/providers/opencode.md, scans of a home laid out like OpenCode's (default location and
+//! `$XDG_DATA_HOME`, legacy JSON plus `opencode.db`), privacy, and a property test that a message's
+//! JSON file and its database row give the same record.
 //!
 //! Message fixtures (`tests/fixtures/opencode/*.json`) are files as OpenCode writes them under
 //! `storage/message/<sessionID>/`. Database fixtures (`tests/fixtures/opencode/db/*.jsonl`)
@@ -39,7 +39,7 @@ CREATE TABLE session_message (id TEXT PRIMARY KEY, session_id TEXT, type TEXT, d
 
 const SESSION: &str = "ses_01SYNTHoc000000000000000A";
 
-/// log-formats.md §7.1, verbatim.
+/// The worked example message of docs/providers/opencode.md.
 const EXAMPLE: &str = r#"{"id":"msg_01SYNTHoc0000000000000001","sessionID":"ses_01SYNTHoc000000000000000A","role":"assistant","parentID":"msg_01SYNTHoc0000000000000000","modelID":"claude-sonnet-4-5","providerID":"anthropic","mode":"build","path":{"cwd":"/home/dev/acme-api","root":"/home/dev/acme-api"},"time":{"created":1761901200123,"completed":1761901207456},"cost":0.0231,"tokens":{"input":1200,"output":380,"reasoning":0,"cache":{"read":22000,"write":1500}}}"#;
 
 fn fixtures() -> Utf8PathBuf {
@@ -172,7 +172,7 @@ fn opencode_database_fixtures() {
     });
 }
 
-/// The numbers log-formats.md §7.1's example must give, written out from the document.
+/// The numbers the worked example must give, written out by hand.
 fn assert_example(r: &UsageRecord) {
     assert_eq!(r.provider, ProviderId::Opencode);
     assert_eq!(r.dedup_key, "msg_01SYNTHoc0000000000000001");
@@ -211,7 +211,7 @@ fn worked_example() {
     assert_example(&db.records[0]);
 }
 
-/// The tricky variants of §7.1: no `time.completed` (no record), and `"cost":0` with non-zero
+/// The worked example's variants: no `time.completed` (no record), and `"cost":0` with non-zero
 /// tokens (a record priced from its tokens: no reported cost).
 #[test]
 fn worked_example_variants() {
@@ -693,7 +693,7 @@ proptest! {
     })]
 
     /// A message gives the same record from its file and from its database row, and that
-    /// record is the one CONTRACTS §1–§2 describe.
+    /// record is the one docs/tokens.md and docs/identity.md describe.
     #[test]
     fn file_and_row_agree(g in gen_message()) {
         let parsed = parse_file("msg_gen.json", g.json(true).as_bytes());

@@ -1,7 +1,8 @@
 //! Model-based tests of the tailer: random sequences of file operations against a real
 //! directory of Claude Code transcripts, with scans interleaved, checked after every scan
 //! against an oracle (in the style of Vector's file-source model test), plus deterministic
-//! tests for the failure cases of anchors.md §1.5 that a random sequence rarely hits.
+//! tests for the tailer cases of docs/storage.md ("Cases the tailer is tested against") that a
+//! random sequence rarely hits. Comments cite those cases by number.
 //!
 //! The model keeps its own copy of the directory (names → inodes → bytes, plus the rest of a
 //! line a writer has only half written) and asserts that it equals the disk before each scan.
@@ -999,7 +1000,7 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deterministic cases of anchors.md §1.5.
+// Deterministic cases of docs/storage.md (tailer cases, by number).
 // ---------------------------------------------------------------------------------------------
 
 fn write(h: &Harness, rel: &str, content: &str) {
@@ -1041,7 +1042,7 @@ const HEAD: &str =
 
 #[test]
 fn truncated_while_stopped_below_the_offset() {
-    // §1.5 5(a): offset > size after a restart (Filebeat #38070).
+    // Case 5(a): offset > size after a restart (Filebeat #38070).
     let mut h = Harness::new(CAP);
     write(
         &h,
@@ -1063,7 +1064,7 @@ fn truncated_while_stopped_below_the_offset() {
 
 #[test]
 fn truncated_and_regrown_past_the_offset_with_the_same_first_line() {
-    // §1.5 5(b) and 13: the first line is the same, the file is larger than the old offset,
+    // Cases 5(b) and 13: the first line is the same, the file is larger than the old offset,
     // so only the hash of the bytes before the offset tells it apart.
     let mut h = Harness::new(CAP);
     write(&h, "p/a.jsonl", &format!("{HEAD}{}", line(1, 10)));
@@ -1094,7 +1095,7 @@ fn truncated_and_regrown_past_the_offset_with_the_same_first_line() {
 
 #[test]
 fn identical_first_line_different_content() {
-    // §1.5 8: two files, same first line; neither may resume from the other's checkpoint.
+    // Case 8: two files, same first line; neither may resume from the other's checkpoint.
     let mut h = Harness::new(CAP);
     write(
         &h,
@@ -1122,7 +1123,7 @@ fn identical_first_line_different_content() {
 
 #[test]
 fn empty_file_then_growth() {
-    // §1.5 12: an empty file cannot be fingerprinted; it is read once it has lines.
+    // Case 12: an empty file cannot be fingerprinted; it is read once it has lines.
     let mut h = Harness::new(CAP);
     write(&h, "p/a.jsonl", "");
     let s = h.scan();
@@ -1137,7 +1138,7 @@ fn empty_file_then_growth() {
 
 #[test]
 fn incomplete_first_line_across_a_restart() {
-    // §1.5 2, 11, 12: a first line without its newline (even one that is complete JSON) is
+    // Cases 2, 11, 12: a first line without its newline (even one that is complete JSON) is
     // not consumed; it is read whole once the newline arrives, also after a restart.
     let mut h = Harness::new(CAP);
     let l1 = line(1, 10);
@@ -1163,7 +1164,7 @@ fn incomplete_first_line_across_a_restart() {
 
 #[test]
 fn fifo_symlinks_and_directories_are_ignored_without_hanging() {
-    // §1.5 15: a FIFO, a symlink to a file outside the root, a symlinked directory and a
+    // Case 15: a FIFO, a symlink to a file outside the root, a symlinked directory and a
     // directory named like a log are not read; the scan must not block on the FIFO.
     let mut h = Harness::new(CAP);
     let outside = h
@@ -1203,7 +1204,7 @@ fn fifo_symlinks_and_directories_are_ignored_without_hanging() {
 
 #[test]
 fn unreadable_file_is_a_problem_not_a_failure() {
-    // §1.5 15: permission denied on one file; the others are read.
+    // Case 15: permission denied on one file; the others are read.
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         return; // root reads anything
@@ -1223,7 +1224,7 @@ fn unreadable_file_is_a_problem_not_a_failure() {
 
 #[test]
 fn rotation_by_rename_reads_only_new_bytes() {
-    // §1.5 3: rename to a matched name with a new file at the old path, twice within one scan
+    // Case 3: rename to a matched name with a new file at the old path, twice within one scan
     // interval; nothing already read is read again.
     let mut h = Harness::new(CAP);
     write(&h, "p/a.jsonl", &format!("{}{}", line(1, 10), line(2, 20)));
@@ -1243,7 +1244,7 @@ fn rotation_by_rename_reads_only_new_bytes() {
 
 #[test]
 fn hard_links_are_read_once_and_survive_an_unlink() {
-    // §1.5 8: two paths to one file are deduplicated by device and inode.
+    // Case 8: two paths to one file are deduplicated by device and inode.
     let mut h = Harness::new(CAP);
     write(&h, "p/b.jsonl", &line(1, 10));
     fs::hard_link(h.abs("p/b.jsonl"), h.abs("p/a.jsonl")).unwrap();
@@ -1263,7 +1264,7 @@ fn hard_links_are_read_once_and_survive_an_unlink() {
 
 #[test]
 fn copytruncate_with_an_append_writer_and_with_a_hole() {
-    // §1.5 4: copy, truncate, go on writing: at 0 (O_APPEND) or at the old offset (a hole).
+    // Case 4: copy, truncate, go on writing: at 0 (O_APPEND) or at the old offset (a hole).
     let mut h = Harness::new(tail_default());
     write(&h, "p/a.jsonl", &line(1, 10));
     h.scan();
@@ -1299,7 +1300,7 @@ fn tail_default() -> usize {
 
 #[test]
 fn line_cap_boundaries_with_crlf() {
-    // §1.5 9, 10: cap - 1 and cap are kept, cap + 1 and far over are skipped and the next line
+    // Cases 9, 10: cap - 1 and cap are kept, cap + 1 and far over are skipped and the next line
     // is still read; CRLF counts toward the cap.
     let mut h = Harness::new(CAP);
     let padded = |key: u32, raw_len: usize, crlf: bool| {
@@ -1333,7 +1334,7 @@ fn line_cap_boundaries_with_crlf() {
 
 #[test]
 fn touch_does_not_reread() {
-    // §1.5 16.
+    // Case 16.
     let mut h = Harness::new(CAP);
     write(
         &h,
@@ -1350,7 +1351,7 @@ fn touch_does_not_reread() {
 
 #[test]
 fn reused_inode_with_different_content() {
-    // §1.5 6: delete and recreate; the new file may get the old inode back.
+    // Case 6: delete and recreate; the new file may get the old inode back.
     let mut h = Harness::new(CAP);
     write(&h, "p/a.jsonl", &format!("{}{}", line(1, 10), line(2, 20)));
     h.scan();
@@ -1373,7 +1374,7 @@ fn reused_inode_with_different_content() {
 
 #[test]
 fn over_cap_line_arriving_in_pieces() {
-    // §1.5 9 with §1.5 2: an over-cap line without its newline is neither consumed nor
+    // Case 9 with case 2: an over-cap line without its newline is neither consumed nor
     // counted; once complete it is skipped once, and the line after it is read.
     let mut h = Harness::new(CAP);
     let long = format!(

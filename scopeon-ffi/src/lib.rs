@@ -1,4 +1,4 @@
-//! `libscopeon`: the C ABI over `scopeon-core` (CONTRACTS §7).
+//! `libscopeon`: the C ABI over `scopeon-core` (docs/documents.md, scopeon-ffi/README.md).
 //!
 //! The header `include/scopeon.h` is generated from this file by cbindgen (see `cbindgen.toml`
 //! and `tests/header.rs`), so the comments on public items here are the C documentation.

@@ -6,7 +6,7 @@
 //
 // DIR acts as CLAUDE_CONFIG_DIR: files go to DIR/projects/<encoded-cwd>/<uuid>.jsonl,
 // subagents to DIR/projects/<encoded-cwd>/<uuid>/subagents/agent-<id>.jsonl.
-// Format reference: the design notes' log-formats.md §1. All text is lorem-style
+// Format reference: docs/providers/claude_code.md. All text is lorem-style
 // filler; no real prompt text is involved. The same arguments give the same bytes.
 //
 // Dedup ground truth (what a correct scanner must report) is kept while writing:

@@ -4,7 +4,7 @@
 //   gen_mixed --out HOME --size 300MB [--mix codex=35,gemini_cli=20,...] [--seed N]
 //             [--start 2026-09-01] [--days 60] [--expected FILE]
 //
-// What it writes under HOME (formats: the design notes' log-formats.md §2–§5, §7.1, §8):
+// What it writes under HOME (formats: docs/providers/, one page per agent):
 //   .codex/sessions/YYYY/MM/DD/rollout-<local time>-<uuidv7>.jsonl   (+ a few archived copies)
 //   .gemini/tmp/<slug>/chats/session-*.jsonl, legacy session-*.json, .project_root, logs.json
 //   .copilot/session-state/<uuid>/events.jsonl (+ workspace.yaml; some flat <uuid>.jsonl)
@@ -17,8 +17,9 @@
 // arguments give the same bytes.
 //
 // The ground truth is kept while writing, per provider, in Scopeon's normalized meanings
-// (CONTRACTS.md §1) after its dedup rules (§2): every request counts once however many copies,
-// re-emits, replays or migrated files it appears in. `--expected FILE` writes it as JSON.
+// (docs/tokens.md) after its dedup rules (docs/identity.md): every request counts once however
+// many copies, re-emits, replays or migrated files it appears in. `--expected FILE` writes it
+// as JSON.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
@@ -104,7 +105,7 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 
 // ---------------------------------------------------------------- ground truth
 
-/// One provider's expected report fields (CONTRACTS §1 meanings, §2 dedup).
+/// One provider's expected report fields (docs/tokens.md meanings, docs/identity.md dedup).
 #[derive(Clone, Copy, Default)]
 struct Truth {
     requests: u64,
@@ -317,7 +318,7 @@ fn file_path(g: &mut Gen, b: &mut Vec<u8>, cwd: &str) {
     b.s(f);
 }
 
-// ---------------------------------------------------------------- Codex (§2)
+// ---------------------------------------------------------------- Codex (docs/providers/codex.md)
 
 const CODEX_MODELS: &[(&str, u32)] = &[
     ("gpt-5-codex", 30),
@@ -918,7 +919,7 @@ fn zstd_raw_frame(data: &[u8]) -> Vec<u8> {
     out
 }
 
-// ---------------------------------------------------------------- Gemini CLI (§3)
+// ---------------------------------------------------- Gemini CLI (docs/providers/gemini_cli.md)
 
 const GEMINI_MODELS: &[(&str, u32)] = &[
     ("gemini-2.5-pro", 40),
@@ -1440,7 +1441,7 @@ impl Gen {
     }
 }
 
-// ---------------------------------------------------------------- Copilot CLI (§4)
+// -------------------------------------------------- Copilot CLI (docs/providers/copilot_cli.md)
 
 /// (model, weight, Anthropic cache semantics, reasoning model)
 const COPILOT_MODELS: &[(&str, u32, bool, bool)] = &[
@@ -1805,7 +1806,7 @@ impl Gen {
     }
 }
 
-// ---------------------------------------------------------------- Aider (§5)
+// ---------------------------------------------------------------- Aider (docs/providers/aider.md)
 
 /// (main model, weak model, $ per 1M input, $ per 1M output)
 const AIDER_MODELS: &[(&str, &str, f64, f64, u32)] = &[
@@ -2021,7 +2022,7 @@ fn aider_event(b: &mut Vec<u8>, event: &str, t: i64, user: &Id, props: impl FnOn
     b.s("}\n");
 }
 
-// ---------------------------------------------------------------- OpenCode (§7.1)
+// -------------------------------------------------------- OpenCode (docs/providers/opencode.md)
 
 /// (model, provider, reasoning model)
 const OPENCODE_MODELS: &[(&str, &str, bool, u32)] = &[
@@ -2346,7 +2347,7 @@ impl Gen {
     }
 }
 
-// ---------------------------------------------------------------- generic OpenAI (§8)
+// ------------------------------------------ generic OpenAI (docs/providers/generic_openai.md)
 
 /// (model, reasoning model, weight)
 const OPENAI_MODELS: &[(&str, bool, u32)] = &[
@@ -2720,7 +2721,7 @@ fn parse_args() -> Result<(Args, [u32; 6]), String> {
 fn write_expected(path: &Path, args: &Args, weights: &[u32; 6], g: &Gen) -> io::Result<()> {
     let mut j = String::new();
     j.push_str(&format!(
-        "{{\"schema\":\"gen_mixed.expected.v1\",\"format_version\":{FORMAT_VERSION},\"note\":\"ground truth per provider: CONTRACTS.md §1 normalized tokens after §2 dedup; files/bytes are the logs the provider reads, other_* what it must not read\",\n\"seed\":{},\"start\":\"{}\",\"days\":{},\"size\":{},\n\"providers\":{{",
+        "{{\"schema\":\"gen_mixed.expected.v1\",\"format_version\":{FORMAT_VERSION},\"note\":\"ground truth per provider: docs/tokens.md normalized tokens after docs/identity.md dedup; files/bytes are the logs the provider reads, other_* what it must not read\",\n\"seed\":{},\"start\":\"{}\",\"days\":{},\"size\":{},\n\"providers\":{{",
         args.seed,
         day_string(args.start_day),
         args.days,

@@ -3,7 +3,7 @@
 //! The compiled-in [`PriceTable`] maps a model id as logged (any of its Anthropic, OpenAI,
 //! Google, Bedrock, Vertex, Azure or gateway spellings, and the other vendors' models common
 //! in Aider, OpenCode and Copilot) to the list prices that applied at the request's timestamp,
-//! and prices one request's [`TokenCounts`] by the rules of CONTRACTS §6:
+//! and prices one request's [`TokenCounts`] by the rules of docs/pricing.md:
 //!
 //! - buckets: fresh input, 5-minute cache writes, 1-hour cache writes, unsplit cache writes
 //!   (at the 5-minute rate), cache reads, output (reasoning is already part of output);
@@ -171,7 +171,7 @@ impl Rates {
             (tokens.input, self.input),
             (tokens.cache_creation_5m, self.cache_write_5m),
             (tokens.cache_creation_1h, self.cache_write_1h),
-            // Writes with no TTL split: the API default TTL is 5 minutes (CONTRACTS §6).
+            // Writes with no TTL split: the API default TTL is 5 minutes (docs/pricing.md).
             (tokens.cache_creation_unsplit(), self.cache_write_5m),
             (tokens.cache_read, self.cache_read),
             // `reasoning` is a part of `output`, so it is not added again.
@@ -334,7 +334,7 @@ impl PriceTable {
     }
 }
 
-/// What Scopeon's costs are (CONTRACTS §6), said in every report and price document.
+/// What Scopeon's costs are (docs/pricing.md), said in every report and price document.
 pub const COST_BASIS: &str = "API-equivalent list prices; subscription plans bill differently";
 
 impl Rates {
@@ -400,7 +400,7 @@ pub fn price_document(
 }
 
 /// Fast-mode price multiples as (numerator, denominator) of the standard price, by canonical
-/// id (pricing.md §1 modifiers: Opus 4.6 and 4.7 six times, Opus 4.8, 5 and 5.5 twice;
+/// id (docs/pricing.md, "Fast mode": Opus 4.6 and 4.7 six times, Opus 4.8, 5 and 5.5 twice;
 /// GPT-5.4 and GPT-5.3-codex twice, GPT-5.5 two and a half times). The multiple applies to
 /// every token of the request, on top of tiers and regional uplift; a fractional picodollar
 /// is dropped.

@@ -1,12 +1,14 @@
 //! The built-in price table, as plain data.
 //!
-//! Source: `design/pricing.md` §1–§4 (one row per model there), with the corrections of
-//! §8/§9 (official 1-hour write prices for Haiku 3.5, Opus 3, Haiku 3 and Sonnet 4.5; L110
-//! rather than L80 cache reads for Gemini 2.5 Pro / Flash-Lite; the 2025 price of
-//! `grok-code-fast-1`; L110 rather than L80's bare `deepseek-chat`) and the dated changes of
-//! §1/§8. Prices are USD per million tokens written as in the reference, in the column order
-//! input, output, 5-minute (or default) cache write, 1-hour (or extended) cache write, cache
-//! read. Editing a price here means bumping [`super::PRICING_VERSION`].
+//! Source: the price reference compiled on 2026-11-27, §1–§4 (one row per model there), with
+//! the corrections of §8/§9 (official 1-hour write prices for Haiku 3.5, Opus 3, Haiku 3 and
+//! Sonnet 4.5; L110 rather than L80 cache reads for Gemini 2.5 Pro / Flash-Lite; the 2025
+//! price of `grok-code-fast-1`; L110 rather than L80's bare `deepseek-chat`) and the dated
+//! changes of §1/§8. The tags (§n, L80, L110, ANT-FEB26, CCU) are defined in docs/pricing.md,
+//! "Sources of the built-in table". Prices are USD per million tokens written as in the
+//! reference, in the column order input, output, 5-minute (or default) cache write, 1-hour
+//! (or extended) cache write, cache read. Editing a price here means bumping
+//! [`super::PRICING_VERSION`].
 //!
 //! Rules for the non-Anthropic rows (each row's comment names its source row):
 //! - Output includes reasoning/thinking (OpenAI, Google and the others bill it as output).
@@ -14,12 +16,12 @@
 //!   writes, MiniMax, Kimi); `0` where it has none or says 0: OpenAI up to GPT-5.5, Gemini
 //!   (storage is billed per token-hour, not per written token; L110's 0.25 `>200k` write is
 //!   the §3 † anomaly), DeepSeek, GLM, xAI, Qwen hosts. Those vendors' records carry no
-//!   cache-write tokens (CONTRACTS §1).
+//!   cache-write tokens (docs/tokens.md).
 //! - Cache read with no price in the reference (`—`: the `-pro` OpenAI models, Grok 4, GLM-4.5,
 //!   third-party hosts): priced at the input rate. A token the vendor reports as cached but
 //!   gives no discount for is billed as ordinary input; this never under-bills.
 //! - Long context: the whole request at the premium rates when its prompt is strictly above
-//!   the threshold (CONTRACTS §6): 272k for OpenAI GPT-5.4+ (§6), 200k for Gemini (§6) and
+//!   the threshold (docs/pricing.md): 272k for OpenAI GPT-5.4+ (§6), 200k for Gemini (§6) and
 //!   xAI, 128k for Grok 4.
 //! - Not priced (no row, so `None`): DashScope `qwen3-coder-plus/-flash` (four input-range
 //!   tiers with `≥` boundaries that one whole-request tier cannot express), Mistral (not in

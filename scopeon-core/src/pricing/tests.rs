@@ -1,6 +1,7 @@
 //! Pricing tests. Every expected cost is written out by hand from the published USD/Mtok
 //! rates as micro-USD literals (= picodollars per token), never computed by the code under
-//! test.
+//! test. Comments cite the table's sources by the tags (§1, §8, L80, ...) that
+//! docs/pricing.md ("Sources of the built-in table") defines.
 
 use proptest::prelude::*;
 

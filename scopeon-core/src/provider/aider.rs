@@ -1,53 +1,15 @@
 //! Aider's analytics log (`~/.aider/analytics.jsonl` and the paths users configure).
 //!
-//! Aider appends one JSON object per analytics event to the file named by `--analytics-log`,
-//! `$AIDER_ANALYTICS_LOG` or `analytics-log:` in `.aider.conf.yml`:
-//! `{"event": <name>, "properties": {…}, "user_id": <uuid>, "time": <unix seconds>}`
-//! (log-formats.md §5). Only `message_send` events carry usage, one per assistant reply; nothing
-//! in the log is prompt text, but only the fields below are read all the same.
+//! Aider appends one JSON event per line to the file named by `--analytics-log`,
+//! `$AIDER_ANALYTICS_LOG` or `analytics-log:` in `.aider.conf.yml` (read here by
+//! [`analytics_log_setting`], a few-line parser). Only `message_send` events carry usage, one
+//! per assistant reply: input `prompt_tokens`, output `completion_tokens`, and `cost` as the
+//! reported cost. Aider logs no session, project or request id: a record is keyed by the hash
+//! of its whole line, and sessions are derived from `launched`/`exit` events and drops of the
+//! cumulative `total_cost` (kept in the parser state across resumes). Python's `NaN` spellings
+//! are read as `null`.
 //!
-//! Decisions where the references leave a choice:
-//! - Roots (CONTRACTS §3): `$AIDER_ANALYTICS_LOG` (a comma-separated list is accepted) replaces
-//!   the defaults, which are `~/.aider/analytics.jsonl` (a Scopeon convention: Aider has no
-//!   default log) plus the `analytics-log:` value of `~/.aider.conf.yml`. The roots are FILES;
-//!   [`file_patterns`](Provider::file_patterns) is `*.jsonl` only for a configured directory.
-//! - `~/.aider.conf.yml` is read by a few-line parser ([`analytics_log_setting`]), not a YAML
-//!   crate: at most 64 KiB, through a symlink (dotfile managers link it) but only when it is a
-//!   regular file (a FIFO would block the scan). It understands a top-level
-//!   `analytics-log: value` with a plain, `"double"` or `'single'` quoted value and `#`
-//!   comments; the last such line wins; anything else (indented, block or flow values, other
-//!   escapes) is ignored. A leading `~`/`~/` is the home directory. A relative path is
-//!   resolved against the home directory, the config file's own directory: Aider itself opens
-//!   it relative to the directory it was started in, which differs per run and is unknown to a
-//!   scanner, so only the runs started in the home directory are found. The `.aider.conf.yml`
-//!   files of repositories and working directories are not searched (there is no list of them).
-//! - Key (CONTRACTS §2): the FNV-1a hash of the whole event line, as 16 hex digits. A
-//!   concatenated or copied log therefore counts each reply once; two replies that produce
-//!   byte-identical lines (same second, same counts, same costs) are indistinguishable and
-//!   count once. Copies of a key merge by the last copy read (CONTRACTS §2), so the session
-//!   a later copy was given (a copy that starts mid-session names it after its first reply)
-//!   is the one kept.
-//! - Session (CONTRACTS §2): `aider:<RFC 3339 time>` of the event that started it: a
-//!   `launched` event; a `cli session`/`gui session`/`web session` event when no session is
-//!   open (logs of Aider versions that wrote no `launched`); a `message_send` whose cumulative
-//!   `total_cost` dropped below the previous one (a new process that left no `launched`), or
-//!   that follows an `exit`, or that comes before any session start (a log whose beginning
-//!   was lost). The parser state carries the session, whether it is open and the last
-//!   `total_cost` across resumes.
-//! - Project: unknown (`None`); Aider records no working directory.
-//! - Model: `properties.main_model`, except `None`/`"None"` and redacted names (`"REDACTED"`,
-//!   `"<provider>/REDACTED"`, for models missing from Aider's model list), which are unknown.
-//! - Tokens (CONTRACTS §1): input = `prompt_tokens`, output = `completion_tokens`, nothing
-//!   else (Aider folds cache writes into `prompt_tokens` and does not report cache hits or
-//!   reasoning). A `message_send` whose counts are both zero carries no usage and is ignored.
-//! - `properties.cost` is kept as the agent-reported cost, `0.0` included (Aider logs 0 when
-//!   it has no price for the model; that is still what it reported).
-//! - `time` is integer Unix seconds; a usage event without a usable `time` is a
-//!   `missing_field` skip.
-//! - Aider writes with Python's `json.dump`, which spells non-finite floats `NaN`, `Infinity`
-//!   and `-Infinity` (not JSON). A line that fails to parse and holds one of those tokens
-//!   outside a string is parsed again with them read as `null` (`python_nonfinite_to_null`),
-//!   so a `NaN` cost loses the cost, not the reply.
+//! Format notes and every decision: `docs/providers/aider.md`.
 
 use std::io::Read;
 
@@ -80,7 +42,7 @@ impl Provider for Aider {
 
     /// `$AIDER_ANALYTICS_LOG` (a comma-separated list is accepted) replaces the defaults
     /// `~/.aider/analytics.jsonl` and the `analytics-log:` of `~/.aider.conf.yml`
-    /// (CONTRACTS §3). Every root is a log file.
+    /// (docs/roots.md). Every root is a log file.
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
         if let Some(roots) = env.path_list(ENV_VAR) {
             return roots;

@@ -1,35 +1,17 @@
 //! Claude Code transcripts (`~/.claude/projects/**/*.jsonl`).
 //!
-//! Every line of a transcript is a JSON object with a top-level `type`; only `assistant` lines
-//! with an object at `message.usage` carry usage (log-formats.md §1.3). One API response is
-//! written as several lines, one per content block, sharing `message.id` and `requestId`; the
-//! store merges them (CONTRACTS §2), so this parser emits one record per line and lets the
-//! merge keep the largest counters and the earliest timestamp.
-//!
-//! Decisions where the references leave a choice:
-//! - Key: `<message.id>:<requestId>`, with an empty request part when there is none
-//!   ([`message_key`]); `request:<requestId>` without a message id; a line with neither id is
-//!   keyed by a hash of its bytes, so re-reading it never counts it twice while distinct lines
-//!   still count once each.
-//! - `"<synthetic>"` lines (locally generated errors) and lines whose usage is all zero carry
-//!   no usage and are ignored, not skipped.
-//! - Empty strings in `sessionId`, `requestId`, `message.id` or `model` are treated as absent.
-//! - The session is the line's `sessionId` (subagent lines carry their parent's); the file stem
-//!   is the fallback. The project is the line's `cwd`; the encoded directory name is lossy and
-//!   is never decoded.
-//! - A line is a subagent's when it says `isSidechain: true` or its file sits under a
-//!   `subagents/` directory or is named `agent-*.jsonl`.
-//! - The legacy `costUSD` field (Claude Code ≤ 1.0.8) is kept as the agent-reported cost.
-//! - `usage.speed: "fast"` flags the request as fast mode, priced at the model's fast-mode
-//!   multiple (`pricing::fast_mode_multiplier`).
-//! - `timestamp` is RFC 3339 as Claude Code writes it; a Unix epoch number (seconds or
-//!   milliseconds) from a rewriting tool is accepted too. A usage line without a usable
-//!   timestamp (or with one before 2000) is a `missing_field` skip: it cannot be placed on
-//!   any day.
+//! Only `assistant` lines with an object at `message.usage` carry usage. One API response is
+//! written as several lines, one per content block, sharing `message.id` and `requestId`, and
+//! resumed sessions copy them into new files. So this parser emits one record per usage line,
+//! keyed `<message.id>:<requestId>` ([`message_key`]), and the store merges the copies:
+//! largest counters, earliest timestamp, sidechain replays kept but not counted.
+//! `<synthetic>` and all-zero lines are ignored; `usage.speed: "fast"` marks fast mode; the
+//! legacy `costUSD` is kept as the reported cost.
 //!
 //! The parser is stateless: every line stands alone. Object lines whose bytes cannot spell a
-//! `usage` key (see `may_hold_usage`) cannot carry usage and are ignored without being parsed;
-//! most of a transcript's bytes are such lines.
+//! `usage` key (see `may_hold_usage`) are ignored without being parsed.
+//!
+//! Format notes and every decision: `docs/providers/claude_code.md`.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use memchr::memmem;
@@ -61,7 +43,7 @@ impl Provider for ClaudeCode {
     }
 
     /// `$CLAUDE_CONFIG_DIR` (a comma-separated list is accepted) replaces the defaults
-    /// `~/.claude` and `$XDG_CONFIG_HOME/claude` (CONTRACTS §3).
+    /// `~/.claude` and `$XDG_CONFIG_HOME/claude` (docs/roots.md).
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
         if let Some(roots) = env.path_list("CLAUDE_CONFIG_DIR") {
             return roots;
@@ -270,7 +252,7 @@ fn may_hold_usage(line: &[u8]) -> bool {
         })
 }
 
-/// Claude's fields already have the normalized meanings (CONTRACTS §1): input excludes cache.
+/// Claude's fields already have the normalized meanings (docs/tokens.md): input excludes cache.
 fn tokens_of(usage: &Usage<'_>) -> TokenCounts {
     let (split_5m, split_1h) = usage
         .cache_creation

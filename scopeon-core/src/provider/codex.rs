@@ -1,80 +1,18 @@
-//! Codex CLI rollouts (`$CODEX_HOME/sessions/**` and `archived_sessions/**`, `.jsonl` and
-//! `.jsonl.zst`).
+//! Codex CLI rollouts (`$CODEX_HOME/sessions/**`, `archived_sessions/**`; `.jsonl[.zst]`).
 //!
-//! A rollout is one thread's JSON Lines: `{"timestamp", "type", "payload"}` envelopes of kind
-//! `session_meta`, `turn_context`, `response_item`, `event_msg` and `compacted`
-//! (log-formats.md §2.2). Usage lives only in `event_msg` payloads of type `token_count`, whose
-//! `info` holds the thread's cumulative `total_token_usage` and the latest call's
-//! `last_token_usage`. Everything else that carries text (response items, messages, reasoning,
-//! instructions, compaction summaries) is never declared here, so serde skips it unallocated.
+//! Usage lives only in `event_msg` payloads of type `token_count`, which hold the thread's
+//! cumulative `total_token_usage` and the latest call's `last_token_usage`. Codex re-emits
+//! unchanged totals, lets totals fall back after compaction, and copies a parent's history
+//! into fork and subagent rollouts; each call counts once, keyed by the thread and its
+//! cumulative total after the call, whatever file it is read from.
 //!
-//! The parser is stateful: whether a `token_count` is new usage depends on the totals before
-//! it, and the model and project come from earlier lines. The state ([`LineParser::state`]) is
-//! small JSON, so an incremental scan resumes exactly where an uninterrupted one would be; a
-//! state that does not decode is a [`StateError`], and the scanner re-reads the file. A
-//! `.jsonl.zst` archive is decompressed whole (up to the scanner's document cap) and parsed
-//! from a fresh state whenever it changes.
+//! The parser is stateful (previous total, model, project, replay): the state
+//! ([`LineParser::state`]) is small JSON, so a resumed scan yields what an uninterrupted one
+//! would; a state that does not decode is a [`StateError`] and the file is read again. A
+//! `.jsonl.zst` archive is decompressed whole and parsed from a fresh state. Lines that
+//! cannot spell a keyword that matters (see `may_matter`) are ignored without being parsed.
 //!
-//! Decisions where the references leave a choice:
-//! - Per-call delta: `last_token_usage` when it holds usage, else the growth of
-//!   `total_token_usage` since the previous row (legacy totals-only files), else, for the first
-//!   row, the total itself (§2.3, §2.6). A usage object whose `input_tokens` and
-//!   `output_tokens` are both 0 holds no usage and is treated as absent: that covers Codex's
-//!   context-window fill rows (only `total_tokens` set), which neither count nor move the
-//!   baseline. `total_tokens` is never read, since input + output defines it.
-//! - A row whose cumulative total (input, cached, output, reasoning) equals the previous one is
-//!   a re-emit and not new usage. A total that falls back (any of the four counters below the
-//!   previous one) is a stale out-of-order snapshot when it is within 2% of the previous
-//!   billed total (input + output) or within two of its own last calls of it; it is then
-//!   skipped and the baseline kept. A larger drop is a reset: the row's `last_token_usage`
-//!   counts (a totals-only row counts nothing, since the usage since the reset is unknown)
-//!   and its total becomes the baseline.
-//! - Key: `<thread id>:<input>-<cached>-<output>-<reasoning>` of the cumulative total after
-//!   the call (the thread id cut to leave room for the counters). Every counted call raises
-//!   the total, so a thread reaches the same total twice only across a reset or a replay's
-//!   lower baseline, and the later row is then taken for the same call (a re-emit); counters
-//!   saturating at 2⁶⁴ − 1 collide the same way. The key does not
-//!   depend on the file's path, so a copy under `archived_sessions/` (plain or `.zst`) merges
-//!   with the live file's rows, and re-reading a file changes nothing. Copies are identical,
-//!   and `sessions/` sorts after `archived_sessions/`, so the live copy is written last and
-//!   is the one kept (the preference of §2.1).
-//! - Thread: the `id` of the file's first `session_meta`; without one, the UUID at the end of
-//!   the file name (`rollout-…-<uuid>.jsonl[.zst]`), else the file stem. The thread is fixed
-//!   by the first `session_meta` or the first usage row, whichever comes first, so all rows of
-//!   a file share one session. Project: that `session_meta`'s `cwd`, else the latest
-//!   `turn_context` `cwd`. Subagent: `source.subagent` present (any variant, e.g.
-//!   `thread_spawn` or `{"other":"guardian"}`) or `thread_source: "subagent"`.
-//! - Model: `model` on the `token_count` payload or its `info` (`model`, `model_name`) when
-//!   present, else the latest `turn_context` `model`, else `None` (early-September-2025 builds
-//!   wrote no `turn_context`; the model is never guessed, §2.5). A `turn_context` without a
-//!   model keeps the previous one.
-//! - Fork and subagent replays (§2.4, the turn-marker option): a file enters replay when its
-//!   own `session_meta` names a parent (`forked_from_id`, or `source.subagent.thread_spawn`),
-//!   or when a `session_meta` of another thread follows (the parent's, whose history is copied
-//!   after it). In replay, `token_count` rows count nothing but set the baseline, so the
-//!   child's first own call is its own usage. Replay ends at the child's first own turn
-//!   marker: a `turn_context` or a `task_started` event, unless it is recognisably the
-//!   parent's, i.e. its `turn_id` is a UUIDv7 minted before the thread was (the thread id's
-//!   own UUIDv7 time, else its `session_meta` time) or its `started_at` second is before the
-//!   thread's. A marker with neither ends the replay (as in §2.7's subagent example); the
-//!   known limit is a replay of turns from builds that wrote neither UUIDv7 turn ids nor
-//!   `started_at`, whose first replayed marker would end the replay early. Bursts of
-//!   same-second rows are not used as a signal: a large replay can straddle a second, and a
-//!   subagent's first turn can start within the spawn's second. The replayed rows are the
-//!   parent's usage, counted under the parent's thread when its own rollout is read.
-//! - Reasoning is `reasoning_output_tokens`, capped at `output_tokens` since it is the part of
-//!   output spent on reasoning (CONTRACTS §1). Cached input is subtracted from input with
-//!   saturation and reported as cache reads, as CONTRACTS §1 states.
-//! - A usage row without a usable line `timestamp` (or one before 2000) is a `missing_field`
-//!   skip and leaves the baseline where it was, so a totals-only file still counts its usage on
-//!   the next row.
-//! - `token_usage_record` lines describe the same responses as `token_count` and are ignored,
-//!   as are the pre-envelope rollouts of April–August 2025, which hold no usage (§2.6).
-//!
-//! Object lines that cannot spell `session_meta`, `turn_context`, `token_count` or
-//! `task_started` (literally or through a `\u005X`–`\u007X` escape) cannot matter to the state
-//! and are ignored without being parsed (see `may_matter`); most of a rollout's bytes are
-//! response items in such lines.
+//! Format notes and every decision: `docs/providers/codex.md`.
 
 use std::fmt;
 
@@ -105,7 +43,7 @@ impl Provider for Codex {
     }
 
     /// `$CODEX_HOME` (a comma-separated list is accepted) replaces the default `~/.codex`
-    /// (CONTRACTS §3).
+    /// (docs/roots.md).
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
         if let Some(roots) = env.path_list("CODEX_HOME") {
             return roots;
@@ -229,7 +167,7 @@ impl Counters {
         u128::from(input) + u128::from(output)
     }
 
-    /// The normalized meanings of CONTRACTS §1.
+    /// The normalized meanings of docs/tokens.md.
     fn tokens(&self) -> TokenCounts {
         let [input, cached, output, reasoning] = self.0;
         TokenCounts {

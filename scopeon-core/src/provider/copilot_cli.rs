@@ -1,90 +1,18 @@
 //! GitHub Copilot CLI (`~/.copilot`): per-session event logs and `session-store.db`.
 //!
-//! Copilot CLI writes one JSON event per line to `session-state/<sessionId>/events.jsonl`
-//! (older builds: `session-state/<sessionId>.jsonl`, same schema), and newer builds also keep a
-//! per-turn usage table in `session-store.db` (log-formats.md §4). Usage appears in three
-//! places:
+//! Usage comes from `assistant.message` output counts (one record each), from the per-model
+//! metrics of every `session.shutdown` (one aggregate record per segment and model, summed,
+//! with output and requests 0 when the segment's messages already counted them), and from the
+//! per-turn table of `session-store.db`, whose `db:<session>:…` records supersede the same
+//! session's `ev:<session>:…` records ([`key_part`], `ProviderId::supersedes_by_session`).
+//! Copilot's input includes cache reads and writes; both are subtracted.
 //!
-//! - `assistant.message.data.outputTokens`: the output of one model response (newer builds),
-//!   exact and timestamped. Each becomes a record with output only.
-//! - `session.shutdown.data.modelMetrics`: per model, the input (cache-inclusive), cache read,
-//!   cache write, output and reasoning of one *segment* (from a `session.start` or
-//!   `session.resume` to the shutdown; the counters reset every time the session is entered).
-//!   Every shutdown counts, summed, never last-wins. Each (shutdown, model) becomes one
-//!   aggregate record (`flags.aggregate`) at the shutdown's time. When the segment already had
-//!   per-message output records, the aggregate's output is 0 and its `requests` 0, so nothing
-//!   is counted twice; otherwise it carries the shutdown's output and stands for 1 request.
-//! - `session-store.db` `assistant_usage_events`: one row per turn with all counters. When it
-//!   has a session, it replaces that session's events file (CONTRACTS §2): its records are
-//!   keyed `db:<session>:<id>`, the events' `ev:<session>:…`, and the store stops counting a
-//!   session's `ev:` records once `db:` records of the same session exist, whichever is read
-//!   first (`ProviderId::supersedes_by_session`).
+//! The events parser keeps a small state (session, project, current model, the segment's
+//! split), saved as JSON in the checkpoint, so a resumed scan splits as one pass would. The
+//! database is read incrementally by rowid. Lines whose bytes cannot spell an event type
+//! that matters (see `may_matter`) are ignored without being parsed.
 //!
-//! Tokens follow CONTRACTS §1: fresh input = `inputTokens − cacheReadTokens − cacheWriteTokens`
-//! (saturating), cache creation = `cacheWriteTokens`, cache read = `cacheReadTokens`, output =
-//! `outputTokens`, reasoning = `reasoningTokens`.
-//!
-//! Decisions where the references leave a choice:
-//! - Keys (every part after the session cut by [`key_part`]): a message is
-//!   `ev:<session>:msg:<messageId>`, or `ev:<session>:event:<event id>` without a message id,
-//!   or `ev:<session>:line:<hash of the line>` without either; a shutdown model is
-//!   `ev:<session>:shutdown:<event id>:<model>` (the line's hash stands in for a missing event
-//!   id); a database row is `db:<session>:<id>`.
-//! - Session: `session.start`/`session.resume` `data.sessionId` when given, else the file's
-//!   directory name (`<id>/events.jsonl`) or stem (`<id>.jsonl`). Session ids longer than
-//!   [`MAX_SESSION_LEN`] bytes are cut and suffixed with a hash ([`key_part`]) so that every key
-//!   stays within `MAX_ID_LEN` while still starting with the record's exact session, and a
-//!   `:` or `%` in a session id is percent-encoded, so that the key prefix `ev:<session>:` of
-//!   one session is never a prefix of another's (`a` and `a:msg`). Events files and the
-//!   database transform ids the same way, so supersession still matches; a UUID is unchanged.
-//! - Project: `data.context.cwd` of `session.start` (or of `session.resume`, when it has one);
-//!   for the database, `sessions.cwd`. `gitRoot`, `branch` and `repository` are not read.
-//! - Model of a message: `assistant.message.data.model`, else the latest
-//!   `session.model_change.newModel` or `session.shutdown.currentModel` seen in the file (both
-//!   say which model is current; the model is not reset when a segment starts), else unknown.
-//!   The model of an aggregate is its `modelMetrics` key (an empty key falls back like a
-//!   message). Dotted names (`claude-sonnet-4.5`) stay as logged; pricing normalizes them.
-//! - "The segment had per-message output" is per segment, not per model (CONTRACTS §2): a
-//!   model of that shutdown without messages of its own still gets output 0. A message whose
-//!   `outputTokens` is absent or 0 is not a per-message record and does not count.
-//! - An aggregate keeps `reasoningTokens` even when its output is 0 because the segment's
-//!   messages carry the output (so that record's reasoning exceeds its output): reasoning is
-//!   informational, never priced and not part of `total_tokens`, and the aggregate holds the
-//!   only record of it (messages do not report it).
-//! - A shutdown with the last shutdown's event id (a copy written again, e.g. a copied tail)
-//!   splits like the first copy, which it replaces in the store; otherwise a copy right after
-//!   the first would take the output the messages already counted.
-//! - A shutdown model without input, cache or output after that rule is not a record. A shutdown
-//!   without `modelMetrics` (a crash report, `shutdownType: "error"`) carries no usage and is
-//!   ignored; a `modelMetrics` that is not an object, or a shutdown or message with usage but
-//!   no usable `timestamp` (missing, unparseable, before 2000), is a `missing_field` skip.
-//!   Either way the shutdown ends its segment.
-//! - Premium requests (`totalPremiumRequests`, `requests.cost`) and `total_nano_aiu` are not
-//!   stored: the record has no field for them, and neither is USD.
-//! - Database rows: read incrementally by rowid high-water mark (kept in the state; when the
-//!   table's largest rowid goes below it, the database was replaced and is read again whole).
-//!   Rows updated in place after they were read are not seen again. `copilot_usage_model` is
-//!   preferred over `model`; `created_at` is ISO text (a zone-less `YYYY-MM-DD HH:MM:SS` is
-//!   UTC) or a Unix epoch (seconds below 10¹¹, else milliseconds). A row without an id, a
-//!   session or a usable time is skipped (`missing_field`, reported by rowid); a row whose
-//!   counters are all zero is not a record. The columns `id`, `session_id`, `input_tokens`,
-//!   `output_tokens`, `cache_read_tokens`, `cache_write_tokens` and `created_at` are required
-//!   (a clear error names the missing ones); `model`, `copilot_usage_model` and
-//!   `reasoning_tokens` read as absent when the table lacks them, and the project as unknown
-//!   when `sessions(id, cwd)` is missing. `summary` and every other text column are never
-//!   selected.
-//! - Roots: `$COPILOT_HOME` (a comma-separated list is accepted) replaces `~/.copilot`
-//!   (CONTRACTS §3). `$XDG_CONFIG_HOME/.copilot`, honoured only by builds up to 0.0.421, is
-//!   not a default.
-//! - Not read: `workspace.yaml` (its `summary` is text), `plan.md`, `checkpoints/`,
-//!   `history-session-state/` (no usage), `logs/`, and OTEL exports.
-//!
-//! The events parser keeps a small state (session, cwd, current model, whether the current
-//! segment had per-message output, the last shutdown's id and split), serialized as JSON into
-//! the checkpoint, so a scan resumed mid-file attributes and splits exactly as one
-//! uninterrupted pass. Lines whose bytes cannot
-//! spell an event type that matters (see `may_matter`) are ignored without being parsed; most
-//! of a log's bytes are prompts and tool output in such lines.
+//! Format notes and every decision: `docs/providers/copilot_cli.md`.
 
 use std::collections::BTreeMap;
 
@@ -127,7 +55,7 @@ impl Provider for CopilotCli {
     }
 
     /// `$COPILOT_HOME` (a comma-separated list is accepted) replaces the default `~/.copilot`
-    /// (CONTRACTS §3).
+    /// (docs/roots.md).
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
         if let Some(roots) = env.path_list("COPILOT_HOME") {
             return roots;
@@ -632,7 +560,7 @@ fn premium_milli(cost: f64) -> Option<u64> {
     (cost.is_finite() && (0.0..=1.0e6).contains(&cost)).then(|| (cost * 1000.0).round() as u64)
 }
 
-/// A shutdown model's counters in the normalized meanings (CONTRACTS §1); output only when
+/// A shutdown model's counters in the normalized meanings (docs/tokens.md); output only when
 /// the segment had no per-message output records.
 fn aggregate_tokens(u: &Usage, had_messages: bool) -> TokenCounts {
     split_input(
@@ -686,7 +614,7 @@ fn may_matter(line: &[u8]) -> bool {
 
 // ------------------------------------------------------------------------- session-store.db
 
-/// The usage table of `session-store.db` (log-formats.md §4.4).
+/// The usage table of `session-store.db` (docs/providers/copilot_cli.md).
 const USAGE_TABLE: &str = "assistant_usage_events";
 
 /// Columns the database reader cannot do without.

@@ -1,72 +1,14 @@
-//! Cursor (the IDE): per-reply token counts from its global `state.vscdb` (log-formats.md §6).
+//! Cursor (the IDE): per-reply token counts from its global `state.vscdb`.
 //!
-//! Cursor keeps its chats in the SQLite database
-//! `…/Cursor/User/globalStorage/state.vscdb`, in the key-value table
-//! `cursorDiskKV(key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB)`. A chat (a "composer") is the
-//! row `composerData:<composerId>`; each message of it (a "bubble") is the row
-//! `bubbleId:<composerId>:<bubbleId>`, whose JSON value carries `type` (1 user, 2 assistant),
-//! `createdAt`, `tokenCount.{inputTokens, outputTokens}` and `modelInfo.modelName` beside the
-//! message's text.
+//! Cursor keeps chats in the key-value table `cursorDiskKV` of that SQLite database; each
+//! assistant message (`bubbleId:<composerId>:<bubbleId>`) carries Cursor's own token estimate.
+//! The reader never touches `ItemTable` (credentials) and never selects a `value`: SQLite's
+//! `json_extract` returns only the scalars at fixed paths ([`BUBBLES_SQL`], [`COMPOSER_SQL`]).
+//! Records are flagged `estimated` and keyed by the bubble's row key. The database is opened
+//! immutable ([`Provider::database_immutable`]) and read incrementally by rowid
+//! ([`high_water_mark`], re-reading a [`WINDOW`] below it).
 //!
-//! Privacy: the database is several gigabytes of prompts, code and, in `ItemTable`, the
-//! `cursorAuth/*` credentials. The reader never touches `ItemTable` and never selects a
-//! `value`: every query hands SQLite the JSON and asks back, with `json_extract`, only the
-//! scalars at exactly these paths ([`BUBBLES_SQL`], [`COMPOSER_SQL`]): `type`, `createdAt`,
-//! `tokenCount.inputTokens`, `tokenCount.outputTokens`, `modelInfo.modelName` of `bubbleId:*`
-//! rows, and `createdAt` of one `composerData:<id>` row. A path holding an object or an array
-//! is not extracted at all (`json_type` guards each one), so no text can come back through an
-//! oddly shaped value either.
-//!
-//! Decisions where the references leave a choice:
-//! - Counts are Cursor's own estimate, not a bill: every record is flagged `estimated` and
-//!   counts in totals (CONTRACTS §2). Tokens map as CONTRACTS §1 says: `inputTokens` is input,
-//!   `outputTokens` is output, nothing is cache or reasoning. Tokens are never estimated from
-//!   text length (that would need the text).
-//! - Only assistant bubbles (`type` 2, as a number or a numeric string) count; user bubbles and
-//!   bubbles of any other or no type are ignored. A bubble whose counts are all zero (most
-//!   bubbles of a turn, aborted turns, and every bubble of the Cursor builds that store zeros)
-//!   is ignored, not skipped.
-//! - Key: the bubble's whole key (`bubbleId:<composerId>:<bubbleId>`); session: the composer id
-//!   taken from the key, never from the value. A bubble key without both ids is a
-//!   `missing_field` skip when the bubble has usage.
-//! - Model: `modelInfo.modelName`; `"default"` (Auto mode, any case) and empty names are
-//!   unknown (`None`), never guessed. There is no project: the composer-to-workspace map lives
-//!   in the workspaces' `ItemTable`s, which are not read.
-//! - Time: the bubble's `createdAt` (ISO, or an epoch number); bubbles from before October 2025
-//!   have none, and then the composer's `createdAt` (epoch milliseconds: when the chat started)
-//!   stands in. A bubble with usage and neither time is a `missing_field` skip.
-//! - Values are JSON text stored as BLOB or TEXT; both are read as text (`CAST(value AS TEXT)`).
-//!   SQLite ≥ 3.45 reads a BLOB that passes its JSONB checks as binary JSONB (the JSON text
-//!   `3123` in a BLOB is the JSONB integer 123), and its `json_valid` rejects JSONB; reading
-//!   text makes every value mean what its bytes say. A value that is not valid JSON
-//!   (`json_valid` = 0; `json_extract` would fail the whole query) is an `invalid_json` skip,
-//!   reported at its rowid. A `NULL` value carries nothing and is ignored.
-//! - Non-UTF-8 bytes in an extracted id or name make it absent; a key with such bytes is
-//!   decoded lossily (ids are metadata, and a key must never be dropped).
-//! - Incremental by rowid: the state is the table's largest rowid when it was read
-//!   ([`high_water_mark`]), with the keys found at a few rowids below it (anchors, at
-//!   `WINDOW·2ᵏ` under the mark). Cursor rewrites a bubble through the table's
-//!   `ON CONFLICT REPLACE`, which gives the new row a new, larger rowid, so a bubble whose
-//!   counts arrive later is read again then, and its key makes the new copy replace the old one
-//!   (`LastCopyWins`). The next read takes the rows above the
-//!   mark and, again, the [`WINDOW`] rows just below it: SQLite hands out a rowid again once
-//!   the rows above it are gone, so a newest row deleted and rewritten (a writer that deletes
-//!   then inserts, under the same key) lands at or below the mark. Rows of the window are
-//!   re-read quietly: their records replace identical copies, their skips are not counted
-//!   twice. Deeper reuse (the newest chat deleted, then as many new rows written) shows as a
-//!   largest rowid below the mark or as another key at an anchor, and then everything is read
-//!   again (a `VACUUM` that renumbers rows, a rebuilt or restored database look the same);
-//!   keys make that harmless. A value changed by a plain `UPDATE` below the window would not be
-//!   seen; Cursor is not known to write that way.
-//! - The database is opened `immutable` ([`Provider::database_immutable`]): it is huge and
-//!   always busy, and a reader must never take Cursor's locks. Rows still only in the
-//!   write-ahead log are therefore read after Cursor checkpoints them into the main file.
-//! - A database without a `cursorDiskKV` table is an error naming the table, so a changed
-//!   Cursor layout shows up as a problem instead of as silence.
-//! - Roots: both the Linux (`$XDG_CONFIG_HOME/Cursor/User/globalStorage`) and the macOS
-//!   (`~/Library/Application Support/Cursor/User/globalStorage`) directory on every system;
-//!   the one that does not exist is reported absent. Cursor has no variable of its own
-//!   (CONTRACTS §3). Windows' `%APPDATA%` location is not searched.
+//! Format notes and every decision: `docs/providers/cursor.md`.
 
 use std::collections::HashMap;
 
@@ -249,7 +191,7 @@ impl Provider for Cursor {
     }
 
     /// `$XDG_CONFIG_HOME/Cursor/User/globalStorage` (Linux) and
-    /// `~/Library/Application Support/Cursor/User/globalStorage` (macOS), CONTRACTS §3.
+    /// `~/Library/Application Support/Cursor/User/globalStorage` (macOS); see docs/roots.md.
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
         let mut roots = Vec::new();
         if let Some(config) = env.xdg_config_home() {

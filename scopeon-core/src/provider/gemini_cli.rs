@@ -1,65 +1,18 @@
 //! Gemini CLI chat recordings (`~/.gemini/tmp/*/chats/**/*.json{,l}`).
 //!
-//! Gemini CLI records each session under `<root>/tmp/<project-id>/chats/` (log-formats.md §3):
-//! first as one legacy JSON document rewritten in place (`session-*.json`, read whole as a
-//! [`SourceKind::Document`]), and since April 2026 as appended JSON Lines (`session-*.jsonl`,
-//! tailed). Both hold message records; only `type: "gemini"` messages with a `tokens` object
-//! carry usage, one API response each (the counters are per response, not cumulative).
+//! Legacy recordings are one JSON document rewritten in place (`session-*.json`, read whole
+//! as a [`SourceKind::Document`]); current ones are appended JSON Lines (`session-*.jsonl`,
+//! tailed). Only `type: "gemini"` messages with a `tokens` object carry usage, one API
+//! response each. Gemini CLI appends a message again whenever it changes, and migrates a
+//! legacy file into a `.jsonl` beside it: records are keyed `<sessionId>:<message id>`
+//! ([`message_key`] style), and the copy read last wins. `$rewindTo` removes nothing (the
+//! usage was paid for). The project comes from `.project_root` or `projects.json`
+//! ([`GeminiCli::context`]).
 //!
-//! Decisions where the references leave a choice:
-//! - Key: `<sessionId>:<message id>` (joined like [`message_key`], each part bounded), the same
-//!   for a `.json` and a `.jsonl` copy, so a legacy file and its `.jsonl` migration meet on one
-//!   row. Gemini CLI re-appends a message each time it changes; the store keeps the copy read
-//!   last ([`MergeRule::LastCopyWins`](crate::record::MergeRule)). Within a directory the
-//!   `.jsonl` sorts after its `.json` sibling, so the migrated copy is read last.
-//! - A copy with `tokens: null` (or none, or zero usage) emits nothing, so it neither counts
-//!   nor replaces a copy that had tokens.
-//! - The session id comes from the file's first metadata line (`sessionId` on a line without
-//!   an `id`) and is kept in the parser state, so a resumed read keys records as a whole read
-//!   does. The first id seen stays for the whole file: a later metadata line or a
-//!   `$set: {sessionId}` (which Gemini CLI writes with the same id on resume) cannot re-key
-//!   later copies of earlier messages. Until an id is known, the file stem stands in.
-//! - `$set` with a `messages` array (a checkpoint replacing the conversation) is parsed like
-//!   message lines: its messages are copies, merged by key. `$set.kind` and `$set.sessionId`
-//!   update the metadata as a metadata line would.
-//! - `$rewindTo` removes nothing: rewound messages were paid for, so their usage still counts
-//!   (log-formats.md §3.4). The line itself carries no usage and is ignored.
-//! - A line is judged by Gemini CLI's own order: a `$rewindTo` string first, then a message
-//!   (an `id`), then `$set`, then metadata (`sessionId`).
-//! - Tokens (CONTRACTS §1): input = input − cached + tool, cache_read = cached,
-//!   output = output + thoughts, reasoning = thoughts. Whether `cached` is inside `input` is
-//!   decided per message (`cached_inside_input`): the peer rule (§3.3) believes `total` when
-//!   it tells (`total == input + output + thoughts + tool` says inside, `total` equal to that
-//!   plus `cached` says outside); when `total` is absent or matches neither, Gemini's own
-//!   semantics apply (`promptTokenCount` includes cached tokens) unless `cached > input`,
-//!   which a subset cannot be. The peers would not subtract in that last case; Gemini CLI
-//!   writes `total: 0` whenever the API omitted it, which is no evidence of exclusive input.
-//! - Only `type: "gemini"` messages count; a `tokens` object on any other type is ignored.
-//! - A usage message without a usable `timestamp` (or one before 2000) is a `missing_field`
-//!   skip. Inside a `$set` checkpoint or a legacy document such a message is dropped, and the
-//!   line or document is a `missing_field` skip only when nothing else in it counted (one
-//!   outcome per line or document is all the interface reports).
-//! - Subagents: a file at `chats/<parentSessionId>/<sessionId>.jsonl`, or one whose metadata
-//!   says `kind: "subagent"`, is a subagent's. Like Claude Code's subagents, its records are
-//!   reported under the parent session (the directory name) when the file is nested so; the
-//!   key keeps the subagent's own session id.
-//! - Project: the path in `<root>/tmp/<dir>/.project_root`, else the path that
-//!   `<root>/projects.json` maps to the slug `<dir>`, else none ([`GeminiCli::context`]).
-//!   A legacy 64-hex directory name is a hash of the path and is never shown as a project.
-//! - A legacy document that is empty is ignored (a rewrite caught before its first byte); one
-//!   that does not parse (truncated mid-write) is an `invalid_json` skip with no records, and
-//!   is read again whole when it changes.
-//! - `logs.json` (user prompts) and `checkpoint-*.json` (conversation history) live outside
-//!   `chats/` and cannot match the patterns; they, `*.tmp-*` and `*.unreadable-*` files are
-//!   also excluded by name, should one ever appear inside `chats/`.
-//! - Roots: `$GEMINI_CLI_HOME` replaces the *home* directory, so each entry of it (a comma list
-//!   is accepted) is joined with `.gemini`; otherwise `~/.gemini`. Without a home directory
-//!   Gemini CLI falls back to the system temp dir; Scopeon does not guess that one.
+//! Nothing that holds text is declared. Object lines whose bytes cannot spell `tokens`,
+//! `sessionId` or `kind` (see `may_matter`) are ignored without being parsed.
 //!
-//! Nothing that holds text is declared: `content`, `displayContent`, `thoughts`, `toolCalls`,
-//! `summary`, `directories` and `memoryScratchpad` are skipped by serde without allocating.
-//! Object lines whose bytes cannot spell `tokens`, `sessionId` or `kind` (see
-//! `may_matter`) cannot carry usage or metadata and are ignored without being parsed.
+//! Format notes and every decision: `docs/providers/gemini_cli.md`.
 
 use std::fmt;
 use std::io::Read;
@@ -100,7 +53,7 @@ impl Provider for GeminiCli {
     }
 
     /// `$GEMINI_CLI_HOME/.gemini` for each entry of `$GEMINI_CLI_HOME` (a comma-separated list
-    /// is accepted), else `~/.gemini` (CONTRACTS §3).
+    /// is accepted), else `~/.gemini` (docs/roots.md).
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
         if let Some(homes) = env.path_list("GEMINI_CLI_HOME") {
             return homes.into_iter().map(|h| h.join(".gemini")).collect();
@@ -478,7 +431,7 @@ impl Message<'_> {
     }
 }
 
-/// `message.tokens` (log-formats.md §3.3).
+/// `message.tokens` (docs/providers/gemini_cli.md).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Tokens {
@@ -638,7 +591,7 @@ fn may_matter(line: &[u8]) -> bool {
         })
 }
 
-/// Normalizes a message's `tokens` (CONTRACTS §1, row Gemini CLI): subtractions saturate.
+/// Normalizes a message's `tokens` (docs/tokens.md, row Gemini CLI): subtractions saturate.
 fn normalize(t: &Tokens) -> TokenCounts {
     let (input, output, cached, thoughts, tool) =
         (t.input.0, t.output.0, t.cached.0, t.thoughts.0, t.tool.0);
@@ -729,7 +682,7 @@ mod tests {
 
     #[test]
     fn normalization_follows_contracts() {
-        // log-formats.md §3.5, message …0002: total = input + output + thoughts.
+        // Worked example of docs/providers/gemini_cli.md, …0002: total = input + output + thoughts.
         let t = normalize(&tokens(15234, 412, 11020, 230, 0, 15876));
         assert_eq!(
             (

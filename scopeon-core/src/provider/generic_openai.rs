@@ -1,56 +1,17 @@
 //! "Generic OpenAI" JSON Lines: API responses, stream chunks and proxy logs the user points
-//! Scopeon at with `generic_paths` globs (log-formats.md §8).
+//! Scopeon at with `generic_paths` globs.
 //!
 //! Every line is looked at on its own. A line counts when it holds a `usage` object with
-//! non-zero counts, either at its top level (a Chat Completions response or final stream chunk,
-//! a Responses API object) or nested up to [`MAX_NESTING`] objects deep under `response`,
-//! `data` or `result` (a Responses streaming `response.completed` event; the wrappers proxies
-//! and SDK dumps write, e.g. `{"timestamp": …, "data": {…response…}}`). The shape is told by
-//! the keys of `usage`, never by `object`, so unknown `object`/`type` values still count.
+//! non-zero counts, at its top level (a Chat Completions response or final stream chunk, a
+//! Responses API object) or nested up to [`MAX_NESTING`] objects deep under `response`,
+//! `data` or `result`. The shape is told by the keys of `usage` (OpenAI, DeepSeek and
+//! Anthropic-compatible variants), never by `object`. Records are keyed by the response id
+//! and creation time; the last copy read wins.
 //!
-//! Decisions where the references leave a choice:
-//! - Roots: none by default (CONTRACTS §3): the files are the user's `generic_paths` globs,
-//!   which reach the scan as this provider's globs
-//!   ([`ScanOptions::globs`](crate::scan::ScanOptions::globs)), each walked from its own
-//!   directory with its own pattern, so [`default_roots`](Provider::default_roots) and
-//!   [`file_patterns`](Provider::file_patterns) are empty.
-//! - The usage object is the first found breadth-first: top level, then `response`, `data`,
-//!   `result` (in that order), then their children. Its fields are read from the object that
-//!   holds the `usage`, then from each enclosing object outward (a wrapper's `timestamp` or
-//!   session id applies when the response has none).
-//! - Tokens (CONTRACTS §1, "OpenAI chat/responses, generic"): input = prompt − cached, cache
-//!   read = cached, output = output (reasoning included), reasoning = reasoning, clamped to
-//!   the output it is part of. Prompt is `prompt_tokens`, else `input_tokens`, else DeepSeek's
-//!   `prompt_cache_hit_tokens + prompt_cache_miss_tokens`. Cached is the largest of
-//!   `prompt_tokens_details.cached_tokens`, `input_tokens_details.cached_tokens`,
-//!   `cached_input_tokens` (`codex exec --json`), `prompt_cache_hit_tokens` (DeepSeek) and
-//!   `cache_read_input_tokens` (Anthropic-compatible proxies). Reasoning is
-//!   `completion_tokens_details.reasoning_tokens`, `output_tokens_details.reasoning_tokens`
-//!   or `reasoning_output_tokens`. `total_tokens` is never read: it splits into nothing.
-//! - Cache writes: OpenAI reports none, so cache creation is 0 as CONTRACTS §1 says, unless an
-//!   Anthropic-compatible proxy adds `cache_creation_input_tokens`. Then they are cache
-//!   creation, taken out of an OpenAI-style prompt count (which counts every prompt token).
-//!   A usage in Anthropic's own shape (`input_tokens` beside `cache_read_input_tokens` or
-//!   `cache_creation_input_tokens`, with no `input_tokens_details`, `cached_input_tokens` or
-//!   `prompt_tokens`) has additive buckets: its `input_tokens` already excludes the cache.
-//! - Key: the response `id` (of the usage's object, else the nearest enclosing one), joined
-//!   with that object's `created`/`created_at` as `<id>@<ms>` when it has one. Stream chunks
-//!   and every event of one response share both, and only a chunk with usage counts; the time
-//!   keeps servers whose ids are weak (Ollama's `chatcmpl-<0..999>`) from merging distinct
-//!   requests. A line without any id is keyed by the hash of its bytes. Copies of a key: the
-//!   last one read wins (CONTRACTS §2 rule for every provider but Claude), so a stream's
-//!   cumulative usage chunks (vLLM's continuous usage) leave their final total.
-//! - Timestamp: `created`, `created_at` (Unix seconds; milliseconds from 10¹¹ on) or an ISO
-//!   (or epoch) `timestamp`, nearest object first. A usage line with none is a
-//!   `missing_field` skip.
-//! - Session: `session_id`, `sessionId`, `session`, `conversation_id`, `conversationId`,
-//!   `conversation` (a string or an object's `id`, as the Responses API writes it) or
-//!   `thread_id`, nearest object first; else the file's stem (else `generic_openai`).
-//! - Model: `model`, nearest object first; none is `None`. Project: unknown (`None`).
-//! - Reported cost: `usage.cost` (OpenRouter, USD).
-//! - Python's `NaN`/`Infinity` spellings are read as `null`, as for Aider.
-//! - The parser is stateless. Object lines whose bytes cannot spell a `usage` key are ignored
-//!   without being parsed (see `may_hold_usage`).
+//! The parser is stateless. Object lines whose bytes cannot spell a `usage` key (see
+//! `may_hold_usage`) are ignored without being parsed.
+//!
+//! Format notes and every decision: `docs/providers/generic_openai.md`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -86,8 +47,7 @@ impl Provider for GenericOpenai {
         1
     }
 
-    /// None: the files come only from the configured `generic_paths` globs, given to the scan
-    /// as this provider's globs (CONTRACTS §3).
+    /// None: the files come only from the configured `generic_paths` globs (docs/roots.md).
     fn default_roots(&self, _env: &Env) -> Vec<Utf8PathBuf> {
         Vec::new()
     }
@@ -439,7 +399,8 @@ fn response_key(id: &str, created_ms: Option<i64>) -> String {
     }
 }
 
-/// Normalizes a usage object (CONTRACTS §1; see the module docs for the key variants).
+/// Normalizes a usage object (docs/tokens.md; docs/providers/generic_openai.md lists the key
+/// variants).
 fn tokens_of(u: &Usage) -> TokenCounts {
     let n = |c: Option<Count>| c.map_or(0, |c| c.0);
     let output = n(u.completion_tokens.or(u.output_tokens));

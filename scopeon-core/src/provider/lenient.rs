@@ -297,7 +297,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
 }
 
 /// A timestamp as UTC milliseconds: an ISO string (see [`parse_timestamp_ms`]) or a Unix epoch
-/// number, read as seconds below 10¹¹ and as milliseconds from there (log-formats.md §0.4).
+/// number, read as seconds below 10¹¹ and as milliseconds from there (docs/providers/README.md).
 /// Anything else, or a time outside [`EARLIEST_MS`]..=year 9999, is absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stamp(pub Option<i64>);

@@ -197,7 +197,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// extracts: the next scan then rebuilds this provider's records from its logs.
     fn parser_version(&self) -> u32;
 
-    /// The directories searched when no configuration names others (CONTRACTS §3).
+    /// The directories searched when no configuration names others (docs/roots.md).
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf>;
 
     /// Glob patterns, relative to a root, of the files that are logs (e.g. `projects/**/*.jsonl`).

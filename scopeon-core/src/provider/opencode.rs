@@ -1,61 +1,15 @@
 //! OpenCode (sst/opencode): assistant messages from its legacy JSON storage and its SQLite
-//! database (log-formats.md §7.1).
+//! database.
 //!
-//! OpenCode keeps its data in `$XDG_DATA_HOME/opencode` (`~/.local/share/opencode` on every
-//! system). Before 1.2 each message is one JSON file, `storage/message/<sessionID>/<id>.json`,
-//! rewritten in place while the message streams; from 1.2 on messages are rows of
-//! `opencode.db` (or `opencode-<channel>.db`): v1 `message(id, session_id, data)`, with `id`
-//! and `sessionID` moved out of the JSON into columns, or v2
-//! `session_message(id, session_id, type, data)`. An assistant message carries `modelID`
-//! (v2: `model.id`), `path.cwd`, `time.{created, completed}`, `cost` and
-//! `tokens.{input, output, reasoning, cache.{read, write}}`; its text lives elsewhere
-//! (`storage/part/**`, the `part` table), and session titles in `storage/session/**` and the
-//! session table. None of those is read: JSON files are parsed into structs that declare only
-//! the metadata fields, and database rows are asked, with `json_extract`, only for the scalars
-//! at those paths ([`message_sql`]).
+//! Before 1.2 each message is one JSON file, `storage/message/<sessionID>/<id>.json`,
+//! rewritten while it streams; from 1.2 on messages are rows of `opencode*.db` (`message` or
+//! `session_message`). A message counts once it has completed, keyed by its id, so a migrated
+//! JSON copy and its database row are one request (the database, read last, wins). Output
+//! includes `tokens.reasoning`. Text (`storage/part/**`, the part table) is never read:
+//! database rows are asked only for scalars ([`message_sql`]). Databases are read whole
+//! whenever they change, and forks copied within one database count once.
 //!
-//! Decisions where the references leave a choice:
-//! - A message counts once it has completed (CONTRACTS §2): `role` `"assistant"` and a
-//!   `time.completed` that is there: any number but 0, any non-empty string, `true` (its value
-//!   only places the message when `time.created` cannot). A streaming message (no
-//!   `time.completed`, or `null`) is ignored and counted when its file is rewritten complete or
-//!   its row is updated; an aborted one (never completed) never counts. A message whose counts
-//!   are all zero is ignored; one that would count but has no usable time is a `missing_field`
-//!   skip.
-//! - Tokens per CONTRACTS §1: input `tokens.input`, cache writes `tokens.cache.write` (no TTL
-//!   split, so priced at the 5-minute rate), cache reads `tokens.cache.read`, output
-//!   `tokens.output + tokens.reasoning` (saturating), reasoning `tokens.reasoning`.
-//! - Key: the message id (the `id` column, else `id` in the JSON, else the file name), so a
-//!   migrated JSON copy and its database row are one request. The database is read after the
-//!   JSON files (`scan` orders databases last) and the store keeps the last copy
-//!   (`LastCopyWins`), so the row wins. Only within a scan: a JSON copy whose file changes
-//!   after the database was last read replaces the row's copy until the database changes
-//!   again. OpenCode stops writing the legacy files once it has migrated, so this needs a file
-//!   touched by something else.
-//! - Session: `session_id` column, else `sessionID`, else the message file's directory name.
-//!   Project: `path.cwd`, else (database) the session row's `directory`. Model: `modelID`, else
-//!   `model.id`; `providerID` is not read, since pricing goes by the model id alone.
-//! - Time: `time.created` (milliseconds; seconds from forks, told apart as in `lenient::Stamp`),
-//!   else `time.completed`.
-//! - `cost` is kept as the reported cost only when it is above zero: OpenCode writes 0 under
-//!   subscriptions and for unknown prices, and such messages are priced from their tokens.
-//! - Databases are read whole every time they change (the scanner reads a database only when
-//!   its size or time, or its write-ahead log's, changed; the state stays empty). OpenCode
-//!   updates a message row in place (same rowid) when it completes, so a rowid high-water mark
-//!   would miss exactly the completions; re-reading every row costs one pass over the JSON of
-//!   each message, never over its parts.
-//! - Forks: OpenCode copies a forked session's messages with new ids but the same times and
-//!   counts. Within one database read, assistant messages that agree on model, `time.created`
-//!   and every counter are one request, kept under the smallest id (OpenCode's ids ascend, so
-//!   that is the original). Legacy JSON files are parsed one at a time, so a fork there counts
-//!   twice; so does a fork whose original is deleted later (the store keeps the original's
-//!   record, and the copy is then the only one in the database).
-//! - A JSON file that does not parse (caught mid-rewrite, truncated) is an `invalid_json` skip
-//!   and is read again when it changes; a database row whose `data` is not valid JSON is an
-//!   `invalid_json` skip at its rowid; a row without an id or a session is a `missing_field`
-//!   skip when it would count.
-//! - A database with neither message table is an error naming both, so a new OpenCode schema
-//!   shows up as a problem instead of as silence.
+//! Format notes and every decision: `docs/providers/opencode.md`.
 
 use std::collections::HashMap;
 
@@ -86,7 +40,7 @@ impl Provider for Opencode {
         1
     }
 
-    /// `$XDG_DATA_HOME/opencode`, which defaults to `~/.local/share/opencode` (CONTRACTS §3).
+    /// `$XDG_DATA_HOME/opencode`, which defaults to `~/.local/share/opencode` (docs/roots.md).
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf> {
         env.xdg_data_home()
             .map(|d| d.join("opencode"))

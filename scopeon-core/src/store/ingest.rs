@@ -1,7 +1,7 @@
 //! Writing records and checkpoints: one transaction per batch, UPSERT on the dedup key.
 //!
 //! Copies of one request (content-block splits, resumed-session replays, re-scans) meet on the
-//! `(provider, dedup_key)` unique key and merge by the rule of CONTRACTS §2: the largest value
+//! `(provider, dedup_key)` unique key and merge by the rule of docs/identity.md: the largest value
 //! of each counter, the earliest timestamp, and the session and project of the earliest
 //! non-sidechain copy. A sidechain record whose `message_id` also exists outside the sidechain
 //! is a replay: it is kept (so the rule holds whatever order files are read in) but marked and

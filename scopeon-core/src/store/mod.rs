@@ -4,7 +4,7 @@
 //! metadata. Records and the checkpoints that produced them are written in one transaction, so
 //! a crash at any moment loses nothing and counts nothing twice.
 //!
-//! File rules (CONTRACTS §8): a directory Scopeon creates is 0700 and a database it creates is
+//! File rules (docs/storage.md): a directory Scopeon creates is 0700 and a database it creates is
 //! 0600 (SQLite gives its `-wal` and `-shm` files the database's mode). Scopeon never chmods
 //! what it did not create, and refuses a database that is group- or world-writable or owned by
 //! another user.
@@ -603,7 +603,7 @@ fn create_private_file(path: &Utf8Path) -> Result<()> {
     }
 }
 
-/// Checks an existing database file is safe to use (CONTRACTS §8); the error says how to fix it.
+/// Checks an existing database file is safe to use (docs/storage.md); the error says how to fix it.
 #[cfg(unix)]
 pub(crate) fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
@@ -638,7 +638,7 @@ pub(crate) fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()>
     Ok(())
 }
 
-/// Checks an existing database file is safe to use (CONTRACTS §8); the error says how to fix it.
+/// Checks an existing database file is safe to use (docs/storage.md); the error says how to fix it.
 #[cfg(not(unix))]
 pub(crate) fn check_existing(path: &Utf8Path, meta: &fs::Metadata) -> Result<()> {
     if !meta.file_type().is_file() {

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::record::ProviderId;
 use crate::window::{Zone, offset_spans};
 
-/// A dimension a report can be grouped by (CONTRACTS §4).
+/// A dimension a report can be grouped by (`--by`, docs/cli.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupKey {
@@ -185,7 +185,7 @@ impl Default for ReportQuery {
     }
 }
 
-/// Summed fields of a group (CONTRACTS §5).
+/// Summed fields of a group (docs/documents.md).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Distinct deduplicated requests.
@@ -232,7 +232,7 @@ impl Totals {
         self.cost_pusd.map(|p| p as f64 / 1e12)
     }
 
-    /// The fields as a JSON object (CONTRACTS §5), with `premium_requests` when `premium`
+    /// The fields as a JSON object (docs/documents.md), with `premium_requests` when `premium`
     /// (the report holds Copilot premium requests; otherwise the field is left out, so
     /// documents without them are exactly as before it existed).
     pub fn to_json(&self, premium: bool) -> serde_json::Value {
@@ -278,7 +278,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// The `scopeon.report.v1` document (CONTRACTS §5). `run` holds run metadata (scan
+    /// The `scopeon.report.v1` document (docs/documents.md). `run` holds run metadata (scan
     /// statistics, timings, labels) placed at the top level, never inside rows or totals.
     pub fn to_document(
         &self,
