@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use unicode_width::UnicodeWidthStr;
+
 use scopeon_core::doctor::{Diagnosis, FileFacts, Severity};
 use scopeon_core::scan::ScanSummary;
 use scopeon_core::store::{BackupInfo, ForgetStats, ProjectPaths, Report, ReportQuery, Totals};
@@ -128,8 +130,8 @@ pub fn report_table(
         .map(|c| {
             rows.iter()
                 .chain(std::iter::once(&total_row))
-                .map(|r| r[c].chars().count())
-                .chain(std::iter::once(headers[c].chars().count()))
+                .map(|r| r[c].width())
+                .chain(std::iter::once(headers[c].width()))
                 .max()
                 .unwrap_or(0)
         })
@@ -141,7 +143,7 @@ pub fn report_table(
             if c > 0 {
                 s.push_str("  ");
             }
-            let pad = widths[c] - cell.chars().count();
+            let pad = widths[c] - cell.width();
             if c < key_cols {
                 s.push_str(cell);
                 s.push_str(&" ".repeat(pad));
@@ -723,5 +725,30 @@ mod tests {
             .map(|(m, p)| (m.unwrap().to_owned(), p.unwrap().to_owned()))
             .collect();
         assert_eq!(read, expected);
+    }
+
+    #[test]
+    fn table_columns_align_by_display_width() {
+        // CJK characters and most emoji take two terminal cells; combining marks take none.
+        let (q, r) = report(&[
+            (Some("claude-sonnet-4-5"), Some("/home/dev/app")),
+            (Some("通义千问-max"), Some("/home/开发/项目")),
+            (Some("gpt-5"), Some("/home/dev/🚀rocket")),
+            (Some("cafe\u{301}"), Some("/home/dev/x")),
+        ]);
+        let mut out = Vec::new();
+        report_table(&mut out, &q, &r, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        // The table runs from the header line to the totals line: blank lines around it.
+        let table: Vec<&str> = text.split("\n\n").nth(1).unwrap().lines().collect();
+        assert_eq!(table.len(), 8, "{text}");
+        assert!(table[0].starts_with("Model"), "{text}");
+        // Numeric columns are right-aligned, so aligned columns end every line at one width.
+        let widths: Vec<usize> = table.iter().map(|l| l.width()).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}\n{text}");
+        // And the project column starts at one display offset on every row.
+        let project_at = |line: &str| line[..line.find("/home").unwrap()].width();
+        let starts: Vec<usize> = table[2..6].iter().map(|l| project_at(l)).collect();
+        assert!(starts.iter().all(|s| *s == starts[0]), "{starts:?}\n{text}");
     }
 }
