@@ -40,6 +40,14 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Cargo features
+//!
+//! None is on by default, and a release build needs none.
+//!
+//! - `failpoints`: the `SCOPEON_TEST_*` environment switches (crash points, small scan
+//!   batches, injected database faults) for crash-safety tests. Without it they compile to
+//!   nothing and the variables are ignored.
 #![warn(missing_docs)]
 
 pub mod config;
