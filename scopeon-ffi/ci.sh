@@ -54,7 +54,8 @@ EOF
 fi
 
 step "build libscopeon and the CLI"
-cargo build --locked -p scopeon-ffi -p scopeon-cli
+# test-panics: the C and Python tests make entry points panic through SCOPEON_TEST_FFI_PANIC.
+cargo build --locked -p scopeon-ffi -p scopeon-cli --features scopeon-ffi/test-panics
 target="${CARGO_TARGET_DIR:-target}"
 lib="$(cd "$target/debug" && pwd)"
 test -f "$lib/libscopeon.so" && test -f "$lib/libscopeon.a"
