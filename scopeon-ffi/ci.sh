@@ -44,7 +44,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 step "build libscopeon and the CLI"
-cargo build --locked -p scopeon-ffi -p scopeon-cli
+# test-panics: the C and Python tests make entry points panic through SCOPEON_TEST_FFI_PANIC.
+cargo build --locked -p scopeon-ffi -p scopeon-cli --features scopeon-ffi/test-panics
 target="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)"
 lib="$target/debug"
 test -f "$lib/libscopeon.so" && test -f "$lib/libscopeon.a"
@@ -79,6 +80,9 @@ for kind in shared static; do
         --show-leak-kinds=definite,indirect --error-exitcode=1 "$build/test_$kind"
 done
 
+# The wheel build below relinks target/debug/libscopeon.so without test-panics: keep this one.
+cp "$lib/libscopeon.so" "$build/libscopeon-test-panics.so"
+
 python="$PWD/$ffi/bindings/python"
 venv="$build/venv"
 step "Python: fresh virtualenv, wheel (pip wheel: setuptools-rust, cargo --locked)"
@@ -98,7 +102,7 @@ step "Python: pytest against the installed wheel"
 # From outside the checkout, so only the virtualenv can provide `scopeon` (conftest.py refuses
 # an import from the checkout); no SCOPEON_LIBRARY nor SCOPEON_DEV_TREE: the bundled library.
 (cd "$build" && env -u SCOPEON_LIBRARY -u SCOPEON_DEV_TREE SCOPEON_TEST_INSTALLED=1 \
-    SCOPEON_CLI="$lib/scopeon" RUST_BACKTRACE=0 \
+    SCOPEON_CLI="$lib/scopeon" SCOPEON_TEST_PANIC_LIBRARY="$build/libscopeon-test-panics.so" RUST_BACKTRACE=0 \
     "$venv/bin/python" -m pytest -q -p no:cacheprovider "$python/tests")
 
 step "Swift: module map (clang -fmodules -fsyntax-only) and status parity"

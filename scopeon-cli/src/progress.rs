@@ -1,59 +1,69 @@
 //! A one-line progress bar on stderr, drawn only on a terminal and only for long scans.
+//!
+//! indicatif draws and clears the line; this module decides when it may appear: never on
+//! stdout, never when stderr is not a terminal (pipes, files, the test suite), and not before
+//! the scan has run for [`DELAY`], so a quick scan prints nothing at all.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scopeon_core::scan::Progress;
 
 /// Scans shorter than this never show a bar.
 const DELAY: Duration = Duration::from_millis(500);
-/// Redraw at most this often.
-const INTERVAL: Duration = Duration::from_millis(100);
+/// Redraws per second at most.
+const REFRESH_HZ: u8 = 10;
+/// `scanning [#######       ] 12/40 files, 3.4 MB`: files handled of files found, bytes read.
+const TEMPLATE: &str = "scanning [{bar:30}] {pos}/{len} files, {msg}";
 
+#[derive(Debug)]
 pub struct Bar {
-    enabled: bool,
+    /// Whether stderr is a terminal: otherwise the bar stays hidden for good.
+    terminal: bool,
     started: Instant,
-    last_draw: Option<Instant>,
+    /// Hidden until the scan has run for [`DELAY`] on a terminal.
+    bar: ProgressBar,
+    shown: bool,
 }
 
 impl Bar {
     pub fn new() -> Bar {
+        let style = ProgressStyle::with_template(TEMPLATE)
+            .expect("the progress template is valid")
+            // Filled and to-do cells only: `#` for files handled, a space for the rest.
+            .progress_chars("# ");
         Bar {
-            enabled: std::io::stderr().is_terminal(),
+            terminal: std::io::stderr().is_terminal(),
             started: Instant::now(),
-            last_draw: None,
+            bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
+                .with_style(style),
+            shown: false,
         }
     }
 
     pub fn update(&mut self, p: Progress) {
-        if !self.enabled || self.started.elapsed() < DELAY {
+        if !self.terminal {
             return;
         }
-        if self.last_draw.is_some_and(|t| t.elapsed() < INTERVAL) {
-            return;
+        if !self.shown {
+            if self.started.elapsed() < DELAY {
+                return;
+            }
+            self.bar
+                .set_draw_target(ProgressDrawTarget::stderr_with_hz(REFRESH_HZ));
+            self.shown = true;
         }
-        self.last_draw = Some(Instant::now());
-        let width = 30usize;
-        let filled = if p.files_total == 0 {
-            width
-        } else {
-            (p.files_done as usize * width) / p.files_total as usize
-        };
-        eprint!(
-            "\rscanning [{}{}] {}/{} files, {:.1} MB",
-            "#".repeat(filled),
-            " ".repeat(width - filled.min(width)),
-            p.files_done,
-            p.files_total,
-            p.bytes_read as f64 / 1e6
-        );
-        let _ = std::io::stderr().flush();
+        self.bar.set_length(p.files_total);
+        self.bar.set_position(p.files_done);
+        self.bar
+            .set_message(format!("{:.1} MB", p.bytes_read as f64 / 1e6));
     }
 
+    /// Clears the bar's line, if it was ever drawn, so the summary starts on a clean line.
     pub fn finish(&mut self) {
-        if self.last_draw.is_some() {
-            eprint!("\r{}\r", " ".repeat(79));
-            let _ = std::io::stderr().flush();
+        if self.shown {
+            self.bar.finish_and_clear();
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use unicode_width::UnicodeWidthStr;
+
 use scopeon_core::doctor::{Diagnosis, FileFacts, Severity};
 use scopeon_core::scan::ScanSummary;
 use scopeon_core::store::{BackupInfo, ForgetStats, ProjectPaths, Report, ReportQuery, Totals};
@@ -128,8 +130,8 @@ pub fn report_table(
         .map(|c| {
             rows.iter()
                 .chain(std::iter::once(&total_row))
-                .map(|r| r[c].chars().count())
-                .chain(std::iter::once(headers[c].chars().count()))
+                .map(|r| r[c].width())
+                .chain(std::iter::once(headers[c].width()))
                 .max()
                 .unwrap_or(0)
         })
@@ -141,7 +143,7 @@ pub fn report_table(
             if c > 0 {
                 s.push_str("  ");
             }
-            let pad = widths[c] - cell.chars().count();
+            let pad = widths[c] - cell.width();
             if c < key_cols {
                 s.push_str(cell);
                 s.push_str(&" ".repeat(pad));
@@ -214,15 +216,10 @@ fn title(q: &ReportQuery) -> String {
     format!("Usage by {by}, {window} ({})", q.zone.name)
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 /// The report as CSV: one header line, one line per row, no totals row (sum the columns).
+///
+/// Fields are quoted only when they must be (a comma, a quote or a line break in a project
+/// path or a model name), so ordinary reports read the same with or without a CSV parser.
 pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io::Result<()> {
     let mut header: Vec<&str> = q.group_by.iter().map(|k| k.as_str()).collect();
     header.extend([
@@ -241,12 +238,13 @@ pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io:
     if premium {
         header.push("premium_requests");
     }
-    writeln!(out, "{}", header.join(","))?;
+    let mut csv = csv::Writer::from_writer(&mut *out);
+    csv.write_record(&header).map_err(csv_io_error)?;
     for r in &report.rows {
         let mut cells: Vec<String> = r
             .key
             .iter()
-            .map(|(_, v)| csv_field(v.as_deref().unwrap_or("")))
+            .map(|(_, v)| v.clone().unwrap_or_default())
             .collect();
         let t = &r.totals;
         cells.extend([
@@ -263,9 +261,21 @@ pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io:
         if premium {
             cells.push(premium_requests(t).replace(',', ""));
         }
-        writeln!(out, "{}", cells.join(","))?;
+        csv.write_record(&cells).map_err(csv_io_error)?;
     }
-    Ok(())
+    csv.flush()
+}
+
+/// A CSV writer's error as the I/O error it wraps, keeping its kind: a closed pipe
+/// (`scopeon report --csv | head`) must stay `BrokenPipe` to end the output quietly.
+fn csv_io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        // Every record has the header's length and holds text: only I/O can fail here.
+        other => io::Error::other(format!(
+            "could not write the CSV report: {other:?} (please report this bug)"
+        )),
+    }
 }
 
 /// A human summary of a scan.
@@ -610,10 +620,122 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(1_500_000), "1.5 MB");
         assert_eq!(printable("/home/\u{1b}]0;pwned\u{7}x"), "/home/?]0;pwned?x");
+    }
+
+    use scopeon_core::store::{GroupKey, ReportRow};
+
+    /// A report grouped by model and project with one row per (model, project), one request
+    /// and ten input tokens each.
+    fn report(keys: &[(Option<&str>, Option<&str>)]) -> (ReportQuery, Report) {
+        let query = ReportQuery {
+            group_by: vec![GroupKey::Model, GroupKey::Project],
+            ..ReportQuery::default()
+        };
+        let totals = Totals {
+            requests: 1,
+            input_tokens: 10,
+            total_tokens: 10,
+            cost_pusd: Some(25_000_000_000),
+            ..Totals::default()
+        };
+        let rows: Vec<ReportRow> = keys
+            .iter()
+            .map(|(model, project)| ReportRow {
+                key: vec![
+                    (GroupKey::Model, model.map(str::to_owned)),
+                    (GroupKey::Project, project.map(str::to_owned)),
+                ],
+                totals,
+            })
+            .collect();
+        let n = rows.len() as u64;
+        let sum = Totals {
+            requests: n,
+            input_tokens: 10 * n,
+            total_tokens: 10 * n,
+            cost_pusd: Some(25_000_000_000 * i128::from(n)),
+            ..Totals::default()
+        };
+        (query, Report { rows, totals: sum })
+    }
+
+    fn csv_text(keys: &[(Option<&str>, Option<&str>)]) -> String {
+        let (q, r) = report(keys);
+        let mut out = Vec::new();
+        report_csv(&mut out, &q, &r).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_quotes_only_the_fields_that_need_it() {
+        let text = csv_text(&[
+            (Some("claude-sonnet-4-5"), Some("/home/dev/app")),
+            (None, Some("/home/dev/a,b")),
+            (Some("say \"hi\""), Some("two\nlines")),
+            (Some("cr\rhere"), None),
+        ]);
+        let numbers = "1,10,0,0,0,0,10,0.025,0";
+        assert_eq!(
+            text,
+            format!(
+                "model,project,requests,input_tokens,cache_creation_tokens,cache_read_tokens,\
+                 output_tokens,reasoning_tokens,total_tokens,cost_usd,unpriced_tokens\n\
+                 claude-sonnet-4-5,/home/dev/app,{numbers}\n\
+                 ,\"/home/dev/a,b\",{numbers}\n\
+                 \"say \"\"hi\"\"\",\"two\nlines\",{numbers}\n\
+                 \"cr\rhere\",,{numbers}\n"
+            )
+        );
+    }
+
+    #[test]
+    fn csv_reads_back_as_written() {
+        let keys = [
+            (Some("a,b"), Some("\"quoted\", with comma")),
+            (Some("multi\r\nline"), Some("plain")),
+            (Some("模型"), Some("/home/开发/🚀")),
+        ];
+        let text = csv_text(&keys);
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let read: Vec<(String, String)> = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_owned(), r[1].to_owned())
+            })
+            .collect();
+        let expected: Vec<(String, String)> = keys
+            .iter()
+            .map(|(m, p)| (m.unwrap().to_owned(), p.unwrap().to_owned()))
+            .collect();
+        assert_eq!(read, expected);
+    }
+
+    #[test]
+    fn table_columns_align_by_display_width() {
+        // CJK characters and most emoji take two terminal cells; combining marks take none.
+        let (q, r) = report(&[
+            (Some("claude-sonnet-4-5"), Some("/home/dev/app")),
+            (Some("通义千问-max"), Some("/home/开发/项目")),
+            (Some("gpt-5"), Some("/home/dev/🚀rocket")),
+            (Some("cafe\u{301}"), Some("/home/dev/x")),
+        ]);
+        let mut out = Vec::new();
+        report_table(&mut out, &q, &r, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        // The table runs from the header line to the totals line: blank lines around it.
+        let table: Vec<&str> = text.split("\n\n").nth(1).unwrap().lines().collect();
+        assert_eq!(table.len(), 8, "{text}");
+        assert!(table[0].starts_with("Model"), "{text}");
+        // Numeric columns are right-aligned, so aligned columns end every line at one width.
+        let widths: Vec<usize> = table.iter().map(|l| l.width()).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}\n{text}");
+        // And the project column starts at one display offset on every row.
+        let project_at = |line: &str| line[..line.find("/home").unwrap()].width();
+        let starts: Vec<usize> = table[2..6].iter().map(|l| project_at(l)).collect();
+        assert!(starts.iter().all(|s| *s == starts[0]), "{starts:?}\n{text}");
     }
 }

@@ -1,61 +1,23 @@
-//! Deterministic crash points (and small batches) for tests.
+//! Deterministic crash points (and small batches, and database faults) for tests.
 //!
 //! `SCOPEON_TEST_FAILPOINT=NAME:N` aborts the process (as `kill -9` would: no destructors, no
 //! rollback) the N-th time the point `NAME` is reached. The integration tests use it to prove a
 //! scan killed at any commit boundary loses nothing and counts nothing twice. Without the
 //! variable a point costs one relaxed atomic load.
+//!
+//! The switches exist only with the `failpoints` cargo feature, which scopeon-cli's tests turn
+//! on. Without it (every release build) each function below is an empty inline stub: the
+//! variables are never read and their names are not in the binary.
 
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// The environment variable that arms a failpoint.
-pub const ENV_VAR: &str = "SCOPEON_TEST_FAILPOINT";
-
-fn armed() -> Option<&'static (String, u64)> {
-    static ARMED: OnceLock<Option<(String, u64)>> = OnceLock::new();
-    ARMED
-        .get_or_init(|| {
-            let spec = std::env::var(ENV_VAR).ok()?;
-            let (name, n) = spec.rsplit_once(':')?;
-            Some((name.to_owned(), n.parse().ok()?))
-        })
-        .as_ref()
-}
-
-/// Marks a crash point; aborts the process if it is armed and this is the N-th hit.
-pub(crate) fn hit(name: &str) {
-    static HITS: AtomicU64 = AtomicU64::new(0);
-    if let Some((armed_name, n)) = armed()
-        && armed_name == name
-        && HITS.fetch_add(1, Ordering::Relaxed) + 1 == *n
-    {
-        std::process::abort();
-    }
-}
-
-/// The environment variable that shrinks scan batches so tests reach many commit points with a
-/// small corpus.
-pub const BATCH_VAR: &str = "SCOPEON_TEST_BATCH_RECORDS";
-
-/// Records per batch when a test asked for a smaller batch.
-pub(crate) fn batch_records() -> Option<usize> {
-    static BATCH: OnceLock<Option<usize>> = OnceLock::new();
-    *BATCH.get_or_init(|| {
-        std::env::var(BATCH_VAR)
-            .ok()?
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-    })
-}
-
-/// The environment variable that makes Scopeon's database refuse writes the way a read-only
-/// (`read-only`) or full (`full`) one does, so tests running as root (where file modes deny
-/// nothing) can check what a user sees then and that nothing stored is lost.
-pub const DB_FAULT_VAR: &str = "SCOPEON_TEST_DB_FAULT";
+#[cfg(feature = "failpoints")]
+pub(crate) use armed::{batch_records, db_fault, hit};
+#[cfg(not(feature = "failpoints"))]
+pub(crate) use disarmed::{batch_records, db_fault, hit};
 
 /// A fault injected into the database connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Without `failpoints` the store still matches on it, but nothing builds one.
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
 pub(crate) enum DbFault {
     /// Every write fails as on a read-only file system (`PRAGMA query_only`).
     ReadOnly,
@@ -64,11 +26,88 @@ pub(crate) enum DbFault {
     Full,
 }
 
-/// The fault a test asked for, if any.
-pub(crate) fn db_fault() -> Option<DbFault> {
-    match std::env::var(DB_FAULT_VAR).ok()?.as_str() {
-        "read-only" => Some(DbFault::ReadOnly),
-        "full" => Some(DbFault::Full),
-        _ => None,
+/// The switches, read from the environment.
+#[cfg(feature = "failpoints")]
+mod armed {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::DbFault;
+
+    /// The environment variable that arms a failpoint.
+    const ENV_VAR: &str = "SCOPEON_TEST_FAILPOINT";
+
+    fn armed() -> Option<&'static (String, u64)> {
+        static ARMED: OnceLock<Option<(String, u64)>> = OnceLock::new();
+        ARMED
+            .get_or_init(|| {
+                let spec = std::env::var(ENV_VAR).ok()?;
+                let (name, n) = spec.rsplit_once(':')?;
+                Some((name.to_owned(), n.parse().ok()?))
+            })
+            .as_ref()
+    }
+
+    /// Marks a crash point; aborts the process if it is armed and this is the N-th hit.
+    pub(crate) fn hit(name: &str) {
+        static HITS: AtomicU64 = AtomicU64::new(0);
+        if let Some((armed_name, n)) = armed()
+            && armed_name == name
+            && HITS.fetch_add(1, Ordering::Relaxed) + 1 == *n
+        {
+            std::process::abort();
+        }
+    }
+
+    /// The environment variable that shrinks scan batches so tests reach many commit points
+    /// with a small corpus.
+    const BATCH_VAR: &str = "SCOPEON_TEST_BATCH_RECORDS";
+
+    /// Records per batch when a test asked for a smaller batch.
+    pub(crate) fn batch_records() -> Option<usize> {
+        static BATCH: OnceLock<Option<usize>> = OnceLock::new();
+        *BATCH.get_or_init(|| {
+            std::env::var(BATCH_VAR)
+                .ok()?
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+        })
+    }
+
+    /// The environment variable that makes Scopeon's database refuse writes the way a
+    /// read-only (`read-only`) or full (`full`) one does, so tests running as root (where file
+    /// modes deny nothing) can check what a user sees then and that nothing stored is lost.
+    const DB_FAULT_VAR: &str = "SCOPEON_TEST_DB_FAULT";
+
+    /// The fault a test asked for, if any.
+    pub(crate) fn db_fault() -> Option<DbFault> {
+        match std::env::var(DB_FAULT_VAR).ok()?.as_str() {
+            "read-only" => Some(DbFault::ReadOnly),
+            "full" => Some(DbFault::Full),
+            _ => None,
+        }
+    }
+}
+
+/// The same functions doing nothing, for builds without `failpoints`.
+#[cfg(not(feature = "failpoints"))]
+mod disarmed {
+    use super::DbFault;
+
+    /// A crash point that never fires.
+    #[inline(always)]
+    pub(crate) fn hit(_name: &str) {}
+
+    /// Scan batches keep their normal size.
+    #[inline(always)]
+    pub(crate) fn batch_records() -> Option<usize> {
+        None
+    }
+
+    /// No fault is ever injected.
+    #[inline(always)]
+    pub(crate) fn db_fault() -> Option<DbFault> {
+        None
     }
 }

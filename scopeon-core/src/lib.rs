@@ -46,6 +46,16 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Cargo features
+//!
+//! None is on by default, and a release build needs neither.
+//!
+//! - `failpoints`: the `SCOPEON_TEST_*` environment switches (crash points, small scan
+//!   batches, injected database faults) for crash-safety tests. Without it they compile to
+//!   nothing and the variables are ignored.
+//! - `fuzzing`: the hidden `fuzz_checks` module, the invariant checks that the fuzz targets
+//!   in `fuzz/` and the seed-replay tests run.
 #![warn(missing_docs)]
 
 pub mod config;

@@ -298,12 +298,21 @@ fn owned_c_string(text: String) -> Result<*mut c_char, Failure> {
 
 /// The environment variable that makes an entry point panic, for testing `SCOPEON_E_PANIC`
 /// from C and Python: set it to the function's name (e.g. `scopeon_price`). Only the entry
-/// points that read the environment anyway check it.
-pub(crate) const TEST_PANIC_VAR: &str = "SCOPEON_TEST_FFI_PANIC";
+/// points that read the environment anyway check it, and only in a library built with the
+/// `test-panics` feature (ci.sh builds the one its C and Python tests load that way).
+#[cfg(feature = "test-panics")]
+const TEST_PANIC_VAR: &str = "SCOPEON_TEST_FFI_PANIC";
 
 /// Panics when [`TEST_PANIC_VAR`] names `function` (see there).
+#[cfg(feature = "test-panics")]
 pub(crate) fn test_panic_point(function: &str) {
     if std::env::var_os(TEST_PANIC_VAR).is_some_and(|v| v == function) {
         panic!("{TEST_PANIC_VAR} asked {function} to panic");
     }
 }
+
+/// Without the `test-panics` feature (every release library) no entry point can be made to
+/// panic on purpose, and the variable is never read.
+#[cfg(not(feature = "test-panics"))]
+#[inline(always)]
+pub(crate) fn test_panic_point(_function: &str) {}

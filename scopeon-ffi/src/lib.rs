@@ -24,9 +24,10 @@
 //!   starts outlives the call that started it.
 //! - Rich features travel as versioned JSON documents, not as new C functions.
 //!
-//! For tests, setting the environment variable `SCOPEON_TEST_FFI_PANIC` to the name of one of
-//! `scopeon_db_open`, `scopeon_scan`, `scopeon_query`, `scopeon_providers` or `scopeon_price`
-//! makes that function panic inside its guard, to exercise `SCOPEON_E_PANIC`.
+//! For tests, a library built with the cargo feature `test-panics` (never a release one) reads
+//! the environment variable `SCOPEON_TEST_FFI_PANIC`: set to the name of one of
+//! `scopeon_db_open`, `scopeon_scan`, `scopeon_query`, `scopeon_providers` or `scopeon_price`,
+//! it makes that function panic inside its guard, to exercise `SCOPEON_E_PANIC`.
 #![warn(missing_docs)]
 
 use std::ffi::c_char;

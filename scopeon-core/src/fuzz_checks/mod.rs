@@ -7,7 +7,11 @@
 //!
 //! Every check panics (an `assert!`) when an invariant fails; the fuzzer reports the panic as a
 //! crash. Nothing here is part of the library's API.
+//!
+//! It is compiled only with the `fuzzing` cargo feature: fuzz/ enables it, and so does this
+//! crate's dev-dependency on itself for its own tests.
 
+#![cfg(feature = "fuzzing")]
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
 pub mod cursor;

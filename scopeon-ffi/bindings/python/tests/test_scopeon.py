@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -252,18 +253,40 @@ def test_price():
     assert 'unknown model "no-such-model"' in e.value.message
 
 
-def test_a_panic_is_an_exception_not_a_crash(home: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SCOPEON_TEST_FFI_PANIC", "scopeon_price")
-    with pytest.raises(ScopeonError) as e:
-        scopeon.price("claude-sonnet-4-5")
-    assert e.value.status == Status.PANIC
-    monkeypatch.setenv("SCOPEON_TEST_FFI_PANIC", "scopeon_query")
-    with Db(":memory:") as db:
-        with pytest.raises(ScopeonError) as e:
-            db.report()
-        assert e.value.status == Status.PANIC and "internal panic" in e.value.message
-        monkeypatch.delenv("SCOPEON_TEST_FFI_PANIC")
-        assert db.report()["totals"]["requests"] == 0
+PANIC_CHILD = """
+import os, scopeon
+from scopeon import Db, ScopeonError, Status
+os.environ["SCOPEON_TEST_FFI_PANIC"] = "scopeon_price"
+try:
+    scopeon.price("claude-sonnet-4-5")
+    raise SystemExit("no panic")
+except ScopeonError as e:
+    assert e.status == Status.PANIC, e
+os.environ["SCOPEON_TEST_FFI_PANIC"] = "scopeon_query"
+with Db(":memory:") as db:
+    try:
+        db.report()
+        raise SystemExit("no panic")
+    except ScopeonError as e:
+        assert e.status == Status.PANIC and "internal panic" in e.message, e
+    del os.environ["SCOPEON_TEST_FFI_PANIC"]
+    assert db.report()["totals"]["requests"] == 0
+print("ok")
+"""
+
+
+def test_a_panic_is_an_exception_not_a_crash(home: Path):
+    """A panic inside the library becomes ScopeonError(PANIC). The switch that makes one exists
+    only in a library built with the `test-panics` feature, which a user's install never is, so
+    this runs in a child process loading that build."""
+    lib = os.environ.get("SCOPEON_TEST_PANIC_LIBRARY")
+    if not lib:
+        pytest.skip("needs libscopeon built with --features test-panics (ci.sh sets SCOPEON_TEST_PANIC_LIBRARY)")
+    env = {k: v for k, v in os.environ.items() if k not in ("SCOPEON_DEV_TREE",)}
+    env["SCOPEON_LIBRARY"] = lib
+    env["RUST_BACKTRACE"] = "0"
+    out = subprocess.run([sys.executable, "-c", PANIC_CHILD], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
 def test_threads_share_a_db_safely(home: Path):
