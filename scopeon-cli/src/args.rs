@@ -34,6 +34,10 @@ pub struct Global {
     /// Print CSV instead of a table
     #[arg(long, global = true)]
     pub csv: bool,
+    /// With --csv: text cells as logged, without the leading ' that keeps a spreadsheet from
+    /// reading a cell starting with =, +, -, @ as a formula (control characters stay replaced)
+    #[arg(long, global = true, requires = "csv")]
+    pub csv_raw: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ mod demo;
 mod pricing;
 mod progress;
 mod render;
+mod sanitize;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -253,7 +254,7 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
         if args.demo {
             eprintln!("note: DEMO DATA: a bundled sample corpus, not your logs");
         }
-        render::report_csv(&mut out, answer.query(), answer.report())?;
+        render::report_csv(&mut out, answer.query(), answer.report(), global.csv_raw)?;
     } else {
         render::report_table(&mut out, answer.query(), answer.report(), args.demo)?;
     }

@@ -152,7 +152,7 @@ fn unknown(global: &Global, scopeon: &Scopeon, out: &mut impl Write) -> Result<(
             out,
             "  {:12}  {:40}  {:>8} requests  {:>14} tokens",
             m.provider,
-            crate::render::printable(m.model.as_deref().unwrap_or("(no model logged)")),
+            crate::sanitize::printable(m.model.as_deref().unwrap_or("(no model logged)")),
             m.requests,
             m.tokens
         )?;

@@ -4,13 +4,17 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
+use crate::sanitize::{SafeJson, csv_text, printable};
+
 use scopeon_core::doctor::{Diagnosis, FileFacts, Severity};
 use scopeon_core::scan::ScanSummary;
 use scopeon_core::store::{BackupInfo, ForgetStats, ProjectPaths, Report, ReportQuery, Totals};
 
 /// A JSON document, pretty-printed on its own line.
 pub fn print_json(out: &mut impl Write, doc: &serde_json::Value) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, doc)?;
+    // Log text in the document never reaches the terminal as raw DEL, C1 or bidi controls.
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeJson::new());
+    serde::Serialize::serialize(doc, &mut ser)?;
     writeln!(out)
 }
 
@@ -25,14 +29,6 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// Text from logs (a project path, a session id, a file name) made safe for a terminal:
-/// control characters, which could carry escape sequences, are shown as `?`.
-pub fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }
 
 fn dollars(t: &Totals) -> String {
@@ -111,7 +107,10 @@ pub fn report_table(
             let mut cells: Vec<String> = r
                 .key
                 .iter()
-                .map(|(_, v)| v.as_deref().map_or_else(|| "(unknown)".into(), printable))
+                .map(|(_, v)| {
+                    v.as_deref()
+                        .map_or_else(|| "(unknown)".into(), |v| printable(v).into_owned())
+                })
                 .collect();
             cells.extend(numeric_cells(&r.totals, premium));
             cells
@@ -220,7 +219,15 @@ fn title(q: &ReportQuery) -> String {
 ///
 /// Fields are quoted only when they must be (a comma, a quote or a line break in a project
 /// path or a model name), so ordinary reports read the same with or without a CSV parser.
-pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io::Result<()> {
+///
+/// Text cells go through [`csv_text`]: controls shown as `?`, and, unless `raw`, a leading `'`
+/// on a cell a spreadsheet would read as a formula.
+pub fn report_csv(
+    out: &mut impl Write,
+    q: &ReportQuery,
+    report: &Report,
+    raw: bool,
+) -> io::Result<()> {
     let mut header: Vec<&str> = q.group_by.iter().map(|k| k.as_str()).collect();
     header.extend([
         "requests",
@@ -244,7 +251,7 @@ pub fn report_csv(out: &mut impl Write, q: &ReportQuery, report: &Report) -> io:
         let mut cells: Vec<String> = r
             .key
             .iter()
-            .map(|(_, v)| v.clone().unwrap_or_default())
+            .map(|(_, v)| csv_text(v.as_deref().unwrap_or_default(), raw).into_owned())
             .collect();
         let t = &r.totals;
         cells.extend([
@@ -622,7 +629,6 @@ mod tests {
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(1_500_000), "1.5 MB");
-        assert_eq!(printable("/home/\u{1b}]0;pwned\u{7}x"), "/home/?]0;pwned?x");
     }
 
     use scopeon_core::store::{GroupKey, ReportRow};
@@ -662,21 +668,24 @@ mod tests {
         (query, Report { rows, totals: sum })
     }
 
-    fn csv_text(keys: &[(Option<&str>, Option<&str>)]) -> String {
+    fn csv_output(keys: &[(Option<&str>, Option<&str>)], raw: bool) -> String {
         let (q, r) = report(keys);
         let mut out = Vec::new();
-        report_csv(&mut out, &q, &r).unwrap();
+        report_csv(&mut out, &q, &r, raw).unwrap();
         String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn csv_quotes_only_the_fields_that_need_it() {
-        let text = csv_text(&[
-            (Some("claude-sonnet-4-5"), Some("/home/dev/app")),
-            (None, Some("/home/dev/a,b")),
-            (Some("say \"hi\""), Some("two\nlines")),
-            (Some("cr\rhere"), None),
-        ]);
+        let text = csv_output(
+            &[
+                (Some("claude-sonnet-4-5"), Some("/home/dev/app")),
+                (None, Some("/home/dev/a,b")),
+                (Some("say \"hi\""), Some("two\nlines")),
+                (Some("cr\rhere"), None),
+            ],
+            false,
+        );
         let numbers = "1,10,0,0,0,0,10,0.025,0";
         assert_eq!(
             text,
@@ -685,8 +694,8 @@ mod tests {
                  output_tokens,reasoning_tokens,total_tokens,cost_usd,unpriced_tokens\n\
                  claude-sonnet-4-5,/home/dev/app,{numbers}\n\
                  ,\"/home/dev/a,b\",{numbers}\n\
-                 \"say \"\"hi\"\"\",\"two\nlines\",{numbers}\n\
-                 \"cr\rhere\",,{numbers}\n"
+                 \"say \"\"hi\"\"\",two?lines,{numbers}\n\
+                 cr?here,,{numbers}\n"
             )
         );
     }
@@ -695,10 +704,10 @@ mod tests {
     fn csv_reads_back_as_written() {
         let keys = [
             (Some("a,b"), Some("\"quoted\", with comma")),
-            (Some("multi\r\nline"), Some("plain")),
+            (Some("=formula"), Some("-home-dev-app")),
             (Some("模型"), Some("/home/开发/🚀")),
         ];
-        let text = csv_text(&keys);
+        let text = csv_output(&keys, true);
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let read: Vec<(String, String)> = reader
             .records()

@@ -1680,3 +1680,74 @@ fn a_database_path_starting_with_file_is_a_file_not_a_uri() {
     home.ok(&["scan"]);
     assert_eq!(doc["totals"], home.totals());
 }
+
+/// Log text that would drive a terminal or a spreadsheet (an OSC 52 clipboard write, DEL, a C1
+/// CSI, a right-to-left override, a zero-width space, a formula) is stored as logged and
+/// neutralized in every output: the table, CSV (formulas quoted unless `--csv-raw`) and JSON
+/// (escaped, decoding to the logged strings).
+#[test]
+fn escape_sequences_in_log_text_never_reach_the_terminal_or_a_spreadsheet() {
+    let home = Home::new();
+    let model = "claude-sonnet-4-5\u{1b}]52;c;cHduZWQ=\u{7}\u{7f}\u{9b}2J\u{202E}gpt\u{200B}";
+    let project = "=HYPERLINK(\"http://x\")";
+    let line = cc("s1", "m1", 10)
+        .replace("claude-sonnet-4-5-20250929", &json_escape(model))
+        .replace("/home/dev/acme", &json_escape(project));
+    home.write(".claude/projects/p/s.jsonl", &line);
+    home.ok(&["scan"]);
+    let raw_bytes = |text: &[u8]| {
+        let s = String::from_utf8_lossy(text);
+        s.chars()
+            .filter(|c| {
+                (c.is_control() && *c != '\n')
+                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{200B}'..='\u{200F}')
+            })
+            .map(|c| format!("U+{:04X}", c as u32))
+            .collect::<Vec<_>>()
+    };
+    for args in [
+        &["report", "--no-scan", "--by", "model,project"][..],
+        &["report", "--no-scan", "--by", "model,project", "--csv"],
+        &[
+            "report",
+            "--no-scan",
+            "--by",
+            "model,project",
+            "--csv",
+            "--csv-raw",
+        ],
+        &["report", "--no-scan", "--by", "model,project", "--json"],
+        &["pricing", "--unknown"],
+        &["pricing", "--unknown", "--json"],
+    ] {
+        let out = home.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert_eq!(raw_bytes(&out.stdout), Vec::<String>::new(), "{args:?}");
+        assert_eq!(raw_bytes(&out.stderr), Vec::<String>::new(), "{args:?}");
+    }
+    let csv = home.ok(&["report", "--no-scan", "--by", "project", "--csv"]);
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
+    let raw = home.ok(&[
+        "report",
+        "--no-scan",
+        "--by",
+        "project",
+        "--csv",
+        "--csv-raw",
+    ]);
+    assert!(raw.contains("\"=HYPERLINK(\"\"http://x\"\")\""), "{raw}");
+    let json = home.json(&["report", "--no-scan", "--by", "model,project", "--json"]);
+    assert_eq!(json["rows"][0]["key"]["model"], model);
+    assert_eq!(json["rows"][0]["key"]["project"], project);
+    let table = home.ok(&["report", "--no-scan", "--by", "model"]);
+    assert!(
+        table.contains("<U+202E>") && table.contains("<U+200B>"),
+        "{table}"
+    );
+}
+
+/// A string as the inside of a JSON string literal.
+fn json_escape(s: &str) -> String {
+    let quoted = serde_json::to_string(s).unwrap();
+    quoted[1..quoted.len() - 1].to_owned()
+}
