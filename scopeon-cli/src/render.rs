@@ -6,7 +6,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::sanitize::{SafeJson, csv_text, printable};
 
-use scopeon_core::doctor::{Diagnosis, FileFacts, Severity};
+use scopeon_core::doctor::{Diagnosis, FileFacts};
 use scopeon_core::scan::ScanSummary;
 use scopeon_core::store::{BackupInfo, ForgetStats, ProjectPaths, Report, ReportQuery, Totals};
 
@@ -529,10 +529,7 @@ pub fn doctor(out: &mut impl Write, d: &Diagnosis) -> io::Result<()> {
     }
     writeln!(out, "Problems")?;
     for p in &d.problems {
-        let severity = match p.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let severity = p.severity.as_str();
         writeln!(out, "  {severity}: {}", printable(&p.problem))?;
         writeln!(out, "    fix: {}", printable(&p.fix))?;
     }
@@ -636,10 +633,7 @@ mod tests {
     /// A report grouped by model and project with one row per (model, project), one request
     /// and ten input tokens each.
     fn report(keys: &[(Option<&str>, Option<&str>)]) -> (ReportQuery, Report) {
-        let query = ReportQuery {
-            group_by: vec![GroupKey::Model, GroupKey::Project],
-            ..ReportQuery::default()
-        };
+        let query = ReportQuery::new().group_by(vec![GroupKey::Model, GroupKey::Project]);
         let totals = Totals {
             requests: 1,
             input_tokens: 10,

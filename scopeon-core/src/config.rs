@@ -36,6 +36,7 @@ use crate::record::ProviderId;
 /// The contents of a configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Config {
     /// Globs (`~/` expanded) of OpenAI-style JSONL files read by the `generic_openai`
     /// provider, which has no default locations.
@@ -60,6 +61,7 @@ pub struct Config {
 /// The `[privacy]` table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PrivacyConfig {
     /// How projects are stored: `"full"`, `"basename"` or `"hash"` (see [`ProjectPaths`]).
     /// Unset leaves the database's form as it is (`full` for a new database); the database
@@ -71,6 +73,7 @@ pub struct PrivacyConfig {
 /// The `[scan]` table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ScanConfig {
     /// Longest log line kept, in bytes (default 64 MiB); longer lines are skipped and counted.
     pub max_line_bytes: Option<usize>,
@@ -82,6 +85,7 @@ pub struct ScanConfig {
 /// A `[providers.<id>]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ProviderConfig {
     /// Whether the provider is scanned (default true).
     #[serde(default = "enabled_by_default")]
@@ -107,7 +111,7 @@ impl Config {
             },
         };
         let mut config = match read_config_file(&path)? {
-            Some(text) => Config::parse(&text).map_err(|message| Error::Config {
+            Some(text) => Config::parse_text(&text).map_err(|message| Error::Config {
                 path: path.clone(),
                 message,
             })?,
@@ -121,23 +125,20 @@ impl Config {
         };
         // Price overrides may also live in their own file beside the configuration.
         let pricing_path = path.with_file_name("pricing.toml");
-        match read_config_file(&pricing_path)? {
-            Some(text) => {
-                let overrides = PriceOverrides::parse(&text).map_err(|message| Error::Config {
-                    path: pricing_path.clone(),
-                    message,
-                })?;
-                if config.pricing.is_some() {
-                    return Err(Error::Config {
-                        path: pricing_path,
-                        message: format!(
-                            "price overrides are also set in [pricing] of {path}; keep them in one place"
-                        ),
-                    });
-                }
-                config.pricing = Some(overrides);
+        if let Some(text) = read_config_file(&pricing_path)? {
+            let overrides = PriceOverrides::parse(&text).map_err(|e| Error::Config {
+                path: pricing_path.clone(),
+                message: e.to_string(),
+            })?;
+            if config.pricing.is_some() {
+                return Err(Error::Config {
+                    path: pricing_path,
+                    message: format!(
+                        "price overrides are also set in [pricing] of {path}; keep them in one place"
+                    ),
+                });
             }
-            None => {}
+            config.pricing = Some(overrides);
         }
         Ok(config)
     }
@@ -148,7 +149,11 @@ impl Config {
     }
 
     /// Parses configuration text; the error says where and what is wrong.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    pub fn parse(text: &str) -> std::result::Result<Config, ConfigError> {
+        Config::parse_text(text).map_err(ConfigError)
+    }
+
+    fn parse_text(text: &str) -> std::result::Result<Config, String> {
         let config: Config =
             toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
         if config.scan.max_line_bytes == Some(0) {
@@ -173,6 +178,12 @@ impl Config {
         Ok(config)
     }
 }
+
+/// Why configuration text was refused: the message names the key and line and says what is
+/// accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
 
 /// Largest configuration or `pricing.toml` file read: far above any real one.
 const MAX_CONFIG_BYTES: u64 = 1 << 20;
@@ -266,7 +277,9 @@ mod tests {
         .unwrap();
         assert_eq!(generic.generic_paths, ["~/logs/**/*.jsonl"]);
         assert_eq!(generic.scan.max_document_bytes, Some(9));
-        let e = Config::parse("generic_paths = [\"a/[b\"]\n").unwrap_err();
+        let e = Config::parse("generic_paths = [\"a/[b\"]\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("generic_paths") && e.contains("a/[b"), "{e}");
         assert_eq!(Config::parse("").unwrap(), Config::default());
     }
@@ -280,7 +293,9 @@ mod tests {
             "/sys/*",
             "/dev/fd/*",
         ] {
-            let e = Config::parse(&format!("generic_paths = [\"{bad}\"]\n")).unwrap_err();
+            let e = Config::parse(&format!("generic_paths = [\"{bad}\"]\n"))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("whole file system"), "{bad}: {e}");
         }
         for good in [
@@ -321,13 +336,21 @@ mod tests {
 
     #[test]
     fn config_errors_name_the_key_and_place() {
-        let e = Config::parse("[scan]\nmax_lines = 3\n").unwrap_err();
+        let e = Config::parse("[scan]\nmax_lines = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("max_lines") && e.contains("line 2"), "{e}");
-        let e = Config::parse("[providers.cursorr]\n").unwrap_err();
+        let e = Config::parse("[providers.cursorr]\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("cursorr"), "{e}");
-        let e = Config::parse("[privacy]\nproject_paths = \"initials\"\n").unwrap_err();
+        let e = Config::parse("[privacy]\nproject_paths = \"initials\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("initials") && e.contains("basename"), "{e}");
-        let e = Config::parse("[privacy]\nprojects = \"hash\"\n").unwrap_err();
+        let e = Config::parse("[privacy]\nprojects = \"hash\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("projects") && e.contains("line 2"), "{e}");
         assert_eq!(
             Config::parse("[privacy]\nproject_paths = \"hash\"\n")
@@ -336,7 +359,7 @@ mod tests {
                 .project_paths,
             Some(ProjectPaths::Hash)
         );
-        let e = Config::parse("[scan\n").unwrap_err();
+        let e = Config::parse("[scan\n").unwrap_err().to_string();
         assert!(e.contains("line 1"), "{e}");
         assert!(Config::parse("[scan]\nmax_line_bytes = 0\n").is_err());
     }

@@ -30,11 +30,22 @@ pub struct DoctorOptions {
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// Scopeon cannot work (or its data is damaged) until it is fixed.
     Error,
     /// Scopeon works, but something is exposed or missing.
     Warning,
+}
+
+impl Severity {
+    /// The severity's name, as in JSON (`error`, `warning`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 /// A problem found, with what to do about it.
@@ -108,6 +119,7 @@ pub struct ProviderFound {
 
 /// The whole diagnosis: the `scopeon.doctor.v1` document.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Diagnosis {
     /// The database.
     pub database: DatabaseStatus,

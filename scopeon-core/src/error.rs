@@ -23,9 +23,9 @@ pub enum Error {
     Db {
         /// The database file.
         path: Utf8PathBuf,
-        /// The underlying error.
+        /// What SQLite said.
         #[source]
-        source: rusqlite::Error,
+        source: DbError,
     },
     /// The database file is not safe to use (group- or world-writable, or another user's).
     #[error("refusing to use database {path}: {problem}; {fix}")]
@@ -90,14 +90,28 @@ pub enum Error {
     },
 }
 
+/// What SQLite said about a database, kept opaque so the SQLite binding is not part of the
+/// library's interface; [`Error`]'s `is_*` methods answer what callers act on.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DbError(rusqlite::Error);
+
 impl Error {
+    /// An error of the database at `path`.
+    pub(crate) fn db(path: impl Into<Utf8PathBuf>, source: rusqlite::Error) -> Error {
+        Error::Db {
+            path: path.into(),
+            source: DbError(source),
+        }
+    }
+
     /// True when SQLite found the database file damaged or not a database at all:
     /// `scopeon doctor` then says what to do.
     pub fn is_damaged_db(&self) -> bool {
         matches!(
             self,
             Error::Db {
-                source: rusqlite::Error::SqliteFailure(e, _),
+                source: DbError(rusqlite::Error::SqliteFailure(e, _)),
                 ..
             } if matches!(
                 e.code,
@@ -119,7 +133,7 @@ impl Error {
     fn db_code(&self) -> Option<rusqlite::ErrorCode> {
         match self {
             Error::Db {
-                source: rusqlite::Error::SqliteFailure(e, _),
+                source: DbError(rusqlite::Error::SqliteFailure(e, _)),
                 ..
             } => Some(e.code),
             _ => None,
@@ -129,7 +143,7 @@ impl Error {
     /// True when the database was locked by another writer for longer than the busy timeout
     /// (a long `scan --rebuild` in another process, say): the stored data can still be read.
     pub fn is_busy(&self) -> bool {
-        matches!(self, Error::Db { source, .. } if is_busy_error(source))
+        matches!(self, Error::Db { source: DbError(source), .. } if is_busy_error(source))
     }
 }
 

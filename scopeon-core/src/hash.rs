@@ -18,7 +18,7 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 /// [`fnv1a64`] as the `i64` SQLite stores (the same bits).
-pub fn fnv1a64_i64(bytes: &[u8]) -> i64 {
+pub(crate) fn fnv1a64_i64(bytes: &[u8]) -> i64 {
     i64::from_ne_bytes(fnv1a64(bytes).to_ne_bytes())
 }
 

@@ -80,6 +80,7 @@ pub struct InvalidProviderId {
 
 /// How copies of one request (records with the same dedup key) combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MergeRule {
     /// The largest value of each counter, the earliest timestamp (Claude Code, whose
     /// content-block lines each carry part of a response's final usage).

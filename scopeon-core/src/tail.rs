@@ -38,7 +38,7 @@ use crate::hash::fnv1a64_i64;
 pub const HEAD_LEN: usize = 4096;
 
 /// Bytes before the checkpoint offset whose hash must still match for a resume.
-pub const TAIL_LEN: u64 = 64;
+pub(crate) const TAIL_LEN: u64 = 64;
 
 /// The default longest line kept: longer lines are skipped to the next newline and counted.
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024 * 1024;
@@ -145,7 +145,7 @@ impl Checkpoint {
 
 /// How reading of a file starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Start {
+pub(crate) enum Start {
     /// A file never read (or not recognised): read from byte 0 with a fresh parser.
     Fresh,
     /// Same file, grown or untouched: resume at the checkpoint's offset with its parser state.
@@ -162,7 +162,7 @@ pub enum Start {
 
 /// Why a checkpoint could not be resumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetReason {
+pub(crate) enum ResetReason {
     /// Another file (new device or inode) now sits at the path.
     Replaced,
     /// The file is shorter than the checkpoint offset.
@@ -177,14 +177,14 @@ pub enum ResetReason {
 
 /// Hashes of what a file holds now, read once per open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fingerprint {
+pub(crate) struct Fingerprint {
     /// Hash of the first line (≤ [`HEAD_LEN`] bytes), `None` when the file has no complete
     /// first line yet and is shorter than [`HEAD_LEN`].
     pub head_hash: Option<i64>,
 }
 
 /// Reads the first line's hash of an open file (positional reads: the cursor does not move).
-pub fn fingerprint(file: &File) -> io::Result<Fingerprint> {
+pub(crate) fn fingerprint(file: &File) -> io::Result<Fingerprint> {
     let mut head = vec![0u8; HEAD_LEN];
     let n = read_at_most(file, &mut head, 0)?;
     head.truncate(n);
@@ -197,7 +197,7 @@ pub fn fingerprint(file: &File) -> io::Result<Fingerprint> {
 }
 
 /// The hash of the ≤ [`TAIL_LEN`] bytes before `offset` (0-length at offset 0).
-pub fn tail_hash(file: &File, offset: u64) -> io::Result<i64> {
+pub(crate) fn tail_hash(file: &File, offset: u64) -> io::Result<i64> {
     let from = offset.saturating_sub(TAIL_LEN);
     let mut buf = vec![0u8; (offset - from) as usize];
     let n = read_at_most(file, &mut buf, from)?;
@@ -212,14 +212,14 @@ pub fn tail_hash(file: &File, offset: u64) -> io::Result<i64> {
 
 /// One positional read: up to `buf.len()` bytes at `offset` (0 at end of file).
 #[cfg(unix)]
-pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::os::unix::fs::FileExt;
     file.read_at(buf, offset)
 }
 
 /// One positional read: up to `buf.len()` bytes at `offset` (0 at end of file).
 #[cfg(not(unix))]
-pub fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(crate) fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     file.seek(SeekFrom::Start(offset))?;
     file.read(buf)
 }
@@ -262,7 +262,7 @@ fn read_at_most(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<usiz
 /// `stat` and `head` must describe the open file (its `fstat` and [`fingerprint`]). A resume
 /// needs the same device and inode, an offset within the file, the same first line and the
 /// same bytes before the offset; anything else starts over from byte 0.
-pub fn plan_start(
+pub(crate) fn plan_start(
     file: &File,
     stat: &FileStat,
     head: &Fingerprint,
@@ -298,7 +298,7 @@ pub fn plan_start(
 
 /// Opens a log file for reading without following a final symlink and without blocking on a
 /// FIFO, and checks that what was opened is a regular file.
-pub fn open_regular(path: &Utf8Path) -> io::Result<(File, FileStat)> {
+pub(crate) fn open_regular(path: &Utf8Path) -> io::Result<(File, FileStat)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

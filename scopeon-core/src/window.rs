@@ -93,7 +93,7 @@ pub fn now(env: &Env) -> Result<Timestamp> {
 
 /// Which end of a window a bound is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bound {
+pub(crate) enum Bound {
     /// `--since`: the instant the window starts (inclusive).
     Since,
     /// `--until`: the instant the window ends (exclusive; a date includes its whole day).
@@ -105,7 +105,12 @@ pub enum Bound {
 ///
 /// Dates are local days in `zone`, both ends inclusive: `--until 2026-11-21` ends at the start
 /// of 2026-11-22, and `--until 1d` at the end of today.
-pub fn parse_bound(spec: &str, bound: Bound, zone: &Zone, now: Timestamp) -> Result<Timestamp> {
+pub(crate) fn parse_bound(
+    spec: &str,
+    bound: Bound,
+    zone: &Zone,
+    now: Timestamp,
+) -> Result<Timestamp> {
     let s = spec.trim();
     let bad = || {
         Error::InvalidQuery(format!(
@@ -153,7 +158,7 @@ pub fn parse_bound(spec: &str, bound: Bound, zone: &Zone, now: Timestamp) -> Res
 
 /// The instant a local calendar day starts in `zone` (the first instant of the day, even when a
 /// DST change skips midnight).
-pub fn start_of_day(date: Date, zone: &Zone) -> Option<Timestamp> {
+pub(crate) fn start_of_day(date: Date, zone: &Zone) -> Option<Timestamp> {
     date.to_zoned_datetime(zone.tz.clone())
         .and_then(|z| z.start_of_day())
         .ok()
@@ -164,7 +169,7 @@ pub fn start_of_day(date: Date, zone: &Zone) -> Option<Timestamp> {
 ///
 /// Queries join records against these few rows to turn instants into local days, weeks and
 /// months inside SQL, so no record is loaded into memory to be bucketed.
-pub fn offset_spans(tz: &TimeZone, from_ms: i64, to_ms: i64) -> Vec<(i64, i64, i64)> {
+pub(crate) fn offset_spans(tz: &TimeZone, from_ms: i64, to_ms: i64) -> Vec<(i64, i64, i64)> {
     let clamp = |ms: i64| {
         Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
             Timestamp::MIN

@@ -282,11 +282,7 @@ fn run(store: &mut Store, env: &Env) -> ScanSummary {
 
 fn report(store: &Store, by: Vec<GroupKey>, cost_mode: CostMode) -> scopeon_core::store::Report {
     store
-        .report(&ReportQuery {
-            group_by: by,
-            cost_mode,
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(by).cost_mode(cost_mode))
         .unwrap()
 }
 
@@ -525,10 +521,7 @@ fn privacy_marker_never_stored() {
         vec![GroupKey::Session, GroupKey::Model, GroupKey::Project],
         vec![GroupKey::Day, GroupKey::Provider],
     ] {
-        let q = ReportQuery {
-            group_by: by,
-            ..ReportQuery::default()
-        };
+        let q = ReportQuery::new().group_by(by);
         let doc = store
             .report(&q)
             .unwrap()

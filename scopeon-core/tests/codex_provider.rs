@@ -273,10 +273,7 @@ fn run_scan(store: &mut Store, env: &Env, opts: &ScanOptions) -> ScanSummary {
 
 fn report(store: &Store, by: &[GroupKey]) -> Report {
     store
-        .report(&ReportQuery {
-            group_by: by.to_vec(),
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(by.to_vec()))
         .unwrap()
 }
 
@@ -462,10 +459,7 @@ fn end_to_end_default_home() {
         )
     );
     let child = store
-        .report(&ReportQuery {
-            group_by: vec![GroupKey::Session, GroupKey::Model],
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(vec![GroupKey::Session, GroupKey::Model]))
         .unwrap()
         .rows
         .into_iter()
@@ -644,16 +638,13 @@ fn no_text_reaches_the_store_or_the_output() {
     assert_eq!(p.skipped.get(SkipReason::InvalidJson), 2, "{p:?}");
     assert_eq!(p.skipped.get(SkipReason::TooLong), 2);
     assert!(!p.skipped_examples.is_empty());
-    let query = ReportQuery {
-        group_by: vec![
-            GroupKey::Day,
-            GroupKey::Provider,
-            GroupKey::Project,
-            GroupKey::Session,
-            GroupKey::Model,
-        ],
-        ..ReportQuery::default()
-    };
+    let query = ReportQuery::new().group_by(vec![
+        GroupKey::Day,
+        GroupKey::Provider,
+        GroupKey::Project,
+        GroupKey::Session,
+        GroupKey::Model,
+    ]);
     let report = store.report(&query).unwrap();
     assert_eq!(
         numbers(&report.totals),

@@ -328,10 +328,7 @@ fn run(store: &mut Store, env: &Env) -> (ScanSummary, ProviderScan) {
 
 fn report(store: &Store, by: &[GroupKey]) -> Report {
     store
-        .report(&ReportQuery {
-            group_by: by.to_vec(),
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(by.to_vec()))
         .unwrap()
 }
 
@@ -992,10 +989,7 @@ fn no_text_reaches_the_store_or_any_output() {
         vec![GroupKey::Day, GroupKey::Provider],
         vec![],
     ] {
-        let q = ReportQuery {
-            group_by: by,
-            ..ReportQuery::default()
-        };
+        let q = ReportQuery::new().group_by(by);
         let r = store.report(&q).unwrap();
         assert!(r.totals.total_tokens > 0);
         outputs.push(r.to_document(&q, serde_json::Map::new()).to_string());

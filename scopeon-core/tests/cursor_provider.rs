@@ -183,10 +183,7 @@ fn run(store: &mut Store, env: &Env) -> ScanSummary {
 
 fn totals(store: &Store) -> Totals {
     store
-        .report(&ReportQuery {
-            group_by: vec![GroupKey::Provider],
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(vec![GroupKey::Provider]))
         .unwrap()
         .totals
 }
@@ -513,10 +510,8 @@ fn privacy_marker_never_leaves_the_agent_database() {
     assert_eq!(ps.skipped.total(), 2);
     assert_eq!(ps.skipped_examples.len(), 2);
 
-    let query = ReportQuery {
-        group_by: vec![GroupKey::Day, GroupKey::Model, GroupKey::Session],
-        ..ReportQuery::default()
-    };
+    let query =
+        ReportQuery::new().group_by(vec![GroupKey::Day, GroupKey::Model, GroupKey::Session]);
     let report = store.report(&query).unwrap();
     assert_eq!(report.totals.total_tokens, 1540);
     let doc = report

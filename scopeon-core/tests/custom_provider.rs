@@ -162,11 +162,7 @@ fn report(
     providers: Vec<ProviderId>,
 ) -> Vec<(String, u64, u64, u64)> {
     let report = store
-        .report(&ReportQuery {
-            group_by: by,
-            providers,
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(by).providers(providers))
         .unwrap();
     report
         .rows
@@ -186,11 +182,7 @@ fn report(
 /// (requests, input, output) over the stored requests of `providers` (all when empty).
 fn totals(store: &Store, providers: Vec<ProviderId>) -> (u64, u64, u64) {
     let t = store
-        .report(&ReportQuery {
-            group_by: Vec::new(),
-            providers,
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(Vec::new()).providers(providers))
         .unwrap()
         .totals;
     (t.requests, t.input_tokens, t.output_tokens)

@@ -377,18 +377,12 @@ fn run(store: &mut Store, env: &Env) -> ScanSummary {
 }
 
 fn totals(store: &Store) -> Totals {
-    let q = ReportQuery {
-        group_by: Vec::new(),
-        ..ReportQuery::default()
-    };
+    let q = ReportQuery::new().group_by(Vec::new());
     store.report(&q).unwrap().totals
 }
 
 fn by(store: &Store, key: GroupKey) -> Vec<(Option<String>, u64, u64)> {
-    let q = ReportQuery {
-        group_by: vec![key],
-        ..ReportQuery::default()
-    };
+    let q = ReportQuery::new().group_by(vec![key]);
     store
         .report(&q)
         .unwrap()
@@ -787,10 +781,7 @@ fn privacy_marker_never_stored_or_reported() {
     assert_eq!(p.skipped.get(SkipReason::NotAnObject), 1);
     assert_eq!(p.skipped_examples.len(), 3);
 
-    let q = ReportQuery {
-        group_by: GroupKey::ALL.to_vec(),
-        ..ReportQuery::default()
-    };
+    let q = ReportQuery::new().group_by(GroupKey::ALL.to_vec());
     let report = store.report(&q).unwrap();
     assert_eq!(report.totals.requests, 2);
     assert_eq!(report.totals.total_tokens, 5120 + 777);

@@ -360,20 +360,14 @@ fn options(globs: &[Utf8PathBuf]) -> ScanOptions {
 
 fn totals(store: &Store) -> Totals {
     store
-        .report(&ReportQuery {
-            group_by: Vec::new(),
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(Vec::new()))
         .unwrap()
         .totals
 }
 
 fn rows(store: &Store, by: GroupKey) -> Vec<(Option<String>, u64, u64)> {
     store
-        .report(&ReportQuery {
-            group_by: vec![by],
-            ..ReportQuery::default()
-        })
+        .report(&ReportQuery::new().group_by(vec![by]))
         .unwrap()
         .rows
         .into_iter()
@@ -554,10 +548,7 @@ fn privacy_marker_never_stored() {
         vec![GroupKey::Session, GroupKey::Model, GroupKey::Project],
         vec![GroupKey::Day, GroupKey::Provider],
     ] {
-        let q = ReportQuery {
-            group_by: by,
-            ..ReportQuery::default()
-        };
+        let q = ReportQuery::new().group_by(by);
         let doc = store
             .report(&q)
             .unwrap()

@@ -22,10 +22,7 @@ fn scan_gemini(store: &mut Store, env: &Env, max_document: u64) -> ProviderScan 
 }
 
 fn requests(store: &Store) -> u64 {
-    let q = ReportQuery {
-        group_by: Vec::new(),
-        ..ReportQuery::default()
-    };
+    let q = ReportQuery::new().group_by(Vec::new());
     store.report(&q).unwrap().totals.requests
 }
 

@@ -7,10 +7,7 @@ use scopeon_core::scan::{ScanOptions, scan};
 use scopeon_core::store::{ReportQuery, Store, Totals};
 
 fn totals(store: &Store) -> Totals {
-    let q = ReportQuery {
-        group_by: Vec::new(),
-        ..ReportQuery::default()
-    };
+    let q = ReportQuery::new().group_by(Vec::new());
     store.report(&q).unwrap().totals
 }
 

@@ -102,10 +102,7 @@ impl Harness {
 
     fn totals(&self) -> Totals {
         self.store()
-            .report(&ReportQuery {
-                group_by: vec![],
-                ..Default::default()
-            })
+            .report(&ReportQuery::new().group_by(vec![]))
             .unwrap()
             .totals
     }

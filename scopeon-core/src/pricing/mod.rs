@@ -32,7 +32,7 @@ use crate::record::TokenCounts;
 
 use table::{ModelRow, Prices};
 
-pub use overrides::{PriceOverrides, PriceSource};
+pub use overrides::{OverridesError, PriceOverrides, PriceSource};
 
 /// Identifies the built-in table's revision; stored beside records so a table change re-prices them.
 pub const PRICING_VERSION: &str = "2026-11-27.2";
@@ -416,6 +416,7 @@ pub fn fast_mode_multiplier(canonical: &str) -> Option<(u128, u128)> {
 
 /// A model id resolved to its table entry.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Resolved<'a> {
     /// The model's canonical id: its undated API name, e.g. `claude-sonnet-4-5`. For a model
     /// priced only by an override: the override's normalized id, or its glob as written.

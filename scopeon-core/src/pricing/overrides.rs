@@ -97,9 +97,8 @@ static UNPRICED_BASE: ModelRow = ModelRow {
 
 /// Validated user price overrides, ready for [`PriceTable::with_overrides`].
 ///
-/// Parse them with [`PriceOverrides::parse`] (a `pricing.toml` file),
-/// [`PriceOverrides::from_table`] / [`PriceOverrides::from_toml_value`] (an already parsed
-/// `[pricing]` table), or deserialize them as a field of a serde-parsed TOML document.
+/// Parse them with [`PriceOverrides::parse`] (a `pricing.toml` file), or deserialize them as a
+/// field of a serde-parsed TOML document (config.toml's `[pricing]`).
 /// The module documentation above describes the format and the matching rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PriceOverrides {
@@ -224,6 +223,7 @@ impl Fields {
 
 /// Where a resolved price came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PriceSource<'a> {
     /// The built-in table, under the model's canonical id or one of its snapshots/spellings.
     Builtin,
@@ -258,18 +258,24 @@ impl fmt::Display for PriceSource<'_> {
     }
 }
 
+/// Why price overrides were refused: the message names the model key and field and says what
+/// is accepted (or where the TOML is malformed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct OverridesError(String);
+
 impl PriceOverrides {
     /// Parses the text of a `pricing.toml` file: top-level tables keyed by model id or glob.
-    /// The error names the model key and field and says what is accepted.
-    pub fn parse(text: &str) -> Result<PriceOverrides, String> {
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
-        PriceOverrides::from_table(&table)
+    pub fn parse(text: &str) -> Result<PriceOverrides, OverridesError> {
+        let table: toml::Table = toml::from_str(text)
+            .map_err(|e| OverridesError(e.to_string().trim_end().to_owned()))?;
+        PriceOverrides::from_table(&table).map_err(OverridesError)
     }
 
     /// Overrides from a parsed TOML value, which must be a table (e.g. config.toml's
     /// `[pricing]`).
-    pub fn from_toml_value(value: &toml::Value) -> Result<PriceOverrides, String> {
+    #[cfg(test)]
+    fn from_toml_value(value: &toml::Value) -> Result<PriceOverrides, String> {
         match value {
             toml::Value::Table(table) => PriceOverrides::from_table(table),
             other => Err(format!(
@@ -282,7 +288,7 @@ impl PriceOverrides {
     /// Overrides from a parsed TOML table whose keys are model ids or globs. Exact ids are
     /// validated against the built-in table (two spellings of one model, or long-context
     /// fields for a model without a tier, are errors).
-    pub fn from_table(table: &toml::Table) -> Result<PriceOverrides, String> {
+    pub(crate) fn from_table(table: &toml::Table) -> Result<PriceOverrides, String> {
         let builtin = PriceTable::builtin();
         let mut entries: Vec<Override> = Vec::with_capacity(table.len());
         for (key, value) in table {
@@ -694,7 +700,7 @@ mod tests {
     }
 
     fn err(text: &str) -> String {
-        PriceOverrides::parse(text).unwrap_err()
+        PriceOverrides::parse(text).unwrap_err().to_string()
     }
 
     #[test]

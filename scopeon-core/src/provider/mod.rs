@@ -144,6 +144,7 @@ pub trait LineParser: Send {
 
 /// How a provider's file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SourceKind {
     /// Appended JSON Lines: tailed from a byte-offset checkpoint, one complete line at a time
     /// ([`Provider::parser`]).

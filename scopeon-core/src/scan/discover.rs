@@ -38,7 +38,7 @@ pub(super) struct Found {
 
 /// The log files of a provider found on disk now, without reading them.
 #[derive(Debug, Clone, Serialize)]
-pub struct Discovery {
+pub(crate) struct Discovery {
     /// The roots searched, and whether each exists.
     pub roots: Vec<RootStatus>,
     /// Log files found.
@@ -50,7 +50,7 @@ pub struct Discovery {
 /// Finds a provider's log files the way a scan would (its configured roots, else its
 /// defaults, and its globs), for front-ends that show what Scopeon sees before anything is
 /// read. A provider not in the options' registry has no roots and no files.
-pub fn discover_logs(provider: ProviderId, env: &Env, options: &ScanOptions) -> Discovery {
+pub(crate) fn discover_logs(provider: ProviderId, env: &Env, options: &ScanOptions) -> Discovery {
     let Some(p) = options.registry.get(provider) else {
         return Discovery {
             roots: Vec::new(),

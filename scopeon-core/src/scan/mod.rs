@@ -34,9 +34,9 @@ use crate::provider::Provider;
 use crate::record::ProviderId;
 use crate::store::{Batch, SkipCounts, Store};
 
-pub use discover::{Discovery, discover_logs};
+pub(crate) use discover::discover_logs;
 pub use options::{DEFAULT_MAX_DOCUMENT, ScanOptions};
-pub use status::{ProviderStatus, providers_document};
+pub use status::providers_document;
 pub use summary::{FileProblem, Progress, ProviderScan, RootStatus, ScanSummary, SkippedLine};
 
 use discover::{Found, discover, searches};

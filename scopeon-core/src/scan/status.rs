@@ -12,7 +12,7 @@ use crate::store::{SkipCounts, Store};
 
 /// What Scopeon sees of one provider: on disk now, and in the store.
 #[derive(Debug, Clone, Serialize)]
-pub struct ProviderStatus {
+pub(crate) struct ProviderStatus {
     /// The provider id.
     pub provider: ProviderId,
     /// Whether the configuration lets it be scanned.

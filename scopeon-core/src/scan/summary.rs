@@ -10,6 +10,7 @@ use crate::store::SkipCounts;
 
 /// A root searched for a provider.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct RootStatus {
     /// The directory.
     pub path: Utf8PathBuf,
@@ -23,6 +24,7 @@ pub struct RootStatus {
 
 /// A file that could not be read, and why (never with any of its content).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct FileProblem {
     /// The file.
     pub path: Utf8PathBuf,
@@ -32,6 +34,7 @@ pub struct FileProblem {
 
 /// A malformed line: where it is and why it was skipped (never its content).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct SkippedLine {
     /// The file.
     pub path: Utf8PathBuf,
@@ -43,6 +46,7 @@ pub struct SkippedLine {
 
 /// What a scan did for one provider.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ProviderScan {
     /// The provider.
     pub provider: ProviderId,
@@ -87,6 +91,7 @@ pub(super) fn serialize_skips<S: serde::Serializer>(
 
 /// What a whole scan did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct ScanSummary {
     /// Per provider, in registry order.
     pub providers: Vec<ProviderScan>,
@@ -117,6 +122,7 @@ impl ScanSummary {
 
 /// Progress of a running scan, for front-ends that draw a bar.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Progress {
     /// Files handled so far.
     pub files_done: u64,

@@ -200,10 +200,7 @@ impl Store {
     /// a replay brings them back.
     pub fn commit(&mut self, batch: &Batch) -> Result<CommitStats> {
         let path = self.path.clone();
-        let err = |source| Error::Db {
-            path: path.clone(),
-            source,
-        };
+        let err = |source| Error::db(path.clone(), source);
         let mut ids = self.sidechain_ids.take();
         let table: &PriceTable = match &self.custom_pricing {
             Some(t) => t,

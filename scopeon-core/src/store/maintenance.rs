@@ -27,6 +27,7 @@ const MAX_CHECK_MESSAGES: u32 = 100;
 /// Which consistency check [`Store::health`] ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CheckKind {
     /// `PRAGMA quick_check`: every page and record readable and well formed; linear in the
     /// database's size.
@@ -47,6 +48,7 @@ impl CheckKind {
 
 /// The state of a database file, as `scopeon doctor` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Health {
     /// The check that ran.
     pub check: CheckKind,
@@ -102,10 +104,7 @@ impl Store {
 ///
 /// Fails when the file is missing, is not a database, or is not a Scopeon database.
 pub fn inspect(path: &Utf8Path, full: bool) -> Result<Health> {
-    let db_err = |source| Error::Db {
-        path: path.to_owned(),
-        source,
-    };
+    let db_err = |source| Error::db(path.to_owned(), source);
     // Never through a symlink, and never creating the file. A file Scopeon would use is
     // opened for writing (nothing is written) so that closing the connection removes the
     // `-wal` and `-shm` files as any other command does; a read-only connection would leave
@@ -201,6 +200,7 @@ fn health(conn: &Connection, path: &Utf8Path, full: bool) -> rusqlite::Result<He
 
 /// What [`Store::backup_to`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct BackupInfo {
     /// The backup file.
     pub path: Utf8PathBuf,
@@ -270,10 +270,7 @@ impl Store {
     /// Copies every page into the (empty, private) file `tmp` and syncs it; returns the
     /// requests the copy holds, counted in the copy itself.
     fn write_backup(&self, tmp: &Utf8Path) -> Result<u64> {
-        let tmp_err = |source| Error::Db {
-            path: tmp.to_owned(),
-            source,
-        };
+        let tmp_err = |source| Error::db(tmp.to_owned(), source);
         let mut to = Connection::open_with_flags(
             super::sqlite_name(tmp),
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -381,6 +378,7 @@ impl ForgetFilter {
 
 /// What [`Store::forget`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ForgetStats {
     /// Requests deleted (replays excluded, as every count of requests).
     pub forgotten: u64,
@@ -407,10 +405,7 @@ impl Store {
             ));
         }
         let path = self.path.clone();
-        let err = |source| Error::Db {
-            path: path.clone(),
-            source,
-        };
+        let err = |source| Error::db(path.clone(), source);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -36,7 +36,7 @@ use crate::tail::Checkpoint;
 
 /// What the store holds for one provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderStats {
+pub(crate) struct ProviderStats {
     /// Deduplicated requests stored.
     pub records: u64,
     /// Time of the latest request, UTC milliseconds.
@@ -49,6 +49,7 @@ pub struct ProviderStats {
 
 /// Usage stored for a model that has no price.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct UnpricedModel {
     /// The provider that logged it.
     pub provider: String,
@@ -112,18 +113,13 @@ impl Store {
                         | OpenFlags::SQLITE_OPEN_CREATE
                         | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
-                .map_err(|source| Error::Db {
-                    path: path.to_owned(),
-                    source,
-                })?;
+                .map_err(|source| Error::db(path.to_owned(), source))?;
                 (conn, path.to_owned())
             }
             None => {
                 let path = Utf8PathBuf::from(":memory:");
-                let conn = Connection::open_in_memory().map_err(|source| Error::Db {
-                    path: path.clone(),
-                    source,
-                })?;
+                let conn = Connection::open_in_memory()
+                    .map_err(|source| Error::db(path.clone(), source))?;
                 (conn, path)
             }
         };
@@ -219,10 +215,7 @@ impl Store {
     }
 
     pub(crate) fn db_err(&self, source: rusqlite::Error) -> Error {
-        Error::Db {
-            path: self.path.clone(),
-            source,
-        }
+        Error::db(self.path.clone(), source)
     }
 
     /// The checkpoint stored for a file of a provider, if any.
@@ -282,7 +275,7 @@ impl Store {
     }
 
     /// Whether any file of a provider was last read by a parser version other than `version`.
-    pub fn has_outdated_sources(&self, provider: ProviderId, version: u32) -> Result<bool> {
+    pub(crate) fn has_outdated_sources(&self, provider: ProviderId, version: u32) -> Result<bool> {
         self.conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM sources WHERE provider = ?1 AND parser_version != ?2)",
@@ -294,7 +287,11 @@ impl Store {
 
     /// Forgets the checkpoints of files that no longer exist. Their records stay: agents
     /// delete old transcripts, and the store is where that history survives.
-    pub fn forget_sources(&mut self, provider: ProviderId, paths: &[Utf8PathBuf]) -> Result<()> {
+    pub(crate) fn forget_sources(
+        &mut self,
+        provider: ProviderId,
+        paths: &[Utf8PathBuf],
+    ) -> Result<()> {
         if paths.is_empty() {
             return Ok(());
         }
@@ -303,34 +300,22 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| Error::Db {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| Error::db(self.path.clone(), e))?;
         {
             let mut st = tx
                 .prepare_cached("DELETE FROM sources WHERE provider = ?1 AND path = ?2")
-                .map_err(|e| Error::Db {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
+                .map_err(|e| Error::db(self.path.clone(), e))?;
             for p in paths {
                 st.execute((provider.as_str(), p.as_str()))
-                    .map_err(|e| Error::Db {
-                        path: self.path.clone(),
-                        source: e,
-                    })?;
+                    .map_err(|e| Error::db(self.path.clone(), e))?;
             }
         }
-        tx.commit().map_err(|e| Error::Db {
-            path: self.path.clone(),
-            source: e,
-        })
+        tx.commit().map_err(|e| Error::db(self.path.clone(), e))
     }
 
     /// What is stored for a provider: requests, the time of the latest, the files tracked and
     /// their skipped lines by reason.
-    pub fn provider_stats(&self, provider: ProviderId) -> Result<ProviderStats> {
+    pub(crate) fn provider_stats(&self, provider: ProviderId) -> Result<ProviderStats> {
         let (records, last_ms): (i64, Option<i64>) = self
             .conn
             .query_row(
@@ -395,10 +380,10 @@ impl Store {
             Some(o) => o,
             None => match remembered_text.as_deref() {
                 None => PriceOverrides::default(),
-                Some(text) => PriceOverrides::parse(text).map_err(|message| Error::Config {
+                Some(text) => PriceOverrides::parse(text).map_err(|e| Error::Config {
                     path: self.path.clone(),
                     message: format!(
-                        "the price overrides this database remembers no longer apply ({message}); set [pricing] in config.toml or pricing.toml to replace them"
+                        "the price overrides this database remembers no longer apply ({e}); set [pricing] in config.toml or pricing.toml to replace them"
                     ),
                 })?,
             },
@@ -413,10 +398,7 @@ impl Store {
             return Ok(false);
         }
         let path = self.path.clone();
-        let err = |source| Error::Db {
-            path: path.clone(),
-            source,
-        };
+        let err = |source| Error::db(path.clone(), source);
         let table: &PriceTable = match &self.custom_pricing {
             Some(t) => t,
             None => PriceTable::builtin(),

@@ -75,10 +75,7 @@ impl Store {
             return Ok(0);
         }
         let path = self.path.clone();
-        let err = |source| Error::Db {
-            path: path.clone(),
-            source,
-        };
+        let err = |source| Error::db(path.clone(), source);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

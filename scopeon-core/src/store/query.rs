@@ -21,6 +21,7 @@ use crate::window::{Zone, offset_spans};
 /// A dimension a report can be grouped by (`--by`, docs/cli.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum GroupKey {
     /// Local calendar day, `YYYY-MM-DD`.
     Day,
@@ -113,6 +114,7 @@ impl fmt::Display for GroupKey {
 
 /// Which cost a report shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CostMode {
     /// Computed from tokens with the price table (the default).
     #[default]
@@ -151,6 +153,7 @@ impl CostMode {
 
 /// What to report: grouping, window and filters.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ReportQuery {
     /// Keys to group by, in output order; empty for totals only.
     pub group_by: Vec<GroupKey>,
@@ -168,6 +171,61 @@ pub struct ReportQuery {
     pub models: Vec<String>,
     /// Which cost to show.
     pub cost_mode: CostMode,
+}
+
+impl ReportQuery {
+    /// Everything stored, by day, in UTC, with calculated costs; adjust with the setters.
+    pub fn new() -> ReportQuery {
+        ReportQuery::default()
+    }
+
+    /// Groups by these keys, in output order (none: totals only).
+    pub fn group_by(mut self, keys: impl Into<Vec<GroupKey>>) -> ReportQuery {
+        self.group_by = keys.into();
+        self
+    }
+
+    /// First instant included, UTC milliseconds.
+    pub fn since_ms(mut self, ms: Option<i64>) -> ReportQuery {
+        self.since_ms = ms;
+        self
+    }
+
+    /// First instant excluded, UTC milliseconds.
+    pub fn until_ms(mut self, ms: Option<i64>) -> ReportQuery {
+        self.until_ms = ms;
+        self
+    }
+
+    /// The zone of day, week and month keys.
+    pub fn zone(mut self, zone: Zone) -> ReportQuery {
+        self.zone = zone;
+        self
+    }
+
+    /// Only these providers (all when empty).
+    pub fn providers(mut self, providers: impl Into<Vec<ProviderId>>) -> ReportQuery {
+        self.providers = providers.into();
+        self
+    }
+
+    /// Only these projects, exactly (all when empty).
+    pub fn projects(mut self, projects: impl Into<Vec<String>>) -> ReportQuery {
+        self.projects = projects.into();
+        self
+    }
+
+    /// Only these model ids, exactly (all when empty).
+    pub fn models(mut self, models: impl Into<Vec<String>>) -> ReportQuery {
+        self.models = models.into();
+        self
+    }
+
+    /// Which cost to show.
+    pub fn cost_mode(mut self, mode: CostMode) -> ReportQuery {
+        self.cost_mode = mode;
+        self
+    }
 }
 
 impl Default for ReportQuery {

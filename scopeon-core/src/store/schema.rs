@@ -100,10 +100,7 @@ pub(crate) fn latest_version() -> i64 {
 
 /// Brings the schema up to date (or refuses a database that is not Scopeon's or is newer).
 pub(crate) fn migrate(conn: &mut Connection, path: &Utf8Path) -> Result<()> {
-    let db_err = |source| Error::Db {
-        path: path.to_owned(),
-        source,
-    };
+    let db_err = |source| Error::db(path.to_owned(), source);
     // One statement, so one snapshot: read apart, another process creating the database at
     // the same moment could be seen with its tables but not yet its application id.
     let (app_id, version, tables): (i64, i64, i64) = conn
