@@ -116,7 +116,7 @@ pub struct Checkpoint {
     pub head_hash: Option<i64>,
     /// Byte offset just past the last complete line consumed.
     pub offset: u64,
-    /// Hash of the ≤ [`TAIL_LEN`] bytes before `offset`.
+    /// Hash of the (at most 64) bytes before `offset`.
     pub tail_hash: i64,
     /// Size when the file was last read to its end; `None` for a checkpoint written mid-file,
     /// which therefore never counts as unchanged.
