@@ -106,7 +106,8 @@ pub fn inspect(path: &Utf8Path, full: bool) -> Result<Health> {
         path: path.to_owned(),
         source,
     };
-    // Never through a symlink, and never creating the file. A file Scopeon would use is
+    // Never through a symlink (but its directory may be reached through one, the user's
+    // choice: see `nofollow_name`), and never creating the file. A file Scopeon would use is
     // opened for writing (nothing is written) so that closing the connection removes the
     // `-wal` and `-shm` files as any other command does; a read-only connection would leave
     // them behind. One Scopeon refuses is only read.
@@ -119,7 +120,7 @@ pub fn inspect(path: &Utf8Path, full: bool) -> Result<Health> {
     // A FIFO beside it would hang the open; the caller says what is wrong with it.
     super::check_surroundings(path)?;
     let conn = Connection::open_with_flags(
-        super::sqlite_name(path),
+        super::nofollow_name(path)?,
         access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW,
     )
     .map_err(db_err)?;
@@ -275,7 +276,7 @@ impl Store {
             source,
         };
         let mut to = Connection::open_with_flags(
-            super::sqlite_name(tmp),
+            super::nofollow_name(tmp)?,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_NOFOLLOW,
