@@ -1751,3 +1751,400 @@ fn json_escape(s: &str) -> String {
     let quoted = serde_json::to_string(s).unwrap();
     quoted[1..quoted.len() - 1].to_owned()
 }
+
+// ---- Agents' databases: what lies beside them, crafted schemas, budgets, symlinked roots ------
+//
+// An agent's SQLite database is someone else's file (SECURITY.md, "How files are read"): a scan
+// never blocks on a file SQLite would open beside it, never runs a view or reads a virtual
+// table, stops any read past its budget, and reads a database whose root is reached through a
+// symlink while still refusing a symlink below the root.
+
+const COPILOT_DB: &str = ".copilot/session-store.db";
+const OPENCODE_DB: &str = ".local/share/opencode/opencode.db";
+
+/// Longest a scan of these small homes may take before the test calls it hung: well past
+/// what one needs, well short of [`HANG`], so a scan that blocks fails the test quickly.
+const QUICK: Duration = Duration::from_secs(30);
+
+/// A command run under the [`QUICK`] hang guard, its output checked for the marker.
+fn run_quick(mut c: Command) -> Output {
+    let child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_output(child, QUICK);
+    assert_no_marker(&out);
+    out
+}
+
+/// `scan --json` under the [`QUICK`] hang guard, with extra environment variables.
+fn quick_scan(home: &Home, vars: &[(&str, &str)]) -> Value {
+    let mut c = home.cmd(&["scan", "--json"]);
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    serde_json::from_str(&ok(run_quick(c), &["scan", "--json"])).unwrap()
+}
+
+/// The file SQLite keeps beside `db` (relative to the home) under `suffix`.
+fn sidecar(home: &Home, db: &str, suffix: &str) -> PathBuf {
+    home.path(&format!("{db}{suffix}"))
+}
+
+/// A Copilot CLI `session-store.db` at `path` with `turns` requests of `input` input tokens,
+/// the marker in the text columns Scopeon never reads.
+fn copilot_db(path: &Path, turns: u32, input: u64) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let db = rusqlite::Connection::open(path).unwrap();
+    db.execute_batch(
+        "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, cwd TEXT, summary TEXT);
+         CREATE TABLE IF NOT EXISTS assistant_usage_events (id TEXT PRIMARY KEY,
+             session_id TEXT, model TEXT, input_tokens INTEGER, output_tokens INTEGER,
+             cache_read_tokens INTEGER, cache_write_tokens INTEGER, created_at TEXT,
+             summary TEXT);",
+    )
+    .unwrap();
+    db.execute(
+        "INSERT OR REPLACE INTO sessions VALUES ('s-cop', '/home/dev/acme', ?1)",
+        [MARKER],
+    )
+    .unwrap();
+    for n in 0..turns {
+        db.execute(
+            "INSERT OR REPLACE INTO assistant_usage_events
+             VALUES (?1, 's-cop', 'gpt-5', ?2, 1, 0, 0, '2026-11-26T10:00:00Z', ?3)",
+            (format!("e{n}"), input as i64, MARKER),
+        )
+        .unwrap();
+    }
+}
+
+/// An OpenCode `opencode.db` at `path` with `replies` assistant messages of `input` input
+/// tokens (a second apart, so none is a fork copy of another), the marker in the session
+/// title and in a JSON field Scopeon never extracts.
+fn opencode_db(path: &Path, replies: u32, input: u64) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let db = rusqlite::Connection::open(path).unwrap();
+    db.execute_batch(
+        "CREATE TABLE IF NOT EXISTS session (id TEXT PRIMARY KEY, directory TEXT, title TEXT);
+         CREATE TABLE IF NOT EXISTS message (id TEXT PRIMARY KEY, session_id TEXT NOT NULL,
+             time_created INTEGER, data TEXT NOT NULL);",
+    )
+    .unwrap();
+    db.execute(
+        "INSERT OR REPLACE INTO session VALUES ('ses_oc', '/home/dev/acme', ?1)",
+        [MARKER],
+    )
+    .unwrap();
+    for n in 0..replies {
+        let created = 1_764_151_200_000u64 + u64::from(n) * 1000;
+        let data = format!(
+            r#"{{"role":"assistant","modelID":"claude-sonnet-4-5","providerID":"anthropic","system":"{MARKER}","time":{{"created":{created},"completed":{}}},"cost":0.01,"tokens":{{"input":{input},"output":1,"reasoning":0,"cache":{{"read":0,"write":0}}}}}}"#,
+            created + 500
+        );
+        db.execute(
+            "INSERT OR REPLACE INTO message (id, session_id, data) VALUES (?1, 'ses_oc', ?2)",
+            (format!("msg_{n:04}"), data),
+        )
+        .unwrap();
+    }
+}
+
+/// A home with one Claude request and the three agents' databases: Copilot 2 requests of 100
+/// input tokens, OpenCode 3 of 1000, Cursor 2 of 10,000.
+fn agent_db_home() -> Home {
+    let home = Home::new();
+    home.write(".claude/projects/p/a.jsonl", &cc("s1", "m1", 10));
+    copilot_db(&home.path(COPILOT_DB), 2, 100);
+    opencode_db(&home.path(OPENCODE_DB), 3, 1000);
+    cursor_db(&home.path(CURSOR_DB), 2, 10_000, 5);
+    home
+}
+
+fn agent_db_rows() -> Vec<(String, u64, u64)> {
+    vec![
+        ("claude_code".into(), 1, 1),
+        ("copilot_cli".into(), 2, 200),
+        ("cursor".into(), 2, 20_000),
+        ("opencode".into(), 3, 3000),
+    ]
+}
+
+/// The provider's problems as (file, problem) pairs.
+fn problems(scan: &Value, id: &str) -> Vec<(String, String)> {
+    provider(scan, id)["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().to_owned(),
+                p["problem"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A FIFO (or a directory, or a link) where SQLite keeps a database's journal, write-ahead log
+/// or shared memory would hang every scan: SQLite opens a hot journal blocking. The database is
+/// read as it is on disk instead, and the file beside it named on every scan until it is gone.
+#[test]
+fn a_fifo_beside_an_agent_database_never_blocks_a_scan() {
+    let home = agent_db_home();
+    let dbs = [
+        ("copilot_cli", COPILOT_DB),
+        ("opencode", OPENCODE_DB),
+        ("cursor", CURSOR_DB),
+    ];
+    for suffix in ["-journal", "-wal", "-shm"] {
+        for (_, db) in dbs {
+            mkfifo(&sidecar(&home, db, suffix));
+        }
+        // Twice: a database read without what lies beside it is not settled by that read.
+        for _ in 0..2 {
+            let scan = quick_scan(&home, &[]);
+            for (id, db) in &dbs[..2] {
+                let beside = sidecar(&home, db, suffix);
+                let found = problems(&scan, id);
+                assert_eq!(found.len(), 1, "{id} {suffix}: {found:?}");
+                assert_eq!(found[0].0, home.path(db).to_str().unwrap());
+                assert!(
+                    found[0].1.contains(beside.to_str().unwrap())
+                        && found[0].1.contains("read as it is on disk"),
+                    "{id} {suffix}: {}",
+                    found[0].1
+                );
+                assert_eq!(provider(&scan, id)["files_read"], 1, "{id} {suffix}");
+            }
+            // Cursor's database is always opened immutable: what lies beside it is never opened.
+            assert_eq!(problems(&scan, "cursor"), Vec::new(), "{suffix}");
+            assert_eq!(by_provider(&home), agent_db_rows(), "{suffix}");
+        }
+        for (_, db) in dbs {
+            fs::remove_file(sidecar(&home, db, suffix)).unwrap();
+        }
+    }
+    // A directory or a link there is no regular file either.
+    fs::create_dir(sidecar(&home, COPILOT_DB, "-journal")).unwrap();
+    symlink(
+        &home.path("nowhere"),
+        &sidecar(&home, OPENCODE_DB, "-journal"),
+    );
+    let scan = quick_scan(&home, &[]);
+    assert_eq!(problems(&scan, "copilot_cli").len(), 1);
+    assert_eq!(problems(&scan, "opencode").len(), 1);
+    fs::remove_dir(sidecar(&home, COPILOT_DB, "-journal")).unwrap();
+    fs::remove_file(sidecar(&home, OPENCODE_DB, "-journal")).unwrap();
+    // Gone: read as usual, then settled.
+    let scan = quick_scan(&home, &[]);
+    for (id, _) in dbs {
+        assert_eq!(problems(&scan, id), Vec::new(), "{id}");
+    }
+    let scan = quick_scan(&home, &[]);
+    for (id, _) in dbs {
+        assert_eq!(provider(&scan, id)["files_unchanged"], 1, "{id}: {scan:#}");
+    }
+    assert_eq!(by_provider(&home), agent_db_rows());
+}
+
+/// A crafted database never runs: a view (here a recursive query that never ends) or a virtual
+/// table under a name a provider reads is a problem naming it, found at once; a read that runs
+/// past its budget is stopped and named; other providers' data is untouched; put right, each is
+/// read by the next scan.
+#[test]
+fn crafted_agent_databases_are_refused_not_run() {
+    let home = agent_db_home();
+    let never_ends = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)";
+    // Copilot: `sessions` a view that never ends (whose rows would carry the marker).
+    rusqlite::Connection::open(home.path(COPILOT_DB))
+        .unwrap()
+        .execute_batch(&format!(
+            "DROP TABLE sessions;
+             CREATE VIEW sessions AS {never_ends} SELECT 's-cop' || n AS id, '{MARKER}' AS cwd
+             FROM r;"
+        ))
+        .unwrap();
+    // OpenCode: `message` a view that never ends; in a second database, `session_message` a
+    // virtual table.
+    rusqlite::Connection::open(home.path(OPENCODE_DB))
+        .unwrap()
+        .execute_batch(&format!(
+            "ALTER TABLE message RENAME TO message_kept;
+             CREATE VIEW message AS {never_ends}
+             SELECT 'msg' || n AS id, 'ses_oc' AS session_id, '{{}}' AS data FROM r;"
+        ))
+        .unwrap();
+    let beta = home.path(".local/share/opencode/opencode-beta.db");
+    opencode_db(&beta, 1, 5);
+    rusqlite::Connection::open(&beta)
+        .unwrap()
+        .execute_batch(&format!(
+            "CREATE VIRTUAL TABLE session_message USING fts5(id, session_id, data);
+             INSERT INTO session_message VALUES ('m', 's', '{MARKER}');"
+        ))
+        .unwrap();
+
+    let scan = quick_scan(&home, &[]);
+    // Refused before anything ran: far inside any read's time budget.
+    assert!(scan["elapsed_ms"].as_u64().unwrap() < 10_000, "{scan:#}");
+    let copilot = problems(&scan, "copilot_cli");
+    assert_eq!(copilot.len(), 1, "{copilot:?}");
+    assert!(copilot[0].1.contains("sessions is a view"), "{copilot:?}");
+    let opencode = problems(&scan, "opencode");
+    assert_eq!(opencode.len(), 2, "{opencode:?}");
+    assert!(
+        opencode[0].0.ends_with("opencode-beta.db")
+            && opencode[0].1.contains("session_message is a virtual table"),
+        "{opencode:?}"
+    );
+    assert!(
+        opencode[1].0.ends_with("opencode.db") && opencode[1].1.contains("message is a view"),
+        "{opencode:?}"
+    );
+    let mut want = agent_db_rows();
+    want.retain(|(p, _, _)| p == "claude_code" || p == "cursor");
+    assert_eq!(by_provider(&home), want);
+
+    // Put right, but every read over a budget of fifty steps: each stopped and named.
+    rusqlite::Connection::open(home.path(COPILOT_DB))
+        .unwrap()
+        .execute_batch("DROP VIEW sessions;")
+        .unwrap();
+    copilot_db(&home.path(COPILOT_DB), 2, 100);
+    rusqlite::Connection::open(home.path(OPENCODE_DB))
+        .unwrap()
+        .execute_batch("DROP VIEW message; ALTER TABLE message_kept RENAME TO message;")
+        .unwrap();
+    fs::remove_file(&beta).unwrap();
+    cursor_db(&home.path(CURSOR_DB), 3, 10_000, 5);
+    let scan = quick_scan(&home, &[("SCOPEON_TEST_AGENT_DB_STEPS", "50")]);
+    for id in ["copilot_cli", "opencode", "cursor"] {
+        let found = problems(&scan, id);
+        assert_eq!(found.len(), 1, "{id}: {found:?}");
+        assert!(
+            found[0].1.contains("stopped after 50 SQLite steps")
+                && found[0].1.contains("next scan"),
+            "{id}: {found:?}"
+        );
+    }
+    assert_eq!(by_provider(&home), want);
+    // Tried again by the next scan, within the real budget: all read.
+    let scan = quick_scan(&home, &[]);
+    for id in ["copilot_cli", "opencode", "cursor"] {
+        assert_eq!(problems(&scan, id), Vec::new(), "{id}");
+    }
+    let mut want = agent_db_rows();
+    want[2] = ("cursor".into(), 3, 30_000);
+    assert_eq!(by_provider(&home), want);
+
+    // Cursor's table a virtual table: named; nothing stored is lost.
+    let cursor = home.path(CURSOR_DB);
+    fs::remove_file(&cursor).unwrap();
+    {
+        let db = rusqlite::Connection::open(&cursor).unwrap();
+        db.execute_batch(&format!(
+            "CREATE VIRTUAL TABLE cursorDiskKV USING fts5(key, value);
+             INSERT INTO cursorDiskKV VALUES ('bubbleId:c:b', '{MARKER}');"
+        ))
+        .unwrap();
+    }
+    let scan = quick_scan(&home, &[]);
+    let found = problems(&scan, "cursor");
+    assert!(
+        found.len() == 1 && found[0].1.contains("cursorDiskKV is a virtual table"),
+        "{found:?}"
+    );
+    assert_eq!(by_provider(&home), want);
+}
+
+/// A root reached through a symlink (`~/.config` linked into a dotfiles checkout, `~/.copilot`
+/// or `~/.local/share` a link) is the user's choice, and SQLite refuses a symlink anywhere in a
+/// path it opens with no-follow: databases there are opened by their real path and read. A
+/// symlink below the root still is not followed. Scopeon's own database, its backups and
+/// `doctor` work through a symlinked directory too.
+#[test]
+fn agent_databases_under_symlinked_roots_are_read() {
+    let home = Home::new();
+    cursor_db(
+        &home.path("dotfiles/config/Cursor/User/globalStorage/state.vscdb"),
+        2,
+        1000,
+        5,
+    );
+    symlink(&home.path("dotfiles/config"), &home.path(".config"));
+    copilot_db(&home.path("disk/copilot/session-store.db"), 2, 100);
+    symlink(&home.path("disk/copilot"), &home.path(".copilot"));
+    opencode_db(&home.path("disk/share/opencode/opencode.db"), 3, 1000);
+    symlink(&home.path("disk/share"), &home.path(".local/share"));
+
+    let scan = quick_scan(&home, &[]);
+    for id in ["copilot_cli", "cursor", "opencode"] {
+        assert_eq!(problems(&scan, id), Vec::new(), "{id}");
+        assert_eq!(provider(&scan, id)["files_read"], 1, "{id}");
+    }
+    let rows = vec![
+        ("copilot_cli".into(), 2, 200),
+        ("cursor".into(), 2, 2000),
+        ("opencode".into(), 3, 3000),
+    ];
+    assert_eq!(by_provider(&home), rows);
+    assert_eq!(
+        quick_scan(&home, &[])["providers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["files_unchanged"].as_u64().unwrap())
+            .sum::<u64>(),
+        3
+    );
+
+    // Below a root, a database that is a symlink to a planted one is never read.
+    let planted = home.path("planted");
+    copilot_db(&planted.join("session-store.db"), 5, 7777);
+    opencode_db(&planted.join("opencode.db"), 5, 7777);
+    fs::rename(
+        home.path("disk/copilot/session-store.db"),
+        home.path("disk/copilot/kept.db"),
+    )
+    .unwrap();
+    symlink(
+        &planted.join("session-store.db"),
+        &home.path("disk/copilot/session-store.db"),
+    );
+    symlink(
+        &planted.join("opencode.db"),
+        &home.path("disk/share/opencode/opencode-planted.db"),
+    );
+    let scan = quick_scan(&home, &[]);
+    assert_eq!(provider(&scan, "copilot_cli")["files"], 0, "{scan:#}");
+    assert_eq!(provider(&scan, "opencode")["files"], 1, "{scan:#}");
+    assert_eq!(by_provider(&home), rows);
+
+    // Scopeon's own database in a directory reached through a symlink, and a backup to one.
+    let vault = home.mkdir("vault/scopeon");
+    chmod(&vault, 0o700);
+    home.private_dir(vault.clone());
+    symlink(&home.path("vault"), &home.path("vault-link"));
+    let db = home.path("vault-link/scopeon/scopeon.db");
+    let db_arg = db.to_str().unwrap();
+    let out = run_quick(home.cmd(&["scan", "--db", db_arg]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let totals = home.totals_db(&db);
+    // Cursor's 2 and OpenCode's 3: Copilot's database is the planted link now.
+    assert_eq!(totals["requests"], 5);
+    let out = run_quick(home.cmd(&["doctor", "--json", "--db", db_arg]));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(out.status.success() && d["ok"] == true, "{d:#}");
+    assert!(d["database"]["health"]["check_ok"] == true, "{d:#}");
+    let backups = home.mkdir("backups");
+    chmod(&backups, 0o700);
+    home.private_dir(backups.clone());
+    symlink(&backups, &home.path("backups-link"));
+    let copy = home.path("backups-link/new/b.db");
+    let out = run_quick(home.cmd(&["backup", "--db", db_arg, copy.to_str().unwrap()]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(home.totals_db(&copy), totals);
+    assert!(backups.join("new/b.db").is_file());
+}

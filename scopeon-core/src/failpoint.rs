@@ -111,3 +111,12 @@ mod disarmed {
         None
     }
 }
+
+/// The environment variable that sets how many SQLite steps one read of an agent's database may
+/// take, so tests can see a read stopped by its budget without waiting for the real one.
+pub const AGENT_DB_STEPS_VAR: &str = "SCOPEON_TEST_AGENT_DB_STEPS";
+
+/// The step budget of an agent database read when a test set one.
+pub(crate) fn agent_db_steps() -> Option<u64> {
+    std::env::var(AGENT_DB_STEPS_VAR).ok()?.parse().ok()
+}

@@ -23,6 +23,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::lenient::{Count, EARLIEST_MS, Obj, Stamp, Text, Usd, parse_timestamp_ms};
+use super::sql_table::table_columns;
 use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
     SourceKind, StateError,
@@ -635,26 +636,17 @@ struct DbState {
     max_rowid: i64,
 }
 
-/// The names of a table's columns (empty when the table does not exist).
-fn columns(db: &rusqlite::Connection, table: &str) -> Result<Vec<String>, DatabaseError> {
-    let mut st = db.prepare("SELECT name FROM pragma_table_info(?1)")?;
-    let names = st
-        .query_map([table], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(names)
-}
-
 fn read_session_store(
     db: &rusqlite::Connection,
     state: Option<&[u8]>,
     out: &mut Vec<UsageRecord>,
 ) -> Result<DatabaseRead, DatabaseError> {
-    let have = columns(db, USAGE_TABLE)?;
-    if have.is_empty() {
+    // Only ordinary tables are read: a view or virtual table under either name is an error.
+    let Some(have) = table_columns(db, USAGE_TABLE)? else {
         return Err(DatabaseError(format!(
             "{SESSION_STORE} has no table {USAGE_TABLE}"
         )));
-    }
+    };
     let missing: Vec<&str> = REQUIRED
         .iter()
         .copied()
@@ -674,7 +666,7 @@ fn read_session_store(
             "NULL".to_owned()
         }
     };
-    let sessions = columns(db, "sessions")?;
+    let sessions = table_columns(db, "sessions")?.unwrap_or_default();
     // A subquery rather than a join: a `sessions` table without a unique id must not
     // multiply usage rows.
     let cwd = if ["id", "cwd"]

@@ -16,6 +16,7 @@ use camino::Utf8PathBuf;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension};
 
+use super::sql_table::table_columns;
 use super::sql_value;
 use super::{
     DatabaseError, DatabaseRead, LineParser, Provider, SkipReason, SourceContext, SourceKind,
@@ -235,18 +236,6 @@ impl Provider for Cursor {
     }
 }
 
-/// Whether the database has a table of this name.
-fn has_table(db: &Connection, name: &str) -> Result<bool, DatabaseError> {
-    Ok(db
-        .query_row(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [name],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
-}
-
 /// Reads the bubbles above the stored high-water mark and the [`WINDOW`] below it; all of them
 /// without a mark, or when rowids under the mark may have been handed out again.
 fn read_bubbles(
@@ -254,7 +243,8 @@ fn read_bubbles(
     state: Option<&[u8]>,
     out: &mut Vec<UsageRecord>,
 ) -> Result<DatabaseRead, DatabaseError> {
-    if !has_table(db, TABLE)? {
+    // Only an ordinary table is read: a view or virtual table of that name is an error.
+    if table_columns(db, TABLE)?.is_none() {
         return Err(DatabaseError(format!(
             "no {TABLE} table: not a Cursor global state database, or one of a Cursor \
              version that keeps its chats elsewhere"

@@ -27,6 +27,7 @@ pub mod generic_openai;
 pub mod lenient;
 pub mod opencode;
 mod registry;
+mod sql_table;
 mod sql_value;
 
 pub use registry::{Providers, RegisterError};

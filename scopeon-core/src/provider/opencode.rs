@@ -14,11 +14,12 @@
 use std::collections::HashMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use rusqlite::Connection;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 
 use super::lenient::{Count, Obj, Stamp, Text, Usd};
+use super::sql_table::table_columns;
 use super::sql_value;
 use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
@@ -439,26 +440,6 @@ pub fn message_sql(table: &str, has_type: bool, session_directory: bool) -> Stri
     )
 }
 
-/// The columns of a table, or `None` when there is no such table.
-fn columns(db: &Connection, table: &str) -> Result<Option<Vec<String>>, DatabaseError> {
-    let exists = db
-        .query_row(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [table],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if !exists {
-        return Ok(None);
-    }
-    let mut stmt = db.prepare("SELECT name FROM pragma_table_info(?1)")?;
-    let names = stmt
-        .query_map([table], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(names))
-}
-
 /// A message read from the database, with the fingerprint fork copies share.
 struct Candidate {
     record: UsageRecord,
@@ -481,11 +462,13 @@ fn read_messages(
     db: &Connection,
     out: &mut Vec<UsageRecord>,
 ) -> Result<DatabaseRead, DatabaseError> {
-    let session_directory = columns(db, "session")?
+    // Only ordinary tables are read: a view or virtual table under any of these names is an
+    // error naming it.
+    let session_directory = table_columns(db, "session")?
         .is_some_and(|c| c.iter().any(|n| n == "id") && c.iter().any(|n| n == "directory"));
     let mut tables = Vec::new();
     for table in [Table::Message, Table::SessionMessage] {
-        if let Some(cols) = columns(db, table.name())? {
+        if let Some(cols) = table_columns(db, table.name())? {
             let has = |n: &str| cols.iter().any(|c| c == n);
             if !(has("id") && has("session_id") && has("data")) {
                 return Err(DatabaseError(format!(

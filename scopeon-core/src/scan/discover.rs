@@ -33,6 +33,10 @@ pub(super) struct Found {
     /// The root it was found under (its directory, when the root is the file).
     pub(super) root: Utf8PathBuf,
     pub(super) relative: Utf8PathBuf,
+    /// `path` with the root resolved to where it really is: a path with no symlink in it,
+    /// which SQLite's no-follow open requires of every component (docs/roots.md). What is below
+    /// the root was walked without following a symlink, so only the root differs.
+    pub(super) real_path: Utf8PathBuf,
     pub(super) stat: FileStat,
 }
 
@@ -139,16 +143,28 @@ pub(super) fn discover(
             exists: is_dir || is_file,
             note: root_note(&kind),
         });
-        // A file root is opened without following symlinks, so by its real path.
+        // Where the root really is: a symlinked root, or one below a symlinked directory (a
+        // `~/.config` linked into a dotfiles checkout), is the user's choice, but SQLite's
+        // no-follow open refuses a symlink in any component of a database's path. A file root
+        // is opened without following symlinks, so by its real path too.
+        let real_root = match search.root.canonicalize_utf8() {
+            Ok(real) => real,
+            Err(_) if is_file => continue,
+            Err(_) => search.root.clone(),
+        };
+        // Paths as configured, except a file root's.
         let root = if is_file {
-            match search.root.canonicalize_utf8() {
-                Ok(real) => real,
-                Err(_) => continue,
-            }
+            real_root.clone()
         } else {
             search.root.clone()
         };
         let root = &root;
+        // What the files found are relative to, really: a file root's directory.
+        let real_dir = if is_file {
+            real_root.parent().unwrap_or(&real_root)
+        } else {
+            &real_root
+        };
         let mut keep = |root: &Utf8Path, relative: &Utf8Path, stat: &FileStat| {
             // Two paths to one file (a hard link) are read once. Without Unix inodes
             // (dev and ino are 0 there) paths are the only identity.
@@ -158,11 +174,12 @@ pub(super) fn discover(
                 return;
             }
             let path = root.join(relative);
+            let real_path = real_dir.join(relative);
             // An immutable open never reads the write-ahead log, so its changes are not the
             // database's.
             let stat = match provider.source_kind(relative) {
                 SourceKind::Database if !provider.database_immutable() => {
-                    database_stat(&path, *stat)
+                    database_stat(&real_path, *stat)
                 }
                 _ => *stat,
             };
@@ -170,6 +187,7 @@ pub(super) fn discover(
                 path,
                 root: root.to_owned(),
                 relative: relative.to_owned(),
+                real_path,
                 stat,
             });
         };
@@ -187,7 +205,7 @@ pub(super) fn discover(
         }
         let globs = glob_set(&search.patterns);
         for (start, depth) in walk_plan(&search.patterns) {
-            walk(root, &start, 0, depth, &mut |relative, stat| {
+            walk(real_dir, &start, 0, depth, &mut |relative, stat| {
                 if globs.is_match(relative.as_std_path()) {
                     keep(root, relative, stat);
                 }
@@ -368,6 +386,29 @@ mod tests {
             base.join("disk/aider.jsonl").canonicalize_utf8().unwrap()
         );
         assert!(tail::open_regular(&found[0].path).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_under_a_symlinked_root_keep_their_path_and_know_their_real_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = Utf8PathBuf::from_path_buf(dir.path().canonicalize().unwrap()).unwrap();
+        let real = base.join("dotfiles/config/Cursor/User/globalStorage/state.vscdb");
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        std::fs::write(&real, "").unwrap();
+        std::fs::create_dir_all(base.join("home")).unwrap();
+        std::os::unix::fs::symlink(base.join("dotfiles/config"), base.join("home/.config"))
+            .unwrap();
+        let env = Env::for_tests(base.join("home"), &[]);
+        let options = ScanOptions::new();
+        let p = options.registry.get(ProviderId::Cursor).unwrap();
+        let (_, found) = discover(p, &searches(p, &env, &options));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].path,
+            base.join("home/.config/Cursor/User/globalStorage/state.vscdb")
+        );
+        assert_eq!(found[0].real_path, real);
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! (a second thread) turns them into records and checkpoints; `write` commits them; `summary`
 //! is what a scan reports and `status` what `scopeon providers` shows.
 
+mod agent_db;
 mod discover;
 mod options;
 mod read;

@@ -9,6 +9,7 @@ use std::sync::mpsc::SyncSender;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::agent_db::AgentDb;
 use super::discover::Found;
 use super::summary::MAX_EXAMPLES;
 use super::write::flush_records;
@@ -204,17 +205,25 @@ impl Reader<'_> {
         let mut restarted = true;
         // The cap a document or archive was larger than, when it was skipped for it.
         let mut skipped_over_cap = None;
+        // Something to report about a file that was read all the same.
+        let mut note = None;
         let (stat, new_state) = match kind {
             SourceKind::Database => {
-                let db = open_database(path, self.provider.database_immutable())?;
+                // By its real path: SQLite refuses a symlink anywhere in it (docs/roots.md).
+                let db = AgentDb::open(
+                    &found.real_path,
+                    self.provider.database_immutable(),
+                    found.stat.size,
+                )?;
                 let read = self
                     .provider
-                    .read_database(&ctx, &db, state.as_deref(), &mut records)
-                    .map_err(|e| std::io::Error::other(format!("database: {e}")))?;
+                    .read_database(&ctx, db.connection(), state.as_deref(), &mut records)
+                    .map_err(|e| db.read_error(e))?;
                 for (rowid, reason) in &read.skipped {
                     note_skip(path, *rowid, *reason, &mut skips, &mut skipped);
                 }
                 restarted = read.full;
+                note = db.note();
                 // The stat taken at discovery: the database and its write-ahead log together.
                 (found.stat, read.state)
             }
@@ -284,7 +293,9 @@ impl Reader<'_> {
                 head_hash: None,
                 offset: stat.size,
                 tail_hash: 0,
-                size: Some(stat.size),
+                // A file read with something to report is not settled by this read: the next
+                // scan reads it (and reports) again, until what was wrong is put right.
+                size: note.is_none().then_some(stat.size),
                 mtime_ns: stat.mtime_ns,
                 parser_state: new_state,
                 parser_version: self.provider.parser_version(),
@@ -301,9 +312,22 @@ impl Reader<'_> {
             bytes: stat.size,
             lines,
             skipped,
-            file_done: true,
+            // With a note, the file is done once the note is sent.
+            file_done: note.is_none(),
         };
-        Ok(self.emit(Event::Chunk(Box::new(chunk)), tx))
+        if !self.emit(Event::Chunk(Box::new(chunk)), tx) {
+            return Ok(false);
+        }
+        match note {
+            Some(problem) => Ok(self.emit(
+                Event::Problem(FileProblem {
+                    path: path.clone(),
+                    problem,
+                }),
+                tx,
+            )),
+            None => Ok(true),
+        }
     }
 
     /// A checkpoint of another path whose content this file continues (a rename or a copy):
@@ -541,53 +565,6 @@ fn read_capped(reader: impl std::io::Read, cap: u64) -> std::io::Result<Option<V
     let mut bytes = Vec::new();
     reader.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
-}
-
-/// Opens an agent's database read-only, never following a symlink, never creating anything.
-/// `immutable` also skips locking and the write-ahead log. A database whose write-ahead log
-/// cannot be shared read-only (no `-shm` file, say) is opened immutable rather than not at all.
-fn open_database(path: &Utf8Path, immutable: bool) -> std::io::Result<rusqlite::Connection> {
-    use rusqlite::OpenFlags;
-    let open = |immutable: bool| -> rusqlite::Result<rusqlite::Connection> {
-        let uri = format!(
-            "file:{}?mode=ro{}",
-            uri_path(path),
-            if immutable { "&immutable=1" } else { "" }
-        );
-        let db = rusqlite::Connection::open_with_flags(
-            uri,
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_NOFOLLOW,
-        )?;
-        db.busy_timeout(std::time::Duration::from_secs(5))?;
-        // Opening is lazy: touch the schema so a file that is not a database fails here.
-        db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
-            r.get::<_, i64>(0)
-        })?;
-        Ok(db)
-    };
-    match open(immutable) {
-        Ok(db) => Ok(db),
-        Err(_) if !immutable => open(true),
-        Err(e) => Err(e),
-    }
-    .map_err(|e| std::io::Error::other(format!("database: {e}")))
-}
-
-/// A path as the path part of an SQLite `file:` URI: bytes outside a safe set
-/// percent-encoded, so `?`, `#` and `%` in a directory name cannot change the URI.
-fn uri_path(path: &Utf8Path) -> String {
-    let mut out = String::with_capacity(path.as_str().len());
-    for b in path.as_str().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Streams a file from an offset using positional reads, so fingerprinting the same handle in

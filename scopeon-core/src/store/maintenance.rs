@@ -105,7 +105,8 @@ impl Store {
 /// Fails when the file is missing, is not a database, or is not a Scopeon database.
 pub fn inspect(path: &Utf8Path, full: bool) -> Result<Health> {
     let db_err = |source| Error::db(path.to_owned(), source);
-    // Never through a symlink, and never creating the file. A file Scopeon would use is
+    // Never through a symlink (but its directory may be reached through one, the user's
+    // choice: see `nofollow_name`), and never creating the file. A file Scopeon would use is
     // opened for writing (nothing is written) so that closing the connection removes the
     // `-wal` and `-shm` files as any other command does; a read-only connection would leave
     // them behind. One Scopeon refuses is only read.
@@ -118,7 +119,7 @@ pub fn inspect(path: &Utf8Path, full: bool) -> Result<Health> {
     // A FIFO beside it would hang the open; the caller says what is wrong with it.
     super::check_surroundings(path)?;
     let conn = Connection::open_with_flags(
-        super::sqlite_name(path),
+        super::nofollow_name(path)?,
         access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW,
     )
     .map_err(db_err)?;
@@ -272,7 +273,7 @@ impl Store {
     fn write_backup(&self, tmp: &Utf8Path) -> Result<u64> {
         let tmp_err = |source| Error::db(tmp.to_owned(), source);
         let mut to = Connection::open_with_flags(
-            super::sqlite_name(tmp),
+            super::nofollow_name(tmp)?,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_NOFOLLOW,

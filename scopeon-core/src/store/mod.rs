@@ -555,6 +555,21 @@ pub(crate) fn sqlite_name(path: &Utf8Path) -> Utf8PathBuf {
     }
 }
 
+/// The name to give SQLite for an open with `SQLITE_OPEN_NOFOLLOW`, which refuses a symlink in
+/// any component of the path: `path` with its directory resolved to where it really is. A
+/// directory reached through a symlink (`~/.scopeon` in a dotfiles checkout) is the user's
+/// choice; the file itself must still not be a link, and the open still refuses one.
+pub(crate) fn nofollow_name(path: &Utf8Path) -> Result<Utf8PathBuf> {
+    let Some(name) = path.file_name() else {
+        return Ok(sqlite_name(path));
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_str().is_empty() => d,
+        _ => Utf8Path::new("."),
+    };
+    Ok(dir.canonicalize_utf8().at(dir)?.join(name))
+}
+
 fn create_private_dir(dir: &Utf8Path) -> Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
