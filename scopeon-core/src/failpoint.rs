@@ -10,9 +10,9 @@
 //! variables are never read and their names are not in the binary.
 
 #[cfg(feature = "failpoints")]
-pub(crate) use armed::{batch_records, db_fault, hit};
+pub(crate) use armed::{agent_db_steps, batch_records, db_fault, hit};
 #[cfg(not(feature = "failpoints"))]
-pub(crate) use disarmed::{batch_records, db_fault, hit};
+pub(crate) use disarmed::{agent_db_steps, batch_records, db_fault, hit};
 
 /// A fault injected into the database connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +88,15 @@ mod armed {
             _ => None,
         }
     }
+
+    /// `SCOPEON_TEST_AGENT_DB_STEPS`: how many SQLite steps one read of an agent's database may
+    /// take, so tests see a read stopped by its budget without waiting for the real one.
+    pub(crate) fn agent_db_steps() -> Option<u64> {
+        std::env::var("SCOPEON_TEST_AGENT_DB_STEPS")
+            .ok()?
+            .parse()
+            .ok()
+    }
 }
 
 /// The same functions doing nothing, for builds without `failpoints`.
@@ -110,13 +119,10 @@ mod disarmed {
     pub(crate) fn db_fault() -> Option<DbFault> {
         None
     }
-}
 
-/// The environment variable that sets how many SQLite steps one read of an agent's database may
-/// take, so tests can see a read stopped by its budget without waiting for the real one.
-pub const AGENT_DB_STEPS_VAR: &str = "SCOPEON_TEST_AGENT_DB_STEPS";
-
-/// The step budget of an agent database read when a test set one.
-pub(crate) fn agent_db_steps() -> Option<u64> {
-    std::env::var(AGENT_DB_STEPS_VAR).ok()?.parse().ok()
+    /// Agent database reads keep their real step budget.
+    #[inline(always)]
+    pub(crate) fn agent_db_steps() -> Option<u64> {
+        None
+    }
 }
