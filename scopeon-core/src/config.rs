@@ -366,7 +366,7 @@ mod tests {
 
     #[test]
     fn missing_default_file_is_defaults_but_missing_explicit_file_is_an_error() {
-        let env = Env::for_tests("/nonexistent-home", &[]);
+        let env = Env::isolated("/nonexistent-home");
         assert_eq!(Config::load(None, &env).unwrap(), Config::default());
         let err = Config::load(Some(Utf8Path::new("/nonexistent/c.toml")), &env).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/c.toml"));
@@ -374,7 +374,7 @@ mod tests {
 
     #[test]
     fn xdg_defaults_and_home_expansion() {
-        let env = Env::for_tests("/h", &[]);
+        let env = Env::isolated("/h");
         assert_eq!(env.xdg_config_home().unwrap(), "/h/.config");
         assert_eq!(env.xdg_data_home().unwrap(), "/h/.local/share");
         assert_eq!(env.expand_home("~/x/y"), "/h/x/y");

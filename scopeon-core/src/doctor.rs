@@ -473,7 +473,7 @@ mod tests {
     #[test]
     fn a_missing_database_and_no_logs_are_warnings_only() {
         let (_dir, root) = home();
-        let env = Env::for_tests(root.as_str(), &[]);
+        let env = Env::isolated(root.as_str());
         let d = diagnose(
             &env,
             &DoctorOptions {
@@ -499,7 +499,7 @@ mod tests {
     fn unsafe_files_and_broken_configuration_are_named_with_their_fix() {
         use std::os::unix::fs::PermissionsExt;
         let (_dir, root) = home();
-        let env = Env::for_tests(root.as_str(), &[]);
+        let env = Env::isolated(root.as_str());
         let db = root.join(".scopeon/scopeon.db");
         drop(crate::store::Store::open(&db).unwrap());
         std::fs::write(

@@ -38,15 +38,12 @@ impl Env {
         }
     }
 
-    /// An environment with the given home directory and variables and nothing else.
-    pub fn for_tests(home: impl Into<Utf8PathBuf>, vars: &[(&str, &str)]) -> Env {
-        Env {
-            home: Some(home.into()),
-            vars: vars
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+    /// Sets these variables; returns the environment for chaining.
+    pub fn with_vars(mut self, vars: &[(&str, &str)]) -> Env {
+        for (k, v) in vars {
+            self.vars.insert((*k).to_owned(), (*v).to_owned());
         }
+        self
     }
 
     /// Sets (or with `None`, removes) one variable; returns the environment for chaining.

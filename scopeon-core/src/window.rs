@@ -268,13 +268,13 @@ mod tests {
 
     #[test]
     fn zone_resolution_order() {
-        let env = Env::for_tests("/h", &[("TZ", "Asia/Tokyo")]);
+        let env = Env::isolated("/h").with_vars(&[("TZ", "Asia/Tokyo")]);
         assert_eq!(Zone::resolve(Some("UTC"), &env).unwrap().name, "UTC");
         assert_eq!(Zone::resolve(None, &env).unwrap().name, "Asia/Tokyo");
         assert!(Zone::resolve(Some("Mars/Base"), &env).is_err());
-        let bad = Env::for_tests("/h", &[("TZ", "Mars/Base")]);
+        let bad = Env::isolated("/h").with_vars(&[("TZ", "Mars/Base")]);
         assert!(Zone::resolve(None, &bad).unwrap().warning.is_some());
-        let env = Env::for_tests("/h", &[("SCOPEON_NOW", "2026-01-02T03:04:05Z")]);
+        let env = Env::isolated("/h").with_vars(&[("SCOPEON_NOW", "2026-01-02T03:04:05Z")]);
         assert_eq!(now(&env).unwrap(), ts("2026-01-02T03:04:05Z"));
     }
 }

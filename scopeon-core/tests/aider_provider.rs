@@ -329,7 +329,7 @@ fn end_to_end_default_locations() {
         br#"{"uuid":"u","permanently_disable":false,"asked_opt_in":true}"#,
     );
     h.write(".aider.chat.history.md", b"# prompt text\n");
-    let env = Env::for_tests(h.home.as_str(), &[]);
+    let env = Env::isolated(h.home.as_str());
     let mut store = Store::open(&h.db()).unwrap();
 
     let first = run(&mut store, &env);
@@ -423,13 +423,10 @@ fn end_to_end_env_var() {
     h.write("other.jsonl", &fixture("sessions_and_resets.jsonl"));
     h.write("a/one.jsonl", &fixture("other_events.jsonl"));
     h.write("b/two.jsonl", &fixture("models_and_costs.jsonl"));
-    let env = Env::for_tests(
-        h.home.as_str(),
-        &[(
-            "AIDER_ANALYTICS_LOG",
-            "~/a/one.jsonl, ~/b/two.jsonl,~/missing.jsonl",
-        )],
-    );
+    let env = Env::isolated(h.home.as_str()).with_vars(&[(
+        "AIDER_ANALYTICS_LOG",
+        "~/a/one.jsonl, ~/b/two.jsonl,~/missing.jsonl",
+    )]);
     let mut store = Store::open(&h.db()).unwrap();
     let s = run(&mut store, &env);
     let ps = &s.providers[0];
@@ -503,7 +500,7 @@ fn privacy_marker_never_stored() {
         ".aider/analytics.jsonl",
         (lines.join("\n") + "\n").as_bytes(),
     );
-    let env = Env::for_tests(h.home.as_str(), &[]);
+    let env = Env::isolated(h.home.as_str());
     let mut store = Store::open(&h.db()).unwrap();
     let summary = run(&mut store, &env);
     let ps = &summary.providers[0];

@@ -374,7 +374,7 @@ const FIRST: (u64, u64, u64, u64, u64, u64) = (6, 7050, 21550, 2000, 488, 30600)
 fn end_to_end_default_home() {
     let home = Home::new();
     lay_out(&home, ".codex");
-    let env = Env::for_tests(home.base.as_str(), &[]);
+    let env = Env::isolated(home.base.as_str());
     let mut store = Store::open(&home.base.join("db/scopeon.db")).unwrap();
 
     let s = run_scan(&mut store, &env, &options());
@@ -514,7 +514,7 @@ fn codex_home_replaces_the_default_and_takes_a_list() {
         &legacy_file(),
     );
     let list = format!("{}, {}", home.base.join("one"), home.base.join("two"));
-    let env = Env::for_tests(home.base.as_str(), &[("CODEX_HOME", list.as_str())]);
+    let env = Env::isolated(home.base.as_str()).with_vars(&[("CODEX_HOME", list.as_str())]);
     let mut store = Store::open(&home.base.join("db/scopeon.db")).unwrap();
     let s = run_scan(&mut store, &env, &options());
     let roots: Vec<&Utf8Path> = s.providers[0]
@@ -543,7 +543,7 @@ fn oversized_zst_archives_are_skipped_and_counted() {
     let home = Home::new();
     let a = fixture("worked_example_reemit.jsonl");
     home.write(&format!(".codex/archived_sessions/{A_NAME}.zst"), &zstd(&a));
-    let env = Env::for_tests(home.base.as_str(), &[]);
+    let env = Env::isolated(home.base.as_str());
     let mut store = Store::open(&home.base.join("db/scopeon.db")).unwrap();
     let opts = options().max_document(a.len() as u64 - 1);
     let s = run_scan(&mut store, &env, &opts);
@@ -626,7 +626,7 @@ fn no_text_reaches_the_store_or_the_output() {
         &format!(".codex/archived_sessions/{name}.zst"),
         &zstd(rollout.as_bytes()),
     );
-    let env = Env::for_tests(home.base.as_str(), &[]);
+    let env = Env::isolated(home.base.as_str());
     let db = home.base.join("db/scopeon.db");
     let mut store = Store::open(&db).unwrap();
     let opts = options().max_line(8192);

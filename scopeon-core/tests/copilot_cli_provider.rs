@@ -311,7 +311,7 @@ impl Home {
     }
 
     fn env(&self, vars: &[(&str, &str)]) -> Env {
-        Env::for_tests(self.home.as_str(), vars)
+        Env::isolated(self.home.as_str()).with_vars(vars)
     }
 }
 

@@ -253,7 +253,7 @@ fn scan_default_location_resumes_by_rowid() {
     let tmp = tempfile::tempdir().unwrap();
     let home = utf8(tmp.path()).join("home");
     let (path, db) = cursor_db(&home.join(".config/Cursor/User/globalStorage"));
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let mut store = Store::open(&utf8(tmp.path()).join("scopeon.db")).unwrap();
 
     let s = run(&mut store, &env);
@@ -336,7 +336,7 @@ fn scan_finds_macos_and_xdg_locations() {
     let (_linux, db) = cursor_db(&xdg.join("Cursor/User/globalStorage"));
     put(&db, &bubble(9), &assistant(1, 1, "gpt-5"));
     let (_ignored, _db2) = cursor_db(&home.join(".config/Cursor/User/globalStorage"));
-    let env = Env::for_tests(home.as_str(), &[("XDG_CONFIG_HOME", xdg.as_str())]);
+    let env = Env::isolated(home.as_str()).with_vars(&[("XDG_CONFIG_HOME", xdg.as_str())]);
     let mut store = Store::open_in_memory().unwrap();
     let s = run(&mut store, &env);
     let ps = &s.providers[0];
@@ -376,7 +376,7 @@ fn wal_rows_are_read_after_a_checkpoint() {
         .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let mut store = Store::open_in_memory().unwrap();
     let s = run(&mut store, &env);
     assert!(
@@ -414,7 +414,7 @@ fn a_database_without_the_table_is_a_problem() {
     db.execute_batch("CREATE TABLE ItemTable (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB);")
         .unwrap();
     drop(db);
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let mut store = Store::open_in_memory().unwrap();
     let s = run(&mut store, &env);
     let problems = &s.providers[0].problems;
@@ -503,7 +503,7 @@ fn privacy_marker_never_leaves_the_agent_database() {
     let store_path = utf8(tmp.path()).join("out/scopeon.db");
     std::fs::create_dir_all(store_path.parent().unwrap()).unwrap();
     let mut store = Store::open(&store_path).unwrap();
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let summary = run(&mut store, &env);
     let ps = &summary.providers[0];
     assert_eq!(ps.new_records, 1);

@@ -121,7 +121,7 @@ impl Home {
     }
 
     fn env(&self) -> Env {
-        Env::for_tests(self.home.as_str(), &[])
+        Env::isolated(self.home.as_str())
     }
 
     fn write(&self, rel: &str, text: &str) {

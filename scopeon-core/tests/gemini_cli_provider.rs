@@ -498,7 +498,7 @@ fn token_fields(t: &Totals) -> (u64, u64, u64, u64, u64, u64, u64) {
 fn scan_default_root_rescan_and_append() {
     let h = Home::new();
     gemini_root(&h, "");
-    let env = Env::for_tests(h.home.as_str(), &[]);
+    let env = Env::isolated(h.home.as_str());
     let mut store = Store::open(&h.home.join("scopeon.db")).unwrap();
 
     let s = run(&mut store, &env);
@@ -642,10 +642,8 @@ fn scan_gemini_cli_home_replaces_the_default() {
         &fixture("bom_crlf_invalid_utf8.jsonl"),
     );
     let alt = h.home.join("alt");
-    let env = Env::for_tests(
-        h.home.as_str(),
-        &[("GEMINI_CLI_HOME", &format!("{alt},~/second"))],
-    );
+    let env = Env::isolated(h.home.as_str())
+        .with_vars(&[("GEMINI_CLI_HOME", &format!("{alt},~/second"))]);
     let mut store = Store::open(&h.home.join("scopeon.db")).unwrap();
     let s = run(&mut store, &env);
     let p = &s.providers[0];
@@ -770,7 +768,7 @@ fn privacy_marker_never_stored_or_reported() {
         format!(r#"{{"projects":{{"/home/dev/{m}":"other","/home/dev/acme-api":"acme-api"}}}}"#)
             .as_bytes(),
     );
-    let env = Env::for_tests(h.home.as_str(), &[]);
+    let env = Env::isolated(h.home.as_str());
     let db = h.home.join("scopeon.db");
     let mut store = Store::open(&db).unwrap();
     let summary = run(&mut store, &env);

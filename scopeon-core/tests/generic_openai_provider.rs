@@ -344,7 +344,7 @@ impl Dir {
     }
 
     fn env(&self) -> Env {
-        Env::for_tests(self.root.join("home").as_str(), &[])
+        Env::isolated(self.root.join("home").as_str())
     }
 
     fn db(&self) -> Utf8PathBuf {

@@ -60,7 +60,7 @@ fn a_skipped_document_in_the_old_encoding_stays_skipped_until_the_cap_is_raised(
     );
     std::fs::copy(fixture, &chat).unwrap();
     let size = std::fs::metadata(&chat).unwrap().len();
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let db = home.join("db/scopeon.db");
     let mut store = Store::open(&db).unwrap();
 

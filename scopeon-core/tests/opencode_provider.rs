@@ -363,7 +363,7 @@ fn scan_default_location_database_wins_and_completions_count() {
     let home = utf8(tmp.path()).join("home");
     let root = home.join(".local/share/opencode");
     let db = opencode_home(&root, "<TEXT>");
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let mut store = Store::open(&utf8(tmp.path()).join("scopeon.db")).unwrap();
 
     let s = run(&mut store, &env);
@@ -424,7 +424,7 @@ fn scan_xdg_data_home() {
         &home.join(".local/share/opencode/storage/message/ses_x/msg_x.json"),
         &message("msg_x", 9, 9, true, false, "<TEXT>"),
     );
-    let env = Env::for_tests(home.as_str(), &[("XDG_DATA_HOME", data.as_str())]);
+    let env = Env::isolated(home.as_str()).with_vars(&[("XDG_DATA_HOME", data.as_str())]);
     let mut store = Store::open_in_memory().unwrap();
     let s = run(&mut store, &env);
     let ps = &s.providers[0];
@@ -455,7 +455,7 @@ fn channel_databases_are_read_after_files() {
     )
     .unwrap();
     drop(beta);
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let mut store = Store::open_in_memory().unwrap();
     run(&mut store, &env);
     let t = totals(&store);
@@ -472,7 +472,7 @@ fn a_database_without_message_tables_is_a_problem() {
     db.execute_batch("CREATE TABLE kv (k TEXT, v TEXT);")
         .unwrap();
     drop(db);
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let mut store = Store::open_in_memory().unwrap();
     let s = run(&mut store, &env);
     let problems = &s.providers[0].problems;
@@ -516,7 +516,7 @@ fn privacy_marker_never_leaves_the_agent_files() {
     let store_path = utf8(tmp.path()).join("out/scopeon.db");
     std::fs::create_dir_all(store_path.parent().unwrap()).unwrap();
     let mut store = Store::open(&store_path).unwrap();
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let summary = run(&mut store, &env);
     let ps = &summary.providers[0];
     assert!(ps.problems.is_empty(), "{:?}", ps.problems);

@@ -28,7 +28,7 @@ fn an_outdated_parser_version_triggers_a_rebuild() {
     )
     .unwrap();
     std::fs::write(project.join("gone.jsonl"), format!("{}\n", line("3", 30))).unwrap();
-    let env = Env::for_tests(home.as_str(), &[]);
+    let env = Env::isolated(home.as_str());
     let db = home.join("s.db");
     let mut store = Store::open(&db).unwrap();
     scan(&mut store, &env, &ScanOptions::default(), &mut |_| {}).unwrap();

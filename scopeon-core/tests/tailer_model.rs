@@ -71,7 +71,8 @@ impl Harness {
         let root = base.join("claude");
         let projects = root.join("projects");
         fs::create_dir_all(projects.join("p/s/subagents")).unwrap();
-        let env = Env::for_tests(base.join("home"), &[("CLAUDE_CONFIG_DIR", root.as_str())]);
+        let env =
+            Env::isolated(base.join("home")).with_vars(&[("CLAUDE_CONFIG_DIR", root.as_str())]);
         let opts = ScanOptions::new()
             .only([ProviderId::ClaudeCode])
             .max_line(max_line);

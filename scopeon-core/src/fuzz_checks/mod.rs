@@ -708,7 +708,7 @@ pub fn config_text(input: &[u8]) {
     let Ok(text) = std::str::from_utf8(input) else {
         return;
     };
-    let env = crate::env::Env::for_tests("/h", &[]);
+    let env = crate::env::Env::isolated("/h");
     if let Ok(config) = crate::config::Config::parse(text) {
         let options = crate::scan::ScanOptions::from_config(&config, &env);
         assert!(options.max_line > 0 && options.max_document > 0);

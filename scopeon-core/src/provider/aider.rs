@@ -623,7 +623,7 @@ mod tests {
     fn roots_follow_contracts() {
         let dir = tempfile::tempdir().unwrap();
         let home = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
-        let env = Env::for_tests(home.as_str(), &[]);
+        let env = Env::isolated(home.as_str());
         assert_eq!(
             Aider.default_roots(&env),
             vec![home.join(".aider/analytics.jsonl")]
@@ -647,7 +647,7 @@ mod tests {
         std::fs::write(&conf, "analytics-log: /abs/a.jsonl\n").unwrap();
         assert_eq!(Aider.default_roots(&env)[1], "/abs/a.jsonl");
         // The variable replaces the defaults, config file included.
-        let env = Env::for_tests(home.as_str(), &[(ENV_VAR, "/x/a.jsonl, ~/b.jsonl")]);
+        let env = Env::isolated(home.as_str()).with_vars(&[(ENV_VAR, "/x/a.jsonl, ~/b.jsonl")]);
         assert_eq!(
             Aider.default_roots(&env),
             vec![Utf8PathBuf::from("/x/a.jsonl"), home.join("b.jsonl")]
@@ -658,7 +658,7 @@ mod tests {
     fn oversized_config_is_cut_at_a_line() {
         let dir = tempfile::tempdir().unwrap();
         let home = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
-        let env = Env::for_tests(home.as_str(), &[]);
+        let env = Env::isolated(home.as_str());
         let mut yaml = "analytics-log: /early.jsonl\n".to_owned();
         let pad = "# padding padding padding\n";
         while yaml.len() + pad.len() <= MAX_CONFIG_BYTES as usize - 10 {
@@ -676,7 +676,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
         std::fs::create_dir(home.join(".aider.conf.yml")).unwrap();
-        let env = Env::for_tests(home.as_str(), &[]);
+        let env = Env::isolated(home.as_str());
         assert_eq!(Aider.default_roots(&env).len(), 1);
     }
 }

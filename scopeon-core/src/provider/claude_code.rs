@@ -429,7 +429,7 @@ mod tests {
 
     #[test]
     fn roots_follow_contracts() {
-        let env = Env::for_tests("/home/u", &[]);
+        let env = Env::isolated("/home/u");
         assert_eq!(
             ClaudeCode.default_roots(&env),
             vec![
@@ -437,12 +437,12 @@ mod tests {
                 Utf8PathBuf::from("/home/u/.config/claude")
             ]
         );
-        let env = Env::for_tests("/home/u", &[("CLAUDE_CONFIG_DIR", "/a, ~/b")]);
+        let env = Env::isolated("/home/u").with_vars(&[("CLAUDE_CONFIG_DIR", "/a, ~/b")]);
         assert_eq!(
             ClaudeCode.default_roots(&env),
             vec![Utf8PathBuf::from("/a"), Utf8PathBuf::from("/home/u/b")]
         );
-        let env = Env::for_tests("/home/u", &[("XDG_CONFIG_HOME", "/xdg")]);
+        let env = Env::isolated("/home/u").with_vars(&[("XDG_CONFIG_HOME", "/xdg")]);
         assert_eq!(ClaudeCode.default_roots(&env)[1], "/xdg/claude");
     }
 

@@ -1115,12 +1115,12 @@ mod tests {
 
     #[test]
     fn roots_patterns_and_kinds() {
-        let env = Env::for_tests("/home/u", &[]);
+        let env = Env::isolated("/home/u");
         assert_eq!(
             Codex.default_roots(&env),
             vec![Utf8PathBuf::from("/home/u/.codex")]
         );
-        let env = Env::for_tests("/home/u", &[("CODEX_HOME", "/a, ~/b")]);
+        let env = Env::isolated("/home/u").with_vars(&[("CODEX_HOME", "/a, ~/b")]);
         assert_eq!(
             Codex.default_roots(&env),
             vec![Utf8PathBuf::from("/a"), Utf8PathBuf::from("/home/u/b")]

@@ -1078,12 +1078,12 @@ mod tests {
 
     #[test]
     fn roots_follow_contracts() {
-        let env = Env::for_tests("/home/u", &[]);
+        let env = Env::isolated("/home/u");
         assert_eq!(
             CopilotCli.default_roots(&env),
             vec![Utf8PathBuf::from("/home/u/.copilot")]
         );
-        let env = Env::for_tests("/home/u", &[("COPILOT_HOME", "/a, ~/b")]);
+        let env = Env::isolated("/home/u").with_vars(&[("COPILOT_HOME", "/a, ~/b")]);
         assert_eq!(
             CopilotCli.default_roots(&env),
             vec![Utf8PathBuf::from("/a"), Utf8PathBuf::from("/home/u/b")]

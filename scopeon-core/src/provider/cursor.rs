@@ -744,7 +744,7 @@ mod tests {
 
     #[test]
     fn roots_follow_contracts() {
-        let env = Env::for_tests("/home/u", &[]);
+        let env = Env::isolated("/home/u");
         assert_eq!(
             Cursor.default_roots(&env),
             vec![
@@ -752,7 +752,7 @@ mod tests {
                 Utf8PathBuf::from("/home/u/Library/Application Support/Cursor/User/globalStorage"),
             ]
         );
-        let env = Env::for_tests("/home/u", &[("XDG_CONFIG_HOME", "/xdg")]);
+        let env = Env::isolated("/home/u").with_vars(&[("XDG_CONFIG_HOME", "/xdg")]);
         assert_eq!(
             Cursor.default_roots(&env)[0],
             "/xdg/Cursor/User/globalStorage"

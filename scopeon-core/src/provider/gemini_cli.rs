@@ -1011,12 +1011,12 @@ mod tests {
 
     #[test]
     fn roots_follow_contracts() {
-        let env = Env::for_tests("/home/u", &[]);
+        let env = Env::isolated("/home/u");
         assert_eq!(
             GeminiCli.default_roots(&env),
             vec![Utf8PathBuf::from("/home/u/.gemini")]
         );
-        let env = Env::for_tests("/home/u", &[("GEMINI_CLI_HOME", "/a, ~/b,")]);
+        let env = Env::isolated("/home/u").with_vars(&[("GEMINI_CLI_HOME", "/a, ~/b,")]);
         assert_eq!(
             GeminiCli.default_roots(&env),
             vec![
@@ -1024,7 +1024,7 @@ mod tests {
                 Utf8PathBuf::from("/home/u/b/.gemini")
             ]
         );
-        let env = Env::for_tests("/home/u", &[("GEMINI_CLI_HOME", "")]);
+        let env = Env::isolated("/home/u").with_vars(&[("GEMINI_CLI_HOME", "")]);
         assert_eq!(GeminiCli.default_roots(&env), vec!["/home/u/.gemini"]);
         assert!(GeminiCli.default_roots(&Env::default()).is_empty());
     }

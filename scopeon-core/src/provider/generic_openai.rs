@@ -732,7 +732,7 @@ mod tests {
 
     #[test]
     fn no_default_roots() {
-        let env = Env::for_tests("/home/u", &[]);
+        let env = Env::isolated("/home/u");
         assert!(GenericOpenai.default_roots(&env).is_empty());
         assert!(GenericOpenai.file_patterns().is_empty());
     }

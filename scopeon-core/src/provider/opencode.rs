@@ -711,12 +711,12 @@ mod tests {
 
     #[test]
     fn roots_and_kinds() {
-        let env = Env::for_tests("/home/u", &[]);
+        let env = Env::isolated("/home/u");
         assert_eq!(
             Opencode.default_roots(&env),
             vec![Utf8PathBuf::from("/home/u/.local/share/opencode")]
         );
-        let env = Env::for_tests("/home/u", &[("XDG_DATA_HOME", "/data")]);
+        let env = Env::isolated("/home/u").with_vars(&[("XDG_DATA_HOME", "/data")]);
         assert_eq!(
             Opencode.default_roots(&env),
             vec![Utf8PathBuf::from("/data/opencode")]

@@ -372,7 +372,7 @@ mod tests {
             base.join("home/.aider/analytics.jsonl"),
         )
         .unwrap();
-        let env = Env::for_tests(base.join("home"), &[]);
+        let env = Env::isolated(base.join("home"));
         let options = ScanOptions::new();
         let claude = discover_logs(ProviderId::ClaudeCode, &env, &options);
         assert_eq!((claude.files, claude.roots[0].exists), (1, true));
@@ -399,7 +399,7 @@ mod tests {
         std::fs::create_dir_all(base.join("home")).unwrap();
         std::os::unix::fs::symlink(base.join("dotfiles/config"), base.join("home/.config"))
             .unwrap();
-        let env = Env::for_tests(base.join("home"), &[]);
+        let env = Env::isolated(base.join("home"));
         let options = ScanOptions::new();
         let p = options.registry.get(ProviderId::Cursor).unwrap();
         let (_, found) = discover(p, &searches(p, &env, &options));
@@ -455,7 +455,7 @@ mod tests {
 
     #[test]
     fn any_provider_searches_its_roots_then_its_globs() {
-        let env = Env::for_tests("/h", &[]);
+        let env = Env::isolated("/h");
         let options = ScanOptions::new()
             .roots(ProviderId::Codex, ["/c"])
             .globs(ProviderId::Codex, ["/x/logs/**/*.jsonl", "/y/one.jsonl"]);

@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn options_from_the_configuration_file() {
-        let env = Env::for_tests("/h", &[]);
+        let env = Env::isolated("/h");
         let c = Config::parse(
             "[scan]\nmax_line_bytes = 100\n[providers.claude_code]\nroots = [\"~/logs\", \"/x\"]\n",
         )
