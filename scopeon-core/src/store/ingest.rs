@@ -44,16 +44,26 @@ pub struct SourceUpdate {
     pub skips: SkipCounts,
 }
 
+/// How many skip reasons there are: one slot each in [`SkipCounts`], one `skip_*` column each
+/// in the `sources` table.
+const REASONS: usize = SkipReason::ALL.len();
+
 /// Skipped lines counted by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SkipCounts([u64; 5]);
+pub struct SkipCounts([u64; REASONS]);
 
 impl SkipCounts {
-    fn index(reason: SkipReason) -> usize {
-        SkipReason::ALL
-            .iter()
-            .position(|r| *r == reason)
-            .unwrap_or(0)
+    /// A reason's slot. The `match` has no wildcard, so a new reason does not compile until it
+    /// has a slot of its own; the test `every_skip_reason_round_trips_through_its_column` then
+    /// fails until it has a column too.
+    const fn index(reason: SkipReason) -> usize {
+        match reason {
+            SkipReason::InvalidJson => 0,
+            SkipReason::NotAnObject => 1,
+            SkipReason::MissingField => 2,
+            SkipReason::TooLong => 3,
+            SkipReason::Binary => 4,
+        }
     }
 
     /// Counts one skip.
@@ -878,6 +888,51 @@ mod tests {
         }
         assert_eq!(totals(&one), (0, 70));
         assert_eq!(totals(&many), (0, 70));
+    }
+
+    #[test]
+    fn every_skip_reason_round_trips_through_its_column() {
+        // Slots follow the display order, one each.
+        for (i, reason) in SkipReason::ALL.iter().enumerate() {
+            assert_eq!(SkipCounts::index(*reason), i, "{reason}");
+        }
+        // A distinct count per reason: one filed under another reason's column, or under none,
+        // is read back wrong.
+        let mut skips = SkipCounts::default();
+        for (i, reason) in SkipReason::ALL.iter().enumerate() {
+            skips.add_n(*reason, 1 << i);
+        }
+        let source = SourceUpdate {
+            provider: ProviderId::Codex,
+            path: "/logs/rollout.jsonl".into(),
+            checkpoint: Checkpoint {
+                dev: 1,
+                ino: 2,
+                head_hash: None,
+                offset: 0,
+                tail_hash: 0,
+                size: None,
+                mtime_ns: 0,
+                parser_state: Vec::new(),
+                parser_version: 1,
+                skipped_over_cap: None,
+            },
+            restarted: false,
+            records: 0,
+            skips,
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .commit(&Batch {
+                records: Vec::new(),
+                sources: vec![source],
+            })
+            .unwrap();
+        let stored = store.provider_stats(ProviderId::Codex).unwrap().skipped;
+        for reason in SkipReason::ALL {
+            assert_eq!(stored.get(*reason), skips.get(*reason), "{reason}");
+        }
+        assert_eq!(stored, skips);
     }
 
     #[test]
