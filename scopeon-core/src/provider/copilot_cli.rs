@@ -22,7 +22,8 @@ use rusqlite::types::ValueRef;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::lenient::{Count, EARLIEST_MS, Obj, Stamp, Text, Usd, parse_timestamp_ms};
+use super::lenient::{Count, Obj, Stamp, Text, Usd};
+use super::sql_value;
 use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
     SourceKind, StateError,
@@ -735,27 +736,27 @@ fn read_session_store(
 /// One row as a record; `None` when its counters are all zero.
 fn row_record(row: &rusqlite::Row<'_>) -> Result<Option<UsageRecord>, SkipReason> {
     let get = |i: usize| row.get_ref(i).unwrap_or(ValueRef::Null);
-    let id = sql_text(get(1)).ok_or(SkipReason::MissingField)?;
-    let session = sql_text(get(2))
+    let id = sql_value::text(get(1)).ok_or(SkipReason::MissingField)?;
+    let session = sql_value::text(get(2))
         .map(|s| session_id(&s))
         .ok_or(SkipReason::MissingField)?;
-    let model = sql_text(get(4)).or_else(|| sql_text(get(3)));
+    let model = sql_value::text(get(4)).or_else(|| sql_value::text(get(3)));
     let tokens = split_input(
-        sql_count(get(5)),
-        sql_count(get(7)),
-        sql_count(get(8)),
-        sql_count(get(6)),
-        sql_count(get(9)),
+        sql_value::count(get(5)),
+        sql_value::count(get(7)),
+        sql_value::count(get(8)),
+        sql_value::count(get(6)),
+        sql_value::count(get(9)),
     );
     if tokens.is_zero() {
         return Ok(None);
     }
-    let timestamp_ms = sql_time(get(10)).ok_or(SkipReason::MissingField)?;
+    let timestamp_ms = sql_value::stamp(get(10)).ok_or(SkipReason::MissingField)?;
     let dedup_key = format!("db:{session}:{}", key_part(&id, MAX_KEY_PART));
     Ok(Some(UsageRecord {
         provider: ProviderId::CopilotCli,
         session,
-        project: sql_text(get(11)).map(|p| bounded_id(&p)),
+        project: sql_value::text(get(11)).map(|p| bounded_id(&p)),
         model: model.map(|m| bounded_id(&m)),
         timestamp_ms,
         dedup_key,
@@ -766,60 +767,6 @@ fn row_record(row: &rusqlite::Row<'_>) -> Result<Option<UsageRecord>, SkipReason
         requests: 1,
         premium_requests_milli: 0,
     }))
-}
-
-/// A text or integer cell as an id; empty text, NULL, reals and blobs are absent.
-fn sql_text(v: ValueRef<'_>) -> Option<String> {
-    match v {
-        ValueRef::Text(t) => {
-            let s = String::from_utf8_lossy(t);
-            (!s.is_empty()).then(|| s.into_owned())
-        }
-        ValueRef::Integer(i) => Some(i.to_string()),
-        _ => None,
-    }
-}
-
-/// A counter cell, as leniently as `lenient::Count`: negatives, NULL and junk are 0.
-fn sql_count(v: ValueRef<'_>) -> u64 {
-    let float = |f: f64| if f > 0.0 { f as u64 } else { 0 };
-    match v {
-        ValueRef::Integer(i) => u64::try_from(i).unwrap_or(0),
-        ValueRef::Real(f) => float(f),
-        ValueRef::Text(t) => {
-            let s = String::from_utf8_lossy(t);
-            let s = s.trim();
-            s.parse::<u64>()
-                .ok()
-                .or_else(|| s.parse::<f64>().ok().map(float))
-                .unwrap_or(0)
-        }
-        ValueRef::Null | ValueRef::Blob(_) => 0,
-    }
-}
-
-/// A time cell as UTC milliseconds: ISO text (zone-less is UTC) or a Unix epoch in seconds
-/// (below 10¹¹) or milliseconds; absent before 2000 or beyond what can be shown.
-fn sql_time(v: ValueRef<'_>) -> Option<i64> {
-    let epoch = |f: f64| -> Option<i64> {
-        if !f.is_finite() {
-            return None;
-        }
-        let ms = if f.abs() < 1e11 { f * 1000.0 } else { f };
-        jiff::Timestamp::from_millisecond(ms as i64)
-            .ok()
-            .map(|t| t.as_millisecond())
-    };
-    let ms = match v {
-        ValueRef::Text(t) => {
-            let s = String::from_utf8_lossy(t);
-            parse_timestamp_ms(&s).or_else(|| s.trim().parse::<f64>().ok().and_then(epoch))
-        }
-        ValueRef::Integer(i) => epoch(i as f64),
-        ValueRef::Real(f) => epoch(f),
-        ValueRef::Null | ValueRef::Blob(_) => None,
-    }?;
-    (ms >= EARLIEST_MS).then_some(ms)
 }
 
 #[cfg(test)]
@@ -1108,6 +1055,8 @@ mod tests {
 
     #[test]
     fn database_cells_are_lenient() {
+        // The cells are read by the rules every database provider shares (`sql_value`).
+        use super::sql_value::{count as sql_count, stamp as sql_time, text as sql_text};
         assert_eq!(sql_count(ValueRef::Integer(-4)), 0);
         assert_eq!(sql_count(ValueRef::Real(12.9)), 12);
         assert_eq!(sql_count(ValueRef::Text(b" 77 ")), 77);
