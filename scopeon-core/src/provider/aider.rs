@@ -291,6 +291,8 @@ impl LineParser for AiderParser {
         if let Some(reason) = non_object_skip(line) {
             return LineOutcome::Skipped(reason);
         }
+        // No byte pre-filter (`lenient::Keywords`): every line of this log is a short event
+        // naming its `event`, so one could skip no real line, only stop judging broken ones.
         let sanitized;
         let parsed = match serde_json::from_slice::<Event<'_>>(line) {
             Ok(parsed) => parsed,

@@ -15,14 +15,14 @@
 //! Format notes and every decision: `docs/providers/copilot_cli.md`.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use memchr::memmem;
 use rusqlite::types::ValueRef;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::lenient::{Count, Obj, Stamp, Text, Usd};
+use super::lenient::{Count, Keywords, Obj, Stamp, Text, Usd};
 use super::sql_value;
 use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
@@ -592,25 +592,14 @@ fn split_input(
     }
 }
 
-/// Whether a line could be an event this parser acts on, judged from its bytes alone.
-///
-/// Every such event's `type` value contains `session.` or `assistant.message`. A JSON string
-/// spells them either literally or with at least one character escaped as `\u00XX`, where XX
-/// is the hex code of one of their characters (`s e i o n . a t m g`). A line with neither can
-/// be no such event for a JSON parser either, so this never rejects a line that matters.
+/// The pre-filter: every event this parser acts on has a `type` containing one of these.
+static EVENT_TYPES: LazyLock<Keywords> =
+    LazyLock::new(|| Keywords::new(&["session.", "assistant.message"]));
+
+/// Whether a line could be an event this parser acts on, judged from its bytes alone
+/// ([`Keywords`]), so this never rejects a line that matters.
 fn may_matter(line: &[u8]) -> bool {
-    memmem::find(line, b"session.").is_some()
-        || memmem::find(line, b"assistant.message").is_some()
-        || memmem::find_iter(line, b"\\u00").any(|i| {
-            line.get(i + 4..i + 6).is_some_and(|h| {
-                matches!(
-                    [h[0], h[1].to_ascii_lowercase()],
-                    [b'7', b'3' | b'4']
-                        | [b'6', b'1' | b'5' | b'7' | b'9' | b'd' | b'e' | b'f']
-                        | [b'2', b'e']
-                )
-            })
-        })
+    EVENT_TYPES.may_occur_in(line)
 }
 
 // ------------------------------------------------------------------------- session-store.db

@@ -16,13 +16,13 @@
 
 use std::fmt;
 use std::io::Read;
+use std::sync::LazyLock;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use memchr::memmem;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::lenient::{Count, Obj, Stamp, Text, non_object_skip};
+use super::lenient::{Count, Keywords, Obj, Stamp, Text, non_object_skip};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError};
 use crate::env::Env;
 use crate::record::{
@@ -572,23 +572,14 @@ impl GeminiParser {
     }
 }
 
-/// Whether a line could hold `tokens`, `sessionId` or `kind` keys, judged from its bytes alone.
-///
-/// A JSON key spells those either literally or with some letters escaped as `\u00XX`, where
-/// XX is the hex code (either case) of one of their letters. A line with none of these has
-/// neither usage nor metadata for a JSON parser either, so this never rejects a line that
-/// matters. User prompts and info lines, which need no parse, are mostly such lines.
+/// The pre-filter: the keys of usage (`tokens`) and of metadata (`sessionId`, `kind`).
+static KEYS: LazyLock<Keywords> = LazyLock::new(|| Keywords::new(&["tokens", "sessionId", "kind"]));
+
+/// Whether a line could hold `tokens`, `sessionId` or `kind` keys, judged from its bytes alone
+/// ([`Keywords`]). A line with none has neither usage nor metadata, so this never rejects a
+/// line that matters. User prompts and info lines, which need no parse, are mostly such lines.
 fn may_matter(line: &[u8]) -> bool {
-    const KEY_LETTERS: &[u8] = b"tokensiId";
-    memmem::find(line, b"tokens").is_some()
-        || memmem::find(line, b"sessionId").is_some()
-        || memmem::find(line, b"kind").is_some()
-        || memmem::find_iter(line, b"\\u00").any(|i| {
-            line.get(i + 4..i + 6)
-                .and_then(|hex| std::str::from_utf8(hex).ok())
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                .is_some_and(|c| KEY_LETTERS.contains(&c))
-        })
+    KEYS.may_occur_in(line)
 }
 
 /// Normalizes a message's `tokens` (docs/tokens.md, row Gemini CLI): subtractions saturate.
