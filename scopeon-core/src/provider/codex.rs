@@ -22,7 +22,10 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::lenient::{Count, Keywords, Obj, Stamp, Text};
-use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError};
+use super::{
+    LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError,
+    parser_state,
+};
 use crate::env::Env;
 use crate::record::{MAX_ID_LEN, ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id};
 
@@ -205,9 +208,7 @@ impl CodexParser {
     /// A parser for the rollout described by `ctx`, resumed from `state` when given.
     pub fn new(ctx: &SourceContext, state: Option<&[u8]>) -> Result<CodexParser, StateError> {
         let state = match state {
-            Some(bytes) => serde_json::from_slice(bytes).map_err(|_| StateError {
-                provider: ProviderId::Codex,
-            })?,
+            Some(bytes) => parser_state::decode(ProviderId::Codex, bytes)?,
             None => State::default(),
         };
         Ok(CodexParser {
@@ -497,9 +498,7 @@ impl LineParser for CodexParser {
     }
 
     fn state(&self) -> Vec<u8> {
-        // Serializing plain strings, booleans and numbers cannot fail; an empty state would
-        // only make the next scan re-read the file.
-        serde_json::to_vec(&self.state).unwrap_or_default()
+        parser_state::encode(&self.state)
     }
 }
 

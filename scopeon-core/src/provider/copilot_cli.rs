@@ -26,7 +26,7 @@ use super::lenient::{Count, Keywords, Obj, Stamp, Text, Usd};
 use super::sql_value;
 use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
-    SourceKind, StateError,
+    SourceKind, StateError, parser_state,
 };
 use crate::env::Env;
 use crate::hash::fnv1a64;
@@ -101,9 +101,7 @@ impl Provider for CopilotCli {
     ) -> Result<Box<dyn LineParser>, StateError> {
         let mut parser = EventsParser::new(ctx);
         if let Some(bytes) = state {
-            parser.state = serde_json::from_slice(bytes).map_err(|_| StateError {
-                provider: ProviderId::CopilotCli,
-            })?;
+            parser.state = parser_state::decode(ProviderId::CopilotCli, bytes)?;
         }
         Ok(Box::new(parser))
     }
@@ -389,7 +387,7 @@ impl LineParser for EventsParser {
     }
 
     fn state(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.state).unwrap_or_default()
+        parser_state::encode(&self.state)
     }
 }
 
@@ -676,8 +674,9 @@ fn read_session_store(
         "NULL"
     };
 
+    // A state that does not decode reads the table whole, which merges into the same rows.
     let stored = state
-        .and_then(|s| serde_json::from_slice::<DbState>(s).ok())
+        .and_then(|s| parser_state::decode::<DbState>(ProviderId::CopilotCli, s).ok())
         .unwrap_or_default();
     let max: Option<i64> = db.query_row(
         &format!("SELECT max(rowid) FROM \"{USAGE_TABLE}\""),
@@ -718,7 +717,7 @@ fn read_session_store(
                 .push((u64::try_from(rowid).unwrap_or(0), reason)),
         }
     }
-    read.state = serde_json::to_vec(&DbState { max_rowid: max }).unwrap_or_default();
+    read.state = parser_state::encode(&DbState { max_rowid: max });
     Ok(read)
 }
 
@@ -851,6 +850,32 @@ mod tests {
             CopilotCli
                 .parser(&SourceContext::new(REL), Some(b"not json"))
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn states_keep_the_encoding_existing_checkpoints_hold() {
+        let mut p = EventsParser::new(&SourceContext::new(REL));
+        let mut out = Vec::new();
+        for l in [START, MODEL, MSG, SHUTDOWN] {
+            p.parse_line(l.as_bytes(), &mut out);
+        }
+        let written = br#"{"session":"s-1","cwd":"/home/dev/acme","model":"claude-sonnet-4.5","segment_output":false,"last_shutdown":["e4",true]}"#;
+        assert_eq!(p.state(), written);
+        let resumed = CopilotCli
+            .parser(&SourceContext::new(REL), Some(written))
+            .unwrap();
+        assert_eq!(resumed.state(), written);
+        // The database reader's high-water mark, likewise; one that does not decode reads the
+        // table whole.
+        assert_eq!(
+            parser_state::encode(&DbState { max_rowid: 42 }),
+            br#"{"max_rowid":42}"#
+        );
+        assert_eq!(
+            parser_state::decode::<DbState>(ProviderId::CopilotCli, br#"{"max_rowid":42}"#)
+                .unwrap(),
+            DbState { max_rowid: 42 }
         );
     }
 
