@@ -370,12 +370,17 @@ impl UsageRecord {
     /// Merges another copy of the same request into this one, by the rule of docs/identity.md:
     /// the largest value of each counter, the earliest timestamp, and the session, project,
     /// model and subagent flag of the preferred copy (a non-sidechain copy before a sidechain
-    /// one, then the earliest, then the smallest session id, so the result never depends on
-    /// the order copies are read in).
+    /// one, then the earliest, then the smallest session id).
+    ///
+    /// The preferred copy is compared with what was merged so far, whose timestamp is the
+    /// earliest of any copy. So the result can depend on the order (and grouping) of copies
+    /// when a sidechain copy is earlier than a main copy of the same request, or when the
+    /// preferred copy has no project or model and two others have different ones.
     ///
     /// Providers whose rule is [`MergeRule::LastCopyWins`] take `other` whole instead.
     ///
-    /// The store's UPSERT applies the same rules in SQL; both must stay in step.
+    /// The store's UPSERT applies the same rules in SQL; both must stay in step (the store's
+    /// test `the_stored_merge_is_the_rust_merge_whatever_the_batches` checks they do).
     pub fn merge_copy(&mut self, other: &UsageRecord) {
         if self.provider.merge_rule() == MergeRule::LastCopyWins {
             *self = other.clone();

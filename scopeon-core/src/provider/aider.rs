@@ -17,7 +17,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::lenient::{Count, Obj, Stamp, Text, Usd, non_object_skip, python_nonfinite_to_null};
-use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
+use super::{
+    LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError, parser_state,
+};
 use crate::env::Env;
 use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, usd_to_pusd};
 
@@ -251,14 +253,15 @@ impl AiderParser {
         AiderParser::default()
     }
 
-    /// A parser resuming from a stored [`LineParser::state`] (from the start when `None` or
-    /// empty).
+    /// A parser resuming from a stored [`LineParser::state`] (from the start when `None`).
+    ///
+    /// A state this parser never writes, an empty one included, is a [`StateError`]: resuming
+    /// mid-file without the session bookkeeping would name sessions wrongly, so the file is
+    /// read again from its start instead.
     pub fn resume(state: Option<&[u8]>) -> Result<AiderParser, StateError> {
         let state = match state {
-            None | Some([]) => SessionState::default(),
-            Some(bytes) => serde_json::from_slice(bytes).map_err(|_| StateError {
-                provider: ProviderId::Aider,
-            })?,
+            None => SessionState::default(),
+            Some(bytes) => parser_state::decode(ProviderId::Aider, bytes)?,
         };
         Ok(AiderParser { state })
     }
@@ -291,6 +294,8 @@ impl LineParser for AiderParser {
         if let Some(reason) = non_object_skip(line) {
             return LineOutcome::Skipped(reason);
         }
+        // No byte pre-filter (`lenient::Keywords`): every line of this log is a short event
+        // naming its `event`, so one could skip no real line, only stop judging broken ones.
         let sanitized;
         let parsed = match serde_json::from_slice::<Event<'_>>(line) {
             Ok(parsed) => parsed,
@@ -323,8 +328,7 @@ impl LineParser for AiderParser {
     }
 
     fn state(&self) -> Vec<u8> {
-        // Serializing three plain fields cannot fail.
-        serde_json::to_vec(&self.state).unwrap_or_default()
+        parser_state::encode(&self.state)
     }
 }
 
@@ -501,10 +505,19 @@ mod tests {
         let (_, out) = run(&mut resumed, &[send(10, 1, 0.1, 0.1, 1_759_000_020)]);
         assert_eq!(out[0].session, "aider:2025-09-27T19:07:00Z");
         assert!(AiderParser::resume(Some(b"not json")).is_err());
+        // The encoding is the one states were always written in: existing checkpoints resume.
+        let written = br#"{"s":"aider:2025-09-27T19:06:40Z","o":true,"t":2000000000000}"#;
+        assert_eq!(state, written);
         assert_eq!(
-            AiderParser::resume(Some(b"")).unwrap().state,
-            SessionState::default()
+            AiderParser::resume(Some(written)).unwrap().state,
+            SessionState {
+                session: Some("aider:2025-09-27T19:06:40Z".into()),
+                open: true,
+                last_total_pusd: Some(2_000_000_000_000),
+            }
         );
+        // An empty state is no state of this parser's: read from the start instead.
+        assert!(AiderParser::resume(Some(b"")).is_err());
     }
 
     #[test]

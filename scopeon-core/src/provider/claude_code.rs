@@ -13,11 +13,12 @@
 //!
 //! Format notes and every decision: `docs/providers/claude_code.md`.
 
+use std::sync::LazyLock;
+
 use camino::{Utf8Path, Utf8PathBuf};
-use memchr::memmem;
 use serde::Deserialize;
 
-use super::lenient::{Count, Flag, Obj, Stamp, Text, Usd};
+use super::lenient::{Count, Flag, Keywords, Obj, Stamp, Text, Usd};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
 use crate::env::Env;
 use crate::record::{
@@ -235,21 +236,15 @@ impl ClaudeParser {
     }
 }
 
-/// Whether a line could hold a `usage` key, judged from its bytes alone.
+/// The pre-filter: only a line that can spell a `usage` key can carry usage.
+static USAGE_KEY: LazyLock<Keywords> = LazyLock::new(|| Keywords::new(&["usage"]));
+
+/// Whether a line could hold a `usage` key, judged from its bytes alone ([`Keywords`]).
 ///
 /// Most bytes of a transcript are prompts and tool output in lines without usage, and skipping
-/// their parse is most of a scan's speed. A JSON key spells `usage` either literally or with
-/// at least one of its letters escaped as `\u0075`, `\u0073`, `\u0061`, `\u0067` or `\u0065`
-/// (hex digits only, so case does not matter). A line with none of these has no usage for a
-/// JSON parser either, so this never rejects a line the parser would accept as usage.
+/// their parse is most of a scan's speed.
 fn may_hold_usage(line: &[u8]) -> bool {
-    memmem::find(line, b"usage").is_some()
-        || memmem::find_iter(line, b"\\u00").any(|i| {
-            matches!(
-                line.get(i + 4..i + 6),
-                Some(b"75" | b"73" | b"61" | b"67" | b"65")
-            )
-        })
+    USAGE_KEY.may_occur_in(line)
 }
 
 /// Claude's fields already have the normalized meanings (docs/tokens.md): input excludes cache.

@@ -15,14 +15,17 @@
 //! Format notes and every decision: `docs/providers/codex.md`.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use memchr::memmem;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::lenient::{Count, Obj, Stamp, Text};
-use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError};
+use super::lenient::{Count, Keywords, Obj, Stamp, Text};
+use super::{
+    LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError,
+    parser_state,
+};
 use crate::env::Env;
 use crate::record::{MAX_ID_LEN, ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id};
 
@@ -205,9 +208,7 @@ impl CodexParser {
     /// A parser for the rollout described by `ctx`, resumed from `state` when given.
     pub fn new(ctx: &SourceContext, state: Option<&[u8]>) -> Result<CodexParser, StateError> {
         let state = match state {
-            Some(bytes) => serde_json::from_slice(bytes).map_err(|_| StateError {
-                provider: ProviderId::Codex,
-            })?,
+            Some(bytes) => parser_state::decode(ProviderId::Codex, bytes)?,
             None => State::default(),
         };
         Ok(CodexParser {
@@ -497,9 +498,7 @@ impl LineParser for CodexParser {
     }
 
     fn state(&self) -> Vec<u8> {
-        // Serializing plain strings, booleans and numbers cannot fail; an empty state would
-        // only make the next scan re-read the file.
-        serde_json::to_vec(&self.state).unwrap_or_default()
+        parser_state::encode(&self.state)
     }
 }
 
@@ -629,24 +628,21 @@ impl CodexParser {
     }
 }
 
+/// The pre-filter: the line types and event types that change the state or carry usage.
+static LINE_TYPES: LazyLock<Keywords> = LazyLock::new(|| {
+    Keywords::new(&[
+        "token_count",
+        "turn_context",
+        "session_meta",
+        "task_started",
+    ])
+});
+
 /// Whether a line could be a `session_meta`, `turn_context`, `token_count` or `task_started`
-/// line, judged from its bytes alone.
-///
-/// A JSON string spells each of these words either literally or with at least one character
-/// escaped as `\u00XX`; every character of them (`_` and lower-case letters) is U+005F to
-/// U+007A, so the escape starts `\u005`, `\u006` or `\u007`. A line with none of the words
-/// and no such escape cannot be one of these lines for a JSON parser either. Escapes of
-/// control characters (`\u001b`, common in tool output) do not count.
+/// line, judged from its bytes alone ([`Keywords`]). A line that cannot spell any of them
+/// cannot be one of these lines for a JSON parser either.
 fn may_matter(line: &[u8]) -> bool {
-    const WORDS: [&[u8]; 4] = [
-        b"token_count",
-        b"turn_context",
-        b"session_meta",
-        b"task_started",
-    ];
-    WORDS.iter().any(|w| memmem::find(line, w).is_some())
-        || memmem::find_iter(line, b"\\u00")
-            .any(|i| matches!(line.get(i + 4), Some(b'5' | b'6' | b'7')))
+    LINE_TYPES.may_occur_in(line)
 }
 
 #[cfg(test)]

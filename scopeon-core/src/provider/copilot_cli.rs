@@ -15,18 +15,19 @@
 //! Format notes and every decision: `docs/providers/copilot_cli.md`.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use memchr::memmem;
 use rusqlite::types::ValueRef;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::lenient::{Count, EARLIEST_MS, Obj, Stamp, Text, Usd, parse_timestamp_ms};
+use super::lenient::{Count, Keywords, Obj, Stamp, Text, Usd};
 use super::sql_table::table_columns;
+use super::sql_value;
 use super::{
     DatabaseError, DatabaseRead, LineOutcome, LineParser, Provider, SkipReason, SourceContext,
-    SourceKind, StateError,
+    SourceKind, StateError, parser_state,
 };
 use crate::env::Env;
 use crate::hash::fnv1a64;
@@ -101,9 +102,7 @@ impl Provider for CopilotCli {
     ) -> Result<Box<dyn LineParser>, StateError> {
         let mut parser = EventsParser::new(ctx);
         if let Some(bytes) = state {
-            parser.state = serde_json::from_slice(bytes).map_err(|_| StateError {
-                provider: ProviderId::CopilotCli,
-            })?;
+            parser.state = parser_state::decode(ProviderId::CopilotCli, bytes)?;
         }
         Ok(Box::new(parser))
     }
@@ -389,7 +388,7 @@ impl LineParser for EventsParser {
     }
 
     fn state(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.state).unwrap_or_default()
+        parser_state::encode(&self.state)
     }
 }
 
@@ -592,25 +591,14 @@ fn split_input(
     }
 }
 
-/// Whether a line could be an event this parser acts on, judged from its bytes alone.
-///
-/// Every such event's `type` value contains `session.` or `assistant.message`. A JSON string
-/// spells them either literally or with at least one character escaped as `\u00XX`, where XX
-/// is the hex code of one of their characters (`s e i o n . a t m g`). A line with neither can
-/// be no such event for a JSON parser either, so this never rejects a line that matters.
+/// The pre-filter: every event this parser acts on has a `type` containing one of these.
+static EVENT_TYPES: LazyLock<Keywords> =
+    LazyLock::new(|| Keywords::new(&["session.", "assistant.message"]));
+
+/// Whether a line could be an event this parser acts on, judged from its bytes alone
+/// ([`Keywords`]), so this never rejects a line that matters.
 fn may_matter(line: &[u8]) -> bool {
-    memmem::find(line, b"session.").is_some()
-        || memmem::find(line, b"assistant.message").is_some()
-        || memmem::find_iter(line, b"\\u00").any(|i| {
-            line.get(i + 4..i + 6).is_some_and(|h| {
-                matches!(
-                    [h[0], h[1].to_ascii_lowercase()],
-                    [b'7', b'3' | b'4']
-                        | [b'6', b'1' | b'5' | b'7' | b'9' | b'd' | b'e' | b'f']
-                        | [b'2', b'e']
-                )
-            })
-        })
+    EVENT_TYPES.may_occur_in(line)
 }
 
 // ------------------------------------------------------------------------- session-store.db
@@ -678,8 +666,9 @@ fn read_session_store(
         "NULL"
     };
 
+    // A state that does not decode reads the table whole, which merges into the same rows.
     let stored = state
-        .and_then(|s| serde_json::from_slice::<DbState>(s).ok())
+        .and_then(|s| parser_state::decode::<DbState>(ProviderId::CopilotCli, s).ok())
         .unwrap_or_default();
     let max: Option<i64> = db.query_row(
         &format!("SELECT max(rowid) FROM \"{USAGE_TABLE}\""),
@@ -720,34 +709,34 @@ fn read_session_store(
                 .push((u64::try_from(rowid).unwrap_or(0), reason)),
         }
     }
-    read.state = serde_json::to_vec(&DbState { max_rowid: max }).unwrap_or_default();
+    read.state = parser_state::encode(&DbState { max_rowid: max });
     Ok(read)
 }
 
 /// One row as a record; `None` when its counters are all zero.
 fn row_record(row: &rusqlite::Row<'_>) -> Result<Option<UsageRecord>, SkipReason> {
     let get = |i: usize| row.get_ref(i).unwrap_or(ValueRef::Null);
-    let id = sql_text(get(1)).ok_or(SkipReason::MissingField)?;
-    let session = sql_text(get(2))
+    let id = sql_value::text(get(1)).ok_or(SkipReason::MissingField)?;
+    let session = sql_value::text(get(2))
         .map(|s| session_id(&s))
         .ok_or(SkipReason::MissingField)?;
-    let model = sql_text(get(4)).or_else(|| sql_text(get(3)));
+    let model = sql_value::text(get(4)).or_else(|| sql_value::text(get(3)));
     let tokens = split_input(
-        sql_count(get(5)),
-        sql_count(get(7)),
-        sql_count(get(8)),
-        sql_count(get(6)),
-        sql_count(get(9)),
+        sql_value::count(get(5)),
+        sql_value::count(get(7)),
+        sql_value::count(get(8)),
+        sql_value::count(get(6)),
+        sql_value::count(get(9)),
     );
     if tokens.is_zero() {
         return Ok(None);
     }
-    let timestamp_ms = sql_time(get(10)).ok_or(SkipReason::MissingField)?;
+    let timestamp_ms = sql_value::stamp(get(10)).ok_or(SkipReason::MissingField)?;
     let dedup_key = format!("db:{session}:{}", key_part(&id, MAX_KEY_PART));
     Ok(Some(UsageRecord {
         provider: ProviderId::CopilotCli,
         session,
-        project: sql_text(get(11)).map(|p| bounded_id(&p)),
+        project: sql_value::text(get(11)).map(|p| bounded_id(&p)),
         model: model.map(|m| bounded_id(&m)),
         timestamp_ms,
         dedup_key,
@@ -758,60 +747,6 @@ fn row_record(row: &rusqlite::Row<'_>) -> Result<Option<UsageRecord>, SkipReason
         requests: 1,
         premium_requests_milli: 0,
     }))
-}
-
-/// A text or integer cell as an id; empty text, NULL, reals and blobs are absent.
-fn sql_text(v: ValueRef<'_>) -> Option<String> {
-    match v {
-        ValueRef::Text(t) => {
-            let s = String::from_utf8_lossy(t);
-            (!s.is_empty()).then(|| s.into_owned())
-        }
-        ValueRef::Integer(i) => Some(i.to_string()),
-        _ => None,
-    }
-}
-
-/// A counter cell, as leniently as `lenient::Count`: negatives, NULL and junk are 0.
-fn sql_count(v: ValueRef<'_>) -> u64 {
-    let float = |f: f64| if f > 0.0 { f as u64 } else { 0 };
-    match v {
-        ValueRef::Integer(i) => u64::try_from(i).unwrap_or(0),
-        ValueRef::Real(f) => float(f),
-        ValueRef::Text(t) => {
-            let s = String::from_utf8_lossy(t);
-            let s = s.trim();
-            s.parse::<u64>()
-                .ok()
-                .or_else(|| s.parse::<f64>().ok().map(float))
-                .unwrap_or(0)
-        }
-        ValueRef::Null | ValueRef::Blob(_) => 0,
-    }
-}
-
-/// A time cell as UTC milliseconds: ISO text (zone-less is UTC) or a Unix epoch in seconds
-/// (below 10¹¹) or milliseconds; absent before 2000 or beyond what can be shown.
-fn sql_time(v: ValueRef<'_>) -> Option<i64> {
-    let epoch = |f: f64| -> Option<i64> {
-        if !f.is_finite() {
-            return None;
-        }
-        let ms = if f.abs() < 1e11 { f * 1000.0 } else { f };
-        jiff::Timestamp::from_millisecond(ms as i64)
-            .ok()
-            .map(|t| t.as_millisecond())
-    };
-    let ms = match v {
-        ValueRef::Text(t) => {
-            let s = String::from_utf8_lossy(t);
-            parse_timestamp_ms(&s).or_else(|| s.trim().parse::<f64>().ok().and_then(epoch))
-        }
-        ValueRef::Integer(i) => epoch(i as f64),
-        ValueRef::Real(f) => epoch(f),
-        ValueRef::Null | ValueRef::Blob(_) => None,
-    }?;
-    (ms >= EARLIEST_MS).then_some(ms)
 }
 
 #[cfg(test)]
@@ -907,6 +842,32 @@ mod tests {
             CopilotCli
                 .parser(&SourceContext::new(REL), Some(b"not json"))
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn states_keep_the_encoding_existing_checkpoints_hold() {
+        let mut p = EventsParser::new(&SourceContext::new(REL));
+        let mut out = Vec::new();
+        for l in [START, MODEL, MSG, SHUTDOWN] {
+            p.parse_line(l.as_bytes(), &mut out);
+        }
+        let written = br#"{"session":"s-1","cwd":"/home/dev/acme","model":"claude-sonnet-4.5","segment_output":false,"last_shutdown":["e4",true]}"#;
+        assert_eq!(p.state(), written);
+        let resumed = CopilotCli
+            .parser(&SourceContext::new(REL), Some(written))
+            .unwrap();
+        assert_eq!(resumed.state(), written);
+        // The database reader's high-water mark, likewise; one that does not decode reads the
+        // table whole.
+        assert_eq!(
+            parser_state::encode(&DbState { max_rowid: 42 }),
+            br#"{"max_rowid":42}"#
+        );
+        assert_eq!(
+            parser_state::decode::<DbState>(ProviderId::CopilotCli, br#"{"max_rowid":42}"#)
+                .unwrap(),
+            DbState { max_rowid: 42 }
         );
     }
 
@@ -1100,6 +1061,8 @@ mod tests {
 
     #[test]
     fn database_cells_are_lenient() {
+        // The cells are read by the rules every database provider shares (`sql_value`).
+        use super::sql_value::{count as sql_count, stamp as sql_time, text as sql_text};
         assert_eq!(sql_count(ValueRef::Integer(-4)), 0);
         assert_eq!(sql_count(ValueRef::Real(12.9)), 12);
         assert_eq!(sql_count(ValueRef::Text(b" 77 ")), 77);

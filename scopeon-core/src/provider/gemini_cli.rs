@@ -16,14 +16,17 @@
 
 use std::fmt;
 use std::io::Read;
+use std::sync::LazyLock;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use memchr::memmem;
-use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 
-use super::lenient::{Count, Obj, Stamp, Text, non_object_skip};
-use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError};
+use super::lenient::{Count, Keywords, Obj, Stamp, Text, non_object_skip};
+use super::{
+    LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError,
+    parser_state,
+};
 use crate::env::Env;
 use crate::record::{
     MAX_ID_LEN, ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id, bounded_message_id,
@@ -298,11 +301,28 @@ pub struct GeminiParser {
     subagent_kind: bool,
 }
 
-/// The first byte of every state this parser writes; another value is not its state.
+/// What the parser keeps in its checkpoint, in the shared encoding ([`parser_state`]).
+#[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct State {
+    /// The session id from the file's metadata, once seen.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    session: Option<String>,
+    /// Whether the metadata says `kind: "subagent"`.
+    #[serde(rename = "k", default, skip_serializing_if = "is_false")]
+    subagent_kind: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The first byte of the states written before the shared encoding (`[1, flags, session…]`),
+/// still read so their checkpoints resume ([`decode_legacy_state`]).
 const STATE_FORMAT: u8 = 1;
-/// State flag: a session id follows the two header bytes.
+/// Legacy state flag: a session id follows the two header bytes.
 const STATE_HAS_SESSION: u8 = 1;
-/// State flag: the metadata said `kind: "subagent"`.
+/// Legacy state flag: the metadata said `kind: "subagent"`.
 const STATE_SUBAGENT: u8 = 2;
 
 impl GeminiParser {
@@ -320,11 +340,20 @@ impl GeminiParser {
     pub fn resume(ctx: &SourceContext, state: Option<&[u8]>) -> Result<GeminiParser, StateError> {
         let mut parser = GeminiParser::new(ctx);
         if let Some(state) = state {
-            let (session, subagent_kind) = decode_state(state).ok_or(StateError {
-                provider: ProviderId::GeminiCli,
-            })?;
-            parser.session = session;
-            parser.subagent_kind = subagent_kind;
+            let state: State =
+                parser_state::decode_or_legacy(ProviderId::GeminiCli, state, decode_legacy_state)?;
+            // Only an id the parser could have kept (see `bounded_id`).
+            if state
+                .session
+                .as_ref()
+                .is_some_and(|s| s.is_empty() || s.len() > MAX_ID_LEN)
+            {
+                return Err(StateError {
+                    provider: ProviderId::GeminiCli,
+                });
+            }
+            parser.session = state.session;
+            parser.subagent_kind = state.subagent_kind;
         }
         Ok(parser)
     }
@@ -349,8 +378,9 @@ impl GeminiParser {
     }
 }
 
-/// Decodes a state: `[STATE_FORMAT, flags, session id bytes…]`.
-fn decode_state(state: &[u8]) -> Option<(Option<String>, bool)> {
+/// Decodes a state written before the shared encoding: `[STATE_FORMAT, flags, session id
+/// bytes…]`.
+fn decode_legacy_state(state: &[u8]) -> Option<State> {
     let [format, flags, rest @ ..] = state else {
         return None;
     };
@@ -368,7 +398,10 @@ fn decode_state(state: &[u8]) -> Option<(Option<String>, bool)> {
     } else {
         return None;
     };
-    Some((session, flags & STATE_SUBAGENT != 0))
+    Some(State {
+        session,
+        subagent_kind: flags & STATE_SUBAGENT != 0,
+    })
 }
 
 // The metadata-only view of a line. Every field is lenient (see `lenient`), and nothing that
@@ -516,18 +549,10 @@ impl LineParser for GeminiParser {
     }
 
     fn state(&self) -> Vec<u8> {
-        let mut flags = 0;
-        if self.session.is_some() {
-            flags |= STATE_HAS_SESSION;
-        }
-        if self.subagent_kind {
-            flags |= STATE_SUBAGENT;
-        }
-        let mut state = vec![STATE_FORMAT, flags];
-        if let Some(s) = &self.session {
-            state.extend_from_slice(s.as_bytes());
-        }
-        state
+        parser_state::encode(&State {
+            session: self.session.clone(),
+            subagent_kind: self.subagent_kind,
+        })
     }
 }
 
@@ -572,23 +597,14 @@ impl GeminiParser {
     }
 }
 
-/// Whether a line could hold `tokens`, `sessionId` or `kind` keys, judged from its bytes alone.
-///
-/// A JSON key spells those either literally or with some letters escaped as `\u00XX`, where
-/// XX is the hex code (either case) of one of their letters. A line with none of these has
-/// neither usage nor metadata for a JSON parser either, so this never rejects a line that
-/// matters. User prompts and info lines, which need no parse, are mostly such lines.
+/// The pre-filter: the keys of usage (`tokens`) and of metadata (`sessionId`, `kind`).
+static KEYS: LazyLock<Keywords> = LazyLock::new(|| Keywords::new(&["tokens", "sessionId", "kind"]));
+
+/// Whether a line could hold `tokens`, `sessionId` or `kind` keys, judged from its bytes alone
+/// ([`Keywords`]). A line with none has neither usage nor metadata, so this never rejects a
+/// line that matters. User prompts and info lines, which need no parse, are mostly such lines.
 fn may_matter(line: &[u8]) -> bool {
-    const KEY_LETTERS: &[u8] = b"tokensiId";
-    memmem::find(line, b"tokens").is_some()
-        || memmem::find(line, b"sessionId").is_some()
-        || memmem::find(line, b"kind").is_some()
-        || memmem::find_iter(line, b"\\u00").any(|i| {
-            line.get(i + 4..i + 6)
-                .and_then(|hex| std::str::from_utf8(hex).ok())
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                .is_some_and(|c| KEY_LETTERS.contains(&c))
-        })
+    KEYS.may_occur_in(line)
 }
 
 /// Normalizes a message's `tokens` (docs/tokens.md, row Gemini CLI): subtractions saturate.
@@ -774,7 +790,7 @@ mod tests {
         // Without metadata the file stem stands in.
         let (_, out, p) = feed(MAIN, &[&line]);
         assert_eq!(out[0].dedup_key, "session-2026-05-04T08-00-5d7e9f10:m9");
-        assert_eq!(p.state(), vec![STATE_FORMAT, 0]);
+        assert_eq!(p.state(), b"{}");
         // A later metadata line or $set does not re-key the file.
         let (_, out, _) = feed(
             MAIN,
@@ -817,6 +833,47 @@ mod tests {
         ]
         .concat();
         assert!(GeminiParser::resume(&ctx, Some(&long)).is_err());
+    }
+
+    #[test]
+    fn states_in_the_shared_encoding_and_the_legacy_one_resume() {
+        let ctx = SourceContext::new(SUB);
+        let fresh = GeminiParser::new(&ctx);
+        assert_eq!(fresh.state(), b"{}");
+        let p = GeminiParser {
+            file: FileInfo::new(&ctx),
+            session: Some("5d7e9f10".into()),
+            subagent_kind: true,
+        };
+        assert_eq!(p.state(), br#"{"s":"5d7e9f10","k":true}"#);
+        // The binary form written before, as checkpoints in existing databases hold it.
+        for (legacy, session, kind) in [
+            (
+                &b"\x01\x03\x35\x64\x37\x65\x39\x66\x31\x30"[..],
+                Some("5d7e9f10"),
+                true,
+            ),
+            (b"\x01\x01s", Some("s"), false),
+            (b"\x01\x02", None, true),
+            (b"\x01\x00", None, false),
+        ] {
+            let back = GeminiParser::resume(&ctx, Some(legacy)).unwrap();
+            assert_eq!(
+                (back.session.as_deref(), back.subagent_kind),
+                (session, kind),
+                "{legacy:?}"
+            );
+        }
+        // What the parser could never have written is refused, in either form.
+        let long = format!(r#"{{"s":"{}"}}"#, "a".repeat(MAX_ID_LEN + 1));
+        for bad in [
+            &br#"{"s":""}"#[..],
+            long.as_bytes(),
+            br#"{"s":"x","z":1}"#,
+            br#"{"k":"yes"}"#,
+        ] {
+            assert!(GeminiParser::resume(&ctx, Some(bad)).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -923,7 +980,10 @@ mod tests {
         let (_, out, p) = feed(MAIN, &[sub_meta, &line]);
         assert!(out[0].flags.subagent);
         assert_eq!(out[0].session, "9a8b7c6d-0000-4000-8000-0000000000aa");
-        assert_eq!(p.state()[1], STATE_HAS_SESSION | STATE_SUBAGENT);
+        assert_eq!(
+            p.state(),
+            br#"{"s":"9a8b7c6d-0000-4000-8000-0000000000aa","k":true}"#
+        );
         // Neither.
         let (_, out, _) = feed(MAIN, &[META, &line]);
         assert!(!out[0].flags.subagent);

@@ -15,13 +15,15 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
 
 use camino::Utf8PathBuf;
-use memchr::memmem;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::lenient::{Count, Obj, Stamp, Text, Usd, non_object_skip, python_nonfinite_to_null};
+use super::lenient::{
+    Count, Keywords, Obj, Stamp, Text, Usd, non_object_skip, python_nonfinite_to_null,
+};
 use super::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, StateError};
 use crate::env::Env;
 use crate::record::{
@@ -460,17 +462,13 @@ fn tokens_of(u: &Usage) -> TokenCounts {
     }
 }
 
-/// Whether a line could hold a `usage` key, judged from its bytes alone: the word itself, or
-/// a `\u00XX` escape that could spell one of its letters (`u`, `s`, `a`, `g`, `e`). Usage is
-/// only ever read from a key named `usage`, so this never hides a record.
+/// The pre-filter: usage is only ever read from a key named `usage`.
+static USAGE_KEY: LazyLock<Keywords> = LazyLock::new(|| Keywords::new(&["usage"]));
+
+/// Whether a line could hold a `usage` key, judged from its bytes alone ([`Keywords`]), so
+/// this never hides a record.
 fn may_hold_usage(line: &[u8]) -> bool {
-    memmem::find(line, b"usage").is_some()
-        || memmem::find_iter(line, b"\\u00").any(|i| {
-            matches!(
-                line.get(i + 4..i + 6),
-                Some(b"75" | b"73" | b"61" | b"67" | b"65")
-            )
-        })
+    USAGE_KEY.may_occur_in(line)
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! and keeps what it can, so one oddly typed field never makes a whole line fail. Values of the
 //! wrong kind are ignored with [`serde::de::IgnoredAny`], which skips them without allocating.
 //!
-//! It also holds the line-level checks every JSON parser shares: [`non_object_skip`] and
-//! [`python_nonfinite_to_null`].
+//! It also holds the line-level checks every JSON parser shares: [`non_object_skip`],
+//! [`python_nonfinite_to_null`], and the byte pre-filter [`Keywords`].
 
 use std::borrow::Cow;
 use std::fmt;
@@ -398,6 +398,85 @@ pub fn non_object_skip(line: &[u8]) -> Option<SkipReason> {
     })
 }
 
+/// The words a line parser needs a line to be able to spell before it parses it: the byte
+/// pre-filter of docs/providers/README.md, one rule for every JSON line provider.
+///
+/// Most bytes of a log are prompts and tool output in lines that carry nothing a parser reads,
+/// and not parsing them is most of a scan's speed. A JSON string spells a word either
+/// literally or with some of its characters escaped as `\u00XX` (`XX` the character's hex
+/// code, in either case). A line holding none of the words and no such escape of one of
+/// their characters has none of the words for a JSON parser either, so [`may_occur_in`]
+/// never rejects a line that matters. Escapes of other characters (`\u001b`, common in tool
+/// output) do not count.
+///
+/// Built once per provider (the searchers are precomputed), e.g. in a `LazyLock` static.
+///
+/// [`may_occur_in`]: Keywords::may_occur_in
+#[derive(Debug, Clone)]
+pub struct Keywords {
+    words: Vec<memmem::Finder<'static>>,
+    /// Finds `\u00`, the start of an escape that could spell an ASCII character.
+    escape: memmem::Finder<'static>,
+    /// Which escapes `\u00XY` spell a character of a word: bit `Y` of entry `X`, for the hex
+    /// digits' values (16 stands for a byte that is no hex digit, and is never set).
+    escapable: [u32; 17],
+}
+
+impl Keywords {
+    /// The pre-filter of these words.
+    ///
+    /// # Panics
+    ///
+    /// When a word is not ASCII: the escape rule above is written for ASCII characters, and
+    /// keys and event names are ASCII.
+    pub fn new(words: &[&str]) -> Keywords {
+        let mut escapable = [0u32; 17];
+        for word in words {
+            assert!(word.is_ascii(), "pre-filter keywords are ASCII: {word:?}");
+            for b in word.bytes() {
+                escapable[usize::from(b >> 4)] |= 1 << (b & 0x0F);
+            }
+        }
+        Keywords {
+            words: words
+                .iter()
+                .map(|w| memmem::Finder::new(w.as_bytes()).into_owned())
+                .collect(),
+            escape: memmem::Finder::new(b"\\u00").into_owned(),
+            escapable,
+        }
+    }
+
+    /// Whether `line` could spell one of the words, judged from its bytes alone (see
+    /// [`Keywords`]).
+    pub fn may_occur_in(&self, line: &[u8]) -> bool {
+        self.words.iter().any(|w| w.find(line).is_some())
+            || self
+                .escape
+                .find_iter(line)
+                .any(|i| match line.get(i + 4..i + 6) {
+                    // A table lookup per escape: tool output is full of `\u001b`.
+                    Some(&[hi, lo]) => {
+                        let (hi, lo) = (HEX_DIGITS[usize::from(hi)], HEX_DIGITS[usize::from(lo)]);
+                        self.escapable[usize::from(hi)] & (1 << lo) != 0
+                    }
+                    _ => false,
+                })
+    }
+}
+
+/// The value of each byte as a hex digit (either case), or 16 for a byte that is not one.
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [16u8; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[b"0123456789abcdef"[i] as usize] = i as u8;
+        table[b"0123456789ABCDEF"[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// The line with Python's non-JSON float spellings (`NaN`, `Infinity`, `-Infinity`) outside
 /// strings replaced by `null`; `None` when it has none (so the line is simply invalid).
 ///
@@ -514,6 +593,74 @@ mod tests {
         assert_eq!(t(r#"{"t":"-000001-01-01T00:00:00Z"}"#), None);
         assert_eq!(t(r#"{"t":"1999-12-31T23:59:59Z"}"#), None);
         assert_eq!(t(r#"{"t":-5}"#), None);
+    }
+
+    #[test]
+    fn keywords_are_found_literally_or_escaped() {
+        let k = Keywords::new(&["usage", "session."]);
+        for line in [
+            r#"{"usage":{}}"#,
+            r#"{"type":"session.start"}"#,
+            // Any one character of a word escaped, in either case of its hex digits.
+            r#"{"\u0075sage":{}}"#,
+            r#"{"us\u0061ge":{}}"#,
+            r#"{"type":"session\u002Estart"}"#,
+            r#"{"type":"session\u002estart"}"#,
+            r#"{"x":"\u006E"}"#,
+        ] {
+            assert!(k.may_occur_in(line.as_bytes()), "{line}");
+        }
+        for line in [
+            r#"{"type":"user","text":"a long tool result \u001b[31m \u00e9"}"#,
+            r#"{"Usage":1,"sessions":2}"#,
+            // An escape cut short at the end of the line, or with digits that are not hex.
+            r#"{"x":"\u007"#,
+            r#"{"x":"\u00zz"}"#,
+            // A non-ASCII escape never spells an ASCII keyword character.
+            r#"{"x":"\u00ff\u00c5"}"#,
+            "",
+        ] {
+            assert!(!k.may_occur_in(line.as_bytes()), "{line}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "ASCII")]
+    fn keywords_are_ascii() {
+        let _ = Keywords::new(&["usagé"]);
+    }
+
+    proptest::proptest! {
+        /// Whenever serde_json reads a key that is one of the words, the line passes the
+        /// pre-filter, whatever characters of the key are escaped.
+        #[test]
+        fn keywords_never_reject_a_key_the_parser_reads(
+            word in proptest::sample::select(vec!["usage", "tokens", "session.", "token_count", "sessionId"]),
+            // One flag per character of the longest word.
+            escaped in proptest::collection::vec(proptest::bool::ANY, 11),
+            upper in proptest::bool::ANY,
+            filler in "[a-zA-Z0-9 \\\\\"]{0,24}",
+        ) {
+            let key: String = word
+                .chars()
+                .zip(&escaped)
+                .map(|(c, esc)| {
+                    if *esc {
+                        let hex = format!("\\u{:04x}", u32::from(c));
+                        if upper { hex.to_uppercase().replace("\\U", "\\u") } else { hex }
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            let filler = filler.replace('\\', "\\\\").replace('"', "\\\"");
+            let line = format!(r#"{{"x":"{filler}","{key}":1}}"#);
+            let parsed: std::collections::HashMap<String, IgnoredAny> =
+                serde_json::from_str(&line).unwrap();
+            proptest::prop_assert!(parsed.contains_key(word), "{}", line);
+            let k = Keywords::new(&["usage", "tokens", "session.", "token_count", "sessionId"]);
+            proptest::prop_assert!(k.may_occur_in(line.as_bytes()), "{}", line);
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod gemini_cli;
 pub mod generic_openai;
 pub mod lenient;
 pub mod opencode;
+pub mod parser_state;
 mod registry;
 mod sql_table;
 mod sql_value;

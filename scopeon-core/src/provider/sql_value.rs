@@ -3,7 +3,7 @@
 //! and junk are 0), timestamps accept ISO strings and epoch seconds or milliseconds from 2000
 //! on, and ids are non-empty UTF-8 strings or integers.
 //!
-//! Shared by the providers that read agents' databases (Cursor, OpenCode).
+//! Shared by the providers that read agents' databases (Copilot CLI, Cursor, OpenCode).
 
 use rusqlite::types::ValueRef;
 use serde::Deserialize;

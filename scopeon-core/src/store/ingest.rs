@@ -44,16 +44,26 @@ pub struct SourceUpdate {
     pub skips: SkipCounts,
 }
 
+/// How many skip reasons there are: one slot each in [`SkipCounts`], one `skip_*` column each
+/// in the `sources` table.
+const REASONS: usize = SkipReason::ALL.len();
+
 /// Skipped lines counted by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SkipCounts([u64; 5]);
+pub struct SkipCounts([u64; REASONS]);
 
 impl SkipCounts {
-    fn index(reason: SkipReason) -> usize {
-        SkipReason::ALL
-            .iter()
-            .position(|r| *r == reason)
-            .unwrap_or(0)
+    /// A reason's slot. The `match` has no wildcard, so a new reason does not compile until it
+    /// has a slot of its own; the test `every_skip_reason_round_trips_through_its_column` then
+    /// fails until it has a column too.
+    const fn index(reason: SkipReason) -> usize {
+        match reason {
+            SkipReason::InvalidJson => 0,
+            SkipReason::NotAnObject => 1,
+            SkipReason::MissingField => 2,
+            SkipReason::TooLong => 3,
+            SkipReason::Binary => 4,
+        }
     }
 
     /// Counts one skip.
@@ -745,6 +755,7 @@ mod tests {
     use super::*;
     use crate::record::RecordFlags;
     use crate::store::ReportQuery;
+    use proptest::strategy::Strategy as _;
 
     fn record(key: &str, message: &str, sidechain: bool, output: u64) -> UsageRecord {
         UsageRecord {
@@ -875,6 +886,272 @@ mod tests {
         }
         assert_eq!(totals(&one), (0, 70));
         assert_eq!(totals(&many), (0, 70));
+    }
+
+    /// A copy of one of a few requests, with every field the merge rules combine drawn from
+    /// small sets, so that ties (same time, same session) and both sidechain states occur.
+    ///
+    /// For [`MergeRule::MaxPerCounter`] two cases are left out, in which the rule is not
+    /// associative and the result does depend on how copies are grouped (and on reading
+    /// order): a sidechain copy earlier than a main copy of the same request (the merged row
+    /// keeps the earliest time, so it then compares as earlier than its preferred copy was),
+    /// and copies without a project or model (the fallback to another copy's value depends on
+    /// which copies met first). Real transcripts write `cwd` and `model` on every usage line.
+    fn any_copy(provider: ProviderId) -> impl proptest::strategy::Strategy<Value = UsageRecord> {
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        let max_rule = provider.merge_rule() == MergeRule::MaxPerCounter;
+        // Mostly small counts, sometimes beyond what a row stores (clamped to MAX_COUNT).
+        let count = || prop_oneof![4 => 0u64..2_000, 1 => Just(0u64), 1 => (MAX_COUNT - 2)..(MAX_COUNT + 3)];
+        let tokens = (
+            count(),
+            count(),
+            count(),
+            count(),
+            count(),
+            count(),
+            count(),
+        )
+            .prop_map(
+                |(
+                    input,
+                    cache_creation,
+                    cache_creation_5m,
+                    cache_creation_1h,
+                    cache_read,
+                    output,
+                    reasoning,
+                )| {
+                    TokenCounts {
+                        input,
+                        cache_creation,
+                        cache_creation_5m,
+                        cache_creation_1h,
+                        cache_read,
+                        output,
+                        reasoning,
+                    }
+                },
+            );
+        let flags = (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(subagent, sidechain, estimated, aggregate, fast)| RecordFlags {
+                    subagent,
+                    sidechain,
+                    estimated,
+                    aggregate,
+                    fast,
+                },
+            );
+        let (projects, models) = if max_rule {
+            (
+                vec![Some("/p/one"), Some("/p/two")],
+                vec![Some("claude-sonnet-4-5"), Some("claude-opus-4-1")],
+            )
+        } else {
+            (
+                vec![None, Some("/p/one"), Some("/p/two")],
+                vec![None, Some("claude-sonnet-4-5"), Some("claude-opus-4-1")],
+            )
+        };
+        (
+            0..3usize,
+            any::<bool>(),
+            select(vec!["s-a", "s-b", "s-c"]),
+            select(projects),
+            select(models),
+            0..3i64,
+            flags,
+            tokens,
+            (
+                proptest::option::of(0..1_000_000_000i64),
+                0..3u32,
+                0..3_000u64,
+            ),
+        )
+            .prop_map(
+                move |(
+                    key,
+                    with_id,
+                    session,
+                    project,
+                    model,
+                    t,
+                    flags,
+                    tokens,
+                    (cost, requests, premium),
+                )| {
+                    let message = format!("msg_{key}");
+                    // Sidechain copies after every main copy (see above).
+                    let minutes = if max_rule && flags.sidechain {
+                        t + 3
+                    } else {
+                        t
+                    };
+                    UsageRecord {
+                        provider,
+                        session: session.into(),
+                        project: project.map(Into::into),
+                        model: model.map(Into::into),
+                        timestamp_ms: 1_764_000_000_000 + minutes * 60_000,
+                        dedup_key: crate::record::message_key(&message, None),
+                        message_id: with_id.then_some(message),
+                        flags,
+                        tokens,
+                        reported_cost_pusd: cost,
+                        requests,
+                        premium_requests_milli: premium,
+                    }
+                },
+            )
+    }
+
+    /// The stored row of `key` as a record (the fields the merge rules write), with its cost.
+    fn stored_copy(
+        store: &Store,
+        provider: ProviderId,
+        key: &str,
+    ) -> (UsageRecord, Option<i64>, i64) {
+        store
+            .conn
+            .query_row(
+                "SELECT session, project, model, ts_ms, message_id, subagent, sidechain, estimated,
+                        aggregate, fast, input, cache_creation, cache_5m, cache_1h, cache_read,
+                        output, reasoning, reported_cost_pusd, requests, premium_milli, cost_pusd,
+                        total
+                 FROM records WHERE provider = ?1 AND dedup_key = ?2",
+                (provider.as_str(), key),
+                |r| {
+                    let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
+                    Ok((
+                        UsageRecord {
+                            provider,
+                            session: r.get(0)?,
+                            project: r.get(1)?,
+                            model: r.get(2)?,
+                            timestamp_ms: r.get(3)?,
+                            dedup_key: key.to_owned(),
+                            message_id: r.get(4)?,
+                            flags: RecordFlags {
+                                subagent: r.get(5)?,
+                                sidechain: r.get(6)?,
+                                estimated: r.get(7)?,
+                                aggregate: r.get(8)?,
+                                fast: r.get(9)?,
+                            },
+                            tokens: TokenCounts {
+                                input: n(10)?,
+                                cache_creation: n(11)?,
+                                cache_creation_5m: n(12)?,
+                                cache_creation_1h: n(13)?,
+                                cache_read: n(14)?,
+                                output: n(15)?,
+                                reasoning: n(16)?,
+                            },
+                            reported_cost_pusd: r.get(17)?,
+                            requests: r.get(18)?,
+                            premium_requests_milli: n(19)?,
+                        },
+                        r.get(20)?,
+                        r.get(21)?,
+                    ))
+                },
+            )
+            .unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// The merge exists twice: in Rust (`merge_copy`, for the copies within one batch) and
+        /// in SQL (the UPSERTs, for copies meeting a stored row). Whatever batches a sequence
+        /// of copies is committed in, the stored request is the Rust merge of the copies in
+        /// order, priced as stored.
+        #[test]
+        fn the_stored_merge_is_the_rust_merge_whatever_the_batches(
+            (provider, copies) in proptest::sample::select(vec![ProviderId::ClaudeCode, ProviderId::GeminiCli])
+                .prop_flat_map(|p| (proptest::strategy::Just(p), proptest::collection::vec(any_copy(p), 1..24))),
+            cuts in proptest::collection::vec(proptest::bool::ANY, 24),
+        ) {
+            use proptest::prelude::*;
+            let mut store = Store::open_in_memory().unwrap();
+            let mut batch = Vec::new();
+            for (i, copy) in copies.iter().enumerate() {
+                batch.push(copy.clone());
+                if cuts[i] || i + 1 == copies.len() {
+                    store.commit(&Batch { records: std::mem::take(&mut batch), sources: Vec::new() }).unwrap();
+                }
+            }
+            let mut expected: Vec<UsageRecord> = Vec::new();
+            for copy in &copies {
+                match expected.iter_mut().find(|e| e.dedup_key == copy.dedup_key) {
+                    Some(e) => e.merge_copy(copy),
+                    None => expected.push(copy.clone()),
+                }
+            }
+            for mut want in expected {
+                want.tokens = clamped(&want.tokens);
+                want.premium_requests_milli = want.premium_requests_milli.min(MAX_COUNT);
+                let (got, cost, total) = stored_copy(&store, provider, &want.dedup_key);
+                prop_assert_eq!(&got, &want);
+                prop_assert_eq!(total as u64, want.tokens.total());
+                let priced = want.model.as_deref().and_then(|m| {
+                    PriceTable::builtin().cost_pusd_at_speed(m, want.timestamp_ms, &want.tokens, want.flags.fast)
+                });
+                prop_assert_eq!(cost, priced);
+            }
+        }
+    }
+
+    #[test]
+    fn every_skip_reason_round_trips_through_its_column() {
+        // Slots follow the display order, one each.
+        for (i, reason) in SkipReason::ALL.iter().enumerate() {
+            assert_eq!(SkipCounts::index(*reason), i, "{reason}");
+        }
+        // A distinct count per reason: one filed under another reason's column, or under none,
+        // is read back wrong.
+        let mut skips = SkipCounts::default();
+        for (i, reason) in SkipReason::ALL.iter().enumerate() {
+            skips.add_n(*reason, 1 << i);
+        }
+        let source = SourceUpdate {
+            provider: ProviderId::Codex,
+            path: "/logs/rollout.jsonl".into(),
+            checkpoint: Checkpoint {
+                dev: 1,
+                ino: 2,
+                head_hash: None,
+                offset: 0,
+                tail_hash: 0,
+                size: None,
+                mtime_ns: 0,
+                parser_state: Vec::new(),
+                parser_version: 1,
+                skipped_over_cap: None,
+            },
+            restarted: false,
+            records: 0,
+            skips,
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .commit(&Batch {
+                records: Vec::new(),
+                sources: vec![source],
+            })
+            .unwrap();
+        let stored = store.provider_stats(ProviderId::Codex).unwrap().skipped;
+        for reason in SkipReason::ALL {
+            assert_eq!(stored.get(*reason), skips.get(*reason), "{reason}");
+        }
+        assert_eq!(stored, skips);
     }
 
     #[test]
