@@ -16,7 +16,7 @@ use super::write::flush_records;
 use super::{FileProblem, ScanOptions, SkippedLine};
 use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind};
 use crate::store::{SkipCounts, SourceUpdate};
-use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, Start};
+use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, ResetReason, Start};
 
 /// What the reading thread tells the writing thread, in file order.
 pub(super) enum Event {
@@ -132,6 +132,11 @@ impl Reader<'_> {
         let head = tail::fingerprint(&file)?;
         let mut start = tail::plan_start(&file, &stat, &head, prior.as_ref(), version)?;
         let head_hash = head.head_hash;
+        // The file kept its identity but not the content its checkpoint consumed.
+        let content_replaced = matches!(
+            start,
+            Start::Reset(ResetReason::Truncated | ResetReason::TailChanged)
+        );
         // (In a rebuild `known` starts empty, so only files read earlier in it are candidates.)
         if !matches!(start, Start::Resume { .. })
             && let Some(adopted) = self.adopt(found, &file, &stat, head_hash, version)?
@@ -163,6 +168,7 @@ impl Reader<'_> {
             file: &file,
             stat,
             head_hash,
+            content_replaced,
         };
         self.read_lines(&open, offset, parser.as_mut(), tx)
     }
@@ -304,6 +310,8 @@ impl Reader<'_> {
             restarted,
             records: records.len() as u64,
             skips,
+            // Read whole: a rebuild keeps what it no longer holds (docs/storage.md, "Rebuilds").
+            content_replaced: false,
         };
         self.known.insert(path.clone(), source.checkpoint.clone());
         let chunk = Chunk {
@@ -386,6 +394,8 @@ impl Reader<'_> {
             self.options.max_line,
         );
         let mut restarted = offset == 0;
+        // Said with the file's first checkpoint only, which commits with its first records.
+        let mut content_replaced = open.content_replaced;
         let mut records = Vec::new();
         let mut skips = SkipCounts::default();
         let mut skipped = Vec::new();
@@ -399,8 +409,9 @@ impl Reader<'_> {
             if records.len() >= flush_records() {
                 // A mid-file checkpoint: never "unchanged", so the next scan resumes here.
                 let now = reader.offset();
-                let source =
+                let mut source =
                     self.source(open, now, None, &*parser, restarted, records.len(), skips)?;
+                source.content_replaced = std::mem::take(&mut content_replaced);
                 let chunk = Chunk {
                     records: std::mem::take(&mut records),
                     source,
@@ -418,7 +429,7 @@ impl Reader<'_> {
             }
         }
         let end = reader.offset();
-        let source = self.source(
+        let mut source = self.source(
             open,
             end,
             Some(open.stat.size),
@@ -427,6 +438,7 @@ impl Reader<'_> {
             records.len(),
             skips,
         )?;
+        source.content_replaced = content_replaced;
         self.remember(&source);
         let chunk = Chunk {
             records,
@@ -489,6 +501,7 @@ impl Reader<'_> {
             restarted,
             records: records as u64,
             skips,
+            content_replaced: false,
         })
     }
 }
@@ -500,6 +513,8 @@ struct OpenFile<'f> {
     /// The `fstat` taken before reading: the size and time a final checkpoint records.
     stat: FileStat,
     head_hash: Option<i64>,
+    /// See [`SourceUpdate::content_replaced`].
+    content_replaced: bool,
 }
 
 /// Whether a file's checkpoint settles it without opening it: same parser version, same
