@@ -17,6 +17,7 @@
 //! is what a scan reports and `status` what `scopeon providers` shows.
 
 mod agent_db;
+mod copies;
 mod discover;
 mod options;
 mod read;

@@ -1,5 +1,6 @@
 //! The reading side of a scan: decides where each file starts (unchanged, resumed, adopted
-//! from a renamed or copied file, or from byte 0), frames and parses its new lines, reads
+//! from a renamed or copied file, or from byte 0) and which of its lines another copy of the
+//! log already counted (`copies`), frames and parses its new lines, reads
 //! documents, `.jsonl.zst` archives and agents' databases whole, and sends records with the
 //! checkpoint that accounts for them to the writer.
 
@@ -10,13 +11,14 @@ use std::sync::mpsc::SyncSender;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::agent_db::AgentDb;
+use super::copies;
 use super::discover::Found;
 use super::summary::MAX_EXAMPLES;
 use super::write::flush_records;
 use super::{FileProblem, ScanOptions, SkippedLine};
 use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind};
 use crate::store::{SkipCounts, SourceUpdate};
-use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, Start};
+use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, ResetReason, Start};
 
 /// What the reading thread tells the writing thread, in file order.
 pub(super) enum Event {
@@ -46,9 +48,10 @@ pub(super) struct Reader<'p> {
     pub(super) options: &'p ScanOptions,
     /// Checkpoints by path: stored ones, updated as files are read in this scan.
     pub(super) known: HashMap<Utf8PathBuf, Checkpoint>,
-    /// Every checkpoint seen (stored or written in this scan) by first-line hash: the
-    /// candidates a renamed or copied file may continue from. A stored checkpoint stays a
-    /// candidate after its path was read anew, since the file it describes may have moved.
+    /// Every checkpoint seen (stored or written in this scan) by first-line hash: the copies
+    /// of a log a file may continue from or be covered by (`copies`). A stored checkpoint
+    /// stays a candidate after its path was read anew, since the file it describes may have
+    /// moved.
     pub(super) by_head: HashMap<i64, Vec<(Utf8PathBuf, Checkpoint)>>,
     /// Events not yet sent, and the records they hold. Events travel in bundles of many
     /// small files' worth, so the reader can run ahead while the writer commits.
@@ -132,11 +135,24 @@ impl Reader<'_> {
         let head = tail::fingerprint(&file)?;
         let mut start = tail::plan_start(&file, &stat, &head, prior.as_ref(), version)?;
         let head_hash = head.head_hash;
-        // (In a rebuild `known` starts empty, so only files read earlier in it are candidates.)
+        // The file kept its identity but not the content its checkpoint consumed.
+        let content_replaced = matches!(
+            start,
+            Start::Reset(ResetReason::Truncated | ResetReason::TailChanged)
+        );
+        let ctx = self.context(found);
+        // Copies of this log read before (docs/identity.md, "Copies of a log"). In a rebuild
+        // `known` starts empty, so only files read earlier in it are candidates.
+        let candidates = head_hash
+            .and_then(|h| self.by_head.get(&h))
+            .map_or(&[][..], Vec::as_slice);
         if !matches!(start, Start::Resume { .. })
-            && let Some(adopted) = self.adopt(found, &file, &stat, head_hash, version)?
+            && let Some(cp) = copies::adoptable(&found.path, &file, &stat, candidates, version)?
         {
-            start = adopted;
+            start = Start::Resume {
+                offset: cp.offset,
+                parser_state: cp.parser_state.clone(),
+            };
         }
         let (offset, state) = match &start {
             Start::Resume {
@@ -145,7 +161,6 @@ impl Reader<'_> {
             } => (*offset, Some(parser_state.as_slice())),
             Start::Fresh | Start::Reset(_) => (0, None),
         };
-        let ctx = self.context(found);
         let (mut parser, offset) = match self.provider.parser(&ctx, state) {
             Ok(parser) => (parser, offset),
             // An unreadable state: read the file again from its start.
@@ -154,6 +169,8 @@ impl Reader<'_> {
                 Err(e) => return Err(std::io::Error::other(e.to_string())),
             },
         };
+        let covered =
+            copies::covered_until(&found.path, &file, &stat, offset, candidates, version)?;
         let restarted = matches!(start, Start::Reset(_));
         if !self.emit(Event::Opened { restarted }, tx) {
             return Ok(false);
@@ -163,6 +180,8 @@ impl Reader<'_> {
             file: &file,
             stat,
             head_hash,
+            covered,
+            content_replaced,
         };
         self.read_lines(&open, offset, parser.as_mut(), tx)
     }
@@ -304,6 +323,8 @@ impl Reader<'_> {
             restarted,
             records: records.len() as u64,
             skips,
+            // Read whole: a rebuild keeps what it no longer holds (docs/storage.md, "Rebuilds").
+            content_replaced: false,
         };
         self.known.insert(path.clone(), source.checkpoint.clone());
         let chunk = Chunk {
@@ -330,40 +351,6 @@ impl Reader<'_> {
         }
     }
 
-    /// A checkpoint of another path whose content this file continues (a rename or a copy):
-    /// same first line and same bytes before that checkpoint's offset.
-    fn adopt(
-        &self,
-        found: &Found,
-        file: &File,
-        stat: &FileStat,
-        head_hash: Option<i64>,
-        version: u32,
-    ) -> std::io::Result<Option<Start>> {
-        let Some(candidates) = head_hash.and_then(|h| self.by_head.get(&h)) else {
-            return Ok(None);
-        };
-        let mut best: Option<&Checkpoint> = None;
-        for (path, cp) in candidates {
-            if *path == found.path
-                || cp.parser_version != version
-                || cp.offset > stat.size
-                || cp.offset == 0
-            {
-                continue;
-            }
-            if tail::tail_hash(file, cp.offset)? == cp.tail_hash
-                && best.is_none_or(|b| cp.offset > b.offset)
-            {
-                best = Some(cp);
-            }
-        }
-        Ok(best.map(|cp| Start::Resume {
-            offset: cp.offset,
-            parser_state: cp.parser_state.clone(),
-        }))
-    }
-
     /// Frames and parses from `offset` to the last complete line within the size the file had
     /// when opened, sending chunks of at most a batch of records, each with the checkpoint just
     /// past them.
@@ -386,6 +373,8 @@ impl Reader<'_> {
             self.options.max_line,
         );
         let mut restarted = offset == 0;
+        // Said with the file's first checkpoint only, which commits with its first records.
+        let mut content_replaced = open.content_replaced;
         let mut records = Vec::new();
         let mut skips = SkipCounts::default();
         let mut skipped = Vec::new();
@@ -393,14 +382,21 @@ impl Reader<'_> {
         let mut last_offset = offset;
         while let Some(frame) = reader.next_frame()? {
             lines += 1;
+            let before = records.len();
             if let Some((at, reason)) = parse_frame(frame, parser, &mut records) {
                 note_skip(&open.found.path, at, reason, &mut skips, &mut skipped);
+            }
+            if reader.offset() <= open.covered {
+                // Counted when the copy that holds this line was read: parsed for the state
+                // only.
+                records.truncate(before);
             }
             if records.len() >= flush_records() {
                 // A mid-file checkpoint: never "unchanged", so the next scan resumes here.
                 let now = reader.offset();
-                let source =
+                let mut source =
                     self.source(open, now, None, &*parser, restarted, records.len(), skips)?;
+                source.content_replaced = std::mem::take(&mut content_replaced);
                 let chunk = Chunk {
                     records: std::mem::take(&mut records),
                     source,
@@ -418,7 +414,7 @@ impl Reader<'_> {
             }
         }
         let end = reader.offset();
-        let source = self.source(
+        let mut source = self.source(
             open,
             end,
             Some(open.stat.size),
@@ -427,6 +423,7 @@ impl Reader<'_> {
             records.len(),
             skips,
         )?;
+        source.content_replaced = content_replaced;
         self.remember(&source);
         let chunk = Chunk {
             records,
@@ -489,6 +486,7 @@ impl Reader<'_> {
             restarted,
             records: records as u64,
             skips,
+            content_replaced: false,
         })
     }
 }
@@ -500,6 +498,10 @@ struct OpenFile<'f> {
     /// The `fstat` taken before reading: the size and time a final checkpoint records.
     stat: FileStat,
     head_hash: Option<i64>,
+    /// Lines ending at or before this offset were counted from another copy of the log.
+    covered: u64,
+    /// See [`SourceUpdate::content_replaced`].
+    content_replaced: bool,
 }
 
 /// Whether a file's checkpoint settles it without opening it: same parser version, same

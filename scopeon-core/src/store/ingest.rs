@@ -11,8 +11,8 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use camino::Utf8PathBuf;
-use rusqlite::{Transaction, params};
+use camino::{Utf8Path, Utf8PathBuf};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
 use crate::error::{Error, Result};
@@ -42,6 +42,11 @@ pub struct SourceUpdate {
     pub records: u64,
     /// Lines skipped since the previous checkpoint, by reason.
     pub skips: SkipCounts,
+    /// True when the file no longer holds what its previous checkpoint consumed (it was
+    /// truncated, or rewritten before that offset while keeping its inode and first line):
+    /// the records read from it before came from content that is gone, and a rebuild keeps
+    /// them like those of a deleted log.
+    pub content_replaced: bool,
 }
 
 /// How many skip reasons there are: one slot each in [`SkipCounts`], one `skip_*` column each
@@ -103,6 +108,11 @@ impl SkipCounts {
 }
 
 /// Records and the checkpoints that account for them, committed together.
+///
+/// The records follow the checkpoints' order: the first [`SourceUpdate::records`] of them were
+/// read from the first checkpoint's file, the next ones from the second's, and so on (as a
+/// scan builds a batch). That is how each record learns the log it came from (docs/storage.md,
+/// "Rebuilds"); records beyond what the counts account for have no known log.
 #[derive(Debug, Default)]
 pub struct Batch {
     /// The records read.
@@ -130,15 +140,17 @@ pub struct CommitStats {
 }
 
 /// The INSERT both merge rules share; `?23` is the number of requests the record stands for,
-/// `?24` its premium requests in thousandths.
+/// `?24` its premium requests in thousandths, `?25` the log it was read from ([`origin_of`]).
+/// A row keeps the log it was first read from; one stored without it takes the copy's.
 macro_rules! insert_record_sql {
     () => {
         "INSERT INTO records (provider, dedup_key, message_id, session, project, model, ts_ms,
     subagent, sidechain, estimated, aggregate, requests,
     input, cache_creation, cache_5m, cache_1h, cache_read, output, reasoning, total,
-    cost_pusd, reported_cost_pusd, fast, premium_milli)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?23, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?24)
+    cost_pusd, reported_cost_pusd, fast, premium_milli, origin)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?23, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?24, ?25)
 ON CONFLICT (provider, dedup_key) DO UPDATE SET
+    origin = coalesce(origin, excluded.origin),
 "
     };
 }
@@ -223,6 +235,8 @@ impl Store {
             let stats = write_batch(&sp, batch, ids, table).map_err(err)?;
             sp.commit().map_err(err)?;
             self.sidechain_ids = Some(std::mem::take(ids));
+            self.rebuild_origins
+                .extend(batch.sources.iter().filter_map(origin_of));
             return Ok(stats);
         }
         let tx = self
@@ -240,8 +254,8 @@ impl Store {
     }
 
     /// Starts a rebuild of these providers' records: one transaction in which their records and
-    /// checkpoints are set aside, every file is read again, and the set-aside records whose
-    /// logs are gone are put back ([`finish_rebuild`](Store::finish_rebuild)).
+    /// checkpoints are set aside, every file is read again, and the set-aside records of logs
+    /// that were not read again are put back ([`finish_rebuild`](Store::finish_rebuild)).
     pub(crate) fn begin_rebuild(&mut self, providers: &[ProviderId]) -> Result<()> {
         let list = provider_list(providers);
         self.conn
@@ -258,19 +272,27 @@ impl Store {
         }
         self.rebuilding = true;
         self.rebuild_providers = providers.to_vec();
+        self.rebuild_origins.clear();
         self.sidechain_ids = None;
         Ok(())
     }
 
-    /// Ends a rebuild: puts back the records no existing log produced again, recomputes the
-    /// replay marks, and commits.
+    /// Ends a rebuild: puts back the set-aside records that the logs read again did not
+    /// produce again and that came from another log (one that is gone, or was not read: a
+    /// root not searched now, a file that could not be read), or from a source read whole or
+    /// an unknown one; recomputes the replay marks, and commits. A record of a log that was
+    /// read again is what that log produces now, or nothing (docs/storage.md, "Rebuilds").
     pub(crate) fn finish_rebuild(&mut self) -> Result<()> {
         let list = provider_list(&self.rebuild_providers);
-        let result = self.conn.execute_batch(&format!(
-            "INSERT INTO records SELECT * FROM temp.scopeon_kept k
+        let result = self.note_reread_origins().and_then(|()| {
+            self.conn.execute_batch(&format!(
+                "INSERT INTO records SELECT * FROM temp.scopeon_kept k
                  WHERE NOT EXISTS (SELECT 1 FROM records r
-                                   WHERE r.provider = k.provider AND r.dedup_key = k.dedup_key);
+                                   WHERE r.provider = k.provider AND r.dedup_key = k.dedup_key)
+                   AND (k.origin IS NULL
+                        OR k.origin NOT IN (SELECT origin FROM temp.scopeon_reread));
              DROP TABLE temp.scopeon_kept;
+             DROP TABLE temp.scopeon_reread;
              INSERT INTO meta (key, value) VALUES ('generation', '1')
                  ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
              UPDATE records SET replay = EXISTS (
@@ -279,12 +301,14 @@ impl Store {
                      AND m.dedup_key < records.message_id || ';'
                      AND m.message_id = records.message_id AND m.sidechain = 0)
                  WHERE sidechain = 1 AND message_id IS NOT NULL AND provider IN ({list});"
-        ));
+            ))
+        });
         let result = result.and_then(|()| {
             crate::failpoint::hit("before-commit");
             self.conn.execute_batch("COMMIT")
         });
         self.rebuilding = false;
+        self.rebuild_origins.clear();
         self.sidechain_ids = None;
         if result.is_err() {
             // Nothing of a failed rebuild is kept; the records stay as they were.
@@ -298,9 +322,93 @@ impl Store {
         if self.rebuilding {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.rebuilding = false;
+            self.rebuild_origins.clear();
             self.sidechain_ids = None;
         }
     }
+
+    /// Writes the origins of the logs the rebuild read again into `temp.scopeon_reread`.
+    fn note_reread_origins(&self) -> rusqlite::Result<()> {
+        self.conn.execute_batch(
+            "DROP TABLE IF EXISTS temp.scopeon_reread;
+             CREATE TEMP TABLE scopeon_reread (origin INTEGER PRIMARY KEY);",
+        )?;
+        let mut insert = self
+            .conn
+            .prepare("INSERT INTO temp.scopeon_reread (origin) VALUES (?1)")?;
+        for origin in &self.rebuild_origins {
+            insert.execute([origin])?;
+        }
+        Ok(())
+    }
+}
+
+/// The log a checkpoint's file is, as `records.origin` stores it: a hash of the identity a
+/// resume and a rename keep (device, inode and first line; the path too where the system gives
+/// files no inode), so a log renamed since its records were read is still the log they came
+/// from. `None` for a source read whole (a document, an archive, a database, which hold no
+/// first-line identity): a rewrite can drop records from it while it stays, so a rebuild
+/// keeps what it does not produce again.
+pub(super) fn origin_of(source: &SourceUpdate) -> Option<i64> {
+    let cp = &source.checkpoint;
+    origin(&source.path, cp.dev, cp.ino, cp.head_hash)
+}
+
+/// [`origin_of`] from a checkpoint's identity.
+fn origin(path: &Utf8Path, dev: u64, ino: u64, head_hash: Option<i64>) -> Option<i64> {
+    let head = head_hash?;
+    let mut bytes = Vec::with_capacity(24 + path.as_str().len());
+    bytes.extend_from_slice(&dev.to_le_bytes());
+    bytes.extend_from_slice(&ino.to_le_bytes());
+    bytes.extend_from_slice(&head.to_le_bytes());
+    if dev == 0 && ino == 0 {
+        bytes.extend_from_slice(path.as_str().as_bytes());
+    }
+    Some(crate::hash::fnv1a64_i64(&bytes))
+}
+
+/// The log each record of a batch was read from (see [`Batch`]), by provider and key: the
+/// first copy's that has one.
+fn record_origins(batch: &Batch) -> HashMap<(ProviderId, &str), i64> {
+    let mut origins = HashMap::new();
+    let mut records = batch.records.iter();
+    for source in &batch.sources {
+        let origin = origin_of(source);
+        for r in records.by_ref().take(source.records as usize) {
+            if let Some(origin) = origin {
+                origins
+                    .entry((r.provider, r.dedup_key.as_str()))
+                    .or_insert(origin);
+            }
+        }
+    }
+    origins
+}
+
+/// Detaches from their log the records read from content it no longer holds (see
+/// [`SourceUpdate::content_replaced`]), so a rebuild keeps them as it keeps those of a deleted
+/// log. Runs before the batch's records are written: those the file still produces take its
+/// origin again. Rare (a log truncated or rewritten in place), so a scan of the table is fine.
+fn detach_replaced(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<()> {
+    for s in batch.sources.iter().filter(|s| s.content_replaced) {
+        let stored: Option<(i64, i64, Option<i64>)> = conn
+            .query_row(
+                "SELECT dev, ino, head_hash FROM sources WHERE provider = ?1 AND path = ?2",
+                (s.provider.as_str(), s.path.as_str()),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        // The identity the records read before were stored under.
+        if let Some((dev, ino, head_hash)) = stored
+            && let Some(origin) = origin(&s.path, dev as u64, ino as u64, head_hash)
+        {
+            conn.prepare_cached(
+                "UPDATE records SET origin = NULL WHERE provider = ?1 AND origin = ?2",
+            )?
+            .execute((s.provider.as_str(), origin))?;
+        }
+    }
+    Ok(())
 }
 
 /// Marks the records as changed, so cached report results computed before are not used.
@@ -394,6 +502,8 @@ fn write_batch(
     sidechain_ids: &mut SidechainIds,
     table: &PriceTable,
 ) -> rusqlite::Result<CommitStats> {
+    detach_replaced(conn, batch)?;
+    let origins = record_origins(batch);
     let mut records = merge_in_batch(&batch.records);
     // Read inside the transaction: another process may have changed the form since this
     // store was opened, and no record may be written in a form less private than the one set.
@@ -422,7 +532,10 @@ fn write_batch(
     let mut st = Statements::prepare(conn)?;
     let mut stats = CommitStats::default();
     for record in &records {
-        let rowid = upsert_record(&mut st, table, record, sidechain_ids)?;
+        let origin = origins
+            .get(&(record.provider, record.dedup_key.as_str()))
+            .copied();
+        let rowid = upsert_record(&mut st, table, record, origin, sidechain_ids)?;
         if rowid > max_rowid {
             stats.new_records += 1;
         }
@@ -505,6 +618,7 @@ fn upsert_record(
     st: &mut Statements<'_>,
     table: &PriceTable,
     r: &UsageRecord,
+    origin: Option<i64>,
     sidechain_ids: &mut SidechainIds,
 ) -> rusqlite::Result<i64> {
     debug_assert!(
@@ -550,6 +664,7 @@ fn upsert_record(
             r.flags.fast,
             r.requests,
             clamp(r.premium_requests_milli),
+            origin,
         ],
         |row| {
             Ok(Merged {
@@ -1137,6 +1252,7 @@ mod tests {
                 skipped_over_cap: None,
             },
             restarted: false,
+            content_replaced: false,
             records: 0,
             skips,
         };
@@ -1185,5 +1301,125 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(totals(&one), (1, 5));
+    }
+
+    /// A tailed log's checkpoint (device 1, inode `ino`) with `records` records before it.
+    fn source(path: &str, ino: u64, records: u64, content_replaced: bool) -> SourceUpdate {
+        SourceUpdate {
+            provider: ProviderId::ClaudeCode,
+            path: path.into(),
+            checkpoint: Checkpoint {
+                dev: 1,
+                ino,
+                head_hash: Some(7),
+                offset: 10,
+                tail_hash: 0,
+                size: Some(10),
+                mtime_ns: 0,
+                parser_state: Vec::new(),
+                parser_version: 2,
+                skipped_over_cap: None,
+            },
+            restarted: true,
+            records,
+            skips: SkipCounts::default(),
+            content_replaced,
+        }
+    }
+
+    fn keys(store: &Store) -> Vec<String> {
+        let mut st = store
+            .conn
+            .prepare("SELECT dedup_key FROM records ORDER BY dedup_key")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_rebuild_replaces_the_records_of_logs_it_reads_again_and_keeps_the_others() {
+        let mut store = Store::open_in_memory().unwrap();
+        let r = |key: &str| record(key, key.trim_end_matches(':'), false, 1);
+        // a.jsonl gave a and stale; gone.jsonl gave g; a source read whole (no first-line
+        // identity) gave w; and u came without a checkpoint at all.
+        let mut whole = source("chat.json", 9, 1, false);
+        whole.checkpoint.head_hash = None;
+        store
+            .commit(&Batch {
+                records: vec![r("a:"), r("stale:"), r("g:"), r("w:"), r("u:")],
+                sources: vec![
+                    source("a.jsonl", 1, 2, false),
+                    source("gone.jsonl", 2, 1, false),
+                    whole,
+                ],
+            })
+            .unwrap();
+        // A rebuild reads a.jsonl again (now without `stale`); gone.jsonl is gone and the
+        // whole source no longer holds w.
+        store.begin_rebuild(&[ProviderId::ClaudeCode]).unwrap();
+        store
+            .commit(&Batch {
+                records: vec![r("a:")],
+                sources: vec![source("a.jsonl", 1, 1, false)],
+            })
+            .unwrap();
+        store.finish_rebuild().unwrap();
+        assert_eq!(keys(&store), ["a:", "g:", "u:", "w:"]);
+    }
+
+    #[test]
+    fn records_of_content_a_log_no_longer_holds_are_kept_like_those_of_a_deleted_log() {
+        let mut store = Store::open_in_memory().unwrap();
+        let r = |key: &str| record(key, key.trim_end_matches(':'), false, 1);
+        store
+            .commit(&Batch {
+                records: vec![r("old:"), r("kept:")],
+                sources: vec![source("a.jsonl", 1, 2, false)],
+            })
+            .unwrap();
+        // Truncated and written again under the same inode and first line: what it holds now
+        // is read from byte 0, and the earlier content's records no longer belong to it.
+        store
+            .commit(&Batch {
+                records: vec![r("kept:"), r("new:")],
+                sources: vec![source("a.jsonl", 1, 2, true)],
+            })
+            .unwrap();
+        store.begin_rebuild(&[ProviderId::ClaudeCode]).unwrap();
+        store
+            .commit(&Batch {
+                records: vec![r("new:")],
+                sources: vec![source("a.jsonl", 1, 1, false)],
+            })
+            .unwrap();
+        store.finish_rebuild().unwrap();
+        // `kept` was read again from the file's new content before the rebuild, so the file
+        // owns it and the rebuild, not producing it, drops it; `old` is kept.
+        assert_eq!(keys(&store), ["new:", "old:"]);
+    }
+
+    #[test]
+    fn a_log_keeps_its_records_across_a_rename() {
+        // The origin is the file's identity, not its path: a renamed log read again by a
+        // rebuild replaces the records it gave under its old name.
+        let mut store = Store::open_in_memory().unwrap();
+        let r = |key: &str| record(key, key.trim_end_matches(':'), false, 1);
+        store
+            .commit(&Batch {
+                records: vec![r("a:"), r("stale:")],
+                sources: vec![source("old-name.jsonl", 1, 2, false)],
+            })
+            .unwrap();
+        store.begin_rebuild(&[ProviderId::ClaudeCode]).unwrap();
+        store
+            .commit(&Batch {
+                records: vec![r("a:")],
+                sources: vec![source("new-name.jsonl", 1, 1, false)],
+            })
+            .unwrap();
+        store.finish_rebuild().unwrap();
+        assert_eq!(keys(&store), ["a:"]);
     }
 }

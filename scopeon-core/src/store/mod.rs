@@ -16,7 +16,7 @@ mod query;
 mod schema;
 mod source_state;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -80,6 +80,9 @@ pub struct Store {
     /// sidechain copies to mark as replays when one exists (see `ingest`).
     sidechain_ids: Option<ingest::SidechainIds>,
     rebuild_providers: Vec<ProviderId>,
+    /// The origins (`ingest::origin_of`) of the logs a rebuild has read again so far: their
+    /// set-aside records are replaced by what they produced now.
+    rebuild_origins: HashSet<i64>,
     /// How projects are stored, as the database last recorded it (commits re-read it).
     project_paths: ProjectPaths,
 }
@@ -143,6 +146,7 @@ impl Store {
             custom_pricing: None,
             sidechain_ids: None,
             rebuild_providers: Vec::new(),
+            rebuild_origins: HashSet::new(),
             project_paths: ProjectPaths::Full,
         };
         store.configure().map_err(|e| store.db_err(e))?;

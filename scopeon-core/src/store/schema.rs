@@ -91,6 +91,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         hash INTEGER PRIMARY KEY,
         kind TEXT NOT NULL CHECK (kind IN ('request', 'replay', 'message'))
     ) STRICT;",
+    // 6: the log a record was first read from: a 64-bit hash of the tailed file's identity
+    // (`ingest::origin_of`), NULL for records of sources read whole and for records stored
+    // before. A rebuild replaces the records of the logs it reads again and keeps the others.
+    "ALTER TABLE records ADD COLUMN origin INTEGER;",
 ];
 
 /// The schema version this build writes.
