@@ -19,6 +19,7 @@
 mod agent_db;
 mod copies;
 mod discover;
+mod events;
 mod options;
 mod read;
 mod status;
@@ -42,7 +43,8 @@ pub use status::providers_document;
 pub use summary::{FileProblem, Progress, ProviderScan, RootStatus, ScanSummary, SkippedLine};
 
 use discover::{Found, discover, searches};
-use read::{Event, Reader, settled};
+use events::Event;
+use read::{Reader, settled};
 use write::Writer;
 
 /// Scans every selected provider into `store` (see [`ScanOptions::enabled`]), calling

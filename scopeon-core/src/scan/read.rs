@@ -13,34 +13,12 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::agent_db::AgentDb;
 use super::copies;
 use super::discover::Found;
+use super::events::{Chunk, Event, flush_records};
 use super::summary::MAX_EXAMPLES;
-use super::write::flush_records;
 use super::{FileProblem, ScanOptions, SkippedLine};
 use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind};
 use crate::store::{SkipCounts, SourceUpdate};
 use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, ResetReason, Start};
-
-/// What the reading thread tells the writing thread, in file order.
-pub(super) enum Event {
-    /// A file's checkpoint says it is unchanged: it was not opened.
-    Unchanged,
-    /// A file was opened for reading (`restarted`: from byte 0 although it had a checkpoint).
-    Opened { restarted: bool },
-    /// Records and the checkpoint just past them; `file_done` on a file's last chunk.
-    Chunk(Box<Chunk>),
-    /// A file could not be read.
-    Problem(FileProblem),
-}
-
-/// Part of one file's reading: records, the checkpoint after them, and counts.
-pub(super) struct Chunk {
-    pub(super) records: Vec<crate::record::UsageRecord>,
-    pub(super) source: SourceUpdate,
-    pub(super) bytes: u64,
-    pub(super) lines: u64,
-    pub(super) skipped: Vec<SkippedLine>,
-    pub(super) file_done: bool,
-}
 
 /// The reading side: decides where each file starts, frames and parses its new lines.
 pub(super) struct Reader<'p> {

@@ -1,20 +1,11 @@
 //! The writing side of a scan: batches what the reader sends and commits records together
 //! with the checkpoints that account for them.
 
-use super::read::{Chunk, Event};
+use super::events::{Chunk, Event, FLUSH_SOURCES, flush_records};
 use super::summary::MAX_EXAMPLES;
 use super::{Progress, ProviderScan};
 use crate::error::Result;
 use crate::store::{Batch, Store};
-
-/// Records buffered before a commit.
-const FLUSH_RECORDS: usize = 20_000;
-/// Checkpoints buffered before a commit.
-const FLUSH_SOURCES: usize = 2_000;
-/// Records per batch (tests shrink it to reach many commit points).
-pub(super) fn flush_records() -> usize {
-    crate::failpoint::batch_records().unwrap_or(FLUSH_RECORDS)
-}
 
 /// The writing side: batches chunks and commits them.
 pub(super) struct Writer<'s> {
