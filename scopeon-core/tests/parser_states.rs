@@ -45,8 +45,9 @@ fn scan_one(store: &mut Store, home: &Utf8Path, provider: ProviderId) {
     scan(store, &env, &options, &mut |_| {}).unwrap();
 }
 
-/// Every stored record, every column, in key order; then the file's counters of records and
-/// skipped lines.
+/// Every stored record, every column but `origin` (which names the file a record was read
+/// from, not what it holds), in key order; then the file's counters of records and skipped
+/// lines.
 fn records(db: &Utf8Path) -> Vec<Vec<Value>> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut rows = Vec::new();
@@ -56,9 +57,13 @@ fn records(db: &Utf8Path) -> Vec<Vec<Value>> {
                 skip_too_long, skip_binary FROM sources",
     ] {
         let mut st = conn.prepare(sql).unwrap();
-        let n = st.column_count();
+        let columns: Vec<usize> = (0..st.column_count())
+            .filter(|i| st.column_name(*i).unwrap() != "origin")
+            .collect();
         let found: Vec<Vec<Value>> = st
-            .query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+            .query_map([], |r| {
+                columns.iter().map(|i| r.get::<_, Value>(*i)).collect()
+            })
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
