@@ -764,15 +764,25 @@ pub fn query_request(input: &[u8]) {
     let Ok(text) = std::str::from_utf8(input) else {
         return;
     };
-    let env = crate::env::Env::isolated("/nonexistent-scopeon-fuzz-home")
-        .with_var("TZ", Some("UTC"))
-        .with_var(crate::window::NOW_VAR, Some("2026-11-27T12:00:00Z"));
-    let scopeon = crate::Scopeon::builder()
-        .env(env)
-        .in_memory()
-        .no_config()
-        .open()
-        .expect("an in-memory database");
+    thread_local! {
+        // One in-memory database for every input: opening one (migrations) per input would
+        // cost most of the target's time.
+        static SCOPEON: crate::Scopeon = crate::Scopeon::builder()
+            .env(
+                crate::env::Env::isolated("/nonexistent-scopeon-fuzz-home")
+                    .with_var("TZ", Some("UTC"))
+                    .with_var(crate::window::NOW_VAR, Some("2026-11-27T12:00:00Z")),
+            )
+            .in_memory()
+            .no_config()
+            .open()
+            .expect("an in-memory database");
+    }
+    SCOPEON.with(|scopeon| check_requests(scopeon, text));
+}
+
+/// [`query_request`]'s checks against one open, empty database.
+fn check_requests(scopeon: &crate::Scopeon, text: &str) {
     if let Ok(request) = crate::request::parse_query_request(text) {
         // A well-formed request either runs or is refused as invalid; nothing else.
         match scopeon.report(&request) {

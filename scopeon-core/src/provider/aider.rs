@@ -28,10 +28,10 @@ use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_i
 pub struct Aider;
 
 /// The environment variable Aider reads its analytics log path from.
-pub const ENV_VAR: &str = "AIDER_ANALYTICS_LOG";
+pub(crate) const ENV_VAR: &str = "AIDER_ANALYTICS_LOG";
 
 /// Most bytes of `~/.aider.conf.yml` read when looking for `analytics-log:`.
-pub const MAX_CONFIG_BYTES: u64 = 64 * 1024;
+pub(crate) const MAX_CONFIG_BYTES: u64 = 64 * 1024;
 
 impl Provider for Aider {
     fn id(&self) -> ProviderId {
@@ -243,13 +243,14 @@ fn session_name(time_ms: i64) -> String {
 
 /// The line parser for one Aider analytics log.
 #[derive(Debug, Default)]
-pub struct AiderParser {
+pub(crate) struct AiderParser {
     state: SessionState,
 }
 
 impl AiderParser {
     /// A parser for a log read from its start.
-    pub fn new() -> AiderParser {
+    #[cfg(test)]
+    fn new() -> AiderParser {
         AiderParser::default()
     }
 

@@ -87,7 +87,7 @@ impl Provider for Codex {
 
 /// The line parser for one Codex rollout.
 #[derive(Debug)]
-pub struct CodexParser {
+pub(crate) struct CodexParser {
     /// The thread id to use when the file has no `session_meta` id: from the file name.
     fallback_thread: String,
     state: State,

@@ -38,7 +38,7 @@ use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_i
 pub struct CopilotCli;
 
 /// The database file name, directly under the root.
-pub const SESSION_STORE: &str = "session-store.db";
+pub(crate) const SESSION_STORE: &str = "session-store.db";
 
 /// Longest session id kept whole; longer ones are cut and suffixed with a hash (see
 /// [`key_part`]). A Copilot session id is a 36-byte UUID.
@@ -156,7 +156,7 @@ struct State {
 
 /// The line parser for one Copilot CLI events file.
 #[derive(Debug)]
-pub struct EventsParser {
+pub(crate) struct EventsParser {
     /// The session id from the file's path, for lines before any `session.start`.
     path_session: String,
     state: State,

@@ -393,7 +393,7 @@ impl Bubble {
 }
 
 /// The composer and bubble ids of a bubble key, both non-empty.
-pub fn split_key(key: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_key(key: &str) -> Option<(&str, &str)> {
     let rest = key.strip_prefix(BUBBLE_PREFIX)?;
     let (composer, bubble) = rest.split_once(':')?;
     (!composer.is_empty() && !bubble.is_empty()).then_some((composer, bubble))

@@ -293,7 +293,7 @@ enum Usage {
 
 /// The line parser for one `.jsonl` recording.
 #[derive(Debug, Clone)]
-pub struct GeminiParser {
+pub(crate) struct GeminiParser {
     file: FileInfo,
     /// The session id from the file's metadata, once seen.
     session: Option<String>,

@@ -70,7 +70,7 @@ impl Provider for GenericOpenai {
 
 /// The line parser for one generic OpenAI-style log.
 #[derive(Debug)]
-pub struct GenericParser {
+pub(crate) struct GenericParser {
     /// Session of lines that name none: the file stem.
     fallback_session: String,
 }

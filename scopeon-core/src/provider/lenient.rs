@@ -6,8 +6,8 @@
 //! and keeps what it can, so one oddly typed field never makes a whole line fail. Values of the
 //! wrong kind are ignored with [`serde::de::IgnoredAny`], which skips them without allocating.
 //!
-//! It also holds the line-level checks every JSON parser shares: [`non_object_skip`],
-//! [`python_nonfinite_to_null`], and the byte pre-filter [`Keywords`].
+//! It also holds the line-level checks every JSON parser shares: `non_object_skip`,
+//! `python_nonfinite_to_null`, and the byte pre-filter [`Keywords`].
 
 use std::borrow::Cow;
 use std::fmt;
@@ -141,7 +141,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 
 /// A flag: `true`, `"true"` and non-zero numbers are true; anything else is false.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Flag(pub bool);
+pub(crate) struct Flag(pub bool);
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Flag, D::Error> {
@@ -190,7 +190,7 @@ impl<'de> Deserialize<'de> for Flag {
 
 /// A dollar amount: finite non-negative numbers (or numeric strings); anything else is absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Usd(pub Option<f64>);
+pub(crate) struct Usd(pub Option<f64>);
 
 impl<'de> Deserialize<'de> for Usd {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Usd, D::Error> {
@@ -244,7 +244,7 @@ impl<'de> Deserialize<'de> for Usd {
 /// An object field: kept when the value is an object of the expected shape, absent when the
 /// value is of any other kind (`null`, a string, an array...).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Obj<T>(pub Option<T>);
+pub(crate) struct Obj<T>(pub Option<T>);
 
 impl<T> Default for Obj<T> {
     fn default() -> Obj<T> {
@@ -300,14 +300,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
 /// number, read as seconds below 10¹¹ and as milliseconds from there (docs/providers/README.md).
 /// Anything else, or a time outside [`EARLIEST_MS`]..=year 9999, is absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stamp(pub Option<i64>);
+pub(crate) struct Stamp(pub Option<i64>);
 
 /// Epoch numbers below this are seconds; from it on, milliseconds.
 const SECONDS_BELOW: f64 = 1e11;
 
 /// The earliest usage time accepted: 2000-01-01T00:00:00Z. No coding agent logged before it,
 /// and earlier times (negative years, say) could not be shown as calendar keys.
-pub const EARLIEST_MS: i64 = 946_684_800_000;
+pub(crate) const EARLIEST_MS: i64 = 946_684_800_000;
 
 fn epoch_ms(v: f64) -> Option<i64> {
     if !v.is_finite() {
@@ -387,7 +387,7 @@ pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
 /// Why a line (or document) that is not a JSON object is skipped: `NotAnObject` for valid JSON
 /// of another kind, `InvalidJson` otherwise; `None` when it starts like an object. Parsers ask
 /// first because serde would read an array into a struct positionally.
-pub fn non_object_skip(line: &[u8]) -> Option<SkipReason> {
+pub(crate) fn non_object_skip(line: &[u8]) -> Option<SkipReason> {
     if line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         return None;
     }
@@ -482,7 +482,7 @@ const HEX_DIGITS: [u8; 256] = {
 ///
 /// Python's `json.dump` writes these for non-finite floats by default (Aider's analytics log,
 /// Python proxies' logs read by `generic_openai`).
-pub fn python_nonfinite_to_null(line: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn python_nonfinite_to_null(line: &[u8]) -> Option<Vec<u8>> {
     if memmem::find(line, b"NaN").is_none() && memmem::find(line, b"Infinity").is_none() {
         return None;
     }
