@@ -203,8 +203,9 @@ ScopeonStatus scopeon_db_close(struct ScopeonDb *db);
  * Errors: `SCOPEON_E_NULL` (db, out_json), `SCOPEON_E_UTF8`, `SCOPEON_E_JSON`,
  * `SCOPEON_E_INVALID_ARGUMENT`, `SCOPEON_E_IO`, `SCOPEON_E_DATABASE`,
  * `SCOPEON_E_BUSY`.
- * Thread safety: one thread at a time per handle; reads the environment (`$HOME`, the
- * agents' variables). The reading thread it starts is joined before it returns.
+ * Thread safety: one thread at a time per handle; uses the environment (`$HOME`, the agents'
+ * variables) as it was when the handle was opened. The reading thread it starts is joined
+ * before it returns.
  *
  * # Safety
  *
@@ -229,8 +230,8 @@ ScopeonStatus scopeon_scan(struct ScopeonDb *db,
  *
  * Errors: `SCOPEON_E_NULL` (db, request_json, out_json), `SCOPEON_E_UTF8`,
  * `SCOPEON_E_JSON`, `SCOPEON_E_INVALID_ARGUMENT`, `SCOPEON_E_DATABASE`, `SCOPEON_E_BUSY`.
- * Thread safety: one thread at a time per handle; reads the environment (`$TZ`,
- * `$SCOPEON_NOW`).
+ * Thread safety: one thread at a time per handle; uses the environment (`$TZ`,
+ * `$SCOPEON_NOW`) as it was when the handle was opened.
  *
  * # Safety
  *
@@ -250,7 +251,8 @@ ScopeonStatus scopeon_query(struct ScopeonDb *db,
  *
  * Errors: `SCOPEON_E_NULL` (db, out_json), `SCOPEON_E_DATABASE`,
  * `SCOPEON_E_BUSY`.
- * Thread safety: one thread at a time per handle; reads the environment.
+ * Thread safety: one thread at a time per handle; uses the environment as it was when the
+ * handle was opened.
  *
  * # Safety
  *
