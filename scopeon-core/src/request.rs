@@ -47,10 +47,10 @@ struct QueryRequest {
     schema: Option<String>,
     since: Option<String>,
     until: Option<String>,
-    #[serde(deserialize_with = "optional_comma_strings")]
+    #[serde(deserialize_with = "optional_strings")]
     by: Option<Vec<String>>,
     tz: Option<String>,
-    #[serde(alias = "provider", deserialize_with = "comma_strings")]
+    #[serde(alias = "provider", deserialize_with = "strings")]
     providers: Vec<String>,
     #[serde(alias = "project", deserialize_with = "strings")]
     projects: Vec<String>,
@@ -84,7 +84,7 @@ pub fn parse_query_request(text: &str) -> Result<ReportRequest, RequestError> {
 #[serde(deny_unknown_fields, default)]
 struct ScanRequestJson {
     schema: Option<String>,
-    #[serde(deserialize_with = "comma_strings")]
+    #[serde(deserialize_with = "strings")]
     providers: Vec<String>,
     rebuild: bool,
     roots: BTreeMap<String, Vec<String>>,
@@ -158,31 +158,18 @@ impl<'de> Visitor<'de> for StringsVisitor {
     }
 }
 
-/// A string or an array of strings (`project`, `model`: values may contain commas).
+/// A string or an array of strings. Entries of `by` and `provider` may be comma lists: the
+/// request builders ([`ReportRequest::by`], [`ScanRequest::providers`]) split them.
 fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     d.deserialize_any(StringsVisitor)
 }
 
-/// A string or an array of strings, each split at commas (`by`, `provider`), as the CLI's
-/// comma-separated or repeated flags.
-fn comma_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    let items = d.deserialize_any(StringsVisitor)?;
-    Ok(items
-        .iter()
-        .flat_map(|s| s.split(','))
-        .filter(|s| !s.trim().is_empty())
-        .map(str::to_owned)
-        .collect())
-}
-
-/// [`comma_strings`], with `null` (or absence) kept apart from an empty list.
-fn optional_comma_strings<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Vec<String>>, D::Error> {
+/// [`strings`], with `null` (or absence) kept apart from an empty list.
+fn optional_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     let value = Option::<Value>::deserialize(d)?;
     match value {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => comma_strings(v).map(Some).map_err(de::Error::custom),
+        Some(v) => strings(v).map(Some).map_err(de::Error::custom),
     }
 }
 
