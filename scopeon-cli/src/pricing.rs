@@ -53,7 +53,10 @@ fn one(
         code: 1,
     };
     if global.json {
-        let doc = scopeon.price_document(model).map_err(|_| unknown())?;
+        let doc = scopeon.price_document(model).map_err(|e| match e {
+            scopeon_core::Error::UnknownModel { .. } => unknown(),
+            other => other.into(),
+        })?;
         return Ok(print_json(out, &doc)?);
     }
     let table = scopeon.price_table();
