@@ -2148,3 +2148,60 @@ fn agent_databases_under_symlinked_roots_are_read() {
     assert_eq!(home.totals_db(&copy), totals);
     assert!(backups.join("new/b.db").is_file());
 }
+
+// ---- Aider's configuration -------------------------------------------------------------------
+
+#[test]
+fn an_aider_config_others_control_is_not_used_and_is_named() {
+    use std::os::unix::fs::MetadataExt;
+    let home = good_home();
+    // Another log of the user's, named by the configuration only.
+    home.write("elsewhere/planted.jsonl", &aider(1768000100, 7777, 7));
+    let planted = home.path("elsewhere/planted.jsonl");
+    home.write(
+        ".aider.conf.yml",
+        &format!("analytics-log: {}\n", planted.to_str().unwrap()),
+    );
+    let conf = home.path(".aider.conf.yml");
+    let check = |why: &str| {
+        let scan = home.json(&["scan", "--json"]);
+        let a = provider(&scan, "aider");
+        assert_eq!(a["new_records"], 0, "{a:#}");
+        let root = a["roots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"] == conf.to_str().unwrap())
+            .unwrap_or_else(|| panic!("the refused config is not named: {a:#}"));
+        assert!(root["note"].as_str().unwrap().contains(why), "{root:#}");
+        let doctor = home.json(&["doctor", "--json"]);
+        assert!(
+            doctor["problems"].to_string().contains(".aider.conf.yml"),
+            "{doctor:#}"
+        );
+        assert!(!by_provider(&home).iter().any(|r| r.0 == "aider"));
+    };
+    // Writable by others: whoever can write it picks the file Scopeon reads as Aider's log.
+    chmod(&conf, 0o666);
+    check("writable by others");
+    // Owned by another user (only root can make one here).
+    if is_root() {
+        chmod(&conf, 0o644);
+        std::os::unix::fs::chown(&conf, Some(65534), Some(65534)).unwrap();
+        assert_eq!(fs::metadata(&conf).unwrap().uid(), 65534);
+        check("owned by another user");
+    }
+    // A FIFO in its place is never waited on.
+    fs::remove_file(&conf).unwrap();
+    mkfifo(&conf);
+    check("not a readable regular file");
+    // The user's own file is used.
+    fs::remove_file(&conf).unwrap();
+    home.write(
+        ".aider.conf.yml",
+        &format!("analytics-log: {}\n", planted.to_str().unwrap()),
+    );
+    chmod(&conf, 0o600);
+    let scan = home.json(&["scan", "--json"]);
+    assert_eq!(provider(&scan, "aider")["new_records"], 1, "{scan:#}");
+}

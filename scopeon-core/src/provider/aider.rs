@@ -61,6 +61,21 @@ impl Provider for Aider {
         roots
     }
 
+    /// A `~/.aider.conf.yml` that is refused ([`read_config`]), when the defaults are used.
+    fn refused_settings(&self, env: &Env) -> Vec<(Utf8PathBuf, &'static str)> {
+        if env.path_list(ENV_VAR).is_some() {
+            return Vec::new();
+        }
+        let Some(home) = env.home() else {
+            return Vec::new();
+        };
+        let path = home.join(CONFIG_FILE);
+        match read_config(&path) {
+            Err(why) => vec![(path, why)],
+            Ok(_) => Vec::new(),
+        }
+    }
+
     /// Only used when a configured root is a directory: the logs directly in it.
     fn file_patterns(&self) -> &'static [&'static str] {
         &["*.jsonl"]
@@ -75,26 +90,74 @@ impl Provider for Aider {
     }
 }
 
-/// The `analytics-log:` of `~/.aider.conf.yml`, as a path (see the module docs).
+/// The `analytics-log:` of `~/.aider.conf.yml`, as a path (see the module docs); `None` when
+/// there is no such file or setting, or the file is refused ([`read_config`]).
 fn configured_log(env: &Env, home: &Utf8Path) -> Option<Utf8PathBuf> {
-    let path = home.join(".aider.conf.yml");
-    // `metadata` follows a symlink: a linked dotfile is still the user's config.
-    if !std::fs::metadata(&path).ok()?.is_file() {
-        return None;
-    }
+    let bytes = read_config(&home.join(CONFIG_FILE)).ok()??;
+    let value = analytics_log_setting(&bytes)?;
+    resolve_config_path(env, home, &value)
+}
+
+/// The name of Aider's configuration in the home directory.
+const CONFIG_FILE: &str = ".aider.conf.yml";
+
+/// Reads `~/.aider.conf.yml` the way logs are read (docs/providers/aider.md, "Where the log
+/// is"): a symlink there is the user's choice (a dotfile manager's link) and is resolved once,
+/// then the real file is opened without following a symlink and without blocking on a FIFO,
+/// checked with `fstat` to be a regular file, and refused when another user owns it or others
+/// can write it (whoever can write it chooses which file Scopeon reads as Aider's log). At
+/// most [`MAX_CONFIG_BYTES`] are read, cut at the last complete line. `Ok(None)` when there
+/// is no such file; `Err` says why an existing one is refused.
+fn read_config(path: &Utf8Path) -> Result<Option<Vec<u8>>, &'static str> {
+    let real = match path.canonicalize_utf8() {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(NOT_A_FILE),
+    };
+    let Ok((file, _)) = crate::tail::open_regular(&real) else {
+        return Err(NOT_A_FILE);
+    };
+    refuse_foreign(&file)?;
     let mut bytes = Vec::new();
-    std::fs::File::open(&path)
-        .ok()?
-        .take(MAX_CONFIG_BYTES)
+    file.take(MAX_CONFIG_BYTES)
         .read_to_end(&mut bytes)
-        .ok()?;
+        .map_err(|_| NOT_A_FILE)?;
     if bytes.len() as u64 == MAX_CONFIG_BYTES {
         // The file may go on: a last line cut at the cap is not trusted.
         let end = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
         bytes.truncate(end);
     }
-    let value = analytics_log_setting(&bytes)?;
-    resolve_config_path(env, home, &value)
+    Ok(Some(bytes))
+}
+
+/// Why a `.aider.conf.yml` that is not a readable regular file is not used.
+const NOT_A_FILE: &str =
+    "Aider's configuration, not a readable regular file: its analytics-log setting is not used";
+
+/// Refuses a configuration another user owns or others can write.
+#[cfg(unix)]
+fn refuse_foreign(file: &std::fs::File) -> Result<(), &'static str> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata().map_err(|_| NOT_A_FILE)?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if meta.uid() != euid {
+        return Err(
+            "Aider's configuration, owned by another user: its analytics-log setting is not used",
+        );
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(
+            "Aider's configuration, writable by others: its analytics-log setting is not used (`chmod go-w` it)",
+        );
+    }
+    Ok(())
+}
+
+/// Without Unix owners and modes there is nothing to check.
+#[cfg(not(unix))]
+fn refuse_foreign(_file: &std::fs::File) -> Result<(), &'static str> {
+    Ok(())
 }
 
 /// Turns an `analytics-log:` value into a path: `~` and `~/…` are the home directory, a
@@ -682,6 +745,47 @@ mod tests {
         yaml.push_str("analytics-log: /late-and-long/aider/analytics.jsonl\n");
         std::fs::write(home.join(".aider.conf.yml"), &yaml).unwrap();
         assert_eq!(Aider.default_roots(&env)[1], "/early.jsonl");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_others_can_write_or_a_fifo_is_refused_and_said() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let home = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
+        let env = Env::isolated(home.as_str());
+        let conf = home.join(CONFIG_FILE);
+        std::fs::write(&conf, "analytics-log: /planted.jsonl\n").unwrap();
+        std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert_eq!(Aider.default_roots(&env).len(), 1);
+        let refused = Aider.refused_settings(&env);
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].0, conf);
+        assert!(
+            refused[0].1.contains("writable by others"),
+            "{}",
+            refused[0].1
+        );
+        // Linked from a dotfiles checkout, the real file is checked.
+        let real = home.join("dotfiles-aider.yml");
+        std::fs::rename(&conf, &real).unwrap();
+        std::os::unix::fs::symlink(&real, &conf).unwrap();
+        assert_eq!(Aider.default_roots(&env).len(), 1);
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(Aider.default_roots(&env)[1], "/planted.jsonl");
+        assert!(Aider.refused_settings(&env).is_empty());
+        // A FIFO is never waited on.
+        std::fs::remove_file(&conf).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(conf.as_str())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(Aider.default_roots(&env).len(), 1);
+        assert_eq!(Aider.refused_settings(&env)[0].1, NOT_A_FILE);
+        // With the variable set the file is not consulted, nor reported.
+        let env = env.with_vars(&[(ENV_VAR, "/x/a.jsonl")]);
+        assert!(Aider.refused_settings(&env).is_empty());
     }
 
     #[cfg(unix)]

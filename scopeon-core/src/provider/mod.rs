@@ -203,6 +203,13 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// The directories searched when no configuration names others (docs/roots.md).
     fn default_roots(&self, env: &Env) -> Vec<Utf8PathBuf>;
 
+    /// Files of the user's configuration of the agent that [`default_roots`](Provider::default_roots)
+    /// would read but refused (another user's, writable by others, not a regular file), each
+    /// with why. Scans, `providers` and `doctor` show them as roots not searched.
+    fn refused_settings(&self, _env: &Env) -> Vec<(Utf8PathBuf, &'static str)> {
+        Vec::new()
+    }
+
     /// Glob patterns, relative to a root, of the files that are logs (e.g. `projects/**/*.jsonl`).
     fn file_patterns(&self) -> &'static [&'static str];
 

@@ -77,6 +77,9 @@ pub(crate) fn discover_logs(provider: ProviderId, env: &Env, options: &ScanOptio
 pub(super) struct Search {
     root: Utf8PathBuf,
     patterns: Vec<String>,
+    /// Set for a configuration file the provider refused to read: shown as a root not
+    /// searched, with why (see [`Provider::refused_settings`]).
+    refused: Option<&'static str>,
 }
 
 /// Where a provider's logs are looked for: its configured roots, else its defaults, with its
@@ -87,6 +90,10 @@ pub(super) fn searches(provider: &dyn Provider, env: &Env, options: &ScanOptions
         .iter()
         .map(|p| (*p).to_owned())
         .collect();
+    let refused = match options.roots.get(&provider.id()) {
+        Some(_) => Vec::new(),
+        None => provider.refused_settings(env),
+    };
     let roots = options
         .roots
         .get(&provider.id())
@@ -98,8 +105,14 @@ pub(super) fn searches(provider: &dyn Provider, env: &Env, options: &ScanOptions
         .map(|root| Search {
             root,
             patterns: patterns.clone(),
+            refused: None,
         })
         .chain(globs.map(|glob| glob_search(glob)))
+        .chain(refused.into_iter().map(|(root, why)| Search {
+            root,
+            patterns: Vec::new(),
+            refused: Some(why),
+        }))
         .collect()
 }
 
@@ -115,11 +128,13 @@ fn glob_search(glob: &Utf8Path) -> Search {
         Search {
             root,
             patterns: vec![pattern],
+            refused: None,
         }
     } else {
         Search {
             root: glob.to_owned(),
             patterns: Vec::new(),
+            refused: None,
         }
     }
 }
@@ -133,6 +148,14 @@ pub(super) fn discover(
     let mut found = Vec::new();
     let mut seen_inodes = HashSet::new();
     for search in searches {
+        if let Some(why) = search.refused {
+            status.push(RootStatus {
+                path: search.root.clone(),
+                exists: false,
+                note: Some(why),
+            });
+            continue;
+        }
         // A root itself may be a symlink (`~/.claude` on another disk is the user's choice);
         // nothing below it is followed.
         let kind = std::fs::metadata(&search.root).map(|m| m.file_type());
