@@ -2205,3 +2205,73 @@ fn an_aider_config_others_control_is_not_used_and_is_named() {
     let scan = home.json(&["scan", "--json"]);
     assert_eq!(provider(&scan, "aider")["new_records"], 1, "{scan:#}");
 }
+
+// ---- Races below a root ----------------------------------------------------------------------
+
+/// Between the walk (which saw real directories and files) and the open, a directory below the
+/// root is swapped for a symlink out of it and a log for a hard link to a file outside: the
+/// scan names both and reads neither. `SCOPEON_TEST_PAUSE` stops the scan at its first open, so
+/// the race is won every time.
+#[test]
+fn a_swap_between_the_walk_and_the_open_never_reads_outside_the_root() {
+    let home = Home::new();
+    home.write(".claude/projects/p/a.jsonl", &cc("s1", "m1", 10));
+    home.write(".claude/projects/q/b.jsonl", &cc("s2", "m2", 20));
+    // Outside the root: logs of the same names whose session ids carry the marker (a stored
+    // field, so any read of them would put it in the database and the output).
+    let outside = home.mkdir("outside-race");
+    fs::write(
+        outside.join("a.jsonl"),
+        cc(&format!("s-{MARKER}"), "mX", 7777),
+    )
+    .unwrap();
+    fs::write(
+        outside.join("b.jsonl"),
+        cc(&format!("t-{MARKER}"), "mY", 7777),
+    )
+    .unwrap();
+    let signals = tempfile::tempdir().unwrap();
+    let mut c = home.cmd(&["scan", "--json"]);
+    c.env(
+        "SCOPEON_TEST_PAUSE",
+        format!("before-open:{}", signals.path().to_str().unwrap()),
+    );
+    let child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let paused = signals.path().join("before-open.paused");
+    let started = Instant::now();
+    while !paused.exists() {
+        assert!(
+            started.elapsed() < HANG,
+            "the scan never reached its first open"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The directory the walk descended into is now a link out of the root...
+    fs::rename(home.path(".claude/projects/p"), home.path("p-moved")).unwrap();
+    symlink(&outside, &home.path(".claude/projects/p"));
+    // ...and the file it saw is now another file, outside content under its name.
+    fs::remove_file(home.path(".claude/projects/q/b.jsonl")).unwrap();
+    fs::hard_link(
+        outside.join("b.jsonl"),
+        home.path(".claude/projects/q/b.jsonl"),
+    )
+    .unwrap();
+    fs::write(signals.path().join("before-open.resume"), b"").unwrap();
+    let out = wait_output(child, HANG);
+    assert_no_marker(&out);
+    let scan: Value = serde_json::from_str(&ok(out, &["scan", "--json"])).unwrap();
+    let mut named = problems(&scan, "claude_code");
+    named.sort();
+    assert_eq!(named.len(), 2, "{scan:#}");
+    assert!(named[0].0.ends_with("projects/p/a.jsonl"), "{named:?}");
+    assert!(named[0].1.contains("no longer a directory"), "{named:?}");
+    assert!(named[1].0.ends_with("projects/q/b.jsonl"), "{named:?}");
+    assert!(named[1].1.contains("replaced by another file"), "{named:?}");
+    assert_eq!(provider(&scan, "claude_code")["new_records"], 0);
+    assert_eq!(home.totals()["output_tokens"], 0);
+}

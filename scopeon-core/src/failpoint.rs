@@ -1,5 +1,9 @@
 //! Deterministic crash points (and small batches, and database faults) for tests.
 //!
+//! `SCOPEON_TEST_PAUSE=NAME:DIR` stops the process the first time the point `NAME` is
+//! reached: it creates `DIR/NAME.paused` and waits until `DIR/NAME.resume` exists, so a test
+//! can change the file system at exactly that moment (a race made deterministic).
+//!
 //! `SCOPEON_TEST_FAILPOINT=NAME:N` aborts the process (as `kill -9` would: no destructors, no
 //! rollback) the N-th time the point `NAME` is reached. The integration tests use it to prove a
 //! scan killed at any commit boundary loses nothing and counts nothing twice. Without the
@@ -10,9 +14,9 @@
 //! variables are never read and their names are not in the binary.
 
 #[cfg(feature = "failpoints")]
-pub(crate) use armed::{agent_db_steps, batch_records, db_fault, hit};
+pub(crate) use armed::{agent_db_steps, batch_records, db_fault, hit, pause};
 #[cfg(not(feature = "failpoints"))]
-pub(crate) use disarmed::{agent_db_steps, batch_records, db_fault, hit};
+pub(crate) use disarmed::{agent_db_steps, batch_records, db_fault, hit, pause};
 
 /// A fault injected into the database connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +60,30 @@ mod armed {
             && HITS.fetch_add(1, Ordering::Relaxed) + 1 == *n
         {
             std::process::abort();
+        }
+    }
+
+    /// Waits at the point `name` the first time it is reached, when `SCOPEON_TEST_PAUSE` names
+    /// it (see the module docs); at most a minute, so a test that never resumes cannot hang.
+    pub(crate) fn pause(name: &str) {
+        static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        let Ok(spec) = std::env::var("SCOPEON_TEST_PAUSE") else {
+            return;
+        };
+        let Some((point, dir)) = spec.split_once(':') else {
+            return;
+        };
+        if point != name || DONE.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let dir = std::path::Path::new(dir);
+        if std::fs::write(dir.join(format!("{name}.paused")), b"").is_err() {
+            return;
+        }
+        let resume = dir.join(format!("{name}.resume"));
+        let started = std::time::Instant::now();
+        while !resume.exists() && started.elapsed() < std::time::Duration::from_secs(60) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }
 
@@ -107,6 +135,10 @@ mod disarmed {
     /// A crash point that never fires.
     #[inline(always)]
     pub(crate) fn hit(_name: &str) {}
+
+    /// A pause point that never waits.
+    #[inline(always)]
+    pub(crate) fn pause(_name: &str) {}
 
     /// Scan batches keep their normal size.
     #[inline(always)]

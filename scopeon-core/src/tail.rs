@@ -317,6 +317,84 @@ pub(crate) fn open_regular(path: &Utf8Path) -> io::Result<(File, FileStat)> {
     Ok((file, stat))
 }
 
+/// Opens `relative` below the directory `root` the way [`open_regular`] opens a path, but
+/// never through a symlink below `root`: each directory of `relative` is opened from the one
+/// before with `openat(O_NOFOLLOW | O_DIRECTORY)` and the file from the last with
+/// `O_NOFOLLOW | O_NONBLOCK`, so a directory swapped for a symlink after a walk looked at it
+/// cannot lead the open outside the root (docs/roots.md). The root itself may be a symlink
+/// (the user's choice). `relative` must not climb (`..`) or be absolute.
+#[cfg(unix)]
+pub(crate) fn open_beneath(root: &Utf8Path, relative: &Utf8Path) -> io::Result<(File, FileStat)> {
+    use std::ffi::CString;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    let names: Vec<&str> = relative
+        .components()
+        .map(|c| match c {
+            camino::Utf8Component::Normal(name) => Ok(name),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a path below a root must not climb out of it",
+            )),
+        })
+        .collect::<io::Result<_>>()?;
+    let Some((file_name, dirs)) = names.split_last() else {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a file"));
+    };
+    let c_name = |name: &str| {
+        CString::new(name).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))
+    };
+    // `at` is a directory descriptor (or AT_FDCWD for the root, whose path is absolute or
+    // relative to the working directory as the user gave it).
+    let open_at = |at: libc::c_int, name: &CString, flags: libc::c_int| -> io::Result<OwnedFd> {
+        // SAFETY: `name` is a NUL-terminated string that outlives the call; `at` is either
+        // AT_FDCWD or a descriptor owned by this function for the duration of the call.
+        let fd = unsafe { libc::openat(at, name.as_ptr(), flags | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by `openat` and is owned by nobody else.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    };
+    let dir_flags = libc::O_RDONLY | libc::O_DIRECTORY;
+    let mut dir = open_at(libc::AT_FDCWD, &c_name(root.as_str())?, dir_flags)?;
+    for name in dirs {
+        dir = open_at(
+            dir.as_raw_fd(),
+            &c_name(name)?,
+            dir_flags | libc::O_NOFOLLOW,
+        )
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP | libc::ENOTDIR) => io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{name:?} below the root is no longer a directory (a symlink or file put in its place); not followed"),
+            ),
+            _ => e,
+        })?;
+    }
+    let fd = open_at(
+        dir.as_raw_fd(),
+        &c_name(file_name)?,
+        libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    )?;
+    let file = File::from(fd);
+    let stat = FileStat::of_file(&file)?;
+    if !stat.is_regular {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok((file, stat))
+}
+
+/// Opens `relative` below `root`; without `openat` the path is opened as a whole, with
+/// [`open_regular`]'s checks.
+#[cfg(not(unix))]
+pub(crate) fn open_beneath(root: &Utf8Path, relative: &Utf8Path) -> io::Result<(File, FileStat)> {
+    open_regular(&root.join(relative))
+}
+
 /// One framed line.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame<'a> {

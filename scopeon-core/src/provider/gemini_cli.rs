@@ -149,14 +149,14 @@ fn project_dir(relative_path: &Utf8Path) -> Option<&str> {
 /// The project path owning `<root>/tmp/<dir>`: its `.project_root` marker, else its entry in
 /// `projects.json`.
 fn resolve_project(root: &Utf8Path, dir: &str) -> Option<String> {
-    let marker = root.join("tmp").join(dir).join(".project_root");
-    if let Some(bytes) = read_small(&marker, MAX_PROJECT_ROOT)
+    let marker = Utf8Path::new("tmp").join(dir).join(".project_root");
+    if let Some(bytes) = read_small(root, &marker, MAX_PROJECT_ROOT)
         && let Ok(text) = std::str::from_utf8(&bytes)
         && !text.trim().is_empty()
     {
         return Some(bounded_id(text.trim()));
     }
-    let registry = read_small(&root.join("projects.json"), MAX_REGISTRY)?;
+    let registry = read_small(root, Utf8Path::new("projects.json"), MAX_REGISTRY)?;
     project_in_registry(&registry, dir)
 }
 
@@ -172,15 +172,13 @@ fn project_in_registry(registry: &[u8], slug: &str) -> Option<String> {
         .map(|(path, _)| bounded_id(path.trim()))
 }
 
-/// A small regular file's bytes, or `None` when it is missing, a symlink, not a regular file,
-/// unreadable, or longer than `cap`.
-fn read_small(path: &Utf8Path, cap: u64) -> Option<Vec<u8>> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.file_type().is_file() || meta.len() > cap {
+/// A small regular file below `root`, or `None` when it is missing, reached through a symlink
+/// below the root, not a regular file, unreadable, or longer than `cap`.
+fn read_small(root: &Utf8Path, relative: &Utf8Path, cap: u64) -> Option<Vec<u8>> {
+    let (file, stat) = crate::tail::open_beneath(root, relative).ok()?;
+    if stat.size > cap {
         return None;
     }
-    // Opened without following a symlink swapped in since the check.
-    let (file, _) = crate::tail::open_regular(path).ok()?;
     let mut bytes = Vec::new();
     file.take(cap + 1).read_to_end(&mut bytes).ok()?;
     (bytes.len() as u64 <= cap).then_some(bytes)

@@ -109,7 +109,7 @@ impl Reader<'_> {
                 .map(|cp| cp.parser_state);
             return self.whole(found, kind, state, tx);
         }
-        let (file, stat) = tail::open_regular(&found.path)?;
+        let (file, stat) = open_found(found)?;
         let head = tail::fingerprint(&file)?;
         let mut start = tail::plan_start(&file, &stat, &head, prior.as_ref(), version)?;
         let head_hash = head.head_hash;
@@ -225,7 +225,7 @@ impl Reader<'_> {
                 (found.stat, read.state)
             }
             SourceKind::Document | SourceKind::ZstdLines => {
-                let (file, stat) = tail::open_regular(path)?;
+                let (file, stat) = open_found(found)?;
                 let cap = self.options.max_document;
                 let bytes = if kind == SourceKind::Document {
                     read_capped(SeekingReader::new(&file, 0), cap)?
@@ -467,6 +467,21 @@ impl Reader<'_> {
             content_replaced: false,
         })
     }
+}
+
+/// Opens a file the walk found, below its root without following a symlink
+/// ([`tail::open_beneath`]), and checks it is the file the walk saw: the same device and inode
+/// as its `lstat`. A file or directory swapped since (for a symlink, or a link to another
+/// file) is an error naming what changed, and nothing of it is read (docs/roots.md).
+fn open_found(found: &Found) -> std::io::Result<(File, FileStat)> {
+    crate::failpoint::pause("before-open");
+    let (file, stat) = tail::open_beneath(&found.root, &found.relative)?;
+    if (stat.dev, stat.ino) != (found.stat.dev, found.stat.ino) {
+        return Err(std::io::Error::other(
+            "replaced by another file between the walk and the open (a link or rename into the root); not read",
+        ));
+    }
+    Ok((file, stat))
 }
 
 /// A file opened for reading, with what was learned when opening it.
