@@ -2275,3 +2275,98 @@ fn a_swap_between_the_walk_and_the_open_never_reads_outside_the_root() {
     assert_eq!(provider(&scan, "claude_code")["new_records"], 0);
     assert_eq!(home.totals()["output_tokens"], 0);
 }
+
+// ---- Content hashes --------------------------------------------------------------------------
+
+/// FNV-1a 64, the unkeyed hash Scopeon takes of log content before sealing it.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The database file and its write-ahead log, as bytes.
+fn db_bytes(db: &Path) -> Vec<u8> {
+    let mut bytes = fs::read(db).unwrap();
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    if let Ok(more) = fs::read(wal) {
+        bytes.extend(more);
+    }
+    bytes
+}
+
+/// The head hashes of the checkpoints and the dedup keys of the records of a database.
+fn stored_hashes(db: &Path) -> (Vec<i64>, Vec<String>) {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let heads = conn
+        .prepare("SELECT head_hash FROM sources WHERE head_hash IS NOT NULL ORDER BY path")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let keys = conn
+        .prepare("SELECT dedup_key FROM records ORDER BY dedup_key")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    (heads, keys)
+}
+
+/// A copy of the database reveals nothing about short spans of the logs: the first-line and
+/// tail hashes of checkpoints and the line hashes that key id-less records are sealed with a
+/// secret of each database, so two databases of the same logs store different values and
+/// neither holds the unkeyed hash of any line.
+#[test]
+fn stored_content_hashes_are_keyed_per_database() {
+    let lines = [
+        aider(1768000000, 100, 1),
+        aider(1768000010, 200, 2),
+        aider(1768000020, 300, 3),
+    ];
+    let home = Home::new();
+    home.write("aider/analytics.jsonl", &lines.concat());
+    let (k, v) = aider_env(&home, "aider/analytics.jsonl");
+    let other = home.path("other/scopeon.db");
+    home.private_dir(home.path("other"));
+    home.json_env(&["scan", "--json"], &[(k, &v)]);
+    home.json_env(
+        &["scan", "--json", "--db", other.to_str().unwrap()],
+        &[(k, &v)],
+    );
+    assert_eq!(home.totals(), home.totals_db(&other));
+    assert_eq!(home.totals()["input_tokens"], 600);
+    let (heads_a, keys_a) = stored_hashes(&home.db());
+    let (heads_b, keys_b) = stored_hashes(&other);
+    assert_eq!((heads_a.len(), keys_a.len()), (1, 3));
+    assert_ne!(heads_a, heads_b, "two databases stored the same head hash");
+    assert!(
+        keys_a.iter().all(|k| !keys_b.contains(k)),
+        "{keys_a:?} {keys_b:?}"
+    );
+    for db in [home.db(), other] {
+        let bytes = db_bytes(&db);
+        for line in &lines {
+            let h = fnv1a64(line.trim_end().as_bytes());
+            // SQLite stores integers big-endian; keys hold the hash as hex.
+            assert!(
+                !contains(&bytes, &h.to_be_bytes()),
+                "unkeyed hash in {db:?}"
+            );
+            assert!(
+                !contains(&bytes, format!("{h:016x}").as_bytes()),
+                "unkeyed line key in {db:?}"
+            );
+        }
+    }
+    // Appending resumes from the sealed checkpoint (nothing is read twice).
+    home.append("aider/analytics.jsonl", &aider(1768000030, 400, 4));
+    let scan = home.json_env(&["scan", "--json"], &[(k, &v)]);
+    assert_eq!(provider(&scan, "aider")["new_records"], 1, "{scan:#}");
+    assert_eq!(provider(&scan, "aider")["files_restarted"], 0, "{scan:#}");
+    assert_eq!(home.totals()["input_tokens"], 1000);
+}

@@ -32,7 +32,7 @@ use std::io::{Seek, SeekFrom};
 use camino::Utf8Path;
 use memchr::memchr;
 
-use crate::hash::fnv1a64_i64;
+use crate::hash::ContentKey;
 
 /// Bytes of the first line that identify a file.
 pub const HEAD_LEN: usize = 4096;
@@ -183,21 +183,23 @@ pub(crate) struct Fingerprint {
     pub head_hash: Option<i64>,
 }
 
-/// Reads the first line's hash of an open file (positional reads: the cursor does not move).
-pub(crate) fn fingerprint(file: &File) -> io::Result<Fingerprint> {
+/// Reads the first line's hash of an open file (positional reads: the cursor does not move),
+/// sealed with the database's key.
+pub(crate) fn fingerprint(file: &File, key: &ContentKey) -> io::Result<Fingerprint> {
     let mut head = vec![0u8; HEAD_LEN];
     let n = read_at_most(file, &mut head, 0)?;
     head.truncate(n);
     let head_hash = match memchr(b'\n', &head) {
-        Some(nl) => Some(fnv1a64_i64(&head[..nl])),
-        None if head.len() == HEAD_LEN => Some(fnv1a64_i64(&head)),
+        Some(nl) => Some(key.hash_i64(&head[..nl])),
+        None if head.len() == HEAD_LEN => Some(key.hash_i64(&head)),
         None => None,
     };
     Ok(Fingerprint { head_hash })
 }
 
-/// The hash of the ≤ [`TAIL_LEN`] bytes before `offset` (0-length at offset 0).
-pub(crate) fn tail_hash(file: &File, offset: u64) -> io::Result<i64> {
+/// The hash of the ≤ [`TAIL_LEN`] bytes before `offset` (0-length at offset 0), sealed with
+/// the database's key.
+pub(crate) fn tail_hash(file: &File, offset: u64, key: &ContentKey) -> io::Result<i64> {
     let from = offset.saturating_sub(TAIL_LEN);
     let mut buf = vec![0u8; (offset - from) as usize];
     let n = read_at_most(file, &mut buf, from)?;
@@ -207,7 +209,7 @@ pub(crate) fn tail_hash(file: &File, offset: u64) -> io::Result<i64> {
             "file shrank while being read",
         ));
     }
-    Ok(fnv1a64_i64(&buf))
+    Ok(key.hash_i64(&buf))
 }
 
 /// One positional read: up to `buf.len()` bytes at `offset` (0 at end of file).
@@ -268,6 +270,7 @@ pub(crate) fn plan_start(
     head: &Fingerprint,
     prior: Option<&Checkpoint>,
     parser_version: u32,
+    key: &ContentKey,
 ) -> io::Result<Start> {
     let Some(cp) = prior else {
         return Ok(Start::Fresh);
@@ -287,7 +290,7 @@ pub(crate) fn plan_start(
     if head.head_hash != cp.head_hash {
         return Ok(Start::Reset(ResetReason::HeadChanged));
     }
-    if tail_hash(file, cp.offset)? != cp.tail_hash {
+    if tail_hash(file, cp.offset, key)? != cp.tail_hash {
         return Ok(Start::Reset(ResetReason::TailChanged));
     }
     Ok(Start::Resume {

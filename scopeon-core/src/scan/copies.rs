@@ -25,6 +25,7 @@ use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
+use crate::hash::ContentKey;
 use crate::tail::{self, Checkpoint, FileStat};
 
 /// Bytes compared per read when two files are compared byte by byte.
@@ -39,6 +40,7 @@ pub(super) fn adoptable<'c>(
     stat: &FileStat,
     candidates: &'c [(Utf8PathBuf, Checkpoint)],
     version: u32,
+    key: &ContentKey,
 ) -> io::Result<Option<&'c Checkpoint>> {
     let mut best: Option<&Checkpoint> = None;
     for (other, cp) in candidates {
@@ -47,7 +49,7 @@ pub(super) fn adoptable<'c>(
             continue;
         }
         if best.is_none_or(|b| cp.offset > b.offset)
-            && tail::tail_hash(file, cp.offset)? == cp.tail_hash
+            && tail::tail_hash(file, cp.offset, key)? == cp.tail_hash
         {
             best = Some(cp);
         }
@@ -66,6 +68,7 @@ pub(super) fn covered_until(
     start: u64,
     candidates: &[(Utf8PathBuf, Checkpoint)],
     version: u32,
+    key: &ContentKey,
 ) -> io::Result<u64> {
     let mut covered = start;
     for (other, cp) in candidates {
@@ -73,13 +76,13 @@ pub(super) fn covered_until(
             continue;
         }
         // This file holds all that checkpoint consumed (the test adoption makes).
-        if cp.offset <= stat.size && tail::tail_hash(file, cp.offset)? == cp.tail_hash {
+        if cp.offset <= stat.size && tail::tail_hash(file, cp.offset, key)? == cp.tail_hash {
             covered = cp.offset;
             continue;
         }
         // Otherwise this file is shorter or diverges: compare with the other file itself. A
         // file that cannot be read, or no longer holds what was consumed, covers nothing.
-        if let Ok(Some(shared)) = shared_lines(file, stat, other, cp, start) {
+        if let Ok(Some(shared)) = shared_lines(file, stat, other, cp, start, key) {
             covered = covered.max(shared);
         }
     }
@@ -95,12 +98,14 @@ fn shared_lines(
     other: &Utf8Path,
     cp: &Checkpoint,
     start: u64,
+    key: &ContentKey,
 ) -> io::Result<Option<u64>> {
     let (theirs, their_stat) = tail::open_regular(other)?;
     if their_stat.size < cp.offset
-        || tail::fingerprint(&theirs)?.head_hash != cp.head_hash
-        || tail::tail_hash(&theirs, cp.offset)? != cp.tail_hash
-        || (start > 0 && tail::tail_hash(&theirs, start)? != tail::tail_hash(file, start)?)
+        || tail::fingerprint(&theirs, key)?.head_hash != cp.head_hash
+        || tail::tail_hash(&theirs, cp.offset, key)? != cp.tail_hash
+        || (start > 0
+            && tail::tail_hash(&theirs, start, key)? != tail::tail_hash(file, start, key)?)
     {
         return Ok(None);
     }
@@ -147,13 +152,15 @@ fn read_full(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 mod tests {
     use super::*;
 
+    const KEY: ContentKey = ContentKey::from_bytes([7; 16]);
+
     fn checkpoint_of(file: &File, offset: u64) -> Checkpoint {
         Checkpoint {
             dev: 0,
             ino: 0,
-            head_hash: tail::fingerprint(file).unwrap().head_hash,
+            head_hash: tail::fingerprint(file, &KEY).unwrap().head_hash,
             offset,
-            tail_hash: tail::tail_hash(file, offset).unwrap(),
+            tail_hash: tail::tail_hash(file, offset, &KEY).unwrap(),
             size: Some(offset),
             mtime_ns: 0,
             parser_state: b"state".to_vec(),
@@ -192,25 +199,25 @@ mod tests {
         let (a, a_file, _) = f.write("a", b"one\ntwo\n");
         let (b, b_file, b_stat) = f.write("b", b"one\ntwo\nthree\n");
         let candidates = vec![(a.clone(), checkpoint_of(&a_file, 8))];
-        let got = adoptable(&b, &b_file, &b_stat, &candidates, 1).unwrap();
+        let got = adoptable(&b, &b_file, &b_stat, &candidates, 1, &KEY).unwrap();
         assert_eq!(got.map(|cp| cp.offset), Some(8));
         assert_eq!(
-            covered_until(&b, &b_file, &b_stat, 0, &candidates, 1).unwrap(),
+            covered_until(&b, &b_file, &b_stat, 0, &candidates, 1, &KEY).unwrap(),
             8
         );
         // Not from its own path, nor from another parser version's checkpoint.
         assert!(
-            adoptable(&a, &a_file, &b_stat, &candidates, 1)
+            adoptable(&a, &a_file, &b_stat, &candidates, 1, &KEY)
                 .unwrap()
                 .is_none()
         );
         assert!(
-            adoptable(&b, &b_file, &b_stat, &candidates, 2)
+            adoptable(&b, &b_file, &b_stat, &candidates, 2, &KEY)
                 .unwrap()
                 .is_none()
         );
         assert_eq!(
-            covered_until(&b, &b_file, &b_stat, 0, &candidates, 2).unwrap(),
+            covered_until(&b, &b_file, &b_stat, 0, &candidates, 2, &KEY).unwrap(),
             0
         );
     }
@@ -223,29 +230,29 @@ mod tests {
         // A prefix copy, with a partial line the other file completes differently.
         let (short, short_file, short_stat) = f.write("short", b"one\ntwo\nthr");
         assert!(
-            adoptable(&short, &short_file, &short_stat, &candidates, 1)
+            adoptable(&short, &short_file, &short_stat, &candidates, 1, &KEY)
                 .unwrap()
                 .is_none()
         );
         assert_eq!(
-            covered_until(&short, &short_file, &short_stat, 0, &candidates, 1).unwrap(),
+            covered_until(&short, &short_file, &short_stat, 0, &candidates, 1, &KEY).unwrap(),
             8
         );
         // A fork: the shared beginning, cut at a line end.
         let (fork, fork_file, fork_stat) = f.write("fork", b"one\ntwX\nthree\nfour\n");
         assert_eq!(
-            covered_until(&fork, &fork_file, &fork_stat, 0, &candidates, 1).unwrap(),
+            covered_until(&fork, &fork_file, &fork_stat, 0, &candidates, 1, &KEY).unwrap(),
             4
         );
         // Resumed past what is shared: nothing more is covered.
         assert_eq!(
-            covered_until(&fork, &fork_file, &fork_stat, 14, &candidates, 1).unwrap(),
+            covered_until(&fork, &fork_file, &fork_stat, 14, &candidates, 1, &KEY).unwrap(),
             14
         );
         // A copy of all of it, read from where its own reading stopped.
         let (copy, copy_file, copy_stat) = f.write("copy", b"one\ntwo\nthree\n");
         assert_eq!(
-            covered_until(&copy, &copy_file, &copy_stat, 4, &candidates, 1).unwrap(),
+            covered_until(&copy, &copy_file, &copy_stat, 4, &candidates, 1, &KEY).unwrap(),
             14
         );
     }
@@ -259,18 +266,18 @@ mod tests {
         std::fs::write(&long, b"one\ntwo\nthreX\n").unwrap();
         let (short, short_file, short_stat) = f.write("short", b"one\ntwo\n");
         assert_eq!(
-            covered_until(&short, &short_file, &short_stat, 0, &candidates, 1).unwrap(),
+            covered_until(&short, &short_file, &short_stat, 0, &candidates, 1, &KEY).unwrap(),
             0
         );
         // ...or gone: only a file holding all it consumed can be judged without it.
         std::fs::remove_file(&long).unwrap();
         assert_eq!(
-            covered_until(&short, &short_file, &short_stat, 0, &candidates, 1).unwrap(),
+            covered_until(&short, &short_file, &short_stat, 0, &candidates, 1, &KEY).unwrap(),
             0
         );
         let (longer, longer_file, longer_stat) = f.write("longer", b"one\ntwo\nthree\nfour\n");
         assert_eq!(
-            covered_until(&longer, &longer_file, &longer_stat, 0, &candidates, 1).unwrap(),
+            covered_until(&longer, &longer_file, &longer_stat, 0, &candidates, 1, &KEY).unwrap(),
             14
         );
     }
@@ -288,7 +295,7 @@ mod tests {
         let (fork, fork_file, fork_stat) = f.write("fork", &forked);
         // The changed byte is in the line at index 149: the 149 lines before it are shared.
         assert_eq!(
-            covered_until(&fork, &fork_file, &fork_stat, 0, &candidates, 1).unwrap(),
+            covered_until(&fork, &fork_file, &fork_stat, 0, &candidates, 1, &KEY).unwrap(),
             149 * 1001
         );
     }

@@ -173,6 +173,7 @@ fn ingest_all(
                 outbox: Vec::new(),
                 outbox_records: 0,
                 projects: HashMap::new(),
+                content_key: writer.store.content_key(),
             };
             scope.spawn(|| reader.run(&to_read, tx));
             // When this loop returns early (a database error), `rx` is dropped and the

@@ -16,6 +16,7 @@ use super::discover::Found;
 use super::events::{Chunk, Event, flush_records};
 use super::summary::MAX_EXAMPLES;
 use super::{FileProblem, ScanOptions, SkippedLine};
+use crate::hash::ContentKey;
 use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind};
 use crate::store::{SkipCounts, SourceUpdate};
 use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, ResetReason, Start};
@@ -38,6 +39,9 @@ pub(super) struct Reader<'p> {
     /// The project [`Provider::context`] found per directory, so a directory's marker files
     /// (Gemini's `.project_root`, `projects.json`) are read once per scan, not once per file.
     pub(super) projects: HashMap<Utf8PathBuf, Option<String>>,
+    /// The database's key: content hashes in checkpoints are sealed with it
+    /// ([`ContentKey`]), so they compare with the stored ones.
+    pub(super) content_key: ContentKey,
 }
 
 /// Records per bundle sent to the writer (a bundle also closes at [`OUTBOX_EVENTS`]). With the
@@ -110,8 +114,10 @@ impl Reader<'_> {
             return self.whole(found, kind, state, tx);
         }
         let (file, stat) = open_found(found)?;
-        let head = tail::fingerprint(&file)?;
-        let mut start = tail::plan_start(&file, &stat, &head, prior.as_ref(), version)?;
+        let content_key = self.content_key;
+        let key = &content_key;
+        let head = tail::fingerprint(&file, key)?;
+        let mut start = tail::plan_start(&file, &stat, &head, prior.as_ref(), version, key)?;
         let head_hash = head.head_hash;
         // The file kept its identity but not the content its checkpoint consumed.
         let content_replaced = matches!(
@@ -125,7 +131,8 @@ impl Reader<'_> {
             .and_then(|h| self.by_head.get(&h))
             .map_or(&[][..], Vec::as_slice);
         if !matches!(start, Start::Resume { .. })
-            && let Some(cp) = copies::adoptable(&found.path, &file, &stat, candidates, version)?
+            && let Some(cp) =
+                copies::adoptable(&found.path, &file, &stat, candidates, version, key)?
         {
             start = Start::Resume {
                 offset: cp.offset,
@@ -148,7 +155,7 @@ impl Reader<'_> {
             },
         };
         let covered =
-            copies::covered_until(&found.path, &file, &stat, offset, candidates, version)?;
+            copies::covered_until(&found.path, &file, &stat, offset, candidates, version, key)?;
         let restarted = matches!(start, Start::Reset(_));
         if !self.emit(Event::Opened { restarted }, tx) {
             return Ok(false);
@@ -445,12 +452,12 @@ impl Reader<'_> {
             // nothing has been consumed either.
             // A first line completed while the file was being read is fingerprinted now.
             head_hash: if offset == 0 || open.head_hash.is_none() {
-                tail::fingerprint(open.file)?.head_hash
+                tail::fingerprint(open.file, &self.content_key)?.head_hash
             } else {
                 open.head_hash
             },
             offset,
-            tail_hash: tail::tail_hash(open.file, offset)?,
+            tail_hash: tail::tail_hash(open.file, offset, &self.content_key)?,
             size,
             mtime_ns: open.stat.mtime_ns,
             parser_state: parser.state(),

@@ -221,6 +221,9 @@ impl Store {
     /// copies of [forgotten](Store::forget) requests are dropped, so neither a re-read log nor
     /// a replay brings them back.
     pub fn commit(&mut self, batch: &Batch) -> Result<CommitStats> {
+        // Line hashes in keys are stored sealed (docs/storage.md, "Content hashes").
+        let sealed = super::content_key::seal_batch(batch, &self.content_key);
+        let batch = sealed.as_ref().unwrap_or(batch);
         let path = self.path.clone();
         let err = |source| Error::db(path.clone(), source);
         let mut ids = self.sidechain_ids.take();
@@ -355,7 +358,7 @@ pub(super) fn origin_of(source: &SourceUpdate) -> Option<i64> {
 }
 
 /// [`origin_of`] from a checkpoint's identity.
-fn origin(path: &Utf8Path, dev: u64, ino: u64, head_hash: Option<i64>) -> Option<i64> {
+pub(super) fn origin(path: &Utf8Path, dev: u64, ino: u64, head_hash: Option<i64>) -> Option<i64> {
     let head = head_hash?;
     let mut bytes = Vec::with_capacity(24 + path.as_str().len());
     bytes.extend_from_slice(&dev.to_le_bytes());

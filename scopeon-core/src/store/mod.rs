@@ -9,6 +9,7 @@
 //! what it did not create, and refuses a database that is group- or world-writable or owned by
 //! another user.
 
+mod content_key;
 mod ingest;
 mod maintenance;
 mod privacy;
@@ -85,6 +86,8 @@ pub struct Store {
     rebuild_origins: HashSet<i64>,
     /// How projects are stored, as the database last recorded it (commits re-read it).
     project_paths: ProjectPaths,
+    /// The secret content hashes are sealed with (`content_key`).
+    content_key: crate::hash::ContentKey,
 }
 
 impl Store {
@@ -148,9 +151,12 @@ impl Store {
             rebuild_providers: Vec::new(),
             rebuild_origins: HashSet::new(),
             project_paths: ProjectPaths::Full,
+            // Replaced by the database's own key right after the migrations.
+            content_key: crate::hash::ContentKey::from_bytes([0; 16]),
         };
         store.configure().map_err(|e| store.db_err(e))?;
         schema::migrate(&mut store.conn, &store.path)?;
+        store.content_key = content_key::ensure(&mut store.conn).map_err(|e| store.db_err(e))?;
         store.project_paths = store.stored_project_paths()?.unwrap_or_default();
         store.settle_pricing(overrides, false)?;
         store.inject_fault().map_err(|e| store.db_err(e))?;
@@ -216,6 +222,12 @@ impl Store {
              PRAGMA cache_size = -8192;",
         )?;
         Ok(())
+    }
+
+    /// The secret this database seals content hashes with (docs/storage.md, "Content
+    /// hashes").
+    pub(crate) fn content_key(&self) -> crate::hash::ContentKey {
+        self.content_key
     }
 
     pub(crate) fn db_err(&self, source: rusqlite::Error) -> Error {
