@@ -46,27 +46,29 @@ fn scan_one(store: &mut Store, home: &Utf8Path, provider: ProviderId) {
 }
 
 /// Every stored record, every column but `origin` (which names the file a record was read
-/// from, not what it holds), in key order; then the file's counters of records and skipped
-/// lines.
+/// from, not what it holds) and `dedup_key` (a line without ids is keyed by its hash sealed
+/// with each database's own secret, docs/storage.md "Content hashes"), in order of their
+/// values; then the file's counters of records and skipped lines.
 fn records(db: &Utf8Path) -> Vec<Vec<Value>> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut rows = Vec::new();
     for sql in [
-        "SELECT * FROM records ORDER BY provider, dedup_key",
+        "SELECT * FROM records",
         "SELECT records, skip_invalid_json, skip_not_an_object, skip_missing_field,
                 skip_too_long, skip_binary FROM sources",
     ] {
         let mut st = conn.prepare(sql).unwrap();
         let columns: Vec<usize> = (0..st.column_count())
-            .filter(|i| st.column_name(*i).unwrap() != "origin")
+            .filter(|i| !["origin", "dedup_key"].contains(&st.column_name(*i).unwrap()))
             .collect();
-        let found: Vec<Vec<Value>> = st
+        let mut found: Vec<Vec<Value>> = st
             .query_map([], |r| {
                 columns.iter().map(|i| r.get::<_, Value>(*i)).collect()
             })
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
+        found.sort_by_cached_key(|row| format!("{row:?}"));
         rows.extend(found);
     }
     rows
