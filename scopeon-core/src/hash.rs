@@ -7,7 +7,7 @@
 //!
 //! An FNV-1a hash of a short span of a log (a first line, the 64 bytes before an offset, a line
 //! without ids) can be checked against guesses by anyone holding a copy of the database. So
-//! every such hash is stored sealed ([`ContentKey::seal`]): passed through SipHash-2-4 keyed
+//! every such hash is stored sealed (`ContentKey::seal`): passed through SipHash-2-4 keyed
 //! with a random 128-bit secret that each database makes for itself and keeps in its `meta`
 //! table (docs/storage.md, "Content hashes"). Two databases store different values for the
 //! same log, and without the secret a stored value says nothing about the content.

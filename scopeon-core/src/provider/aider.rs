@@ -61,7 +61,8 @@ impl Provider for Aider {
         roots
     }
 
-    /// A `~/.aider.conf.yml` that is refused ([`read_config`]), when the defaults are used.
+    /// A `~/.aider.conf.yml` that is refused (not a regular file, another user's, or writable
+    /// by others), when the defaults are used.
     fn refused_settings(&self, env: &Env) -> Vec<(Utf8PathBuf, &'static str)> {
         if env.path_list(ENV_VAR).is_some() {
             return Vec::new();
