@@ -423,6 +423,22 @@ impl Scopeon {
     /// estimated from the requests, with the longer official windows (see [`BlocksRequest`]
     /// and docs/live.md).
     pub fn blocks(&self, request: &BlocksRequest) -> Result<BlocksAnswer> {
+        let resolved = self.blocks_resolved(request)?;
+        crate::live::blocks_answer::answer(&self.store, request, &resolved)
+    }
+
+    /// Checks a blocks request without computing it: `Ok` when [`Scopeon::blocks`] would
+    /// accept its values, else the same error.
+    pub fn check_blocks(&self, request: &BlocksRequest) -> Result<()> {
+        self.blocks_resolved(request)?;
+        crate::live::blocks_answer::check(request)
+    }
+
+    /// A blocks request's providers, range and "now", resolved.
+    fn blocks_resolved(
+        &self,
+        request: &BlocksRequest,
+    ) -> Result<crate::live::blocks_answer::Resolved> {
         let now = match request.now {
             Some(t) => t,
             None => now(&self.env)?,
@@ -441,7 +457,7 @@ impl Scopeon {
             until_ms: bound(&request.until, Bound::Until)?,
             now,
         };
-        crate::live::blocks_answer::answer(&self.store, request, &resolved)
+        Ok(resolved)
     }
 
     /// How full each active session's context is (see [`ContextRequest`] and docs/live.md).

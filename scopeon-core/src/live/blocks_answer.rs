@@ -180,6 +180,15 @@ pub(crate) struct Resolved {
     pub now: Timestamp,
 }
 
+/// Checks the values only the computation reads (the token limit).
+pub(crate) fn check(req: &BlocksRequest) -> Result<()> {
+    req.token_limit
+        .as_deref()
+        .map(LimitSpec::parse)
+        .transpose()
+        .map(|_| ())
+}
+
 /// Computes the answer (docs/live.md, "Blocks").
 pub(crate) fn answer(store: &Store, req: &BlocksRequest, r: &Resolved) -> Result<BlocksAnswer> {
     let now_ms = r.now.as_millisecond();
