@@ -46,6 +46,15 @@ pub enum Command {
     Scan(ScanArgs),
     /// Show usage and cost, grouped and filtered (scans first)
     Report(ReportArgs),
+    /// Five-hour usage blocks per agent: official windows where the agent reported them,
+    /// else estimated from the first request (scans first)
+    ///
+    /// Each block shows its source (official or estimated), start, end, time left, used % (official)
+    /// or tokens, cost, burn rate over its last hour and, for the active block, the projection
+    /// to its end. Longer official windows (weekly) are listed below the blocks.
+    Blocks(BlocksArgs),
+    /// How full the context of each session active in the last 30 minutes is (scans first)
+    Context(ContextArgs),
     /// Each agent: detected or not, the roots searched, log files and bytes found, requests
     /// stored, last activity, and skipped lines by reason (what to check when a number looks wrong)
     Providers,
@@ -179,4 +188,45 @@ pub struct ForgetArgs {
     /// the last N days including today), Nw, Nh, or an RFC 3339 time
     #[arg(long, value_name = "WHEN")]
     pub before: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BlocksArgs {
+    /// Only these providers (comma-separated or repeated) [default: claude_code, codex]
+    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
+    pub providers: Vec<String>,
+    /// Only the blocks (and windows) that contain now
+    #[arg(long)]
+    pub active: bool,
+    /// Only the blocks of the last 3 days
+    #[arg(long)]
+    pub recent: bool,
+    /// Blocks that end after this time: YYYY-MM-DD, YYYYMMDD, Nd, Nw, Nh, RFC 3339
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Blocks that start before this time (a date is included whole)
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// A token limit per block: a number of tokens, or max (the largest completed block)
+    #[arg(long, value_name = "N|max")]
+    pub token_limit: Option<String>,
+    /// Start estimated blocks at the UTC hour of their first request (as ccusage does)
+    #[arg(long)]
+    pub floor_hour: bool,
+    /// List the gaps between blocks too
+    #[arg(long)]
+    pub gaps: bool,
+    /// Do not scan first
+    #[arg(long)]
+    pub no_scan: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    /// Only these providers (comma-separated or repeated)
+    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
+    pub providers: Vec<String>,
+    /// Do not scan first
+    #[arg(long)]
+    pub no_scan: bool,
 }

@@ -3,12 +3,13 @@
 
 mod args;
 mod demo;
+mod live_render;
 mod pricing;
 mod progress;
 mod render;
 mod sanitize;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
@@ -16,10 +17,13 @@ use clap::{CommandFactory, Parser};
 use scopeon_core::doctor::{DoctorOptions, diagnose};
 use scopeon_core::env::Env;
 use scopeon_core::scan::ScanSummary;
-use scopeon_core::{ForgetRequest, ReportRequest, ScanRequest, Scopeon};
+use scopeon_core::{
+    BlocksRequest, ContextRequest, ForgetRequest, ReportRequest, ScanRequest, Scopeon,
+};
 
 use args::{
-    BackupArgs, Cli, Command, CostArg, DoctorArgs, ForgetArgs, Global, ReportArgs, ScanArgs,
+    BackupArgs, BlocksArgs, Cli, Command, ContextArgs, CostArg, DoctorArgs, ForgetArgs, Global,
+    ReportArgs, ScanArgs,
 };
 
 /// A failure and the exit code it maps to (docs/cli.md: 1 runtime, 2 usage).
@@ -101,6 +105,8 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
     match cli.command {
         Command::Scan(args) => cmd_scan(&cli.global, &args, env),
         Command::Report(args) => cmd_report(&cli.global, &args, env),
+        Command::Blocks(args) => cmd_blocks(&cli.global, &args, env),
+        Command::Context(args) => cmd_context(&cli.global, &args, env),
         Command::Pricing(args) => pricing::run(&cli.global, &args, env),
         Command::Providers => cmd_providers(&cli.global, env),
         Command::Doctor(args) => cmd_doctor(&cli.global, &args, env),
@@ -257,6 +263,93 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
         render::report_csv(&mut out, answer.query(), answer.report(), global.csv_raw)?;
     } else {
         render::report_table(&mut out, answer.query(), answer.report(), args.demo)?;
+    }
+    if let Some(s) = &summary {
+        render::skip_note(s);
+    }
+    Ok(())
+}
+
+/// Scans what is new (as `report` does) unless told not to; a busy database is reported on
+/// and what is stored is used.
+fn scan_first(
+    scopeon: &mut Scopeon,
+    request: &ScanRequest,
+    no_scan: bool,
+) -> Result<Option<ScanSummary>, Failure> {
+    if no_scan {
+        return Ok(None);
+    }
+    match run_scan(scopeon, request) {
+        Ok(summary) => Ok(Some(summary)),
+        Err(e) if e.is_busy() => {
+            eprintln!(
+                "warning: the database is busy with another scan; answering from the data stored so far"
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn cmd_blocks(global: &Global, args: &BlocksArgs, env: &Env) -> Result<(), Failure> {
+    if global.csv {
+        return Err(Failure::usage("blocks has no CSV output; use --json"));
+    }
+    let mut request = BlocksRequest::new()
+        .providers(&args.providers)
+        .active(args.active)
+        .recent(args.recent)
+        .floor_hour(args.floor_hour)
+        .gaps(args.gaps);
+    request.since = args.since.clone();
+    request.until = args.until.clone();
+    request.token_limit = args.token_limit.clone();
+    request.tz = global.tz.clone();
+    let mut scopeon = open(global, env)?;
+    // A mistake in the flags is reported before any log is read.
+    scopeon.check_blocks(&request)?;
+    let summary = scan_first(
+        &mut scopeon,
+        &ScanRequest::new().providers(&args.providers),
+        args.no_scan,
+    )?;
+    let answer = scopeon.blocks(&request)?;
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        render::print_json(&mut out, &answer.to_document())?;
+    } else {
+        let zone = scopeon_core::window::Zone::resolve(global.tz.as_deref(), env)?;
+        live_render::blocks_table(&mut out, &answer, &zone, std::io::stdout().is_terminal())?;
+    }
+    if let Some(hint) = answer.hint() {
+        eprintln!("note: {hint}");
+    }
+    if let Some(s) = &summary {
+        render::skip_note(s);
+    }
+    Ok(())
+}
+
+fn cmd_context(global: &Global, args: &ContextArgs, env: &Env) -> Result<(), Failure> {
+    if global.csv {
+        return Err(Failure::usage("context has no CSV output; use --json"));
+    }
+    let request = ContextRequest::new().providers(&args.providers);
+    let mut scopeon = open(global, env)?;
+    // An unknown provider is reported before any log is read.
+    scopeon.context(&request.clone().active_minutes(0))?;
+    let summary = scan_first(
+        &mut scopeon,
+        &ScanRequest::new().providers(&args.providers),
+        args.no_scan,
+    )?;
+    let answer = scopeon.context(&request)?;
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        render::print_json(&mut out, &answer.to_document())?;
+    } else {
+        live_render::context_table(&mut out, &answer)?;
     }
     if let Some(s) = &summary {
         render::skip_note(s);

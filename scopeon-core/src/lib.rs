@@ -66,6 +66,7 @@ mod failpoint;
 #[doc(hidden)]
 pub mod fuzz_checks;
 pub mod hash;
+pub mod live;
 pub mod pricing;
 pub mod privacy;
 pub mod provider;
@@ -78,6 +79,7 @@ pub mod tail;
 pub mod window;
 
 pub use error::{Error, Result};
+pub use live::{BlocksAnswer, BlocksRequest, ContextAnswer, ContextRequest};
 pub use scopeon::{
     ForgetAnswer, ForgetRequest, ReportAnswer, ReportRequest, ScanRequest, Scopeon, ScopeonBuilder,
 };

@@ -30,6 +30,7 @@ use serde_json::{Map, Value, json};
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::live::{BlocksAnswer, BlocksRequest, ContextAnswer, ContextRequest, RateLimitSnapshot};
 use crate::pricing::{PRICES_CHECKED, PriceTable, price_document};
 use crate::provider::{Provider, Providers, RegisterError};
 use crate::record::ProviderId;
@@ -338,6 +339,7 @@ impl Scopeon {
                     "model": id,
                     "rates": r.rates_at(at).to_json(),
                     "long_context_above": r.long_context_at(at).map(|t| t.above_tokens),
+                    "context_window": table.context_window(id),
                 }))
             })
             .collect();
@@ -415,6 +417,68 @@ impl Scopeon {
             .map(|s| self.parse_provider(s))
             .collect::<Result<_>>()
             .map(Some)
+    }
+
+    /// Five-hour blocks per provider, official where the agent reported the window, else
+    /// estimated from the requests, with the longer official windows (see [`BlocksRequest`]
+    /// and docs/live.md).
+    pub fn blocks(&self, request: &BlocksRequest) -> Result<BlocksAnswer> {
+        let resolved = self.blocks_resolved(request)?;
+        crate::live::blocks_answer::answer(&self.store, request, &resolved)
+    }
+
+    /// Checks a blocks request without computing it: `Ok` when [`Scopeon::blocks`] would
+    /// accept its values, else the same error.
+    pub fn check_blocks(&self, request: &BlocksRequest) -> Result<()> {
+        self.blocks_resolved(request)?;
+        crate::live::blocks_answer::check(request)
+    }
+
+    /// A blocks request's providers, range and "now", resolved.
+    fn blocks_resolved(
+        &self,
+        request: &BlocksRequest,
+    ) -> Result<crate::live::blocks_answer::Resolved> {
+        let now = match request.now {
+            Some(t) => t,
+            None => now(&self.env)?,
+        };
+        let zone = self.zone(request.tz.as_deref())?;
+        let bound = |spec: &Option<String>, which| {
+            spec.as_deref()
+                .map(|s| parse_bound(s, which, &zone, now).map(|t| t.as_millisecond()))
+                .transpose()
+        };
+        let resolved = crate::live::blocks_answer::Resolved {
+            providers: self
+                .parse_providers(&request.providers)?
+                .unwrap_or_else(|| vec![ProviderId::ClaudeCode, ProviderId::Codex]),
+            since_ms: bound(&request.since, Bound::Since)?,
+            until_ms: bound(&request.until, Bound::Until)?,
+            now,
+        };
+        Ok(resolved)
+    }
+
+    /// How full each active session's context is (see [`ContextRequest`] and docs/live.md).
+    pub fn context(&self, request: &ContextRequest) -> Result<ContextAnswer> {
+        let now = match request.now {
+            Some(t) => t,
+            None => now(&self.env)?,
+        };
+        let providers = self
+            .parse_providers(&request.providers)?
+            .unwrap_or_default();
+        let ids: Vec<&str> = providers.iter().map(|p| p.as_str()).collect();
+        crate::live::context::answer(&self.store, request, &ids, now)
+    }
+
+    /// Stores what an agent reported about its usage windows (Claude Code's statusline input,
+    /// say), as [`Scopeon::scan`] does for the snapshots it finds in logs. Only the latest
+    /// snapshot of each window is kept; storing the same ones again changes nothing
+    /// (docs/live.md).
+    pub fn record_rate_limits(&mut self, snapshots: &[RateLimitSnapshot]) -> Result<()> {
+        self.store.record_rate_limits(snapshots)
     }
 
     /// Recomputes every stored record's cost with the current prices (normally done on its
@@ -741,7 +805,7 @@ impl ScanSummary {
 
 /// Entries of a list, with comma-separated ones split and blanks dropped (as the CLI's
 /// `--by day,model` and `--provider a,b`).
-fn split_commas<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
+pub(crate) fn split_commas<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
     items
         .into_iter()
         .flat_map(|s| {

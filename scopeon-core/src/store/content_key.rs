@@ -212,6 +212,7 @@ pub(super) fn seal_batch(batch: &Batch, key: &ContentKey) -> Option<Batch> {
     Some(Batch {
         records,
         sources: batch.sources.clone(),
+        rate_limits: batch.rate_limits.clone(),
     })
 }
 

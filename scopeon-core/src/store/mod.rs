@@ -11,6 +11,7 @@
 
 mod content_key;
 mod ingest;
+mod live;
 mod maintenance;
 mod privacy;
 mod query;
@@ -24,6 +25,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
+pub(crate) use live::{RequestRow, SessionTip};
 pub use maintenance::{BackupInfo, CheckKind, ForgetFilter, ForgetStats, Health, inspect};
 pub use privacy::ProjectPaths;
 pub use query::{

@@ -836,6 +836,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![record("plain", 1_764_000_000_000, Some("m"), 1)],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let doc = store
@@ -852,6 +853,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![premium("p1", 2_000), premium("p2", 330)],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let report = store.report(&q).unwrap();
@@ -882,6 +884,7 @@ mod tests {
                     record("b", 20_001 * day, Some("mystery-model"), 5),
                 ],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let q = ReportQuery {
@@ -900,6 +903,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![record("c", 20_002 * day, Some("claude-sonnet-4-5"), 1)],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let after = store.report(&q).unwrap();
@@ -978,6 +982,7 @@ mod cost_tests {
                     record("c", "claude-sonnet-4-5", true),
                 ],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let q = ReportQuery {
