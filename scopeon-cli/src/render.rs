@@ -19,7 +19,7 @@ pub fn print_json(out: &mut impl Write, doc: &serde_json::Value) -> io::Result<(
 }
 
 /// `1234567` → `1,234,567`.
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

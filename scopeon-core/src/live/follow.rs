@@ -176,7 +176,10 @@ impl Follower {
                 return self.check(scopeon, None);
             }
             let wake = deadline.min(self.next_poll);
-            match self.events.recv_timeout(wake.saturating_duration_since(now)) {
+            match self
+                .events
+                .recv_timeout(wake.saturating_duration_since(now))
+            {
                 Ok(event) => {
                     if is_relevant(&event) {
                         self.settle();
@@ -217,11 +220,13 @@ impl Follower {
     }
 
     fn poll_every(&self) -> Duration {
-        self.settings.poll_every.unwrap_or(if self.watcher.is_some() {
-            POLL_WITH_EVENTS
-        } else {
-            POLL_WITHOUT_EVENTS
-        })
+        self.settings
+            .poll_every
+            .unwrap_or(if self.watcher.is_some() {
+                POLL_WITH_EVENTS
+            } else {
+                POLL_WITHOUT_EVENTS
+            })
     }
 
     /// Runs the scan and reports whether the data changed. A database kept busy by another
@@ -455,11 +460,7 @@ mod tests {
         let mut other = open(&env);
         append(&log, &line(2));
         other.scan(&ScanRequest::new()).unwrap();
-        assert!(until_changed(
-            &mut f,
-            &mut viewer,
-            Duration::from_secs(2)
-        ));
+        assert!(until_changed(&mut f, &mut viewer, Duration::from_secs(2)));
         assert_eq!(requests(&viewer), 2);
     }
 }

@@ -40,10 +40,10 @@ use crate::record::ProviderId;
 use crate::store::{Batch, SkipCounts, Store};
 
 pub(crate) use discover::discover_logs;
-pub(crate) use watch::{logs_fingerprint, watch_roots};
 pub use options::{DEFAULT_MAX_DOCUMENT, ScanOptions};
 pub use status::providers_document;
 pub use summary::{FileProblem, Progress, ProviderScan, RootStatus, ScanSummary, SkippedLine};
+pub(crate) use watch::{logs_fingerprint, watch_roots};
 
 use discover::{Found, discover, searches};
 use events::Event;
