@@ -246,3 +246,20 @@ fn watch_ends_cleanly_when_its_reader_goes_away() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn no_command_without_a_terminal_prints_the_help() {
+    let home = Home::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_scopeon"))
+        .env_clear()
+        .env("HOME", home.root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let help = String::from_utf8_lossy(&out.stderr);
+    assert!(help.contains("Usage") && help.contains("start"), "{help}");
+    // Nothing was scanned: no database was created.
+    assert!(!home.root().join(".scopeon").exists());
+}
