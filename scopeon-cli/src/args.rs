@@ -12,8 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Without a command: the dashboard (`start`) on a terminal, this help otherwise.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Flags every command takes.
@@ -79,6 +80,15 @@ pub enum Command {
     /// that replays it into a new log. To undo, restore a backup (run `scopeon backup PATH`
     /// first); a new, empty database would also read every log that still exists again.
     Forget(ForgetArgs),
+    /// The live dashboard: today's usage, current blocks, active sessions' context, the last
+    /// 30 days by day, model, project and session (scans first, then follows the logs)
+    ///
+    /// Also what `scopeon` without a command does on a terminal. Keys: Tab or 1-5 switch
+    /// views, ? shows the keys, q, Esc or Ctrl-C quit. Colors are off when NO_COLOR is set.
+    Start(StartArgs),
+    /// The Live view's figures as plain lines on stdout, one line per change (or per
+    /// interval), for pipes and logs; scans first, then follows the logs
+    Watch(WatchArgs),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -229,4 +239,25 @@ pub struct ContextArgs {
     /// Do not scan first
     #[arg(long)]
     pub no_scan: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Draw with ASCII characters only (borders, bars), for terminals without Unicode
+    #[arg(long)]
+    pub ascii: bool,
+    /// Token limit of the current blocks: a number of tokens, or max (the largest completed
+    /// block of the provider)
+    #[arg(long, value_name = "N|max", default_value = "max")]
+    pub token_limit: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Also print a line every S seconds when nothing changed (0: only on changes)
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub interval: u64,
+    /// Token limit of the current blocks: a number of tokens, or max
+    #[arg(long, value_name = "N|max", default_value = "max")]
+    pub token_limit: String,
 }

@@ -8,6 +8,8 @@ mod pricing;
 mod progress;
 mod render;
 mod sanitize;
+mod tui;
+mod watch;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -102,7 +104,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return no_command(&cli.global, env);
+    };
+    match command {
         Command::Scan(args) => cmd_scan(&cli.global, &args, env),
         Command::Report(args) => cmd_report(&cli.global, &args, env),
         Command::Blocks(args) => cmd_blocks(&cli.global, &args, env),
@@ -112,6 +117,8 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Doctor(args) => cmd_doctor(&cli.global, &args, env),
         Command::Backup(args) => cmd_backup(&cli.global, &args, env),
         Command::Forget(args) => cmd_forget(&cli.global, &args, env),
+        Command::Start(args) => tui::start(&cli.global, &args, env),
+        Command::Watch(args) => watch::run(&cli.global, &args, env),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "scopeon", &mut std::io::stdout());
@@ -125,6 +132,25 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// `scopeon` alone: the dashboard on a terminal; elsewhere (a pipe, a script, a test) the
+/// help on stderr and the usage exit code, as a missing command always was.
+fn no_command(global: &args::Global, env: &Env) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        let args = args::StartArgs {
+            ascii: false,
+            token_limit: "max".into(),
+        };
+        return tui::start(global, &args, env);
+    }
+    let help = Cli::command().render_help();
+    eprintln!("{help}");
+    Err(Failure {
+        message: String::new(),
+        code: 2,
+    })
 }
 
 pub(crate) fn db_path(global: &Global, env: &Env) -> Result<Utf8PathBuf, Failure> {
@@ -150,7 +176,10 @@ pub(crate) fn open(global: &Global, env: &Env) -> Result<Scopeon, Failure> {
 }
 
 /// Runs a scan with a progress bar on a terminal.
-fn run_scan(scopeon: &mut Scopeon, request: &ScanRequest) -> scopeon_core::Result<ScanSummary> {
+pub(crate) fn run_scan(
+    scopeon: &mut Scopeon,
+    request: &ScanRequest,
+) -> scopeon_core::Result<ScanSummary> {
     let mut bar = progress::Bar::new();
     let scanned = scopeon.scan_with_progress(request, &mut |p| bar.update(p));
     bar.finish();

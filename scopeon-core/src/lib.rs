@@ -79,7 +79,10 @@ pub mod tail;
 pub mod window;
 
 pub use error::{Error, Result};
-pub use live::{BlocksAnswer, BlocksRequest, ContextAnswer, ContextRequest};
+pub use live::{
+    BlocksAnswer, BlocksRequest, ContextAnswer, ContextRequest, FollowOptions, FollowUpdate,
+    Follower,
+};
 pub use scopeon::{
     ForgetAnswer, ForgetRequest, ReportAnswer, ReportRequest, ScanRequest, Scopeon, ScopeonBuilder,
 };

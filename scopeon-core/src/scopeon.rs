@@ -203,6 +203,16 @@ impl Scopeon {
         self.store.path()
     }
 
+    /// The environment the handle was opened with.
+    pub(crate) fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// The store's change marks (see `Store::change_marks`), for a follower.
+    pub(crate) fn change_marks(&self) -> Result<(i64, u64)> {
+        self.store.change_marks()
+    }
+
     /// The price table records are priced with: the built-in table with the database's
     /// overrides.
     pub fn price_table(&self) -> &PriceTable {

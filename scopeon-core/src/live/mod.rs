@@ -5,6 +5,7 @@
 //! - [`blocks`]: five-hour blocks, official where a report covers the time, else estimated.
 //! - [`blocks_answer`]: `scopeon blocks` as a request and its `scopeon.blocks.v1` answer.
 //! - [`context`]: how full each active session's context is (`scopeon.context.v1`).
+//! - [`follow`]: keeping the database fresh while a viewer is open (watch, poll, scan).
 //!
 //! Everything here is computed from the store with narrow, time-indexed reads: its cost grows
 //! with the time range asked about, not with all the history stored.
@@ -12,9 +13,11 @@
 pub mod blocks;
 pub mod blocks_answer;
 pub mod context;
+pub mod follow;
 pub mod rate_limits;
 
 pub use blocks::{Block, BlockSource, BurnRate, LongWindow, Projection, TokenLimit};
 pub use blocks_answer::{BlocksAnswer, BlocksRequest};
 pub use context::{ContextAnswer, ContextRequest, SessionContext};
+pub use follow::{FollowOptions, FollowUpdate, Follower};
 pub use rate_limits::{FIVE_HOURS_MINUTES, RateLimitSnapshot};

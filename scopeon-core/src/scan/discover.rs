@@ -82,6 +82,13 @@ pub(super) struct Search {
     refused: Option<&'static str>,
 }
 
+impl Search {
+    /// The directory (or file) searched.
+    pub(super) fn root(&self) -> &Utf8Path {
+        &self.root
+    }
+}
+
 /// Where a provider's logs are looked for: its configured roots, else its defaults, with its
 /// patterns; then each of its globs, split at its first wildcard into a root and a pattern.
 pub(super) fn searches(provider: &dyn Provider, env: &Env, options: &ScanOptions) -> Vec<Search> {

@@ -14,7 +14,8 @@
 //!
 //! The files: [`options`](ScanOptions) says what to scan; `discover` finds the files; `read`
 //! (a second thread) turns them into records and checkpoints; `write` commits them; `summary`
-//! is what a scan reports and `status` what `scopeon providers` shows.
+//! is what a scan reports and `status` what `scopeon providers` shows; `watch` is what a
+//! follower watches and polls between scans.
 
 mod agent_db;
 mod copies;
@@ -24,6 +25,7 @@ mod options;
 mod read;
 mod status;
 mod summary;
+mod watch;
 mod write;
 
 use std::collections::{HashMap, HashSet};
@@ -41,6 +43,7 @@ pub(crate) use discover::discover_logs;
 pub use options::{DEFAULT_MAX_DOCUMENT, ScanOptions};
 pub use status::providers_document;
 pub use summary::{FileProblem, Progress, ProviderScan, RootStatus, ScanSummary, SkippedLine};
+pub(crate) use watch::{logs_fingerprint, watch_roots};
 
 use discover::{Found, discover, searches};
 use events::Event;

@@ -195,6 +195,18 @@ impl Store {
         &self.path
     }
 
+    /// What changes whenever the stored data may have: SQLite's `data_version` (moves when
+    /// another connection, another process's scan say, commits) and this connection's own
+    /// count of changed rows (which `data_version` leaves out). Two equal marks mean nothing
+    /// was committed in between; a follower re-queries only when they differ.
+    pub(crate) fn change_marks(&self) -> Result<(i64, u64)> {
+        let version = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.db_err(e))?;
+        Ok((version, self.conn.total_changes()))
+    }
+
     fn configure(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL survives application crashes with synchronous=NORMAL and lets reports read while
