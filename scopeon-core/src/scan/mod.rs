@@ -182,6 +182,7 @@ fn ingest_all(
                 outbox: Vec::new(),
                 outbox_records: 0,
                 projects: HashMap::new(),
+                project_paths: writer.store.project_paths(),
                 content_key: writer.store.content_key(),
             };
             scope.spawn(|| reader.run(&to_read, tx));

@@ -43,6 +43,9 @@ pub(super) struct Reader<'p> {
     /// The project [`Provider::context`] found per directory, so a directory's marker files
     /// (Gemini's `.project_root`, `projects.json`) are read once per scan, not once per file.
     pub(super) projects: HashMap<Utf8PathBuf, Option<String>>,
+    /// The form the database stores projects in: parsers keep projects in their states, which
+    /// checkpoints store, in this form.
+    pub(super) project_paths: crate::privacy::ProjectPaths,
     /// The database's key: content hashes in checkpoints are sealed with it
     /// ([`ContentKey`]), so they compare with the stored ones.
     pub(super) content_key: ContentKey,
@@ -187,10 +190,12 @@ impl Reader<'_> {
             return SourceContext {
                 relative_path: found.relative.clone(),
                 project: project.clone(),
+                project_paths: self.project_paths,
             };
         }
-        let ctx = self.provider.context(&found.root, &found.relative);
+        let mut ctx = self.provider.context(&found.root, &found.relative);
         self.projects.insert(dir, ctx.project.clone());
+        ctx.project_paths = self.project_paths;
         ctx
     }
 

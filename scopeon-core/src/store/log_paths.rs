@@ -102,7 +102,19 @@ pub(crate) fn is_below(stored: &str, root: &Utf8Path, form: &LogPaths) -> bool {
 /// row, inside the caller's transaction, which should have `secure_delete` on so the old
 /// paths are overwritten). Returns how many were rewritten. A keyed row that already exists
 /// for the same file (written by another process meanwhile) wins; the full one goes.
+///
+/// Parser states may hold a project too (Codex and Copilot CLI keep the session's `cwd`),
+/// written in full before the form was reduced. The store cannot reduce inside a provider's
+/// state, so it drops every state that holds a path separator (`/`, or `\` escaped in JSON):
+/// such a file is read again from its start when it next changes, which yields exactly what
+/// one pass yields (docs/storage.md, "Checkpoints and file identity"), now with the project
+/// in its reduced form. A state written under a reduced form holds no separator of a project.
 pub(super) fn reduce_stored(conn: &Connection, key: ContentKey) -> rusqlite::Result<u64> {
+    conn.execute(
+        "UPDATE sources SET parser_state = x''
+         WHERE instr(parser_state, x'2f') > 0 OR instr(parser_state, x'5c') > 0",
+        [],
+    )?;
     let form = LogPaths::new(ProjectPaths::Hash, key);
     let rows: Vec<(String, String)> = conn
         .prepare("SELECT provider, path FROM sources WHERE path NOT GLOB 'keyed:*'")?
