@@ -295,6 +295,27 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_known_only_from_the_database_is_never_opened() {
+        let f = Files::new();
+        let (long, long_file, _) = f.write("long", b"one\ntwo\nthree\n");
+        let cp = checkpoint_of(&long_file, 14);
+        let walked = vec![(Some(long.clone()), cp.clone())];
+        let stored = vec![(None, cp)];
+        // A longer copy adopts it and is covered to it either way: no comparison needed.
+        let (longer, longer_file, longer_stat) = f.write("longer", b"one\ntwo\nthree\nfour\n");
+        for candidates in [&walked, &stored] {
+            let got = adoptable(&longer, &longer_file, &longer_stat, candidates, 1, &KEY);
+            assert_eq!(got.unwrap().map(|cp| cp.offset), Some(14));
+        }
+        // A shorter copy is covered only by a walked file, which can be compared.
+        let (short, short_file, short_stat) = f.write("short", b"one\ntwo\n");
+        let covered = |c: &[Candidate]| {
+            covered_until(&short, &short_file, &short_stat, 0, c, 1, &KEY).unwrap()
+        };
+        assert_eq!((covered(&walked), covered(&stored)), (8, 0));
+    }
+
+    #[test]
     fn long_files_are_compared_across_chunks() {
         let f = Files::new();
         let line = "x".repeat(1000) + "\n";

@@ -307,4 +307,114 @@ mod tests {
         assert_eq!(LogPaths::new(ProjectPaths::Full, KEY).stored(file), file);
         assert!(is_below(file, Utf8Path::new(root), &form));
     }
+
+    /// A Codex-like checkpoint whose state holds a project path.
+    fn source(path: &str, ino: u64, state: &str) -> crate::store::SourceUpdate {
+        crate::store::SourceUpdate {
+            provider: ProviderId::Codex,
+            path: path.into(),
+            checkpoint: Checkpoint {
+                dev: 1,
+                ino,
+                head_hash: Some(7),
+                offset: 10,
+                tail_hash: 0,
+                size: Some(10),
+                mtime_ns: 0,
+                parser_state: state.as_bytes().to_vec(),
+                parser_version: 1,
+                skipped_over_cap: None,
+            },
+            restarted: true,
+            records: 0,
+            skips: Default::default(),
+            content_replaced: false,
+        }
+    }
+
+    fn stored_rows(store: &Store) -> Vec<(String, Vec<u8>)> {
+        store
+            .conn
+            .prepare("SELECT path, parser_state FROM sources ORDER BY ino")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn switching_forms_rewrites_paths_and_finds_every_checkpoint_again() {
+        let a = "/home/dev/.codex/sessions/a.jsonl";
+        let b = "/home/dev/.codex/sessions/b.jsonl";
+        let gone = "/home/dev/.codex/sessions/gone.jsonl";
+        let mut store = Store::open_in_memory().unwrap();
+        let batch = |sources| crate::store::Batch {
+            records: Vec::new(),
+            sources,
+        };
+        store
+            .commit(&batch(vec![
+                source(a, 1, r#"{"c":"/home/dev/acme"}"#),
+                source(gone, 2, r#"{"t":"x"}"#),
+            ]))
+            .unwrap();
+        store.set_project_paths(ProjectPaths::Hash).unwrap();
+        let form = store.log_paths();
+        // Every path keyed; a state holding a path dropped, the others kept.
+        assert_eq!(
+            stored_rows(&store),
+            [
+                (form.keyed(a), Vec::new()),
+                (form.keyed(gone), br#"{"t":"x"}"#.to_vec())
+            ]
+        );
+        // New checkpoints are written keyed, and found by their real paths.
+        store
+            .commit(&batch(vec![source(
+                b,
+                3,
+                r#"{"c":"hash:0123456789abcdef"}"#,
+            )]))
+            .unwrap();
+        assert_eq!(stored_rows(&store)[2].0, form.keyed(b));
+        for (path, ino) in [(a, 1), (b, 3)] {
+            let cp = store.checkpoint(ProviderId::Codex, Utf8Path::new(path));
+            assert_eq!(cp.unwrap().map(|cp| cp.ino), Some(ino), "{path}");
+        }
+        let walked = [Utf8Path::new(a), Utf8Path::new(b)];
+        let r = store
+            .resolve_checkpoints(ProviderId::Codex, &walked)
+            .unwrap();
+        assert_eq!(r.walked.len(), 2);
+        assert_eq!(r.unwalked.len(), 1);
+        assert_eq!(r.unwalked[0].0, form.keyed(gone));
+        let root = Utf8Path::new("/home/dev/.codex");
+        assert!(is_below(&r.unwalked[0].0, root, &form));
+        // Back to full: rows stay keyed until a walk finds their files.
+        store.set_project_paths(ProjectPaths::Full).unwrap();
+        let cp = store
+            .checkpoint(ProviderId::Codex, Utf8Path::new(a))
+            .unwrap();
+        assert_eq!(cp.map(|cp| cp.ino), Some(1));
+        let r = store
+            .resolve_checkpoints(ProviderId::Codex, &walked[..1])
+            .unwrap();
+        assert_eq!(r.walked.keys().collect::<Vec<_>>(), [&Utf8PathBuf::from(a)]);
+        assert_eq!(r.unwalked.len(), 2);
+        assert!(r.unwalked.iter().all(|(p, _)| is_below(p, root, &form)));
+        let paths: Vec<String> = stored_rows(&store).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(paths, [a.to_owned(), form.keyed(gone), form.keyed(b)]);
+        // A database left with full paths under a reduced form is keyed by the next scan.
+        store
+            .conn
+            .execute(
+                "UPDATE meta SET value = 'basename' WHERE key = 'project_paths'",
+                [],
+            )
+            .unwrap();
+        store.project_paths = ProjectPaths::Basename;
+        store.settle_log_paths().unwrap();
+        assert!(stored_rows(&store).iter().all(|(p, _)| is_keyed(p)));
+    }
 }

@@ -2,7 +2,8 @@
 //! (`[privacy] project_paths` in the configuration).
 //!
 //! The form is applied where records enter the store ([`Store::commit`]), so with `basename`
-//! or `hash` no full project path ever reaches the database. The database remembers the form
+//! or `hash` no full project path ever reaches the database; log paths, which often name the
+//! project, are then stored keyed (`log_paths`, docs/storage.md "Log paths"). The database remembers the form
 //! it was last given, so every front-end writing to it (the CLI, the C ABI, an embedding
 //! program that never read the configuration) keeps to it.
 
