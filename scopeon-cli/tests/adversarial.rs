@@ -2370,3 +2370,274 @@ fn stored_content_hashes_are_keyed_per_database() {
     assert_eq!(provider(&scan, "aider")["files_restarted"], 0, "{scan:#}");
     assert_eq!(home.totals()["input_tokens"], 1000);
 }
+
+// ---- Project names in log paths ---------------------------------------------------------------
+
+/// The project whose name must not reach the database under a reduced privacy form.
+const SECRET_PROJECT: &str = "/home/dev/secret-project";
+/// Claude Code's directory for it.
+const SECRET_CLAUDE_DIR: &str = ".claude/projects/-home-dev-secret-project";
+
+/// `n` Claude lines of a session in [`SECRET_PROJECT`].
+fn secret_cc(session: &str, first: u64, n: u64) -> String {
+    cc_lines(session, first, n).replace("/home/dev/acme", SECRET_PROJECT)
+}
+
+/// A Codex rollout whose working directory is `cwd`: two calls, input 1000 then 500.
+fn codex_in(cwd: &str) -> String {
+    let usage = |input: u64, total: u64| {
+        format!(
+            r#"{{"input_tokens":{input},"cached_input_tokens":0,"output_tokens":10,"reasoning_output_tokens":0,"total_tokens":{}}}"#,
+            total + 10
+        )
+    };
+    [
+        format!(
+            r#"{{"timestamp":"2026-11-26T09:00:00.000Z","type":"session_meta","payload":{{"id":"0199a1b2-0000-7e5f-8a9b-00000000c0de","timestamp":"2026-11-26T09:00:00.000Z","cwd":"{cwd}","originator":"codex_cli_rs","cli_version":"0.44.0","instructions":"{MARKER}","source":"cli","model_provider":"openai"}}}}"#
+        ),
+        format!(
+            r#"{{"timestamp":"2026-11-26T09:00:01.000Z","type":"turn_context","payload":{{"cwd":"{cwd}","approval_policy":"on-request","model":"gpt-5-codex","effort":"medium","summary":"auto"}}}}"#
+        ),
+        format!(
+            r#"{{"timestamp":"2026-11-26T09:00:02.000Z","type":"event_msg","payload":{{"type":"token_count","info":{{"total_token_usage":{},"last_token_usage":{},"model_context_window":272000}}}}}}"#,
+            usage(1000, 1000),
+            usage(1000, 1000)
+        ),
+        format!(
+            r#"{{"timestamp":"2026-11-26T09:00:03.000Z","type":"event_msg","payload":{{"type":"token_count","info":{{"total_token_usage":{},"last_token_usage":{},"model_context_window":272000}}}}}}"#,
+            usage(1500, 1520),
+            usage(500, 500)
+        ),
+    ]
+    .map(|l| l + "\n")
+    .concat()
+}
+
+/// A home with Claude Code logs of [`SECRET_PROJECT`] (2 + 1 requests in two transcripts)
+/// and a Codex root inside a project directory whose session works in it (2 calls, input
+/// 1500); the environment that points Codex there, and the needles that name the projects.
+fn secret_home() -> (Home, Vec<(&'static str, String)>, Vec<String>) {
+    let home = Home::new();
+    home.write(
+        &format!("{SECRET_CLAUDE_DIR}/3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c.jsonl"),
+        &secret_cc("s1", 0, 2),
+    );
+    home.write(
+        &format!("{SECRET_CLAUDE_DIR}/7d1e2f3a-0000-4c7e-9a10-2d4e6f8a0b1c.jsonl"),
+        &secret_cc("s2", 0, 1),
+    );
+    let project = home.path("work/secret-codex-project");
+    let codex_home = project.join(".codex");
+    home.write(
+        "work/secret-codex-project/.codex/sessions/2026/11/26/rollout-2026-11-26T09-00-00-0199a1b2-0000-7e5f-8a9b-00000000c0de.jsonl",
+        &codex_in(project.to_str().unwrap()),
+    );
+    let env = vec![("CODEX_HOME", codex_home.to_str().unwrap().to_owned())];
+    let needles = vec![
+        SECRET_PROJECT.to_owned(),
+        "-home-dev-secret-project".to_owned(),
+        // Its last component is the project's name `basename` keeps, by design.
+        project.to_str().unwrap().to_owned(),
+        // The home itself is part of every log path.
+        home.root.to_str().unwrap().to_owned(),
+    ];
+    (home, env, needles)
+}
+
+/// The needles found in some bytes.
+fn found_in(bytes: &[u8], needles: &[String]) -> Vec<String> {
+    needles
+        .iter()
+        .filter(|n| contains(bytes, n.as_bytes()))
+        .cloned()
+        .collect()
+}
+
+/// Runs `scopeon args` while another connection holds the database open, so its write-ahead
+/// log survives the command; the needles found in the database file and that log, which must
+/// exist. Then the needles found once the log was checkpointed away (by the next command).
+fn needles_in_database(
+    home: &Home,
+    args: &[&str],
+    vars: &[(&str, &str)],
+    needles: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let holder = rusqlite::Connection::open(home.db()).unwrap();
+    holder
+        .query_row("SELECT count(*) FROM sources", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    ok(home.run_env(args, vars), args);
+    let wal = PathBuf::from(format!("{}-wal", home.db().display()));
+    assert!(
+        fs::metadata(&wal).is_ok_and(|m| m.len() > 0),
+        "no write-ahead log"
+    );
+    let live = found_in(&db_bytes(&home.db()), needles);
+    drop(holder);
+    home.ok(&["report", "--json", "--no-scan", "--by", "project"]);
+    assert!(
+        fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "the write-ahead log was not checkpointed"
+    );
+    (live, found_in(&db_bytes(&home.db()), needles))
+}
+
+/// Checkpoints under `keyed:` paths, and all of them.
+fn keyed_sources(db: &Path) -> (i64, i64) {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    conn.query_row(
+        "SELECT count(*) FILTER (WHERE path GLOB 'keyed:*'), count(*) FROM sources",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+/// Under `[privacy] project_paths = "basename"` or `"hash"` no project path reaches the
+/// database in any table, its write-ahead log included: not through a record's project, a
+/// checkpoint's log path (Claude Code names its directories after the project; a Codex root
+/// can sit in a project), nor a cached report's filter. Under `"full"` they are there, which
+/// is what makes the search meaningful. Resumes, rebuilds, `forget --project` and a gone
+/// file's checkpoint work as with full paths.
+#[test]
+fn project_paths_reach_the_database_through_no_log_path() {
+    for mode in ["full", "basename", "hash"] {
+        let (home, env, needles) = secret_home();
+        let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        home.write(
+            ".scopeon/config.toml",
+            &format!("[privacy]\nproject_paths = \"{mode}\"\n"),
+        );
+        // A first scan creates the database the holder opens.
+        let scan = home.json_env(&["scan", "--json"], &vars);
+        assert_eq!(provider(&scan, "claude_code")["new_records"], 3, "{scan:#}");
+        assert_eq!(provider(&scan, "codex")["new_records"], 2, "{scan:#}");
+        let totals = home.totals();
+        assert_eq!(totals["requests"], 5);
+        // More lines, and a report filtered by the full project path (its query is cached).
+        home.append(
+            &format!("{SECRET_CLAUDE_DIR}/3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c.jsonl"),
+            &secret_cc("s1", 2, 1),
+        );
+        let (live, settled) = needles_in_database(&home, &["scan", "--json"], &vars, &needles);
+        let report = home.json(&[
+            "report",
+            "--json",
+            "--no-scan",
+            "--by",
+            "project",
+            "--project",
+            SECRET_PROJECT,
+        ]);
+        assert_eq!(report["totals"]["requests"], 4, "{mode}");
+        let cached = found_in(&db_bytes(&home.db()), &needles);
+        if mode == "full" {
+            assert_eq!(live, needles, "full paths are stored under \"full\"");
+            assert_eq!(settled, needles, "full paths are stored under \"full\"");
+            assert_eq!(keyed_sources(&home.db()).0, 0);
+            continue;
+        }
+        assert!(
+            live.is_empty(),
+            "{mode}: {live:?} in the database or its log"
+        );
+        assert!(settled.is_empty(), "{mode}: {settled:?} in the database");
+        assert!(cached.is_empty(), "{mode}: {cached:?} in the database");
+        assert_eq!(keyed_sources(&home.db()), (3, 3), "{mode}");
+
+        // Resume: only the new line is read, nothing restarts.
+        home.append(
+            &format!("{SECRET_CLAUDE_DIR}/7d1e2f3a-0000-4c7e-9a10-2d4e6f8a0b1c.jsonl"),
+            &secret_cc("s2", 1, 1),
+        );
+        let scan = home.json_env(&["scan", "--json"], &vars);
+        let cc = provider(&scan, "claude_code");
+        assert_eq!(
+            (&cc["lines"], &cc["new_records"], &cc["files_restarted"]),
+            (&Value::from(1), &Value::from(1), &Value::from(0)),
+            "{mode}: {scan:#}"
+        );
+        assert_eq!(provider(&scan, "codex")["files_unchanged"], 1, "{scan:#}");
+        let totals = home.totals();
+        assert_eq!(totals["requests"], 7, "{mode}");
+        // A rebuild reads everything again to the same totals.
+        home.json_env(&["scan", "--json", "--rebuild"], &vars);
+        assert_eq!(home.totals(), totals, "{mode}: rebuild");
+        assert_eq!(keyed_sources(&home.db()), (3, 3), "{mode}");
+        // A gone log loses its checkpoint (found below its keyed root), not its records.
+        fs::remove_file(home.path(&format!(
+            "{SECRET_CLAUDE_DIR}/7d1e2f3a-0000-4c7e-9a10-2d4e6f8a0b1c.jsonl"
+        )))
+        .unwrap();
+        home.json_env(&["scan", "--json"], &vars);
+        assert_eq!(keyed_sources(&home.db()), (2, 2), "{mode}");
+        assert_eq!(
+            home.totals(),
+            totals,
+            "{mode}: a gone log keeps its records"
+        );
+        // Forgetting by the full project path still works.
+        let f = home.json(&["forget", "--json", "--project", SECRET_PROJECT]);
+        assert_eq!(f["forgotten"], 5, "{mode}: {f:#}");
+        assert_eq!(home.totals()["requests"], 2, "{mode}");
+        let left = found_in(&db_bytes(&home.db()), &needles);
+        assert!(left.is_empty(), "{mode}: {left:?} in the database");
+    }
+}
+
+/// Switching the privacy form between scans keeps every total exact and every checkpoint:
+/// full → hash keys the stored log paths at once (none left in the database), hash → full
+/// gives the files still on disk their paths back as the walk finds them, and each scan
+/// after a switch reads only what was appended.
+#[test]
+fn switching_the_privacy_form_between_scans_keeps_totals_and_checkpoints() {
+    let (home, env, needles) = secret_home();
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let main = format!("{SECRET_CLAUDE_DIR}/3f0c9a2e-5b1d-4c7e-9a10-2d4e6f8a0b1c.jsonl");
+    home.json_env(&["scan", "--json"], &vars);
+    assert_eq!(home.totals()["requests"], 5);
+    assert_eq!(keyed_sources(&home.db()), (0, 3));
+    let mut expected = 5;
+    for (step, mode) in ["hash", "full", "basename", "hash", "full"]
+        .iter()
+        .enumerate()
+    {
+        home.write(
+            ".scopeon/config.toml",
+            &format!("[privacy]\nproject_paths = \"{mode}\"\n"),
+        );
+        // Switching alone (no scan) rewrites the stored paths when the form is reduced.
+        home.ok(&["report", "--json", "--no-scan"]);
+        let found = found_in(&db_bytes(&home.db()), &needles);
+        if *mode == "full" {
+            assert_eq!(keyed_sources(&home.db()), (3, 3), "step {step}");
+        } else {
+            assert!(found.is_empty(), "step {step} ({mode}): {found:?}");
+            assert_eq!(keyed_sources(&home.db()), (3, 3), "step {step}");
+        }
+        home.append(&main, &secret_cc("s1", 10 + step as u64, 1));
+        expected += 1;
+        let scan = home.json_env(&["scan", "--json"], &vars);
+        let cc = provider(&scan, "claude_code");
+        assert_eq!(
+            (&cc["lines"], &cc["new_records"], &cc["files_restarted"]),
+            (&Value::from(1), &Value::from(1), &Value::from(0)),
+            "step {step} ({mode}): {scan:#}"
+        );
+        assert_eq!(cc["files_unchanged"], 1, "step {step} ({mode}): {scan:#}");
+        assert_eq!(provider(&scan, "codex")["files_unchanged"], 1, "{scan:#}");
+        assert_eq!(home.totals()["requests"], expected, "step {step} ({mode})");
+        let keyed = if *mode == "full" { 0 } else { 3 };
+        assert_eq!(
+            keyed_sources(&home.db()),
+            (keyed, 3),
+            "step {step} ({mode})"
+        );
+    }
+    // Rebuilt from the logs: the same totals.
+    let totals = home.totals();
+    home.json_env(&["scan", "--json", "--rebuild"], &vars);
+    assert_eq!(home.totals(), totals);
+}

@@ -88,6 +88,26 @@ impl ContentKey {
     pub(crate) fn hash_i64(&self, bytes: &[u8]) -> i64 {
         self.seal_i64(fnv1a64(bytes))
     }
+
+    /// SipHash-2-4, keyed with this secret, of one component of a log file's path chained
+    /// to the value of the components before it (`parent`, 0 for the first), so a value
+    /// names the whole path up to its component (docs/storage.md, "Log paths"). The input
+    /// starts with a tag and the component's length, so it never equals a [`seal`]'s
+    /// eight bytes, nor another chain's.
+    ///
+    /// [`seal`]: ContentKey::seal
+    pub(crate) fn chain_path(&self, parent: u64, component: &[u8]) -> u64 {
+        use std::hash::Hasher;
+        let k0 = u64::from_le_bytes(self.0[..8].try_into().unwrap_or_default());
+        let k1 = u64::from_le_bytes(self.0[8..].try_into().unwrap_or_default());
+        #[allow(deprecated)]
+        let mut h = std::hash::SipHasher::new_with_keys(k0, k1);
+        h.write(b"scopeon-path\0");
+        h.write(&parent.to_le_bytes());
+        h.write(&(component.len() as u64).to_le_bytes());
+        h.write(component);
+        h.finish()
+    }
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ fn ctx(name: &str) -> SourceContext {
     SourceContext {
         relative_path: format!("tmp/acme-api/chats/{name}").into(),
         project: Some("/home/dev/acme-api".into()),
+        ..SourceContext::default()
     }
 }
 

@@ -91,6 +91,8 @@ impl Provider for Codex {
 pub(crate) struct CodexParser {
     /// The thread id to use when the file has no `session_meta` id: from the file name.
     fallback_thread: String,
+    /// The context, for the form projects are kept in ([`SourceContext::stored_project`]).
+    ctx: SourceContext,
     state: State,
     /// Rate-limit snapshots of the lines parsed since the scanner last took them.
     rate_limits: Vec<RateLimitSnapshot>,
@@ -216,6 +218,7 @@ impl CodexParser {
         };
         Ok(CodexParser {
             fallback_thread: fallback_thread(ctx),
+            ctx: ctx.clone(),
             state,
             rate_limits: Vec::new(),
         })
@@ -505,7 +508,7 @@ impl LineParser for CodexParser {
                     self.state.model = Some(bounded_id(model));
                 }
                 if let Some(cwd) = payload.cwd.get() {
-                    self.state.turn_cwd = Some(bounded_id(cwd));
+                    self.state.turn_cwd = Some(self.ctx.stored_project(&bounded_id(cwd)));
                 }
                 LineOutcome::Ignored
             }
@@ -582,7 +585,7 @@ impl CodexParser {
                 .thread
                 .get_or_insert_with(|| id.unwrap_or_else(|| self.fallback_thread.clone()));
             st.started_ms = uuid7_ms(thread).or(p.timestamp.0).or(line_ms);
-            st.cwd = p.cwd.get().map(bounded_id);
+            st.cwd = p.cwd.get().map(|c| self.ctx.stored_project(&bounded_id(c)));
             st.subagent = p.source.subagent || p.thread_source.get() == Some("subagent");
             if p.forked_from_id.get().is_some() || p.source.spawned {
                 st.replay = true;

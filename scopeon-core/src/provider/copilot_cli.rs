@@ -159,6 +159,8 @@ struct State {
 pub(crate) struct EventsParser {
     /// The session id from the file's path, for lines before any `session.start`.
     path_session: String,
+    /// The context, for the form projects are kept in ([`SourceContext::stored_project`]).
+    ctx: SourceContext,
     state: State,
 }
 
@@ -174,6 +176,7 @@ impl EventsParser {
         let raw = from_dir.unwrap_or_else(|| ctx.file_stem());
         EventsParser {
             path_session: session_id(if raw.is_empty() { "unknown" } else { raw }),
+            ctx: ctx.clone(),
             state: State::default(),
         }
     }
@@ -399,7 +402,7 @@ impl EventsParser {
             self.state.session = Some(session_id(s));
         }
         if let Some(cwd) = data.context.0.as_ref().and_then(|c| c.cwd.get()) {
-            self.state.cwd = Some(bounded_id(cwd));
+            self.state.cwd = Some(self.ctx.stored_project(&bounded_id(cwd)));
         }
         self.state.segment_output = false;
     }

@@ -992,6 +992,7 @@ mod tests {
         let ctx = SourceContext {
             relative_path: "tmp/abc/chats/session-2025-09-20T14-05-1c2d3e4f.json".into(),
             project: Some("/home/dev/acme".into()),
+            ..SourceContext::default()
         };
         let doc = r#"{
   "sessionId": "1c2d",

@@ -39,6 +39,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::env::Env;
 use crate::live::RateLimitSnapshot;
+use crate::privacy::ProjectPaths;
 use crate::record::{ProviderId, UsageRecord};
 
 /// Why a line was skipped. Counted per reason and shown in scan summaries.
@@ -112,6 +113,11 @@ pub struct SourceContext {
     /// The project the file belongs to when the provider learned it from beside the file
     /// rather than from inside it (Gemini CLI's `.project_root`); see [`Provider::context`].
     pub project: Option<String>,
+    /// The form the database stores projects in (`[privacy] project_paths`). A parser that
+    /// keeps a project in its state ([`LineParser::state`]) keeps it in this form
+    /// ([`SourceContext::stored_project`]), since states are stored in checkpoints
+    /// (docs/storage.md, "Log paths").
+    pub project_paths: ProjectPaths,
 }
 
 impl SourceContext {
@@ -120,7 +126,14 @@ impl SourceContext {
         SourceContext {
             relative_path: relative_path.into(),
             project: None,
+            project_paths: ProjectPaths::Full,
         }
+    }
+
+    /// A project as the database stores it: what a parser keeps in its state. Records may
+    /// carry it so too; the store leaves a reduced project as it is.
+    pub fn stored_project(&self, project: &str) -> String {
+        self.project_paths.apply(project).into_owned()
     }
 
     /// The file name without its extension (Claude Code names transcripts by session id).

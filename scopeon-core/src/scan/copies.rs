@@ -31,6 +31,12 @@ use crate::tail::{self, Checkpoint, FileStat};
 /// Bytes compared per read when two files are compared byte by byte.
 const COMPARE_CHUNK: usize = 64 * 1024;
 
+/// Another copy of a log: its checkpoint, and its path when the current walk found it. A
+/// checkpoint known only from the database (its file is gone, or under a root not walked
+/// now; its stored path may be keyed, docs/storage.md "Log paths") is never opened: it can
+/// be adopted, and covers what this file holds of it, but is never compared byte by byte.
+pub(super) type Candidate = (Option<Utf8PathBuf>, Checkpoint);
+
 /// The checkpoint of another path whose whole consumed content this file starts with (same
 /// first line, since `candidates` share it, and same bytes before that checkpoint's offset):
 /// the one that consumed the most.
@@ -38,13 +44,16 @@ pub(super) fn adoptable<'c>(
     path: &Utf8Path,
     file: &File,
     stat: &FileStat,
-    candidates: &'c [(Utf8PathBuf, Checkpoint)],
+    candidates: &'c [Candidate],
     version: u32,
     key: &ContentKey,
 ) -> io::Result<Option<&'c Checkpoint>> {
     let mut best: Option<&Checkpoint> = None;
     for (other, cp) in candidates {
-        if other == path || cp.parser_version != version || cp.offset > stat.size || cp.offset == 0
+        if other.as_deref() == Some(path)
+            || cp.parser_version != version
+            || cp.offset > stat.size
+            || cp.offset == 0
         {
             continue;
         }
@@ -66,13 +75,13 @@ pub(super) fn covered_until(
     file: &File,
     stat: &FileStat,
     start: u64,
-    candidates: &[(Utf8PathBuf, Checkpoint)],
+    candidates: &[Candidate],
     version: u32,
     key: &ContentKey,
 ) -> io::Result<u64> {
     let mut covered = start;
     for (other, cp) in candidates {
-        if other == path || cp.parser_version != version || cp.offset <= covered {
+        if other.as_deref() == Some(path) || cp.parser_version != version || cp.offset <= covered {
             continue;
         }
         // This file holds all that checkpoint consumed (the test adoption makes).
@@ -81,8 +90,11 @@ pub(super) fn covered_until(
             continue;
         }
         // Otherwise this file is shorter or diverges: compare with the other file itself. A
-        // file that cannot be read, or no longer holds what was consumed, covers nothing.
-        if let Ok(Some(shared)) = shared_lines(file, stat, other, cp, start, key) {
+        // file that is not in the walk, cannot be read, or no longer holds what was consumed
+        // covers nothing.
+        if let Some(other) = other
+            && let Ok(Some(shared)) = shared_lines(file, stat, other, cp, start, key)
+        {
             covered = covered.max(shared);
         }
     }
@@ -198,7 +210,7 @@ mod tests {
         let f = Files::new();
         let (a, a_file, _) = f.write("a", b"one\ntwo\n");
         let (b, b_file, b_stat) = f.write("b", b"one\ntwo\nthree\n");
-        let candidates = vec![(a.clone(), checkpoint_of(&a_file, 8))];
+        let candidates = vec![(Some(a.clone()), checkpoint_of(&a_file, 8))];
         let got = adoptable(&b, &b_file, &b_stat, &candidates, 1, &KEY).unwrap();
         assert_eq!(got.map(|cp| cp.offset), Some(8));
         assert_eq!(
@@ -226,7 +238,7 @@ mod tests {
     fn a_shorter_copy_or_a_fork_is_covered_to_the_last_shared_line() {
         let f = Files::new();
         let (long, long_file, _) = f.write("long", b"one\ntwo\nthree\n");
-        let candidates = vec![(long.clone(), checkpoint_of(&long_file, 14))];
+        let candidates = vec![(Some(long.clone()), checkpoint_of(&long_file, 14))];
         // A prefix copy, with a partial line the other file completes differently.
         let (short, short_file, short_stat) = f.write("short", b"one\ntwo\nthr");
         assert!(
@@ -261,7 +273,7 @@ mod tests {
     fn a_file_that_no_longer_holds_what_it_consumed_covers_nothing() {
         let f = Files::new();
         let (long, long_file, _) = f.write("long", b"one\ntwo\nthree\n");
-        let candidates = vec![(long.clone(), checkpoint_of(&long_file, 14))];
+        let candidates = vec![(Some(long.clone()), checkpoint_of(&long_file, 14))];
         // Rewritten since (same length, other bytes before the offset)...
         std::fs::write(&long, b"one\ntwo\nthreX\n").unwrap();
         let (short, short_file, short_stat) = f.write("short", b"one\ntwo\n");
@@ -283,13 +295,34 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_known_only_from_the_database_is_never_opened() {
+        let f = Files::new();
+        let (long, long_file, _) = f.write("long", b"one\ntwo\nthree\n");
+        let cp = checkpoint_of(&long_file, 14);
+        let walked = vec![(Some(long.clone()), cp.clone())];
+        let stored = vec![(None, cp)];
+        // A longer copy adopts it and is covered to it either way: no comparison needed.
+        let (longer, longer_file, longer_stat) = f.write("longer", b"one\ntwo\nthree\nfour\n");
+        for candidates in [&walked, &stored] {
+            let got = adoptable(&longer, &longer_file, &longer_stat, candidates, 1, &KEY);
+            assert_eq!(got.unwrap().map(|cp| cp.offset), Some(14));
+        }
+        // A shorter copy is covered only by a walked file, which can be compared.
+        let (short, short_file, short_stat) = f.write("short", b"one\ntwo\n");
+        let covered = |c: &[Candidate]| {
+            covered_until(&short, &short_file, &short_stat, 0, c, 1, &KEY).unwrap()
+        };
+        assert_eq!((covered(&walked), covered(&stored)), (8, 0));
+    }
+
+    #[test]
     fn long_files_are_compared_across_chunks() {
         let f = Files::new();
         let line = "x".repeat(1000) + "\n";
         let body = line.repeat(200);
         let (long, long_file, _) = f.write("long", format!("{body}tail\n").as_bytes());
         let total = body.len() as u64 + 5;
-        let candidates = vec![(long.clone(), checkpoint_of(&long_file, total))];
+        let candidates = vec![(Some(long.clone()), checkpoint_of(&long_file, total))];
         let mut forked = body.clone().into_bytes();
         forked[150_000] = b'y';
         let (fork, fork_file, fork_stat) = f.write("fork", &forked);

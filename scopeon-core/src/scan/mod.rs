@@ -28,16 +28,16 @@ mod summary;
 mod watch;
 mod write;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Instant;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 
 use crate::env::Env;
 use crate::error::Result;
 use crate::provider::Provider;
 use crate::record::ProviderId;
-use crate::store::{Batch, SkipCounts, Store};
+use crate::store::{Batch, Resolved, SkipCounts, Store, is_below};
 
 pub(crate) use discover::discover_logs;
 pub use options::{DEFAULT_MAX_DOCUMENT, ScanOptions};
@@ -62,6 +62,9 @@ pub fn scan(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ScanSummary> {
     let started = Instant::now();
+    // Log paths stored in full under a reduced privacy form (a database from before log
+    // paths were keyed) are keyed before anything else is written.
+    store.settle_log_paths()?;
     let plans: Vec<Plan<'_>> = options
         .selected()?
         .into_iter()
@@ -146,12 +149,17 @@ fn ingest_all(
             skipped_examples: Vec::new(),
             problems: Vec::new(),
         };
-        let known = if rebuild.contains(&provider.id()) {
-            HashMap::new()
+        // Stored checkpoints by the walked files' real paths; the others by their paths as
+        // stored (keyed under a reduced privacy form, docs/storage.md "Log paths").
+        let Resolved {
+            walked: known,
+            unwalked,
+        } = if rebuild.contains(&provider.id()) {
+            Resolved::default()
         } else {
-            writer.store.checkpoints(provider.id())?
+            let walked: Vec<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
+            writer.store.resolve_checkpoints(provider.id(), &walked)?
         };
-        let known_paths: Vec<Utf8PathBuf> = known.keys().cloned().collect();
         // Unchanged files are settled here, from the walk's stat alone: a warm scan starts no
         // thread and opens no file.
         let version = provider.parser_version();
@@ -172,10 +180,12 @@ fn ingest_all(
                 provider,
                 options,
                 known,
+                unwalked: unwalked.iter().map(|(_, cp)| cp.clone()).collect(),
                 by_head: HashMap::new(),
                 outbox: Vec::new(),
                 outbox_records: 0,
                 projects: HashMap::new(),
+                project_paths: writer.store.project_paths(),
                 content_key: writer.store.content_key(),
             };
             scope.spawn(|| reader.run(&to_read, tx));
@@ -192,16 +202,19 @@ fn ingest_all(
         // Checkpoints of files that are gone; their records stay. Only paths under a root
         // walked now can be judged gone: another root (another $CLAUDE_CONFIG_DIR, an
         // unmounted disk) keeps its checkpoints for when it is scanned again.
-        let seen: HashSet<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
+        // A checkpoint no walked file resolved to is below a walked root by its stored path
+        // (a keyed root is a prefix of the keyed paths below it).
         let walked: Vec<&Utf8Path> = ps
             .roots
             .iter()
             .filter(|r| r.exists)
             .map(|r| r.path.as_path())
             .collect();
-        let gone: Vec<Utf8PathBuf> = known_paths
+        let form = writer.store.log_paths();
+        let gone: Vec<String> = unwalked
             .into_iter()
-            .filter(|p| !seen.contains(p.as_path()) && walked.iter().any(|r| p.starts_with(r)))
+            .map(|(stored, _)| stored)
+            .filter(|p| walked.iter().any(|r| is_below(p, r, &form)))
             .collect();
         writer.store.forget_sources(provider.id(), &gone)?;
         summary.providers.push(ps);

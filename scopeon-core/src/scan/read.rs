@@ -26,13 +26,17 @@ use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, ResetReason, St
 pub(super) struct Reader<'p> {
     pub(super) provider: &'p dyn Provider,
     pub(super) options: &'p ScanOptions,
-    /// Checkpoints by path: stored ones, updated as files are read in this scan.
+    /// Checkpoints by the walked files' real paths: stored ones, updated as files are read
+    /// in this scan.
     pub(super) known: HashMap<Utf8PathBuf, Checkpoint>,
+    /// Stored checkpoints no walked file resolves to (files gone or renamed, roots not walked
+    /// now): copies a file may continue from, known by no path that could be opened.
+    pub(super) unwalked: Vec<Checkpoint>,
     /// Every checkpoint seen (stored or written in this scan) by first-line hash: the copies
     /// of a log a file may continue from or be covered by (`copies`). A stored checkpoint
     /// stays a candidate after its path was read anew, since the file it describes may have
     /// moved.
-    pub(super) by_head: HashMap<i64, Vec<(Utf8PathBuf, Checkpoint)>>,
+    pub(super) by_head: HashMap<i64, Vec<copies::Candidate>>,
     /// Events not yet sent, and the records they hold. Events travel in bundles of many
     /// small files' worth, so the reader can run ahead while the writer commits.
     pub(super) outbox: Vec<Event>,
@@ -40,6 +44,9 @@ pub(super) struct Reader<'p> {
     /// The project [`Provider::context`] found per directory, so a directory's marker files
     /// (Gemini's `.project_root`, `projects.json`) are read once per scan, not once per file.
     pub(super) projects: HashMap<Utf8PathBuf, Option<String>>,
+    /// The form the database stores projects in: parsers keep projects in their states, which
+    /// checkpoints store, in this form.
+    pub(super) project_paths: crate::privacy::ProjectPaths,
     /// The database's key: content hashes in checkpoints are sealed with it
     /// ([`ContentKey`]), so they compare with the stored ones.
     pub(super) content_key: ContentKey,
@@ -72,12 +79,14 @@ impl Reader<'_> {
 
     pub(super) fn run(mut self, files: &[&Found], tx: SyncSender<Vec<Event>>) {
         // Index stored checkpoints by first-line hash, for rename and copy detection.
-        for (path, cp) in &self.known {
+        let stored = self
+            .known
+            .iter()
+            .map(|(path, cp)| (Some(path.clone()), cp))
+            .chain(self.unwalked.iter().map(|cp| (None, cp)));
+        for (path, cp) in stored {
             if let Some(h) = cp.head_hash {
-                self.by_head
-                    .entry(h)
-                    .or_default()
-                    .push((path.clone(), cp.clone()));
+                self.by_head.entry(h).or_default().push((path, cp.clone()));
             }
         }
         for found in files {
@@ -182,10 +191,12 @@ impl Reader<'_> {
             return SourceContext {
                 relative_path: found.relative.clone(),
                 project: project.clone(),
+                project_paths: self.project_paths,
             };
         }
-        let ctx = self.provider.context(&found.root, &found.relative);
+        let mut ctx = self.provider.context(&found.root, &found.relative);
         self.projects.insert(dir, ctx.project.clone());
+        ctx.project_paths = self.project_paths;
         ctx
     }
 
@@ -435,7 +446,7 @@ impl Reader<'_> {
             self.by_head
                 .entry(h)
                 .or_default()
-                .push((source.path.clone(), source.checkpoint.clone()));
+                .push((Some(source.path.clone()), source.checkpoint.clone()));
         }
         self.known
             .insert(source.path.clone(), source.checkpoint.clone());

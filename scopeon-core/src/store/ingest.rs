@@ -15,7 +15,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
+use super::log_paths::LogPaths;
 use crate::error::{Error, Result};
+use crate::hash::ContentKey;
 use crate::live::RateLimitSnapshot;
 use crate::pricing::PriceTable;
 use crate::provider::SkipReason;
@@ -239,7 +241,7 @@ impl Store {
             // Inside the rebuild's transaction: a savepoint keeps each batch atomic.
             let sp = self.conn.savepoint().map_err(err)?;
             let ids = SidechainIds::current(&sp, &mut ids).map_err(err)?;
-            let stats = write_batch(&sp, batch, ids, table).map_err(err)?;
+            let stats = write_batch(&sp, batch, ids, table, self.content_key).map_err(err)?;
             sp.commit().map_err(err)?;
             self.sidechain_ids = Some(std::mem::take(ids));
             self.rebuild_origins
@@ -251,7 +253,7 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
         let ids = SidechainIds::current(&tx, &mut ids).map_err(err)?;
-        let stats = write_batch(&tx, batch, ids, table).map_err(err)?;
+        let stats = write_batch(&tx, batch, ids, table, self.content_key).map_err(err)?;
         crate::failpoint::hit("before-commit");
         tx.commit().map_err(err)?;
         crate::failpoint::hit("after-commit");
@@ -396,12 +398,19 @@ fn record_origins(batch: &Batch) -> HashMap<(ProviderId, &str), i64> {
 /// [`SourceUpdate::content_replaced`]), so a rebuild keeps them as it keeps those of a deleted
 /// log. Runs before the batch's records are written: those the file still produces take its
 /// origin again. Rare (a log truncated or rewritten in place), so a scan of the table is fine.
-fn detach_replaced(conn: &rusqlite::Connection, batch: &Batch) -> rusqlite::Result<()> {
+fn detach_replaced(
+    conn: &rusqlite::Connection,
+    batch: &Batch,
+    log_paths: &LogPaths,
+) -> rusqlite::Result<()> {
     for s in batch.sources.iter().filter(|s| s.content_replaced) {
         let stored: Option<(i64, i64, Option<i64>)> = conn
             .query_row(
                 "SELECT dev, ino, head_hash FROM sources WHERE provider = ?1 AND path = ?2",
-                (s.provider.as_str(), s.path.as_str()),
+                (
+                    s.provider.as_str(),
+                    log_paths.stored(s.path.as_str()).as_ref(),
+                ),
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
@@ -508,13 +517,16 @@ fn write_batch(
     batch: &Batch,
     sidechain_ids: &mut SidechainIds,
     table: &PriceTable,
+    key: ContentKey,
 ) -> rusqlite::Result<CommitStats> {
-    detach_replaced(conn, batch)?;
+    // Read inside the transaction: another process may have changed the form since this
+    // store was opened, and no record or log path may be written in a form less private
+    // than the one set.
+    let mode = super::privacy::current(conn)?;
+    let log_paths = LogPaths::new(mode, key);
+    detach_replaced(conn, batch, &log_paths)?;
     let origins = record_origins(batch);
     let mut records = merge_in_batch(&batch.records);
-    // Read inside the transaction: another process may have changed the form since this
-    // store was opened, and no record may be written in a form less private than the one set.
-    let mode = super::privacy::current(conn)?;
     let dropped = super::maintenance::drop_forgotten(conn, &mut records)?;
     // Every copy in the batch of a dropped request, not just the one they merged into.
     let forgotten_copies = if dropped.is_empty() {
@@ -550,7 +562,7 @@ fn write_batch(
     stats.forgotten_copies = forgotten_copies;
     stats.merged_copies = batch.records.len() as u64 - stats.new_records - forgotten_copies;
     for source in &batch.sources {
-        write_source(conn, source)?;
+        write_source(conn, source, &log_paths)?;
     }
     super::live::upsert_rate_limits(conn, &batch.rate_limits)?;
     if !records.is_empty() {
@@ -794,7 +806,13 @@ fn mark_superseded(
     Ok(())
 }
 
-fn write_source(tx: &rusqlite::Connection, s: &SourceUpdate) -> rusqlite::Result<()> {
+/// Writes a checkpoint under its path in the form `log_paths` gives (docs/storage.md, "Log
+/// paths").
+fn write_source(
+    tx: &rusqlite::Connection,
+    s: &SourceUpdate,
+    log_paths: &LogPaths,
+) -> rusqlite::Result<()> {
     let cp = &s.checkpoint;
     let sk = |r| s.skips.get(r) as i64;
     // On a restart the counters describe the file afresh; otherwise they accumulate.
@@ -818,7 +836,7 @@ fn write_source(tx: &rusqlite::Connection, s: &SourceUpdate) -> rusqlite::Result
     )?
     .execute(params![
         s.provider.as_str(),
-        s.path.as_str(),
+        log_paths.stored(s.path.as_str()).as_ref(),
         cp.dev as i64,
         cp.ino as i64,
         cp.head_hash,

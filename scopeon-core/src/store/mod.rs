@@ -12,12 +12,14 @@
 mod content_key;
 mod ingest;
 mod live;
+mod log_paths;
 mod maintenance;
 mod privacy;
 mod query;
 mod schema;
 mod source_state;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fs;
 
@@ -26,6 +28,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
 pub(crate) use live::{RequestRow, SessionTip};
+pub(crate) use log_paths::{Resolved, is_below};
 pub use maintenance::{BackupInfo, CheckKind, ForgetFilter, ForgetStats, Health, inspect};
 pub use privacy::ProjectPaths;
 pub use query::{
@@ -248,21 +251,34 @@ impl Store {
         Error::db(self.path.clone(), source)
     }
 
-    /// The checkpoint stored for a file of a provider, if any.
+    /// The checkpoint stored for a file of a provider, if any, found by the file's real path
+    /// whichever form the database stores log paths in (docs/storage.md, "Log paths").
     pub fn checkpoint(&self, provider: ProviderId, path: &Utf8Path) -> Result<Option<Checkpoint>> {
-        self.conn
-            .prepare_cached(
-                "SELECT dev, ino, head_hash, offset, tail_hash, size, mtime_ns, parser_state, parser_version
-                 FROM sources WHERE provider = ?1 AND path = ?2",
-            )
-            .and_then(|mut st| {
-                st.query_row((provider.as_str(), path.as_str()), row_to_checkpoint)
-                    .optional()
-            })
-            .map_err(|e| self.db_err(e))
+        let form = self.log_paths();
+        let stored = form.stored(path.as_str());
+        let other = match stored {
+            Cow::Owned(_) => path.as_str().to_owned(),
+            Cow::Borrowed(_) => form.keyed(path.as_str()),
+        };
+        for p in [stored.as_ref(), other.as_str()] {
+            let found = self
+                .conn
+                .prepare_cached(
+                    "SELECT dev, ino, head_hash, offset, tail_hash, size, mtime_ns, parser_state, parser_version
+                     FROM sources WHERE provider = ?1 AND path = ?2",
+                )
+                .and_then(|mut st| st.query_row((provider.as_str(), p), row_to_checkpoint).optional())
+                .map_err(|e| self.db_err(e))?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
     }
 
-    /// Every checkpoint of a provider, by path (one query; scans load them up front).
+    /// Every checkpoint of a provider, by its path as stored: the real path, or with
+    /// `[privacy] project_paths` set to `basename` or `hash`, its keyed form (docs/storage.md,
+    /// "Log paths"), which [`Store::checkpoint`] looks up from a real path.
     pub fn checkpoints(&self, provider: ProviderId) -> Result<HashMap<Utf8PathBuf, Checkpoint>> {
         let mut st = self
             .conn
@@ -315,13 +331,10 @@ impl Store {
             .map_err(|e| self.db_err(e))
     }
 
-    /// Forgets the checkpoints of files that no longer exist. Their records stay: agents
-    /// delete old transcripts, and the store is where that history survives.
-    pub(crate) fn forget_sources(
-        &mut self,
-        provider: ProviderId,
-        paths: &[Utf8PathBuf],
-    ) -> Result<()> {
+    /// Forgets the checkpoints of files that no longer exist, by their paths as stored
+    /// ([`Resolved::unwalked`]). Their records stay: agents delete old transcripts, and the
+    /// store is where that history survives.
+    pub(crate) fn forget_sources(&mut self, provider: ProviderId, paths: &[String]) -> Result<()> {
         if paths.is_empty() {
             return Ok(());
         }
@@ -336,7 +349,7 @@ impl Store {
                 .prepare_cached("DELETE FROM sources WHERE provider = ?1 AND path = ?2")
                 .map_err(|e| Error::db(self.path.clone(), e))?;
             for p in paths {
-                st.execute((provider.as_str(), p.as_str()))
+                st.execute((provider.as_str(), p))
                     .map_err(|e| Error::db(self.path.clone(), e))?;
             }
         }

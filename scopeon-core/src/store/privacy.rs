@@ -2,7 +2,8 @@
 //! (`[privacy] project_paths` in the configuration).
 //!
 //! The form is applied where records enter the store ([`Store::commit`]), so with `basename`
-//! or `hash` no full project path ever reaches the database. The database remembers the form
+//! or `hash` no full project path ever reaches the database; log paths, which often name the
+//! project, are then stored keyed (`log_paths`, docs/storage.md "Log paths"). The database remembers the form
 //! it was last given, so every front-end writing to it (the CLI, the C ABI, an embedding
 //! program that never read the configuration) keeps to it.
 
@@ -10,7 +11,7 @@ use std::borrow::Cow;
 
 use rusqlite::OptionalExtension;
 
-use super::{Store, ingest};
+use super::{Store, ingest, log_paths};
 use crate::error::{Error, Result};
 pub use crate::privacy::ProjectPaths;
 
@@ -66,8 +67,9 @@ impl Store {
     /// Sets the form projects are stored in, and remembers it in the database.
     ///
     /// Changing to `basename` or `hash` also rewrites the projects already stored (and drops
-    /// cached report results, which may name them), so afterwards no full path is left in the
-    /// records. Changing back to `full` cannot restore what was reduced: new records have
+    /// cached report results, which may name them) and the log paths of the checkpoints
+    /// (keyed, docs/storage.md "Log paths"), so afterwards no full path is left in the
+    /// database. Changing back to `full` cannot restore what was reduced: new records have
     /// full paths, and `scan --rebuild` re-reads the logs that still exist. Returns how many
     /// stored records were rewritten.
     pub fn set_project_paths(&mut self, mode: ProjectPaths) -> Result<u64> {
@@ -83,6 +85,7 @@ impl Store {
         // Overwrite what is deleted, so rewritten paths do not linger in free pages.
         tx.pragma_update(None, "secure_delete", true).map_err(err)?;
         let mut rewritten = 0u64;
+        let mut scrub = false;
         if mode != ProjectPaths::Full {
             let projects: Vec<String> = tx
                 .prepare("SELECT DISTINCT project FROM records WHERE project IS NOT NULL")
@@ -102,6 +105,10 @@ impl Store {
                 tx.execute("DELETE FROM report_cache", []).map_err(err)?;
                 ingest::bump_generation(&tx).map_err(err)?;
             }
+            // Log paths name projects too (docs/storage.md, "Log paths").
+            if log_paths::reduce_stored(&tx, self.content_key).map_err(err)? > 0 {
+                scrub = true;
+            }
         }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
@@ -113,7 +120,7 @@ impl Store {
             .map_err(err)?;
         tx.commit().map_err(err)?;
         self.project_paths = mode;
-        if rewritten > 0 {
+        if rewritten > 0 || scrub {
             self.scrub_wal();
         }
         Ok(rewritten)

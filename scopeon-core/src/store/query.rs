@@ -419,7 +419,7 @@ impl Store {
         // Results are cached by query and data generation: a repeated report over unchanged
         // data (the common warm case) costs one lookup. The cache is best effort; any
         // failure to use it falls back to the computation.
-        let key = cache_key(q, &self.pricing().fingerprint());
+        let key = cache_key(q, &self.pricing().fingerprint(), self.project_paths);
         let generation = self.generation().map_err(|e| self.db_err(e))?;
         if let Some(hit) = self.cached_report(&key, generation) {
             return Ok(hit);
@@ -764,10 +764,14 @@ impl CalendarLabels {
 }
 
 /// The cache key of a query: every input of the result, including this build's version (its
-/// code) and the price table's (the costs).
-fn cache_key(q: &ReportQuery, pricing: &str) -> String {
+/// code) and the price table's (the costs). The key is stored, so projects are in the
+/// database's form: a filter naming a full path keeps it out of the database when projects
+/// are stored reduced (every stored project is, so the reduced filter selects the same rows).
+fn cache_key(q: &ReportQuery, pricing: &str, stored_as: super::ProjectPaths) -> String {
     let keys: Vec<&str> = q.group_by.iter().map(|k| k.as_str()).collect();
     let providers: Vec<&str> = q.providers.iter().map(|p| p.as_str()).collect();
+    let projects: Vec<std::borrow::Cow<'_, str>> =
+        q.projects.iter().map(|p| stored_as.apply(p)).collect();
     json!([
         env!("CARGO_PKG_VERSION"),
         pricing,
@@ -776,7 +780,8 @@ fn cache_key(q: &ReportQuery, pricing: &str) -> String {
         q.until_ms,
         q.zone.name,
         providers,
-        q.projects,
+        stored_as.as_str(),
+        projects,
         q.models,
         q.cost_mode.as_str(),
     ])
