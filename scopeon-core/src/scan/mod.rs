@@ -42,7 +42,7 @@ pub use options::{DEFAULT_MAX_DOCUMENT, ScanOptions};
 pub use status::providers_document;
 pub use summary::{FileProblem, Progress, ProviderScan, RootStatus, ScanSummary, SkippedLine};
 
-use discover::{Found, discover, searches};
+use discover::{Found, discover, pick, searches};
 use events::Event;
 use read::{Reader, settled};
 use write::Writer;
@@ -59,12 +59,20 @@ pub fn scan(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ScanSummary> {
     let started = Instant::now();
-    let plans: Vec<Plan<'_>> = options
+    let mut plans: Vec<Plan<'_>> = options
         .selected()?
         .into_iter()
         .map(|p| {
-            let (status, files) = discover(p, &searches(p, env, options));
-            (p, status, files)
+            let searches = searches(p, env, options);
+            match &options.files {
+                // Named files: no root is walked, so no root's status is reported and no
+                // other file's checkpoint can be judged gone.
+                Some(wanted) => (p, Vec::new(), pick(p, &searches, wanted)),
+                None => {
+                    let (status, files) = discover(p, &searches);
+                    (p, status, files)
+                }
+            }
         })
         .collect();
     let files_total = plans.iter().map(|(_, _, f)| f.len() as u64).sum();
@@ -72,9 +80,15 @@ pub fn scan(
     // last read by another parser version, since merging a fixed parse onto the old rows
     // would keep whatever the old parser over-counted.
     let mut rebuild: Vec<ProviderId> = Vec::new();
-    for (p, _, _) in &plans {
+    for (p, _, files) in &mut plans {
         if options.rebuild || store.has_outdated_sources(p.id(), p.parser_version())? {
-            rebuild.push(p.id());
+            if options.files.is_some() {
+                // A rebuild re-reads every log of the provider; a scan of named files leaves
+                // it, and those files, to the next full scan.
+                files.clear();
+            } else {
+                rebuild.push(p.id());
+            }
         }
     }
     if !rebuild.is_empty() {

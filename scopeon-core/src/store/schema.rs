@@ -95,6 +95,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // (`ingest::origin_of`), NULL for records of sources read whole and for records stored
     // before. A rebuild replaces the records of the logs it reads again and keeps the others.
     "ALTER TABLE records ADD COLUMN origin INTEGER;",
+    // 7: one session's records without reading them all (a session's cost, asked on every
+    // `scopeon statusline` call).
+    "CREATE INDEX records_session ON records (session, provider);",
 ];
 
 /// The schema version this build writes.
