@@ -7,6 +7,7 @@ mod pricing;
 mod progress;
 mod render;
 mod sanitize;
+mod statusline;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ use scopeon_core::{ForgetRequest, ReportRequest, ScanRequest, Scopeon};
 
 use args::{
     BackupArgs, Cli, Command, CostArg, DoctorArgs, ForgetArgs, Global, ReportArgs, ScanArgs,
+    StatuslineAction,
 };
 
 /// A failure and the exit code it maps to (docs/cli.md: 1 runtime, 2 usage).
@@ -106,6 +108,12 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Doctor(args) => cmd_doctor(&cli.global, &args, env),
         Command::Backup(args) => cmd_backup(&cli.global, &args, env),
         Command::Forget(args) => cmd_forget(&cli.global, &args, env),
+        Command::Statusline(args) => match &args.action {
+            None => statusline::run(&cli.global, env),
+            Some(StatuslineAction::Install(install)) => {
+                statusline::install::run(install, env)
+            }
+        },
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "scopeon", &mut std::io::stdout());

@@ -1,0 +1,90 @@
+//! What the call holding a session's lock does: open the database, ingest the transcript,
+//! store the rate-limit figures, and ask scopeon-core for every figure of the line.
+
+use camino::Utf8PathBuf;
+use scopeon_core::config::Config;
+use scopeon_core::env::Env;
+use scopeon_core::{ReportRequest, ScanRequest, Scopeon};
+
+use super::input::StatusInput;
+use super::line::{self, Figures, Style};
+use super::test_hooks;
+
+/// Everything the work needs, owned: it runs on a thread the caller may stop waiting for.
+#[derive(Debug)]
+pub struct Job {
+    pub db: Option<Utf8PathBuf>,
+    pub tz: Option<String>,
+    pub env: Env,
+    pub config: Config,
+    pub input: StatusInput,
+    pub segments: Vec<String>,
+    pub color: bool,
+}
+
+impl Job {
+    /// The line, or the error that keeps the caller on its fallback.
+    pub fn run(self) -> scopeon_core::Result<String> {
+        test_hooks::delay(&self.env);
+        let mut builder = Scopeon::builder()
+            .env(self.env.clone())
+            .config(self.config.clone());
+        if let Some(db) = &self.db {
+            builder = builder.db(db.clone());
+        }
+        let mut scopeon = builder.open()?;
+        if let Some(path) = &self.input.transcript_path {
+            // Only this file, and only if it is a Claude Code log under its roots (never a
+            // full scan here). A failure (another process holds the write lock) still leaves
+            // what is stored to answer from.
+            let _ = scopeon.scan(
+                &ScanRequest::new()
+                    .providers(["claude_code"])
+                    .files([path.as_str()]),
+            );
+        }
+        let figures = self.figures(&scopeon)?;
+        Ok(line::render(
+            &self.segments,
+            &figures,
+            Style { color: self.color },
+        ))
+    }
+
+    fn wants(&self, segment: &str) -> bool {
+        self.segments.iter().any(|s| s == segment)
+    }
+
+    /// The figures of the segments asked for, each from scopeon-core.
+    fn figures(&self, scopeon: &Scopeon) -> scopeon_core::Result<Figures> {
+        let mut figures = Figures {
+            model: self.input.model().map(str::to_owned),
+            ..Figures::default()
+        };
+        if self.wants("session_cost")
+            && let Some(session) = &self.input.session_id
+        {
+            let request = ReportRequest::new()
+                .by::<&str>([])
+                .providers(["claude_code"])
+                .sessions([session.as_str()]);
+            figures.session_cost = Some(self.cost(scopeon, request)?);
+        }
+        if self.wants("today_cost") {
+            figures.today_cost = Some(self.cost(scopeon, ReportRequest::new().by::<&str>([]).since("1d"))?);
+        }
+        Ok(figures)
+    }
+
+    /// A report's total cost: zero without requests, `None` when none was priced.
+    fn cost(&self, scopeon: &Scopeon, mut request: ReportRequest) -> scopeon_core::Result<Option<f64>> {
+        request.tz = self.tz.clone();
+        let answer = scopeon.report(&request)?;
+        let totals = &answer.report().totals;
+        Ok(if totals.requests == 0 {
+            Some(0.0)
+        } else {
+            totals.cost_usd()
+        })
+    }
+}
