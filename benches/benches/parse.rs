@@ -393,6 +393,7 @@ fn benches(c: &mut Criterion) {
                         Batch {
                             records: records.clone(),
                             sources: vec![],
+                            rate_limits: Vec::new(),
                         },
                     )
                 },

@@ -66,6 +66,7 @@ mod failpoint;
 #[doc(hidden)]
 pub mod fuzz_checks;
 pub mod hash;
+pub mod live;
 pub mod pricing;
 pub mod privacy;
 pub mod provider;

@@ -30,6 +30,7 @@ use serde_json::{Map, Value, json};
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::live::RateLimitSnapshot;
 use crate::pricing::{PRICES_CHECKED, PriceTable, price_document};
 use crate::provider::{Provider, Providers, RegisterError};
 use crate::record::ProviderId;
@@ -419,6 +420,14 @@ impl Scopeon {
             .map(|s| self.parse_provider(s))
             .collect::<Result<_>>()
             .map(Some)
+    }
+
+    /// Stores what an agent reported about its usage windows (Claude Code's statusline input,
+    /// say), as [`Scopeon::scan`] does for the snapshots it finds in logs. Only the latest
+    /// snapshot of each window is kept; storing the same ones again changes nothing
+    /// (docs/live.md).
+    pub fn record_rate_limits(&mut self, snapshots: &[RateLimitSnapshot]) -> Result<()> {
+        self.store.record_rate_limits(snapshots)
     }
 
     /// Recomputes every stored record's cost with the current prices (normally done on its

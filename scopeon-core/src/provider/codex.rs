@@ -21,12 +21,13 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::lenient::{Count, Keywords, Obj, Stamp, Text};
+use super::lenient::{Count, Keywords, Obj, Stamp, Text, Usd};
 use super::{
     LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind, StateError,
     parser_state,
 };
 use crate::env::Env;
+use crate::live::RateLimitSnapshot;
 use crate::record::{MAX_ID_LEN, ProviderId, RecordFlags, TokenCounts, UsageRecord, bounded_id};
 
 /// The Codex provider.
@@ -91,6 +92,8 @@ pub(crate) struct CodexParser {
     /// The thread id to use when the file has no `session_meta` id: from the file name.
     fallback_thread: String,
     state: State,
+    /// Rate-limit snapshots of the lines parsed since the scanner last took them.
+    rate_limits: Vec<RateLimitSnapshot>,
 }
 
 /// What the parser remembers between lines, and stores in the checkpoint between scans.
@@ -214,6 +217,7 @@ impl CodexParser {
         Ok(CodexParser {
             fallback_thread: fallback_thread(ctx),
             state,
+            rate_limits: Vec::new(),
         })
     }
 }
@@ -307,6 +311,26 @@ struct Payload<'a> {
     started_at: Stamp,
     #[serde(borrow)]
     info: Obj<Info<'a>>,
+    rate_limits: Obj<RateLimits>,
+}
+
+/// `token_count.rate_limits`: the account's usage windows as Codex last heard of them.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RateLimits {
+    primary: Obj<Window>,
+    secondary: Obj<Window>,
+}
+
+/// One window: `used_percent`, `window_minutes`, and its reset as `resets_at` (epoch seconds)
+/// or, in older builds, `resets_in_seconds` after the event.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Window {
+    used_percent: Usd,
+    window_minutes: Count,
+    resets_at: Stamp,
+    resets_in_seconds: Option<Count>,
 }
 
 #[derive(Deserialize, Default)]
@@ -486,7 +510,10 @@ impl LineParser for CodexParser {
                 LineOutcome::Ignored
             }
             Some("event_msg") => match payload.kind.get() {
-                Some("token_count") => self.on_token_count(parsed.timestamp.0, &payload, out),
+                Some("token_count") => {
+                    self.on_rate_limits(parsed.timestamp.0, &payload);
+                    self.on_token_count(parsed.timestamp.0, &payload, out)
+                }
                 Some("task_started") => {
                     self.on_turn_start(payload.turn_id.get(), payload.started_at.0);
                     LineOutcome::Ignored
@@ -500,9 +527,49 @@ impl LineParser for CodexParser {
     fn state(&self) -> Vec<u8> {
         parser_state::encode(&self.state)
     }
+
+    fn take_rate_limits(&mut self, out: &mut Vec<RateLimitSnapshot>) {
+        out.append(&mut self.rate_limits);
+    }
 }
 
 impl CodexParser {
+    /// Keeps the windows a `token_count` event reports, captured at the event's time. A
+    /// replayed parent history is skipped: it is stamped when the fork was made, so its old
+    /// percentages would pass for new ones. Windows that break the rules of docs/live.md
+    /// (no length, a percentage above 101, no reset time) are dropped.
+    fn on_rate_limits(&mut self, line_ms: Option<i64>, p: &Payload<'_>) {
+        let (Some(limits), Some(captured)) = (p.rate_limits.0.as_ref(), line_ms) else {
+            return;
+        };
+        if self.state.replay {
+            return;
+        }
+        for (kind, window) in [
+            ("primary", &limits.primary),
+            ("secondary", &limits.secondary),
+        ] {
+            let Some(w) = window.0.as_ref() else {
+                continue;
+            };
+            let resets_at = w.resets_at.0.or_else(|| {
+                let secs = i64::try_from(w.resets_in_seconds?.0).ok()?;
+                captured.checked_add(secs.checked_mul(1000)?)
+            });
+            let snapshot = match (
+                w.used_percent.0,
+                u32::try_from(w.window_minutes.0),
+                resets_at,
+            ) {
+                (Some(pct), Ok(minutes), Some(resets)) => {
+                    RateLimitSnapshot::new(ProviderId::Codex, kind, minutes, pct, resets, captured)
+                }
+                _ => None,
+            };
+            self.rate_limits.extend(snapshot);
+        }
+    }
+
     /// The file's own `session_meta` fixes the thread and what is known about it; one of
     /// another thread means that thread's history is copied next.
     fn on_session_meta(&mut self, line_ms: Option<i64>, p: &Payload<'_>) {
@@ -1132,5 +1199,126 @@ mod tests {
         for p in Codex.file_patterns() {
             globset::Glob::new(p).unwrap();
         }
+    }
+}
+
+#[cfg(test)]
+mod rate_limit_tests {
+    use super::*;
+
+    const REL: &str = "sessions/2025/10/03/rollout-2025-10-03T11-20-41-0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.jsonl";
+
+    /// Parses lines in order; the records and the snapshots taken after each line.
+    fn run(lines: &[&str]) -> (Vec<UsageRecord>, Vec<RateLimitSnapshot>) {
+        let mut p = CodexParser::new(&SourceContext::new(REL), None).unwrap();
+        let (mut out, mut snaps) = (Vec::new(), Vec::new());
+        for l in lines {
+            p.parse_line(l.as_bytes(), &mut out);
+            p.take_rate_limits(&mut snaps);
+        }
+        (out, snaps)
+    }
+
+    fn limits_line(ts: &str, info: &str, limits: &str) -> String {
+        format!(
+            r#"{{"timestamp":"{ts}","type":"event_msg","payload":{{"type":"token_count","info":{info},"rate_limits":{limits}}}}}"#
+        )
+    }
+
+    const USAGE: &str = r#"{"total_token_usage":{"input_tokens":12000,"cached_input_tokens":9000,"output_tokens":800,"reasoning_output_tokens":320,"total_tokens":12800},"last_token_usage":{"input_tokens":12000,"cached_input_tokens":9000,"output_tokens":800,"reasoning_output_tokens":320,"total_tokens":12800}}"#;
+
+    #[test]
+    fn windows_are_snapshots_and_rate_limit_rows_are_not_usage() {
+        let (records, snaps) = run(&[
+            &limits_line(
+                "2025-10-03T09:20:44.310Z",
+                "null",
+                r#"{"primary":{"used_percent":4.0,"window_minutes":300,"resets_at":1759500000},"secondary":{"used_percent":11.0,"window_minutes":10080,"resets_at":1759900000}}"#,
+            ),
+            &limits_line(
+                "2025-10-03T09:20:53.104Z",
+                USAGE,
+                r#"{"primary":{"used_percent":5.0,"window_minutes":300,"resets_at":1759500000},"secondary":null}"#,
+            ),
+        ]);
+        assert_eq!(records.len(), 1, "only the row with info is usage");
+        let captured = 1_759_483_244_310;
+        let s = |kind: &str, minutes, pct, resets: i64, captured| {
+            RateLimitSnapshot::new(
+                ProviderId::Codex,
+                kind,
+                minutes,
+                pct,
+                resets * 1000,
+                captured,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            snaps,
+            [
+                s("primary", 300, 4.0, 1_759_500_000, captured),
+                s("secondary", 10_080, 11.0, 1_759_900_000, captured),
+                s("primary", 300, 5.0, 1_759_500_000, 1_759_483_253_104),
+            ]
+        );
+    }
+
+    #[test]
+    fn legacy_resets_in_seconds_count_from_the_event() {
+        let (_, snaps) = run(&[&limits_line(
+            "2025-09-05T16:00:00.250Z",
+            "null",
+            r#"{"primary":{"used_percent":"12.5","window_minutes":300,"resets_in_seconds":3600}}"#,
+        )]);
+        let at = 1_757_088_000_250;
+        assert_eq!(snaps.len(), 1);
+        assert_eq!(snaps[0].resets_at_ms, at + 3_600_000);
+        assert_eq!(snaps[0].captured_at_ms, at);
+        assert_eq!(snaps[0].used_percentage, 12.5);
+    }
+
+    #[test]
+    fn out_of_range_and_malformed_windows_are_dropped() {
+        let (_, snaps) = run(&[
+            &limits_line(
+                "2025-10-03T09:20:44.310Z",
+                "null",
+                r#"{"primary":{"used_percent":100.6,"window_minutes":300,"resets_at":1759500000},"secondary":{"used_percent":180,"window_minutes":10080,"resets_at":1759900000}}"#,
+            ),
+            &limits_line(
+                "2025-10-03T09:20:45.000Z",
+                "null",
+                r#"{"primary":{"used_percent":-3,"window_minutes":300,"resets_at":1759500000},"secondary":{"used_percent":1,"resets_at":1759900000}}"#,
+            ),
+            &limits_line(
+                "2025-10-03T09:20:46.000Z",
+                "null",
+                r#"{"primary":"SECRET","secondary":[1,2]}"#,
+            ),
+            // No timestamp: no capture time, no snapshot.
+            r#"{"type":"event_msg","payload":{"type":"token_count","info":null,"rate_limits":{"primary":{"used_percent":1,"window_minutes":300,"resets_at":1759500000}}}}"#,
+        ]);
+        assert_eq!(snaps.len(), 1, "{snaps:?}");
+        assert_eq!(snaps[0].used_percentage, 100.0, "100-101 is clamped");
+    }
+
+    #[test]
+    fn a_replayed_parent_history_reports_no_windows() {
+        let meta = |id: &str| {
+            format!(
+                r#"{{"timestamp":"2026-05-12T08:03:00.000Z","type":"session_meta","payload":{{"id":"{id}","cwd":"/w","source":{{"subagent":{{"thread_spawn":{{}}}}}}}}}}"#
+            )
+        };
+        let limits =
+            r#"{"primary":{"used_percent":3.0,"window_minutes":300,"resets_at":1778580000}}"#;
+        let (_, snaps) = run(&[
+            &meta("019e0000-aaaa-7bbb-8ccc-000000000002"),
+            &limits_line("2026-05-12T08:03:00.000Z", "null", limits),
+            r#"{"timestamp":"2026-05-12T08:03:02.500Z","type":"turn_context","payload":{"cwd":"/w","model":"gpt-5.2"}}"#,
+            &limits_line("2026-05-12T08:04:00.000Z", "null", limits),
+        ]);
+        assert_eq!(snaps.len(), 1);
+        assert_eq!(snaps[0].captured_at_ms, 1_778_573_040_000);
     }
 }

@@ -38,6 +38,7 @@ use std::fmt;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::env::Env;
+use crate::live::RateLimitSnapshot;
 use crate::record::{ProviderId, UsageRecord};
 
 /// Why a line was skipped. Counted per reason and shown in scan summaries.
@@ -142,6 +143,13 @@ pub trait LineParser: Send {
     /// The parser's state to store in the checkpoint, as small serialized bytes (empty when
     /// the parser is stateless).
     fn state(&self) -> Vec<u8>;
+
+    /// Moves the rate-limit snapshots the lines parsed so far reported (an agent's own
+    /// account of its usage windows, docs/live.md) to `out`. The scanner asks after every
+    /// line and commits them with the records and checkpoint of the same batch. A snapshot
+    /// must depend on its line alone, so a resumed scan stores what an uninterrupted one
+    /// does. The default reports none.
+    fn take_rate_limits(&mut self, _out: &mut Vec<RateLimitSnapshot>) {}
 }
 
 /// How a provider's file is read.

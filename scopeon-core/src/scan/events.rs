@@ -20,6 +20,8 @@ pub(super) enum Event {
 /// Part of one file's reading: records, the checkpoint after them, and counts.
 pub(super) struct Chunk {
     pub(super) records: Vec<crate::record::UsageRecord>,
+    /// Rate-limit snapshots of the same lines, committed with the records.
+    pub(super) rate_limits: Vec<crate::live::RateLimitSnapshot>,
     pub(super) source: SourceUpdate,
     pub(super) bytes: u64,
     pub(super) lines: u64,

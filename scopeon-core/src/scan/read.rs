@@ -16,6 +16,7 @@ use super::discover::Found;
 use super::events::{Chunk, Event, flush_records};
 use super::summary::MAX_EXAMPLES;
 use super::{FileProblem, ScanOptions, SkippedLine};
+use crate::live::RateLimitSnapshot;
 use crate::provider::{LineOutcome, LineParser, Provider, SkipReason, SourceContext, SourceKind};
 use crate::store::{SkipCounts, SourceUpdate};
 use crate::tail::{self, Checkpoint, FileStat, Frame, LineReader, ResetReason, Start};
@@ -194,6 +195,7 @@ impl Reader<'_> {
         let ctx = self.context(found);
         let path = &found.path;
         let mut records = Vec::new();
+        let mut rate_limits = Vec::new();
         let mut skips = SkipCounts::default();
         let mut skipped = Vec::new();
         let mut lines = 0u64;
@@ -259,7 +261,7 @@ impl Reader<'_> {
                         while let Some(frame) = reader.next_frame()? {
                             lines += 1;
                             if let Some((at, reason)) =
-                                parse_frame(frame, parser.as_mut(), &mut records)
+                                parse_frame(frame, parser.as_mut(), &mut records, &mut rate_limits)
                             {
                                 note_skip(path, at, reason, &mut skips, &mut skipped);
                             }
@@ -307,6 +309,7 @@ impl Reader<'_> {
         self.known.insert(path.clone(), source.checkpoint.clone());
         let chunk = Chunk {
             records,
+            rate_limits,
             source,
             bytes: stat.size,
             lines,
@@ -354,22 +357,24 @@ impl Reader<'_> {
         // Said with the file's first checkpoint only, which commits with its first records.
         let mut content_replaced = open.content_replaced;
         let mut records = Vec::new();
+        let mut rate_limits = Vec::new();
         let mut skips = SkipCounts::default();
         let mut skipped = Vec::new();
         let mut lines = 0u64;
         let mut last_offset = offset;
         while let Some(frame) = reader.next_frame()? {
             lines += 1;
-            let before = records.len();
-            if let Some((at, reason)) = parse_frame(frame, parser, &mut records) {
+            let before = (records.len(), rate_limits.len());
+            if let Some((at, reason)) = parse_frame(frame, parser, &mut records, &mut rate_limits) {
                 note_skip(&open.found.path, at, reason, &mut skips, &mut skipped);
             }
             if reader.offset() <= open.covered {
                 // Counted when the copy that holds this line was read: parsed for the state
                 // only.
-                records.truncate(before);
+                records.truncate(before.0);
+                rate_limits.truncate(before.1);
             }
-            if records.len() >= flush_records() {
+            if records.len() >= flush_records() || rate_limits.len() >= flush_records() {
                 // A mid-file checkpoint: never "unchanged", so the next scan resumes here.
                 let now = reader.offset();
                 let mut source =
@@ -377,6 +382,7 @@ impl Reader<'_> {
                 source.content_replaced = std::mem::take(&mut content_replaced);
                 let chunk = Chunk {
                     records: std::mem::take(&mut records),
+                    rate_limits: std::mem::take(&mut rate_limits),
                     source,
                     bytes: now - last_offset,
                     lines: std::mem::take(&mut lines),
@@ -405,6 +411,7 @@ impl Reader<'_> {
         self.remember(&source);
         let chunk = Chunk {
             records,
+            rate_limits,
             source,
             bytes: end - last_offset,
             lines,
@@ -498,8 +505,20 @@ pub(super) fn settled(
             .is_none_or(|cap| cap >= options.max_document)
 }
 
-/// Parses one framed line; the offset and reason when it is skipped.
+/// Parses one framed line; the offset and reason when it is skipped. The rate-limit
+/// snapshots the line reported go to `rate_limits`.
 fn parse_frame(
+    frame: Frame<'_>,
+    parser: &mut dyn LineParser,
+    records: &mut Vec<crate::record::UsageRecord>,
+    rate_limits: &mut Vec<RateLimitSnapshot>,
+) -> Option<(u64, SkipReason)> {
+    let skipped = parse_frame_records(frame, parser, records);
+    parser.take_rate_limits(rate_limits);
+    skipped
+}
+
+fn parse_frame_records(
     frame: Frame<'_>,
     parser: &mut dyn LineParser,
     records: &mut Vec<crate::record::UsageRecord>,

@@ -38,6 +38,7 @@ impl Writer<'_> {
             Event::Chunk(chunk) => {
                 let Chunk {
                     records,
+                    rate_limits,
                     source,
                     bytes,
                     lines,
@@ -52,6 +53,7 @@ impl Writer<'_> {
                 ps.skipped_examples.extend(skipped.into_iter().take(room));
                 self.progress.bytes_read += bytes;
                 self.batch.records.extend(records);
+                self.batch.rate_limits.extend(rate_limits);
                 self.batch.sources.push(source);
                 if self.batch.records.len() >= flush_records()
                     || self.batch.sources.len() >= FLUSH_SOURCES

@@ -16,6 +16,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
 use crate::error::{Error, Result};
+use crate::live::RateLimitSnapshot;
 use crate::pricing::PriceTable;
 use crate::provider::SkipReason;
 use crate::record::{MergeRule, ProviderId, TokenCounts, UsageRecord};
@@ -119,12 +120,15 @@ pub struct Batch {
     pub records: Vec<UsageRecord>,
     /// The checkpoints reached.
     pub sources: Vec<SourceUpdate>,
+    /// What the agents reported about their usage windows in the lines read (never usage;
+    /// see [`RateLimitSnapshot`]).
+    pub rate_limits: Vec<RateLimitSnapshot>,
 }
 
 impl Batch {
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.sources.is_empty()
+        self.records.is_empty() && self.sources.is_empty() && self.rate_limits.is_empty()
     }
 }
 
@@ -545,6 +549,7 @@ fn write_batch(
     for source in &batch.sources {
         write_source(conn, source)?;
     }
+    super::live::upsert_rate_limits(conn, &batch.rate_limits)?;
     if !records.is_empty() {
         bump_generation(conn)?;
     }
@@ -900,6 +905,7 @@ mod tests {
         Batch {
             records,
             sources: Vec::new(),
+            rate_limits: Vec::new(),
         }
     }
 
@@ -1200,7 +1206,7 @@ mod tests {
             for (i, copy) in copies.iter().enumerate() {
                 batch.push(copy.clone());
                 if cuts[i] || i + 1 == copies.len() {
-                    store.commit(&Batch { records: std::mem::take(&mut batch), sources: Vec::new() }).unwrap();
+                    store.commit(&Batch { records: std::mem::take(&mut batch), sources: Vec::new(), rate_limits: Vec::new() }).unwrap();
                 }
             }
             let mut expected: Vec<UsageRecord> = Vec::new();
@@ -1261,6 +1267,7 @@ mod tests {
             .commit(&Batch {
                 records: Vec::new(),
                 sources: vec![source],
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let stored = store.provider_stats(ProviderId::Codex).unwrap().skipped;
@@ -1354,6 +1361,7 @@ mod tests {
                     source("gone.jsonl", 2, 1, false),
                     whole,
                 ],
+                rate_limits: Vec::new(),
             })
             .unwrap();
         // A rebuild reads a.jsonl again (now without `stale`); gone.jsonl is gone and the
@@ -1363,6 +1371,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![r("a:")],
                 sources: vec![source("a.jsonl", 1, 1, false)],
+                rate_limits: Vec::new(),
             })
             .unwrap();
         store.finish_rebuild().unwrap();
@@ -1377,6 +1386,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![r("old:"), r("kept:")],
                 sources: vec![source("a.jsonl", 1, 2, false)],
+                rate_limits: Vec::new(),
             })
             .unwrap();
         // Truncated and written again under the same inode and first line: what it holds now
@@ -1385,6 +1395,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![r("kept:"), r("new:")],
                 sources: vec![source("a.jsonl", 1, 2, true)],
+                rate_limits: Vec::new(),
             })
             .unwrap();
         store.begin_rebuild(&[ProviderId::ClaudeCode]).unwrap();
@@ -1392,6 +1403,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![r("new:")],
                 sources: vec![source("a.jsonl", 1, 1, false)],
+                rate_limits: Vec::new(),
             })
             .unwrap();
         store.finish_rebuild().unwrap();
@@ -1410,6 +1422,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![r("a:"), r("stale:")],
                 sources: vec![source("old-name.jsonl", 1, 2, false)],
+                rate_limits: Vec::new(),
             })
             .unwrap();
         store.begin_rebuild(&[ProviderId::ClaudeCode]).unwrap();
@@ -1417,6 +1430,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![r("a:")],
                 sources: vec![source("new-name.jsonl", 1, 1, false)],
+                rate_limits: Vec::new(),
             })
             .unwrap();
         store.finish_rebuild().unwrap();

@@ -552,6 +552,11 @@ fn forget_in(
         tx.execute("DELETE FROM report_cache", [])?;
         ingest::bump_generation(tx)?;
     }
+    // Rate-limit snapshots belong to a provider's account, not to a project: forgetting a
+    // provider (or a time) forgets them too; forgetting a project leaves them.
+    if filter.projects.is_empty() {
+        super::live::forget_rate_limits(tx, &filter.providers, filter.before_ms)?;
+    }
     let remaining: i64 =
         tx.query_row("SELECT count(*) FROM records WHERE replay = 0", [], |r| {
             r.get(0)
@@ -670,6 +675,7 @@ mod tests {
             .commit(&Batch {
                 records,
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap()
     }

@@ -10,6 +10,7 @@
 //! another user.
 
 mod ingest;
+mod live;
 mod maintenance;
 mod privacy;
 mod query;

@@ -847,6 +847,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![record("plain", 1_764_000_000_000, Some("m"), 1)],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let doc = store
@@ -863,6 +864,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![premium("p1", 2_000), premium("p2", 330)],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let report = store.report(&q).unwrap();
@@ -893,6 +895,7 @@ mod tests {
                     record("b", 20_001 * day, Some("mystery-model"), 5),
                 ],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let q = ReportQuery {
@@ -911,6 +914,7 @@ mod tests {
             .commit(&Batch {
                 records: vec![record("c", 20_002 * day, Some("claude-sonnet-4-5"), 1)],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let after = store.report(&q).unwrap();
@@ -989,6 +993,7 @@ mod cost_tests {
                     record("c", "claude-sonnet-4-5", true),
                 ],
                 sources: Vec::new(),
+                rate_limits: Vec::new(),
             })
             .unwrap();
         let q = ReportQuery {

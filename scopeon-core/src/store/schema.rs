@@ -95,7 +95,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // (`ingest::origin_of`), NULL for records of sources read whole and for records stored
     // before. A rebuild replaces the records of the logs it reads again and keeps the others.
     "ALTER TABLE records ADD COLUMN origin INTEGER;",
-    // 7: one session's records without reading them all (a session's cost, asked on every
+    // 7: the live layer (docs/live.md). `rate_limits` holds what agents report about their
+    // usage windows, numbers only: the latest report of each window (provider, window name,
+    // reset time), so it grows by one row per window, not per report. `records_provider_time`
+    // lets blocks read one provider's requests of a time range without a scan of the others'.
+    "CREATE TABLE rate_limits (
+        provider TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        resets_at_ms INTEGER NOT NULL,
+        window_minutes INTEGER NOT NULL,
+        used_percentage REAL NOT NULL,
+        captured_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (provider, kind, resets_at_ms)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX records_provider_time ON records (provider, ts_ms);",
+    // 8: one session's records without reading them all (a session's cost, asked on every
     // `scopeon statusline` call).
     "CREATE INDEX records_session ON records (session, provider);",
 ];

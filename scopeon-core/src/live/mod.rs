@@ -1,0 +1,11 @@
+//! The live layer: how much of an agent's usage window is used and left, and how full each
+//! active session's context is (docs/live.md).
+//!
+//! - [`rate_limits`]: what agents report about their windows, stored as numbers only.
+//!
+//! Everything here is computed from the store with narrow, time-indexed reads: its cost grows
+//! with the time range asked about, not with all the history stored.
+
+pub mod rate_limits;
+
+pub use rate_limits::{FIVE_HOURS_MINUTES, RateLimitSnapshot};
