@@ -443,3 +443,48 @@ fn install_chains_an_existing_command_and_leaves_a_broken_file_alone() {
     assert!(dir.join("settings.json").exists());
     assert!(!elsewhere.root.join(".claude/settings.json").exists());
 }
+
+#[test]
+fn rate_limits_of_the_input_are_stored_as_numbers_when_they_are_current() {
+    let home = Home::new();
+    let now: jiff::Timestamp = NOW.parse().unwrap();
+    let now_s = now.as_second();
+    let call = |five: Value, seven: Value| {
+        let mut input: Value = serde_json::from_slice(&home.input(&home.transcript())).unwrap();
+        input["rate_limits"] = json!({"five_hour": five, "seven_day": seven});
+        home.statusline(input.to_string().as_bytes());
+    };
+    // Current windows: stored (100.4% clamped to 100).
+    call(
+        json!({"used_percentage": 42.5, "resets_at": now_s + 3600}),
+        json!({"used_percentage": 100.4, "resets_at": now_s + 86400}),
+    );
+    // Hostile ones: nothing more stored.
+    call(
+        json!({"used_percentage": 150, "resets_at": now_s + 3600}),
+        json!({"used_percentage": 5, "resets_at": now_s - 60}),
+    );
+    call(
+        json!({"used_percentage": 5, "resets_at": now_s + 400 * 86400}),
+        json!({"used_percentage": MARKER, "resets_at": MARKER}),
+    );
+    let db = rusqlite::Connection::open(home.root.join(".scopeon/scopeon.db")).unwrap();
+    let rows: Vec<(String, String, i64, f64, i64)> = db
+        .prepare(
+            "SELECT provider, kind, window_minutes, used_percentage, resets_at_ms - captured_at_ms
+             FROM rate_limits ORDER BY kind",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("claude_code".into(), "five_hour".into(), 300, 42.5, 3_600_000),
+            ("claude_code".into(), "seven_day".into(), 10_080, 100.0, 86_400_000),
+        ]
+    );
+    home.assert_marker_stored_nowhere();
+}

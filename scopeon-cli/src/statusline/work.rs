@@ -4,9 +4,11 @@
 use camino::Utf8PathBuf;
 use scopeon_core::config::Config;
 use scopeon_core::env::Env;
+use scopeon_core::live::RateLimitSnapshot;
+use scopeon_core::record::ProviderId;
 use scopeon_core::{ReportRequest, ScanRequest, Scopeon};
 
-use super::input::StatusInput;
+use super::input::{RateLimit, StatusInput};
 use super::line::{self, Figures, Style};
 use super::test_hooks;
 
@@ -43,12 +45,48 @@ impl Job {
                     .files([path.as_str()]),
             );
         }
+        // A database that refuses writes still answers.
+        let _ = scopeon.record_rate_limits(&self.rate_limits()?);
         let figures = self.figures(&scopeon)?;
         Ok(line::render(
             &self.segments,
             &figures,
             Style { color: self.color },
         ))
+    }
+
+    /// Claude Code's windows from the input, captured now. A window that has already reset,
+    /// or one that would reset later than a full window from now (a clock or a field gone
+    /// wrong), is not a current figure and is left out; scopeon-core checks the rest
+    /// (docs/live.md).
+    fn rate_limits(&self) -> scopeon_core::Result<Vec<RateLimitSnapshot>> {
+        let now_ms = scopeon_core::window::now(&self.env)?.as_millisecond();
+        let windows = [
+            ("five_hour", 300, self.input.five_hour),
+            ("seven_day", 7 * 24 * 60, self.input.seven_day),
+        ];
+        Ok(windows
+            .into_iter()
+            .filter_map(|(kind, minutes, limit)| {
+                let RateLimit {
+                    used_percentage,
+                    resets_at,
+                } = limit?;
+                let resets_at_ms = resets_at.checked_mul(1000)?;
+                let latest = now_ms + i64::from(minutes) * 60_000 + 60_000;
+                if resets_at_ms <= now_ms || resets_at_ms > latest {
+                    return None;
+                }
+                RateLimitSnapshot::new(
+                    ProviderId::ClaudeCode,
+                    kind,
+                    minutes,
+                    used_percentage,
+                    resets_at_ms,
+                    now_ms,
+                )
+            })
+            .collect())
     }
 
     fn wants(&self, segment: &str) -> bool {
