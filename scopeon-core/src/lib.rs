@@ -79,6 +79,7 @@ pub mod tail;
 pub mod window;
 
 pub use error::{Error, Result};
+pub use live::{BlocksAnswer, BlocksRequest};
 pub use scopeon::{
     ForgetAnswer, ForgetRequest, ReportAnswer, ReportRequest, ScanRequest, Scopeon, ScopeonBuilder,
 };

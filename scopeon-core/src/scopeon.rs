@@ -30,7 +30,7 @@ use serde_json::{Map, Value, json};
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::live::RateLimitSnapshot;
+use crate::live::{BlocksAnswer, BlocksRequest, RateLimitSnapshot};
 use crate::pricing::{PRICES_CHECKED, PriceTable, price_document};
 use crate::provider::{Provider, Providers, RegisterError};
 use crate::record::ProviderId;
@@ -422,6 +422,31 @@ impl Scopeon {
             .map(Some)
     }
 
+    /// Five-hour blocks per provider, official where the agent reported the window, else
+    /// estimated from the requests, with the longer official windows (see [`BlocksRequest`]
+    /// and docs/live.md).
+    pub fn blocks(&self, request: &BlocksRequest) -> Result<BlocksAnswer> {
+        let now = match request.now {
+            Some(t) => t,
+            None => now(&self.env)?,
+        };
+        let zone = self.zone(request.tz.as_deref())?;
+        let bound = |spec: &Option<String>, which| {
+            spec.as_deref()
+                .map(|s| parse_bound(s, which, &zone, now).map(|t| t.as_millisecond()))
+                .transpose()
+        };
+        let resolved = crate::live::blocks_answer::Resolved {
+            providers: self
+                .parse_providers(&request.providers)?
+                .unwrap_or_else(|| vec![ProviderId::ClaudeCode, ProviderId::Codex]),
+            since_ms: bound(&request.since, Bound::Since)?,
+            until_ms: bound(&request.until, Bound::Until)?,
+            now,
+        };
+        crate::live::blocks_answer::answer(&self.store, request, &resolved)
+    }
+
     /// Stores what an agent reported about its usage windows (Claude Code's statusline input,
     /// say), as [`Scopeon::scan`] does for the snapshots it finds in logs. Only the latest
     /// snapshot of each window is kept; storing the same ones again changes nothing
@@ -777,7 +802,7 @@ impl ScanSummary {
 
 /// Entries of a list, with comma-separated ones split and blanks dropped (as the CLI's
 /// `--by day,model` and `--provider a,b`).
-fn split_commas<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
+pub(crate) fn split_commas<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
     items
         .into_iter()
         .flat_map(|s| {

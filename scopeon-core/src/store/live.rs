@@ -47,6 +47,33 @@ pub(crate) fn upsert_rate_limits(
     Ok(())
 }
 
+/// A provider's requests of a time range, oldest first: `?1` provider, `[?2, ?3)`.
+const EACH_REQUEST_SQL: &str = "SELECT ts_ms, requests, input, cache_creation, cache_read, output,
+        reasoning, total, cost_pusd
+    FROM records
+    WHERE provider = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 AND replay = 0
+    ORDER BY ts_ms";
+
+/// A provider's request times up to `?2`, latest first.
+const BLOCK_ANCHOR_SQL: &str = "SELECT ts_ms FROM records
+    WHERE provider = ?1 AND ts_ms <= ?2 AND replay = 0
+    ORDER BY ts_ms DESC";
+
+/// One stored request, as blocks need it: when, its token fields and its calculated cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RequestRow {
+    pub ts_ms: i64,
+    pub requests: u64,
+    pub input: u64,
+    pub cache_creation: u64,
+    pub cache_read: u64,
+    pub output: u64,
+    pub reasoning: u64,
+    pub total: u64,
+    /// `None` for a model without a price.
+    pub cost_pusd: Option<i64>,
+}
+
 impl Store {
     /// Stores what agents reported about their usage windows (see [`RateLimitSnapshot`]),
     /// keeping the latest report of each window; storing the same snapshots again changes
@@ -116,6 +143,94 @@ impl Store {
             })
             .collect())
     }
+
+    /// Calls `f` with each of a provider's requests in `[from_ms, to_ms)`, oldest first, one
+    /// row at a time (never the range in memory at once).
+    pub(crate) fn each_request(
+        &self,
+        provider: ProviderId,
+        from_ms: i64,
+        to_ms: i64,
+        f: &mut dyn FnMut(RequestRow),
+    ) -> Result<()> {
+        let err = |e| self.db_err(e);
+        let mut st = self.conn.prepare_cached(EACH_REQUEST_SQL).map_err(err)?;
+        let mut rows = st.query((provider.as_str(), from_ms, to_ms)).map_err(err)?;
+        let n = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
+            Ok(r.get::<_, i64>(i)?.max(0) as u64)
+        };
+        while let Some(r) = rows.next().map_err(err)? {
+            let row = (|| {
+                Ok::<_, rusqlite::Error>(RequestRow {
+                    ts_ms: r.get(0)?,
+                    requests: n(r, 1)?,
+                    input: n(r, 2)?,
+                    cache_creation: n(r, 3)?,
+                    cache_read: n(r, 4)?,
+                    output: n(r, 5)?,
+                    reasoning: n(r, 6)?,
+                    total: n(r, 7)?,
+                    cost_pusd: r.get(8)?,
+                })
+            })()
+            .map_err(err)?;
+            f(row);
+        }
+        Ok(())
+    }
+
+    /// Where estimated blocks can be computed from so that they come out as from the start
+    /// of history, for blocks at or after `at_ms`: the latest request at or before `at_ms`
+    /// that follows the one before it by at least `gap_ms` (no block can reach across such a
+    /// gap), or the provider's first request. `None` when the provider has no request at or
+    /// before `at_ms`. Reads backwards through the index from `at_ms` only as far as that gap.
+    pub(crate) fn block_anchor(
+        &self,
+        provider: ProviderId,
+        at_ms: i64,
+        gap_ms: i64,
+    ) -> Result<Option<i64>> {
+        let err = |e| self.db_err(e);
+        let mut st = self.conn.prepare_cached(BLOCK_ANCHOR_SQL).map_err(err)?;
+        let mut rows = st.query((provider.as_str(), at_ms)).map_err(err)?;
+        let mut later: Option<i64> = None;
+        while let Some(r) = rows.next().map_err(err)? {
+            let ts: i64 = r.get(0).map_err(err)?;
+            if let Some(l) = later
+                && l - ts >= gap_ms
+            {
+                return Ok(Some(l));
+            }
+            later = Some(ts);
+        }
+        Ok(later)
+    }
+
+    /// The first and last request time of a provider, if it has any.
+    pub(crate) fn request_span(&self, provider: ProviderId) -> Result<Option<(i64, i64)>> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT ts_ms FROM records WHERE provider = ?1 AND replay = 0 ORDER BY ts_ms LIMIT 1),
+                        (SELECT ts_ms FROM records WHERE provider = ?1 AND replay = 0 ORDER BY ts_ms DESC LIMIT 1)",
+                [provider.as_str()],
+                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
+            )
+            .map(|(a, b)| a.zip(b))
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// The query plan SQLite chooses for a statement (for tests that check an index is used).
+    #[cfg(test)]
+    pub(crate) fn query_plan(&self, sql: &str) -> Vec<String> {
+        let mut st = self
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        st.query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
 }
 
 /// Forgets the snapshots of these providers (all when empty) captured before `before_ms`
@@ -139,4 +254,28 @@ pub(crate) fn forget_rate_limits(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block reads go through the `(provider, ts_ms)` index, so their cost follows the
+    /// range asked for, not the history stored.
+    #[test]
+    fn block_reads_use_the_provider_time_index() {
+        let store = Store::open_in_memory().unwrap();
+        for sql in [EACH_REQUEST_SQL, BLOCK_ANCHOR_SQL] {
+            let sql = sql
+                .replace("?1", "'codex'")
+                .replace("?2", "1")
+                .replace("?3", "2");
+            let plan = store.query_plan(&sql).join("\n");
+            assert!(
+                plan.contains("USING INDEX records_provider_time (provider=? AND ts_ms"),
+                "{plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "sorted by the index: {plan}");
+        }
+    }
 }
