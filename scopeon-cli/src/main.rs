@@ -110,9 +110,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Forget(args) => cmd_forget(&cli.global, &args, env),
         Command::Statusline(args) => match &args.action {
             None => statusline::run(&cli.global, env),
-            Some(StatuslineAction::Install(install)) => {
-                statusline::install::run(install, env)
-            }
+            Some(StatuslineAction::Install(install)) => statusline::install::run(install, env),
         },
         Command::Completions { shell } => {
             let mut cmd = Cli::command();

@@ -16,6 +16,8 @@ const MARKER: &str = "SCOPEON-PRIVACY-MARKER-7b2e";
 const NOW: &str = "2026-11-27T12:00:00Z";
 const SESSION: &str = "5f0c2a9e-session";
 
+const TEST_CONFIG: &str = "[statusline]\ndeadline_ms = 10000\n";
+
 struct Home {
     _dir: tempfile::TempDir,
     root: PathBuf,
@@ -42,10 +44,14 @@ impl Home {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         let home = Home { _dir: dir, root };
+        // A deadline no loaded test machine misses with a debug build; the deadline itself is
+        // tested with a slowed worker.
+        home.write(".scopeon/config.toml", TEST_CONFIG);
         home.write(
             &home.transcript_rel(),
             &(request(1, "2026-11-27T09:00:00Z", 1000, 2000)
-                + &request(2, "2026-11-27T10:30:00Z", 3000, 4000)),
+                + &request(2, "2026-11-27T11:20:00Z", 3000, 4000)
+                + &request(3, "2026-11-27T11:50:00Z", 5000, 6000)),
         );
         home
     }
@@ -101,13 +107,26 @@ impl Home {
         let (out, took) = run_with_stdin(cmd, stdin);
         assert!(took < limit, "took {took:?}");
         assert_eq!(out.status.code(), Some(0), "{out:?}");
-        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.ends_with('\n') && text.matches('\n').count() == 1, "{text:?}");
+        assert!(
+            text.ends_with('\n') && text.matches('\n').count() == 1,
+            "{text:?}"
+        );
         let line = text.trim_end().to_owned();
         assert!(!line.trim().is_empty());
         assert!(!line.contains(MARKER), "{line}");
-        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        // Nothing but the SGR color sequences the line may carry when asked.
+        let plain = line
+            .replace("\u{1b}[0m", "")
+            .replace("\u{1b}[31m", "")
+            .replace("\u{1b}[32m", "")
+            .replace("\u{1b}[33m", "");
+        assert!(!plain.chars().any(|c| c.is_control()), "{line:?}");
         line
     }
 
@@ -175,17 +194,28 @@ fn run_with_stdin(mut cmd: Command, stdin: &[u8]) -> (Output, Duration) {
 fn the_line_for_a_fixed_input() {
     let home = Home::new();
     let input = home.input(&home.transcript());
+    // An estimated block (09:00 to 14:00) and its burn rate over the last hour.
     let line = home.statusline(&input);
     insta::assert_snapshot!("statusline_default", line);
+    // Claude Code reports its five-hour window: the official percentage (and the window's
+    // reset time) replace the estimate.
+    let mut official: Value = serde_json::from_slice(&input).unwrap();
+    let now: jiff::Timestamp = NOW.parse().unwrap();
+    official["rate_limits"] = json!({
+        "five_hour": {"used_percentage": 87.5, "resets_at": now.as_second() + 150 * 60},
+        "seven_day": {"used_percentage": 12, "resets_at": now.as_second() + 3 * 86400}
+    });
+    let official = official.to_string().into_bytes();
+    insta::assert_snapshot!("statusline_official", home.statusline(&official));
     // Configured segments, colors asked for (NO_COLOR wins over them).
     home.write(
         ".scopeon/config.toml",
-        "[statusline]\nsegments = [\"today_cost\", \"model\"]\ncolor = true\n",
+        "[statusline]\nsegments = [\"block\", \"today_cost\", \"model\"]\ncolor = true\ndeadline_ms = 10000\n",
     );
-    let configured = home.statusline(&input);
+    let configured = home.statusline(&official);
     insta::assert_snapshot!("statusline_configured", configured);
-    let no_color = home.statusline_with(&input, &[("NO_COLOR", "1")], Duration::from_secs(20));
-    assert_eq!(no_color, configured);
+    let no_color = home.statusline_with(&official, &[("NO_COLOR", "1")], Duration::from_secs(20));
+    assert_eq!(no_color, "5h 88% (2h30m left) · today $0.23 · Sonnet 4.5");
     home.assert_marker_stored_nowhere();
 }
 
@@ -194,19 +224,19 @@ fn a_later_scan_does_not_count_the_transcript_twice() {
     let home = Home::new();
     let input = home.input(&home.transcript());
     home.statusline(&input);
-    assert_eq!(home.report_requests(), 2);
+    assert_eq!(home.report_requests(), 3);
     // The transcript grows between calls: the next call reads only the new line.
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(home.transcript())
         .unwrap();
-    f.write_all(request(3, "2026-11-27T11:00:00Z", 10, 20).as_bytes())
+    f.write_all(request(4, "2026-11-27T11:55:00Z", 10, 20).as_bytes())
         .unwrap();
     let before = home.statusline(&input);
-    assert_eq!(home.report_requests(), 3);
+    assert_eq!(home.report_requests(), 4);
     let out = home.cmd(&["scan"]).output().unwrap();
     assert!(out.status.success());
-    assert_eq!(home.report_requests(), 3);
+    assert_eq!(home.report_requests(), 4);
     assert_eq!(home.statusline(&input), before);
     home.assert_marker_stored_nowhere();
 }
@@ -231,7 +261,13 @@ fn every_failure_still_prints_a_line_and_exits_0() {
     std::os::unix::fs::symlink(home.root.join("elsewhere/projects/-p/s.jsonl"), &link).unwrap();
     home.statusline(&with(&link));
     let fifo = home.root.join(".claude/projects/-home-dev-app/fifo.jsonl");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     home.statusline_with(&with(&fifo), &[], Duration::from_secs(10));
     assert_eq!(home.report_requests(), 0, "nothing was ingested");
 
@@ -239,6 +275,7 @@ fn every_failure_still_prints_a_line_and_exits_0() {
     let input = with(&home.transcript());
     let good = home.statusline(&input);
     assert!(good.contains("session $"), "{good}");
+    home.write(".scopeon/config.toml", "[statusline]\ndeadline_ms = 1000\n");
     let slow = home.statusline_with(
         &input,
         &[("SCOPEON_TEST_STATUSLINE_DELAY_MS", "3000")],
@@ -256,10 +293,17 @@ fn every_failure_still_prints_a_line_and_exits_0() {
         Duration::from_secs(20),
     );
     assert_eq!(line, good, "the last good line");
-    home.statusline_with(&input, &[("SCOPEON_TEST_DB_FAULT", "read-only")], Duration::from_secs(20));
-    home.write(".scopeon/config.toml", "[statusline]\nsegments = [\"nope\"]\n");
+    home.statusline_with(
+        &input,
+        &[("SCOPEON_TEST_DB_FAULT", "read-only")],
+        Duration::from_secs(20),
+    );
+    home.write(
+        ".scopeon/config.toml",
+        "[statusline]\nsegments = [\"nope\"]\n",
+    );
     assert_eq!(home.statusline(&input), good);
-    std::fs::remove_file(home.root.join(".scopeon/config.toml")).unwrap();
+    home.write(".scopeon/config.toml", TEST_CONFIG);
 
     // A read-only ~/.scopeon (and, for root, whom modes do not stop, a cache directory that
     // cannot be created): still a line, from the input alone when nothing else is possible.
@@ -284,7 +328,6 @@ fn set_mode(path: &Path, mode: u32) {
 #[test]
 fn twenty_concurrent_calls_coalesce_on_one_worker() {
     let home = Home::new();
-    home.write(".scopeon/config.toml", "[statusline]\ndeadline_ms = 8000\n");
     let trace = home.root.join("trace");
     let input = home.input(&home.transcript());
     let started = Instant::now();
@@ -305,14 +348,25 @@ fn twenty_concurrent_calls_coalesce_on_one_worker() {
         .into_iter()
         .map(|c| c.wait_with_output().unwrap())
         .collect();
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
     for out in &outputs {
         assert_eq!(out.status.code(), Some(0));
         let line = String::from_utf8_lossy(&out.stdout);
-        assert!(!line.trim().is_empty() && line.matches('\n').count() == 1, "{line:?}");
+        assert!(
+            !line.trim().is_empty() && line.matches('\n').count() == 1,
+            "{line:?}"
+        );
     }
     let worked = std::fs::read_to_string(&trace).unwrap();
-    assert_eq!(worked.lines().count(), 1, "exactly one call did the work: {worked}");
+    assert_eq!(
+        worked.lines().count(),
+        1,
+        "exactly one call did the work: {worked}"
+    );
     // Every process is gone and the lock with them: the next call works.
     home.statusline_with(
         &input,
@@ -320,7 +374,7 @@ fn twenty_concurrent_calls_coalesce_on_one_worker() {
         Duration::from_secs(20),
     );
     assert_eq!(std::fs::read_to_string(&trace).unwrap().lines().count(), 2);
-    assert_eq!(home.report_requests(), 2);
+    assert_eq!(home.report_requests(), 3);
 }
 
 fn install(home: &Home, extra: &[&str]) -> Output {
@@ -339,12 +393,17 @@ fn backups(home: &Home) -> Vec<PathBuf> {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().contains("settings.json.scopeon-backup-"))
+        .filter(|p| {
+            p.to_string_lossy()
+                .contains("settings.json.scopeon-backup-")
+        })
         .collect()
 }
 
 fn our_command() -> String {
-    let exe = Path::new(env!("CARGO_BIN_EXE_scopeon")).canonicalize().unwrap();
+    let exe = Path::new(env!("CARGO_BIN_EXE_scopeon"))
+        .canonicalize()
+        .unwrap();
     format!("{} statusline", exe.display())
 }
 
@@ -424,7 +483,10 @@ fn install_chains_an_existing_command_and_leaves_a_broken_file_alone() {
     let out = install(&broken, &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not valid JSON") && err.contains("left untouched"), "{err}");
+    assert!(
+        err.contains("not valid JSON") && err.contains("left untouched"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read_to_string(broken.root.join(".claude/settings.json")).unwrap(),
         "{\"model\": \"opus\",,}"
@@ -475,15 +537,29 @@ fn rate_limits_of_the_input_are_stored_as_numbers_when_they_are_current() {
              FROM rate_limits ORDER BY kind",
         )
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();
     assert_eq!(
         rows,
         [
-            ("claude_code".into(), "five_hour".into(), 300, 42.5, 3_600_000),
-            ("claude_code".into(), "seven_day".into(), 10_080, 100.0, 86_400_000),
+            (
+                "claude_code".into(),
+                "five_hour".into(),
+                300,
+                42.5,
+                3_600_000
+            ),
+            (
+                "claude_code".into(),
+                "seven_day".into(),
+                10_080,
+                100.0,
+                86_400_000
+            ),
         ]
     );
     home.assert_marker_stored_nowhere();

@@ -965,14 +965,22 @@ mod tests {
     }
 
     fn requests(s: &Scopeon, request: ReportRequest) -> u64 {
-        s.report(&request.by::<&str>([])).unwrap().report().totals.requests
+        s.report(&request.by::<&str>([]))
+            .unwrap()
+            .report()
+            .totals
+            .requests
     }
 
     #[test]
     fn a_scan_of_named_files_reads_them_alone_and_a_later_scan_does_not_count_them_again() {
         let (_dir, env) = home();
         let s2 = second_transcript(&env);
-        let mut s = Scopeon::builder().env(env.clone()).in_memory().open().unwrap();
+        let mut s = Scopeon::builder()
+            .env(env.clone())
+            .in_memory()
+            .open()
+            .unwrap();
         let named = ScanRequest::new()
             .providers(["claude_code"])
             .files([s2.as_str()]);

@@ -164,7 +164,9 @@ mod tests {
         let held = a.try_lock();
         assert!(matches!(held, Lock::Held(_)));
         assert!(matches!(
-            SessionCache::for_session(&env, Some("a")).unwrap().try_lock(),
+            SessionCache::for_session(&env, Some("a"))
+                .unwrap()
+                .try_lock(),
             Lock::Busy
         ));
         assert!(matches!(other.try_lock(), Lock::Held(_)));

@@ -150,10 +150,16 @@ fn read_settings(path: &Utf8Path) -> Result<Option<String>, Failure> {
 
 /// Copies the settings beside them as `settings.json.scopeon-backup-<UTC time>`.
 fn back_up(path: &Utf8Path) -> Result<Utf8PathBuf, Failure> {
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
     let name = path.file_name().unwrap_or("settings.json");
     for n in 0..100 {
-        let suffix = if n == 0 { String::new() } else { format!("-{n}") };
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
         let backup = path.with_file_name(format!("{name}.scopeon-backup-{stamp}{suffix}"));
         let created = std::fs::OpenOptions::new()
             .write(true)
@@ -199,7 +205,9 @@ fn write_atomically(path: &Utf8Path, text: &str) -> Result<(), Failure> {
         .tempfile_in(dir)
         .map_err(fail)?;
     if let Ok(m) = std::fs::metadata(path) {
-        tmp.as_file().set_permissions(m.permissions()).map_err(fail)?;
+        tmp.as_file()
+            .set_permissions(m.permissions())
+            .map_err(fail)?;
     }
     tmp.write_all(text.as_bytes()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
@@ -356,7 +364,11 @@ mod tests {
         let original = "{\n  \"model\": \"opus\",\n  \"env\": {\n    \"B\": \"1\",\n    \"A\": \"2\"\n  },\n  \"zeta\": [\n    1,\n    2.5\n  ]\n}\n";
         let once = merge(Some(original), EXE).unwrap();
         assert_eq!(once.change, Change::Added);
-        assert!(once.text.starts_with(&original[..original.len() - 3]), "{}", once.text);
+        assert!(
+            once.text.starts_with(&original[..original.len() - 3]),
+            "{}",
+            once.text
+        );
         let twice = merge(Some(&once.text), EXE).unwrap();
         assert_eq!(twice.change, Change::Unchanged);
         assert_eq!(twice.text, once.text);
@@ -365,9 +377,10 @@ mod tests {
     #[test]
     fn another_command_is_chained_and_stays_recoverable() {
         let theirs = r#"bash -c 'echo "$(date)" it'\''s'"#;
-        let original =
-            serde_json::to_string(&json!({"statusLine": {"type": "command", "command": theirs, "padding": 0}}))
-                .unwrap();
+        let original = serde_json::to_string(
+            &json!({"statusLine": {"type": "command", "command": theirs, "padding": 0}}),
+        )
+        .unwrap();
         let m = merge(Some(&original), EXE).unwrap();
         assert_eq!(
             m.change,
@@ -397,7 +410,10 @@ mod tests {
         let old = r#"{"statusLine":{"type":"command","command":"/old/bin/scopeon statusline"}}"#;
         let m = merge(Some(old), EXE).unwrap();
         assert!(matches!(m.change, Change::Replaced { .. }));
-        assert!(m.text.contains(r#""command": "'/opt/my tools/scopeon' statusline""#));
+        assert!(
+            m.text
+                .contains(r#""command": "'/opt/my tools/scopeon' statusline""#)
+        );
         for bad in ["{", "[1]", "{\"a\":1,}"] {
             assert!(merge(Some(bad), EXE).is_err(), "{bad}");
         }
@@ -406,7 +422,11 @@ mod tests {
     #[test]
     fn shell_words_read_back_what_shell_quote_writes() {
         for s in ["plain", "two words", "it's", "'", "a\\b", "$(x) `y` \"z\""] {
-            assert_eq!(shell_words(&shell_quote(s)), Some(vec![s.to_owned()]), "{s}");
+            assert_eq!(
+                shell_words(&shell_quote(s)),
+                Some(vec![s.to_owned()]),
+                "{s}"
+            );
         }
         assert_eq!(shell_words("echo $HOME"), None);
     }

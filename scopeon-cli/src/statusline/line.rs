@@ -82,7 +82,11 @@ fn segment(name: &str, f: &Figures, style: Style) -> Option<String> {
             BlockFigure::Estimated {
                 cost_usd,
                 minutes_left,
-            } => format!("block {} ({} left)", usd(*cost_usd), duration(*minutes_left)),
+            } => format!(
+                "block {} ({} left)",
+                usd(*cost_usd),
+                duration(*minutes_left)
+            ),
         },
         "burn_rate" => format!("{}/h", usd(Some(f.burn_cost_per_hour?))),
         "context" => {

@@ -15,8 +15,8 @@
 //! - `install`: `scopeon statusline install`, the settings.json entry.
 
 mod cache;
-pub mod install;
 mod input;
+pub mod install;
 mod line;
 mod work;
 
@@ -45,14 +45,12 @@ struct Settings {
 
 impl Settings {
     fn new(config: Option<&StatuslineConfig>, env: &Env) -> Settings {
-        let segments = config
-            .and_then(|c| c.segments.clone())
-            .unwrap_or_else(|| {
-                StatuslineConfig::SEGMENTS
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect()
-            });
+        let segments = config.and_then(|c| c.segments.clone()).unwrap_or_else(|| {
+            StatuslineConfig::SEGMENTS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        });
         let deadline = config
             .and_then(|c| c.deadline_ms)
             .map_or(DEFAULT_DEADLINE, |ms| {
@@ -95,7 +93,9 @@ fn answer(global: &Global, env: &Env, started: Instant) -> String {
             .and_then(SessionCache::read)
             .unwrap_or_else(|| line::minimal(input.model()))
     };
-    let lock = cache.as_ref().map_or(Lock::Unavailable, SessionCache::try_lock);
+    let lock = cache
+        .as_ref()
+        .map_or(Lock::Unavailable, SessionCache::try_lock);
     if matches!(lock, Lock::Busy) {
         return fallback();
     }

@@ -4,12 +4,12 @@
 use camino::Utf8PathBuf;
 use scopeon_core::config::Config;
 use scopeon_core::env::Env;
-use scopeon_core::live::RateLimitSnapshot;
+use scopeon_core::live::{BlockSource, BlocksRequest, RateLimitSnapshot};
 use scopeon_core::record::ProviderId;
 use scopeon_core::{ReportRequest, ScanRequest, Scopeon};
 
 use super::input::{RateLimit, StatusInput};
-use super::line::{self, Figures, Style};
+use super::line::{self, BlockFigure, Figures, Style};
 use super::test_hooks;
 
 /// Everything the work needs, owned: it runs on a thread the caller may stop waiting for.
@@ -109,13 +109,50 @@ impl Job {
             figures.session_cost = Some(self.cost(scopeon, request)?);
         }
         if self.wants("today_cost") {
-            figures.today_cost = Some(self.cost(scopeon, ReportRequest::new().by::<&str>([]).since("1d"))?);
+            figures.today_cost =
+                Some(self.cost(scopeon, ReportRequest::new().by::<&str>([]).since("1d"))?);
+        }
+        if self.wants("block") || self.wants("burn_rate") {
+            self.block_figures(scopeon, &mut figures)?;
         }
         Ok(figures)
     }
 
+    /// Claude Code's active five-hour block: the official used percentage when a fresh
+    /// official window covers now, else the block's cost; its burn rate.
+    fn block_figures(&self, scopeon: &Scopeon, figures: &mut Figures) -> scopeon_core::Result<()> {
+        let mut request = BlocksRequest::new().providers(["claude_code"]).active(true);
+        request.tz = self.tz.clone();
+        let answer = scopeon.blocks(&request)?;
+        let now_ms = answer.generated_at().as_millisecond();
+        let Some(block) = answer.blocks().iter().find(|b| b.is_active && !b.is_gap) else {
+            return Ok(());
+        };
+        let minutes_left = (block.end_ms - now_ms).max(0) / 60_000;
+        figures.block = Some(match (block.source, block.stale, block.used_percentage) {
+            (BlockSource::Official, Some(false), Some(used_percentage)) => BlockFigure::Official {
+                used_percentage,
+                minutes_left,
+            },
+            _ => BlockFigure::Estimated {
+                cost_usd: if block.totals.requests == 0 {
+                    Some(0.0)
+                } else {
+                    block.totals.cost_usd()
+                },
+                minutes_left,
+            },
+        });
+        figures.burn_cost_per_hour = block.burn_rate.as_ref().and_then(|b| b.cost_per_hour);
+        Ok(())
+    }
+
     /// A report's total cost: zero without requests, `None` when none was priced.
-    fn cost(&self, scopeon: &Scopeon, mut request: ReportRequest) -> scopeon_core::Result<Option<f64>> {
+    fn cost(
+        &self,
+        scopeon: &Scopeon,
+        mut request: ReportRequest,
+    ) -> scopeon_core::Result<Option<f64>> {
         request.tz = self.tz.clone();
         let answer = scopeon.report(&request)?;
         let totals = &answer.report().totals;

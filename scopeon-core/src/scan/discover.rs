@@ -287,7 +287,9 @@ fn pick_under(provider: &dyn Provider, search: &Search, file: &Utf8Path) -> Opti
             return None;
         }
     }
-    let stat = FileStat::of_path(&real_path).ok().filter(|s| s.is_regular)?;
+    let stat = FileStat::of_path(&real_path)
+        .ok()
+        .filter(|s| s.is_regular)?;
     let stat = match provider.source_kind(relative) {
         SourceKind::Database if !provider.database_immutable() => database_stat(&real_path, stat),
         _ => stat,

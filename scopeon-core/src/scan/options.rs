@@ -194,7 +194,10 @@ impl ScanOptions {
     /// (`scopeon statusline`), checkpointed as a full scan would, so the next scan does not
     /// read it again. A file outside the selected providers' roots, below a symlink, or not a
     /// regular file is not read at all (docs/roots.md, "Named files").
-    pub fn files<P: Into<Utf8PathBuf>>(mut self, files: impl IntoIterator<Item = P>) -> ScanOptions {
+    pub fn files<P: Into<Utf8PathBuf>>(
+        mut self,
+        files: impl IntoIterator<Item = P>,
+    ) -> ScanOptions {
         self.files = Some(files.into_iter().map(Into::into).collect());
         self
     }
