@@ -79,7 +79,7 @@ pub mod tail;
 pub mod window;
 
 pub use error::{Error, Result};
-pub use live::{BlocksAnswer, BlocksRequest};
+pub use live::{BlocksAnswer, BlocksRequest, ContextAnswer, ContextRequest};
 pub use scopeon::{
     ForgetAnswer, ForgetRequest, ReportAnswer, ReportRequest, ScanRequest, Scopeon, ScopeonBuilder,
 };

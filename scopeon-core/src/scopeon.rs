@@ -30,7 +30,7 @@ use serde_json::{Map, Value, json};
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::live::{BlocksAnswer, BlocksRequest, RateLimitSnapshot};
+use crate::live::{BlocksAnswer, BlocksRequest, ContextAnswer, ContextRequest, RateLimitSnapshot};
 use crate::pricing::{PRICES_CHECKED, PriceTable, price_document};
 use crate::provider::{Provider, Providers, RegisterError};
 use crate::record::ProviderId;
@@ -343,6 +343,7 @@ impl Scopeon {
                     "model": id,
                     "rates": r.rates_at(at).to_json(),
                     "long_context_above": r.long_context_at(at).map(|t| t.above_tokens),
+                    "context_window": table.context_window(id),
                 }))
             })
             .collect();
@@ -445,6 +446,19 @@ impl Scopeon {
             now,
         };
         crate::live::blocks_answer::answer(&self.store, request, &resolved)
+    }
+
+    /// How full each active session's context is (see [`ContextRequest`] and docs/live.md).
+    pub fn context(&self, request: &ContextRequest) -> Result<ContextAnswer> {
+        let now = match request.now {
+            Some(t) => t,
+            None => now(&self.env)?,
+        };
+        let providers = self
+            .parse_providers(&request.providers)?
+            .unwrap_or_default();
+        let ids: Vec<&str> = providers.iter().map(|p| p.as_str()).collect();
+        crate::live::context::answer(&self.store, request, &ids, now)
     }
 
     /// Stores what an agent reported about its usage windows (Claude Code's statusline input,

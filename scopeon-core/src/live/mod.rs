@@ -4,14 +4,17 @@
 //! - [`rate_limits`]: what agents report about their windows, stored as numbers only.
 //! - [`blocks`]: five-hour blocks, official where a report covers the time, else estimated.
 //! - [`blocks_answer`]: `scopeon blocks` as a request and its `scopeon.blocks.v1` answer.
+//! - [`context`]: how full each active session's context is (`scopeon.context.v1`).
 //!
 //! Everything here is computed from the store with narrow, time-indexed reads: its cost grows
 //! with the time range asked about, not with all the history stored.
 
 pub mod blocks;
 pub mod blocks_answer;
+pub mod context;
 pub mod rate_limits;
 
 pub use blocks::{Block, BlockSource, BurnRate, LongWindow, Projection, TokenLimit};
 pub use blocks_answer::{BlocksAnswer, BlocksRequest};
+pub use context::{ContextAnswer, ContextRequest, SessionContext};
 pub use rate_limits::{FIVE_HOURS_MINUTES, RateLimitSnapshot};

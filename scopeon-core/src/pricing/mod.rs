@@ -17,6 +17,7 @@
 //! A rate is kept as micro-USD per million tokens, which is numerically picodollars per
 //! token, so a cost is a plain sum of `tokens × rate` with no division and no floats.
 
+mod context_window;
 mod normalize;
 mod overrides;
 mod table;
@@ -326,6 +327,15 @@ impl PriceTable {
             }
             None => cost,
         })
+    }
+
+    /// The model's context window in tokens (docs/pricing.md, "Context windows"): 200,000
+    /// for Claude models, 1,000,000 for 1M-context ones and ids logged with Claude Code's
+    /// `[1m]` marker, 400,000 for the GPT-5 family, the reference's figure for the others.
+    /// `None` for a model the table does not know: never a guess.
+    pub fn context_window(&self, model: &str) -> Option<u64> {
+        let resolved = self.resolve(model)?;
+        context_window::of(resolved.canonical, model.trim().ends_with("[1m]"))
     }
 
     /// Canonical ids of every model in the table, in table order.

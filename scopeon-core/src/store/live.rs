@@ -74,6 +74,18 @@ pub(crate) struct RequestRow {
     pub cost_pusd: Option<i64>,
 }
 
+/// The latest main-thread request of a session, as context needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SessionTip {
+    pub provider: String,
+    pub session: String,
+    pub project: Option<String>,
+    pub model: Option<String>,
+    /// Input + cache creation + cache read of the latest request.
+    pub context_tokens: u64,
+    pub ts_ms: i64,
+}
+
 impl Store {
     /// Stores what agents reported about their usage windows (see [`RateLimitSnapshot`]),
     /// keeping the latest report of each window; storing the same snapshots again changes
@@ -217,6 +229,48 @@ impl Store {
             )
             .map(|(a, b)| a.zip(b))
             .map_err(|e| self.db_err(e))
+    }
+
+    /// The latest main-thread request of each session with a request in `[from_ms, to_ms]`
+    /// (sidechains, Claude Code's subagents, run in contexts of their own), oldest first.
+    pub(crate) fn session_tips(&self, from_ms: i64, to_ms: i64) -> Result<Vec<SessionTip>> {
+        let err = |e| self.db_err(e);
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT provider, session, project, model, input + cache_creation + cache_read,
+                        ts_ms
+                 FROM records
+                 WHERE ts_ms >= ?1 AND ts_ms <= ?2 AND replay = 0 AND sidechain = 0
+                 ORDER BY ts_ms, rowid",
+            )
+            .map_err(err)?;
+        let rows = st
+            .query_map((from_ms, to_ms), |r| {
+                Ok(SessionTip {
+                    provider: r.get(0)?,
+                    session: r.get(1)?,
+                    project: r.get(2)?,
+                    model: r.get(3)?,
+                    context_tokens: r.get::<_, i64>(4)?.max(0) as u64,
+                    ts_ms: r.get(5)?,
+                })
+            })
+            .map_err(err)?;
+        let mut latest: Vec<SessionTip> = Vec::new();
+        let mut index = std::collections::HashMap::<(String, String), usize>::new();
+        for row in rows {
+            let tip = row.map_err(err)?;
+            match index.get(&(tip.provider.clone(), tip.session.clone())) {
+                Some(&i) => latest[i] = tip,
+                None => {
+                    index.insert((tip.provider.clone(), tip.session.clone()), latest.len());
+                    latest.push(tip);
+                }
+            }
+        }
+        latest.sort_by_key(|t| t.ts_ms);
+        Ok(latest)
     }
 
     /// The query plan SQLite chooses for a statement (for tests that check an index is used).

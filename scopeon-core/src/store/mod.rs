@@ -24,7 +24,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
-pub(crate) use live::RequestRow;
+pub(crate) use live::{RequestRow, SessionTip};
 pub use maintenance::{BackupInfo, CheckKind, ForgetFilter, ForgetStats, Health, inspect};
 pub use privacy::ProjectPaths;
 pub use query::{
