@@ -4,13 +4,16 @@
 use camino::Utf8PathBuf;
 use scopeon_core::config::Config;
 use scopeon_core::env::Env;
-use scopeon_core::live::{BlockSource, BlocksRequest, RateLimitSnapshot};
+use scopeon_core::live::{BlockSource, BlocksRequest, ContextRequest, RateLimitSnapshot};
 use scopeon_core::record::ProviderId;
 use scopeon_core::{ReportRequest, ScanRequest, Scopeon};
 
 use super::input::{RateLimit, StatusInput};
 use super::line::{self, BlockFigure, Figures, Style};
 use super::test_hooks;
+
+/// How long after its last request the session's context is still shown.
+const CONTEXT_ACTIVE_MINUTES: u32 = 5 * 60;
 
 /// Everything the work needs, owned: it runs on a thread the caller may stop waiting for.
 #[derive(Debug)]
@@ -114,6 +117,18 @@ impl Job {
         }
         if self.wants("block") || self.wants("burn_rate") {
             self.block_figures(scopeon, &mut figures)?;
+        }
+        if self.wants("context")
+            && let Some(session) = &self.input.session_id
+        {
+            // The session is the one Claude Code is showing, so it counts as active for as
+            // long as a block lasts, not only the 30 minutes `scopeon context` uses.
+            let request = ContextRequest::new()
+                .providers(["claude_code"])
+                .session(session.as_str())
+                .active_minutes(CONTEXT_ACTIVE_MINUTES);
+            let answer = scopeon.context(&request)?;
+            figures.context_ratio = answer.sessions().first().and_then(|s| s.used_ratio);
         }
         Ok(figures)
     }
