@@ -36,6 +36,7 @@ use crate::error::Result;
 use crate::provider::Provider;
 use crate::record::ProviderId;
 use crate::store::{Batch, SkipCounts, Store};
+use crate::tail::Checkpoint;
 
 pub(crate) use discover::discover_logs;
 pub use options::{DEFAULT_MAX_DOCUMENT, ScanOptions};
@@ -81,14 +82,15 @@ pub fn scan(
     // would keep whatever the old parser over-counted.
     let mut rebuild: Vec<ProviderId> = Vec::new();
     for (p, _, files) in &mut plans {
-        if options.rebuild || store.has_outdated_sources(p.id(), p.parser_version())? {
-            if options.files.is_some() {
-                // A rebuild re-reads every log of the provider; a scan of named files leaves
-                // it, and those files, to the next full scan.
+        if options.files.is_some() {
+            // A scan of named files never rebuilds: a rebuild re-reads every log of the
+            // provider. Asked for one, it reads nothing; a named file last read by another
+            // parser version is left out in `ingest_all`. Both wait for the next full scan.
+            if options.rebuild {
                 files.clear();
-            } else {
-                rebuild.push(p.id());
             }
+        } else if options.rebuild || store.has_outdated_sources(p.id(), p.parser_version())? {
+            rebuild.push(p.id());
         }
     }
     if !rebuild.is_empty() {
@@ -141,7 +143,7 @@ fn ingest_all(
         },
     };
     let mut summary = ScanSummary::default();
-    for (provider, roots, files) in plans {
+    for (provider, roots, mut files) in plans {
         let mut ps = ProviderScan {
             provider: provider.id(),
             roots,
@@ -159,6 +161,11 @@ fn ingest_all(
         };
         let known = if rebuild.contains(&provider.id()) {
             HashMap::new()
+        } else if options.files.is_some() {
+            let known = named_checkpoints(writer.store, provider.id(), &files)?;
+            let version = provider.parser_version();
+            files.retain(|f| known.get(&f.path).is_none_or(|cp| cp.parser_version == version));
+            known
         } else {
             writer.store.checkpoints(provider.id())?
         };
@@ -217,4 +224,26 @@ fn ingest_all(
         summary.providers.push(ps);
     }
     Ok(summary)
+}
+
+/// The checkpoints a scan of named files needs: those of the files, looked up one by one
+/// (`scopeon statusline` must not load thousands of them on every call). A file read for the
+/// first time may be a copy of another log (docs/identity.md, "Copies of a log"), which is
+/// found among every checkpoint of the provider: then all of them are loaded, as a full scan
+/// does.
+fn named_checkpoints(
+    store: &Store,
+    provider: ProviderId,
+    files: &[Found],
+) -> Result<HashMap<Utf8PathBuf, Checkpoint>> {
+    let mut known = HashMap::new();
+    for f in files {
+        match store.checkpoint(provider, &f.path)? {
+            Some(cp) => {
+                known.insert(f.path.clone(), cp);
+            }
+            None => return store.checkpoints(provider),
+        }
+    }
+    Ok(known)
 }
