@@ -94,12 +94,15 @@ run_env=(env -i "PATH=$PATH" "HOME=$WORK/home" "TZ=UTC" "CLAUDE_CONFIG_DIR=$CORP
 
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 
-# Milliseconds of one statusline call (stdout kept in $WORK/last).
+# One statusline call: prints its wall-clock milliseconds, and appends its CPU milliseconds
+# (user + system, of the process and the shell around it) to $WORK/cpu.txt; stdout is kept in
+# $WORK/last. Wall time includes waiting for a core on a busy machine; CPU time does not.
 time_call() {
-    local t0 t1
+    local t0 t1 cpu
     t0=$(now_us)
-    printf '%s' "$INPUT" | "${run_env[@]}" "$@" > "$WORK/last" 2>/dev/null
+    cpu=$( { TIMEFORMAT='%3U %3S'; time (printf '%s' "$INPUT" | "${run_env[@]}" "$@" > "$WORK/last" 2>/dev/null); } 2>&1 )
     t1=$(now_us)
+    awk -v c="$cpu" 'BEGIN {split(c, a, " "); printf "%.2f\n", (a[1] + a[2]) * 1000}' >> "$WORK/cpu.txt"
     awk -v d=$((t1 - t0)) 'BEGIN {printf "%.2f\n", d / 1000}'
 }
 
@@ -117,24 +120,28 @@ BACKFILL_S=$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.2f", d / 1e6}')
 note "warm: $CALLS calls, one request appended before each"
 time_call "$SCOPEON" statusline > /dev/null # the session's first call reads its transcript
 : > "$WORK/warm.txt"
+: > "$WORK/cpu.txt"
 for ((i = 0; i < CALLS; i++)); do
     append_request
     time_call "$SCOPEON" statusline >> "$WORK/warm.txt"
 done
 read -r WARM_MED WARM_P99 WARM_MAX < <(stats "$WORK/warm.txt")
+read -r WARM_CPU_MED WARM_CPU_P99 _ < <(stats "$WORK/cpu.txt")
 WARM_LINE=$(cat "$WORK/last")
 STORED=$("${run_env[@]}" "$SCOPEON" report --no-scan --json --by session --provider claude_code \
-    | jq -r --arg s "$SESSION" '.rows[] | select(.session == $s) | .requests')
+    | jq -r --arg s "$SESSION" '.rows[] | select(.key.session == $s) | .requests')
 [[ $STORED = "$N" ]] || note "warning: the session has $STORED requests stored, $N written"
 
 note "no database: $NODB_RUNS calls, each with a fresh home"
 : > "$WORK/nodb.txt"
+: > "$WORK/cpu.txt"
 for ((i = 0; i < NODB_RUNS; i++)); do
     rm -rf -- "$WORK/home"
     mkdir -p "$WORK/home"
     time_call "$SCOPEON" statusline >> "$WORK/nodb.txt"
 done
 read -r NODB_MED _ NODB_MAX < <(stats "$WORK/nodb.txt")
+read -r NODB_CPU_MED _ _ < <(stats "$WORK/cpu.txt")
 NODB_LINE=$(cat "$WORK/last")
 
 note "concurrent: $CONCURRENT calls at once for one session (on the full database)"
@@ -143,20 +150,21 @@ mkdir -p "$WORK/home"
 "${run_env[@]}" "$SCOPEON" scan > /dev/null
 time_call "$SCOPEON" statusline > /dev/null
 append_request
+mkdir -p "$WORK/concurrent"
 t0=$(now_us)
 pids=()
 for ((i = 0; i < CONCURRENT; i++)); do
-    (printf '%s' "$INPUT" | "${run_env[@]}" "$SCOPEON" statusline > "$WORK/c$i" 2>/dev/null) &
+    (printf '%s' "$INPUT" | "${run_env[@]}" "$SCOPEON" statusline > "$WORK/concurrent/$i" 2>/dev/null) &
     pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
 t1=$(now_us)
 CONC_MS=$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.0f", d / 1000}')
-CONC_LINES=$(cat "$WORK"/c* | grep -c . || true)
+CONC_LINES=$(cat "$WORK"/concurrent/* | grep -c . || true)
 
 # ------------------------------------------------------------------ ccusage
 
-CC_MED=- CC_MAX=- CC_LINE="(not run)" CCN_MED=- CCN_MAX=-
+CC_MED=- CC_MAX=- CC_LINE="(not run)" CCN_MED=- CCN_MAX=- CC_CPU_MED=- CCN_CPU_MED=-
 if [[ $SKIP_CCUSAGE != 1 ]]; then
     PREFIX=$BENCH/node
     CCUSAGE=$PREFIX/node_modules/.bin/ccusage
@@ -168,15 +176,19 @@ if [[ $SKIP_CCUSAGE != 1 ]]; then
     note "ccusage statusline: $CCUSAGE_CALLS calls with its cache, $CCUSAGE_CALLS without, one request appended before each"
     : > "$WORK/cc.txt"
     : > "$WORK/ccn.txt"
+    : > "$WORK/cpu.txt"
     for ((i = 0; i < CCUSAGE_CALLS; i++)); do
         append_request
         time_call "$CCUSAGE" statusline --offline >> "$WORK/cc.txt"
     done
     CC_LINE=$(cat "$WORK/last")
+    read -r CC_CPU_MED _ _ < <(stats "$WORK/cpu.txt")
+    : > "$WORK/cpu.txt"
     for ((i = 0; i < CCUSAGE_CALLS; i++)); do
         append_request
         time_call "$CCUSAGE" statusline --offline --no-cache >> "$WORK/ccn.txt"
     done
+    read -r CCN_CPU_MED _ _ < <(stats "$WORK/cpu.txt")
     read -r CC_MED _ CC_MAX < <(stats "$WORK/cc.txt")
     read -r CCN_MED _ CCN_MAX < <(stats "$WORK/ccn.txt")
 fi
@@ -185,16 +197,16 @@ fi
 
 HOST="$(uname -sm), $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null)"
 cat <<REPORT
-host: $HOST
+host: $HOST, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 corpus: $CORPUS_NAME ($CORPUS_MB MB), backfill (scopeon scan) ${BACKFILL_S} s
 
-| call | median ms | p99 ms | max ms |
-|---|---:|---:|---:|
-| scopeon statusline, warm, growing transcript ($CALLS calls) | $WARM_MED | $WARM_P99 | $WARM_MAX |
-| scopeon statusline, no database yet ($NODB_RUNS calls) | $NODB_MED | | $NODB_MAX |
-| scopeon statusline, $CONCURRENT at once (all done) | | | $CONC_MS |
-| ccusage $CCUSAGE_VERSION statusline --offline ($CCUSAGE_CALLS calls) | $CC_MED | | $CC_MAX |
-| ccusage $CCUSAGE_VERSION statusline --offline --no-cache ($CCUSAGE_CALLS calls) | $CCN_MED | | $CCN_MAX |
+| call | median ms | p99 ms | max ms | median CPU ms |
+|---|---:|---:|---:|---:|
+| scopeon statusline, warm, growing transcript ($CALLS calls) | $WARM_MED | $WARM_P99 | $WARM_MAX | $WARM_CPU_MED (p99 $WARM_CPU_P99) |
+| scopeon statusline, no database yet ($NODB_RUNS calls) | $NODB_MED | | $NODB_MAX | $NODB_CPU_MED |
+| scopeon statusline, $CONCURRENT at once (all done) | | | $CONC_MS | |
+| ccusage $CCUSAGE_VERSION statusline --offline ($CCUSAGE_CALLS calls) | $CC_MED | | $CC_MAX | $CC_CPU_MED |
+| ccusage $CCUSAGE_VERSION statusline --offline --no-cache ($CCUSAGE_CALLS calls) | $CCN_MED | | $CCN_MAX | $CCN_CPU_MED |
 
 scopeon warm line:  $WARM_LINE
 scopeon no-db line: $NODB_LINE
