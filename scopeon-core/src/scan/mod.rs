@@ -164,7 +164,11 @@ fn ingest_all(
         } else if options.files.is_some() {
             let known = named_checkpoints(writer.store, provider.id(), &files)?;
             let version = provider.parser_version();
-            files.retain(|f| known.get(&f.path).is_none_or(|cp| cp.parser_version == version));
+            files.retain(|f| {
+                known
+                    .get(&f.path)
+                    .is_none_or(|cp| cp.parser_version == version)
+            });
             known
         } else {
             writer.store.checkpoints(provider.id())?
