@@ -1014,6 +1014,37 @@ mod tests {
         assert_eq!(again.providers[0].files_read, 0, "both still checkpointed");
     }
 
+    #[test]
+    fn a_named_file_last_read_by_another_parser_version_waits_for_a_full_scan() {
+        let (_dir, env) = home();
+        let s2 = second_transcript(&env);
+        let db = env.home().unwrap().join("s.db");
+        let open = || Scopeon::builder().env(env.clone()).db(&db).open().unwrap();
+        let named = ScanRequest::new().files([s2.as_str()]);
+        open().scan(&named).unwrap();
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute("UPDATE sources SET parser_version = 0", [])
+            .unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&s2).unwrap();
+        std::io::Write::write_all(
+            &mut f,
+            concat!(
+                r#"{"type":"assistant","sessionId":"s2","requestId":"r3","timestamp":"2026-11-20T12:00:00Z","#,
+                r#""message":{"id":"m3","model":"claude-sonnet-4-5","usage":{"input_tokens":1,"output_tokens":1}}}"#,
+                "\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let mut s = open();
+        assert_eq!(s.scan(&named).unwrap().providers[0].files_read, 0);
+        assert_eq!(requests(&s, ReportRequest::new()), 1);
+        // The full scan rebuilds the provider with this parser: both transcripts, all lines.
+        s.scan(&ScanRequest::new()).unwrap();
+        assert_eq!(requests(&s, ReportRequest::new()), 3);
+    }
+
     #[cfg(unix)]
     #[test]
     fn named_files_outside_the_roots_below_a_symlink_or_not_regular_are_not_read() {
