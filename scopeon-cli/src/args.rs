@@ -89,6 +89,13 @@ pub enum Command {
     /// The Live view's figures as plain lines on stdout, one line per change (or per
     /// interval), for pipes and logs; scans first, then follows the logs
     Watch(WatchArgs),
+    /// Claude Code's status line: reads its JSON on stdin, prints one line of figures
+    ///
+    /// Model, session cost, today's cost, current five-hour block, burn rate and context
+    /// (configurable under [statusline] in config.toml). Ingests only the session's
+    /// transcript; always prints a line and exits 0, within a deadline (150 ms by default).
+    /// `scopeon statusline install` registers it in Claude Code's settings.json.
+    Statusline(StatuslineArgs),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -96,6 +103,27 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct StatuslineArgs {
+    #[command(subcommand)]
+    pub action: Option<StatuslineAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatuslineAction {
+    /// Register `scopeon statusline` as Claude Code's statusLine command in its settings.json
+    /// ($CLAUDE_CONFIG_DIR, else ~/.claude): backup first, atomic replace, other keys kept; an
+    /// existing status line command is kept and its output shown on the line after ours
+    Install(StatuslineInstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatuslineInstallArgs {
+    /// Print the new settings.json instead of writing it
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod pricing;
 mod progress;
 mod render;
 mod sanitize;
+mod statusline;
 mod tui;
 mod watch;
 
@@ -25,7 +26,7 @@ use scopeon_core::{
 
 use args::{
     BackupArgs, BlocksArgs, Cli, Command, ContextArgs, CostArg, DoctorArgs, ForgetArgs, Global,
-    ReportArgs, ScanArgs,
+    ReportArgs, ScanArgs, StatuslineAction,
 };
 
 /// A failure and the exit code it maps to (docs/cli.md: 1 runtime, 2 usage).
@@ -119,6 +120,10 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Forget(args) => cmd_forget(&cli.global, &args, env),
         Command::Start(args) => tui::start(&cli.global, &args, env),
         Command::Watch(args) => watch::run(&cli.global, &args, env),
+        Command::Statusline(args) => match &args.action {
+            None => statusline::run(&cli.global, env),
+            Some(StatuslineAction::Install(install)) => statusline::install::run(install, env),
+        },
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "scopeon", &mut std::io::stdout());

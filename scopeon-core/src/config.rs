@@ -20,6 +20,11 @@
 //!
 //! [privacy]
 //! project_paths = "full"      # or "basename" / "hash": see privacy::ProjectPaths
+//!
+//! [statusline]                # `scopeon statusline`, see docs/statusline.md
+//! segments = ["model", "session_cost", "today_cost", "block", "burn_rate", "context"]
+//! deadline_ms = 150           # after this, the last good line is printed
+//! color = false               # ANSI colors (never with NO_COLOR set)
 //! ```
 
 use std::collections::BTreeMap;
@@ -56,6 +61,36 @@ pub struct Config {
     /// `[privacy]`: what identifying metadata is stored.
     #[serde(default)]
     pub privacy: PrivacyConfig,
+    /// `[statusline]`: what `scopeon statusline` shows and how long it may take.
+    #[serde(default)]
+    pub statusline: StatuslineConfig,
+}
+
+/// The `[statusline]` table (docs/statusline.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct StatuslineConfig {
+    /// The segments shown, in order, each one of [`StatuslineConfig::SEGMENTS`]; default all
+    /// of them in that order.
+    pub segments: Option<Vec<String>>,
+    /// How long a call may work before it prints the last good line instead, in
+    /// milliseconds (default 150).
+    pub deadline_ms: Option<u64>,
+    /// ANSI colors in the line (default false; `NO_COLOR` turns them off whatever this says).
+    pub color: Option<bool>,
+}
+
+impl StatuslineConfig {
+    /// Every segment a status line can show, in the default order.
+    pub const SEGMENTS: &[&str] = &[
+        "model",
+        "session_cost",
+        "today_cost",
+        "block",
+        "burn_rate",
+        "context",
+    ];
 }
 
 /// The `[privacy]` table.
@@ -169,6 +204,18 @@ impl Config {
                 .is_err()
         }) {
             return Err(format!("generic_paths: {bad:?} is not a valid glob"));
+        }
+        if let Some(bad) = config
+            .statusline
+            .segments
+            .iter()
+            .flatten()
+            .find(|s| !StatuslineConfig::SEGMENTS.contains(&s.as_str()))
+        {
+            return Err(format!(
+                "statusline.segments: unknown segment {bad:?}; known: {}",
+                StatuslineConfig::SEGMENTS.join(", ")
+            ));
         }
         if let Some(bad) = config.generic_paths.iter().find(|g| walks_the_system(g)) {
             return Err(format!(

@@ -79,6 +79,14 @@ pub mod tail;
 pub mod window;
 
 pub use error::{Error, Result};
+
+/// Whether this build honours the `SCOPEON_TEST_*` switches (the `failpoints` feature, which
+/// only test builds turn on). Front-ends ask it before reading switches of their own, so a
+/// release binary ignores every one of them (SECURITY.md, "Test-only switches").
+#[doc(hidden)]
+pub const fn test_switches_compiled() -> bool {
+    cfg!(feature = "failpoints")
+}
 pub use live::{
     BlocksAnswer, BlocksRequest, ContextAnswer, ContextRequest, FollowOptions, FollowUpdate,
     Follower,

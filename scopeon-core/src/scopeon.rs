@@ -248,6 +248,9 @@ impl Scopeon {
             let id = self.parse_provider(id)?;
             options = options.roots(id, roots.iter().map(|r| self.env.expand_home(r)));
         }
+        if let Some(files) = &request.files {
+            options = options.files(files.iter().map(Utf8PathBuf::from));
+        }
         Ok(options)
     }
 
@@ -307,6 +310,7 @@ impl Scopeon {
                 .unwrap_or_default(),
             projects: request.projects.clone(),
             models: request.models.clone(),
+            sessions: request.sessions.clone(),
             cost_mode,
         };
         query.validate()?;
@@ -509,6 +513,8 @@ pub struct ScanRequest {
     pub rebuild: bool,
     /// Roots that replace a provider's (provider id → paths, `~/` expanded).
     pub roots: BTreeMap<String, Vec<String>>,
+    /// Only these files, when set (see [`ScanRequest::files`]); `None` walks every root.
+    pub files: Option<Vec<String>>,
 }
 
 impl ScanRequest {
@@ -526,6 +532,15 @@ impl ScanRequest {
     /// Re-reads every log from its start.
     pub fn rebuild(mut self, rebuild: bool) -> ScanRequest {
         self.rebuild = rebuild;
+        self
+    }
+
+    /// Reads only these files (absolute paths), each one if it is a log under one of the
+    /// selected providers' roots with no symlink from the root down, and nothing otherwise:
+    /// no root is walked. Checkpointed like any scan, so a later full scan does not count
+    /// them twice (docs/roots.md, "Named files"). An empty list reads nothing.
+    pub fn files<S: Into<String>>(mut self, paths: impl IntoIterator<Item = S>) -> ScanRequest {
+        self.files = Some(paths.into_iter().map(Into::into).collect());
         self
     }
 
@@ -562,6 +577,8 @@ pub struct ReportRequest {
     pub projects: Vec<String>,
     /// Only these model ids, exactly (all when empty).
     pub models: Vec<String>,
+    /// Only these sessions, by id as logged (all when empty).
+    pub sessions: Vec<String>,
     /// `calculated` (default), `reported` or `auto`.
     pub cost: Option<String>,
 }
@@ -576,6 +593,7 @@ impl Default for ReportRequest {
             providers: Vec::new(),
             projects: Vec::new(),
             models: Vec::new(),
+            sessions: Vec::new(),
             cost: None,
         }
     }
@@ -629,6 +647,15 @@ impl ReportRequest {
     /// Only these model ids.
     pub fn models<S: Into<String>>(mut self, models: impl IntoIterator<Item = S>) -> ReportRequest {
         self.models = models.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Only these sessions, by id as logged (a session's cost: `scopeon statusline`).
+    pub fn sessions<S: Into<String>>(
+        mut self,
+        sessions: impl IntoIterator<Item = S>,
+    ) -> ReportRequest {
+        self.sessions = sessions.into_iter().map(Into::into).collect();
         self
     }
 
@@ -957,6 +984,128 @@ mod tests {
         }
         let e = s.scan(&ScanRequest::new().providers(["nope"])).unwrap_err();
         assert!(e.to_string().contains("known providers"), "{e}");
+    }
+
+    /// A second Claude Code transcript, session `s2`, beside the one of [`home`].
+    fn second_transcript(env: &Env) -> Utf8PathBuf {
+        let path = env
+            .home()
+            .unwrap()
+            .join(".claude/projects/-home-dev-app/s2.jsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"type":"assistant","sessionId":"s2","cwd":"/home/dev/app","requestId":"r2","timestamp":"2026-11-20T11:00:00Z","#,
+                r#""message":{"id":"m2","model":"claude-sonnet-4-5","usage":{"input_tokens":1000,"output_tokens":100}}}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    fn requests(s: &Scopeon, request: ReportRequest) -> u64 {
+        s.report(&request.by::<&str>([]))
+            .unwrap()
+            .report()
+            .totals
+            .requests
+    }
+
+    #[test]
+    fn a_scan_of_named_files_reads_them_alone_and_a_later_scan_does_not_count_them_again() {
+        let (_dir, env) = home();
+        let s2 = second_transcript(&env);
+        let mut s = Scopeon::builder()
+            .env(env.clone())
+            .in_memory()
+            .open()
+            .unwrap();
+        let named = ScanRequest::new()
+            .providers(["claude_code"])
+            .files([s2.as_str()]);
+        let summary = s.scan(&named).unwrap();
+        assert_eq!(summary.files(), 1);
+        assert_eq!(requests(&s, ReportRequest::new()), 1);
+        assert_eq!(requests(&s, ReportRequest::new().sessions(["s2"])), 1);
+        assert_eq!(requests(&s, ReportRequest::new().sessions(["s1"])), 0);
+        // Again: unchanged, nothing new. Then a full scan reads only the other transcript.
+        s.scan(&named).unwrap();
+        s.scan(&ScanRequest::new()).unwrap();
+        assert_eq!(requests(&s, ReportRequest::new()), 2);
+        assert_eq!(requests(&s, ReportRequest::new().sessions(["s1", "s2"])), 2);
+        // A scan of named files never forgets the checkpoints of the others.
+        s.scan(&ScanRequest::new().files([s2.as_str()])).unwrap();
+        let again = s.scan(&ScanRequest::new()).unwrap();
+        assert_eq!(again.providers[0].files_read, 0, "both still checkpointed");
+    }
+
+    #[test]
+    fn a_named_file_last_read_by_another_parser_version_waits_for_a_full_scan() {
+        let (_dir, env) = home();
+        let s2 = second_transcript(&env);
+        let db = env.home().unwrap().join("s.db");
+        let open = || Scopeon::builder().env(env.clone()).db(&db).open().unwrap();
+        let named = ScanRequest::new().files([s2.as_str()]);
+        open().scan(&named).unwrap();
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute("UPDATE sources SET parser_version = 0", [])
+            .unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&s2).unwrap();
+        std::io::Write::write_all(
+            &mut f,
+            concat!(
+                r#"{"type":"assistant","sessionId":"s2","requestId":"r3","timestamp":"2026-11-20T12:00:00Z","#,
+                r#""message":{"id":"m3","model":"claude-sonnet-4-5","usage":{"input_tokens":1,"output_tokens":1}}}"#,
+                "\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let mut s = open();
+        assert_eq!(s.scan(&named).unwrap().providers[0].files_read, 0);
+        assert_eq!(requests(&s, ReportRequest::new()), 1);
+        // The full scan rebuilds the provider with this parser: both transcripts, all lines.
+        s.scan(&ScanRequest::new()).unwrap();
+        assert_eq!(requests(&s, ReportRequest::new()), 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn named_files_outside_the_roots_below_a_symlink_or_not_regular_are_not_read() {
+        let (dir, env) = home();
+        let home = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
+        let s2 = second_transcript(&env);
+        let outside = home.join("elsewhere/projects/x/s3.jsonl");
+        std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+        std::fs::copy(&s2, &outside).unwrap();
+        let projects = home.join(".claude/projects");
+        std::os::unix::fs::symlink(home.join("elsewhere/projects/x"), projects.join("linked"))
+            .unwrap();
+        std::os::unix::fs::symlink(&s2, projects.join("-home-dev-app/link.jsonl")).unwrap();
+        let fifo = projects.join("-home-dev-app/fifo.jsonl");
+        let c = std::ffi::CString::new(fifo.as_str()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let not_a_log = projects.join("-home-dev-app/notes.txt");
+        std::fs::copy(&s2, &not_a_log).unwrap();
+        let mut s = Scopeon::builder().env(env).in_memory().open().unwrap();
+        for bad in [
+            outside.to_string(),
+            projects.join("linked/s3.jsonl").to_string(),
+            projects.join("-home-dev-app/link.jsonl").to_string(),
+            fifo.to_string(),
+            not_a_log.to_string(),
+            format!("{projects}/-home-dev-app/../-home-dev-app/s2.jsonl"),
+            "relative/s2.jsonl".to_owned(),
+            String::new(),
+        ] {
+            let summary = s.scan(&ScanRequest::new().files([bad.as_str()])).unwrap();
+            assert_eq!(summary.files(), 0, "{bad}");
+        }
+        assert_eq!(requests(&s, ReportRequest::new()), 0);
+        let none: [&str; 0] = [];
+        assert_eq!(s.scan(&ScanRequest::new().files(none)).unwrap().files(), 0);
     }
 
     #[test]

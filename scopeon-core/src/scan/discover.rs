@@ -254,6 +254,85 @@ pub(super) fn discover(
     (status, found)
 }
 
+/// The named files that are this provider's logs, found without walking or opening anything
+/// (`scopeon statusline` reads one transcript this way; docs/roots.md, "Named files").
+///
+/// A file is kept only when it lies under one of the provider's directory roots (as
+/// configured, or that root resolved to where it really is), every component from the root
+/// down is a real directory (not a symlink) and the last one a regular file (not a symlink,
+/// FIFO, socket or device: `lstat` only, so a FIFO is never opened), and the provider's
+/// patterns match it. Paths with `.` or `..` components are refused. Anything else is left out.
+pub(super) fn pick(
+    provider: &dyn Provider,
+    searches: &[Search],
+    wanted: &[Utf8PathBuf],
+) -> Vec<Found> {
+    let mut found: Vec<Found> = Vec::new();
+    for file in wanted {
+        let plain = file.is_absolute()
+            && file.components().all(|c| {
+                matches!(
+                    c,
+                    camino::Utf8Component::RootDir | camino::Utf8Component::Normal(_)
+                )
+            });
+        if !plain {
+            continue;
+        }
+        if let Some(f) = searches.iter().find_map(|s| pick_under(provider, s, file))
+            && !found.iter().any(|k| k.path == f.path)
+        {
+            found.push(f);
+        }
+    }
+    found
+}
+
+/// `file` as a log of `search`'s directory root, when it is one (see [`pick`]).
+fn pick_under(provider: &dyn Provider, search: &Search, file: &Utf8Path) -> Option<Found> {
+    if search.patterns.is_empty() {
+        return None; // A file root (Aider's log) is read by a full scan only.
+    }
+    let real_root = search.root.canonicalize_utf8().ok()?;
+    if !std::fs::metadata(&real_root).ok()?.is_dir() {
+        return None;
+    }
+    let relative = file
+        .strip_prefix(&search.root)
+        .or_else(|_| file.strip_prefix(&real_root))
+        .ok()?;
+    if relative.as_str().is_empty()
+        || provider.excludes(relative)
+        || !glob_set(&search.patterns).is_match(relative.as_std_path())
+    {
+        return None;
+    }
+    let parts: Vec<&str> = relative.iter().collect();
+    let mut real_path = real_root.clone();
+    for (i, part) in parts.iter().enumerate() {
+        real_path.push(part);
+        let kind = std::fs::symlink_metadata(&real_path).ok()?.file_type();
+        let last = i + 1 == parts.len();
+        if (last && !kind.is_file()) || (!last && !kind.is_dir()) {
+            return None;
+        }
+    }
+    let stat = FileStat::of_path(&real_path)
+        .ok()
+        .filter(|s| s.is_regular)?;
+    let stat = match provider.source_kind(relative) {
+        SourceKind::Database if !provider.database_immutable() => database_stat(&real_path, stat),
+        _ => stat,
+    };
+    Some(Found {
+        path: search.root.join(relative),
+        root: search.root.clone(),
+        relative: relative.to_owned(),
+        real_path,
+        stat,
+    })
+}
+
 /// A database's identity for "unchanged": the main file's, with the size and time of its
 /// write-ahead log folded in, since new rows live there until a checkpoint.
 fn database_stat(path: &Utf8Path, stat: FileStat) -> FileStat {

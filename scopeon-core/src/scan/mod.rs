@@ -45,7 +45,7 @@ pub use status::providers_document;
 pub use summary::{FileProblem, Progress, ProviderScan, RootStatus, ScanSummary, SkippedLine};
 pub(crate) use watch::{logs_fingerprint, watch_roots};
 
-use discover::{Found, discover, searches};
+use discover::{Found, discover, pick, searches};
 use events::Event;
 use read::{Reader, settled};
 use write::Writer;
@@ -65,12 +65,20 @@ pub fn scan(
     // Log paths stored in full under a reduced privacy form (a database from before log
     // paths were keyed) are keyed before anything else is written.
     store.settle_log_paths()?;
-    let plans: Vec<Plan<'_>> = options
+    let mut plans: Vec<Plan<'_>> = options
         .selected()?
         .into_iter()
         .map(|p| {
-            let (status, files) = discover(p, &searches(p, env, options));
-            (p, status, files)
+            let searches = searches(p, env, options);
+            match &options.files {
+                // Named files: no root is walked, so no root's status is reported and no
+                // other file's checkpoint can be judged gone.
+                Some(wanted) => (p, Vec::new(), pick(p, &searches, wanted)),
+                None => {
+                    let (status, files) = discover(p, &searches);
+                    (p, status, files)
+                }
+            }
         })
         .collect();
     let files_total = plans.iter().map(|(_, _, f)| f.len() as u64).sum();
@@ -78,8 +86,15 @@ pub fn scan(
     // last read by another parser version, since merging a fixed parse onto the old rows
     // would keep whatever the old parser over-counted.
     let mut rebuild: Vec<ProviderId> = Vec::new();
-    for (p, _, _) in &plans {
-        if options.rebuild || store.has_outdated_sources(p.id(), p.parser_version())? {
+    for (p, _, files) in &mut plans {
+        if options.files.is_some() {
+            // A scan of named files never rebuilds: a rebuild re-reads every log of the
+            // provider. Asked for one, it reads nothing; a named file last read by another
+            // parser version is left out in `ingest_all`. Both wait for the next full scan.
+            if options.rebuild {
+                files.clear();
+            }
+        } else if options.rebuild || store.has_outdated_sources(p.id(), p.parser_version())? {
             rebuild.push(p.id());
         }
     }
@@ -133,7 +148,7 @@ fn ingest_all(
         },
     };
     let mut summary = ScanSummary::default();
-    for (provider, roots, files) in plans {
+    for (provider, roots, mut files) in plans {
         let mut ps = ProviderScan {
             provider: provider.id(),
             roots,
@@ -156,6 +171,16 @@ fn ingest_all(
             unwalked,
         } = if rebuild.contains(&provider.id()) {
             Resolved::default()
+        } else if options.files.is_some() {
+            let resolved = named_checkpoints(writer.store, provider.id(), &files)?;
+            let version = provider.parser_version();
+            files.retain(|f| {
+                resolved
+                    .walked
+                    .get(&f.path)
+                    .is_none_or(|cp| cp.parser_version == version)
+            });
+            resolved
         } else {
             let walked: Vec<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
             writer.store.resolve_checkpoints(provider.id(), &walked)?
@@ -220,4 +245,25 @@ fn ingest_all(
         summary.providers.push(ps);
     }
     Ok(summary)
+}
+
+/// The checkpoints a scan of named files needs: those of the files, looked up one by one
+/// (`scopeon statusline` must not load thousands of them on every call). A file read for the
+/// first time may be a copy of another log (docs/identity.md, "Copies of a log"), which is
+/// found among every checkpoint of the provider: then all of them are loaded, as a full scan
+/// does.
+fn named_checkpoints(store: &mut Store, provider: ProviderId, files: &[Found]) -> Result<Resolved> {
+    let mut resolved = Resolved::default();
+    for f in files {
+        match store.checkpoint(provider, &f.path)? {
+            Some(cp) => {
+                resolved.walked.insert(f.path.clone(), cp);
+            }
+            None => {
+                let named: Vec<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
+                return store.resolve_checkpoints(provider, &named);
+            }
+        }
+    }
+    Ok(resolved)
 }

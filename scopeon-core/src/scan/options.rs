@@ -59,6 +59,11 @@ pub struct ScanOptions {
     /// Re-read every file that still exists from its start, keeping the records of files that
     /// are gone. Runs in one transaction: an interrupted rebuild changes nothing.
     pub rebuild: bool,
+    /// Only these files, when set: each one read if it is a log under one of a selected
+    /// provider's directory roots, with no symlink from the root down, and left out otherwise
+    /// (see [`files`](ScanOptions::files)). No root is walked, no checkpoint of another file
+    /// is touched, and a provider that would need a rebuild reads nothing.
+    pub files: Option<Vec<Utf8PathBuf>>,
 }
 
 impl Default for ScanOptions {
@@ -72,6 +77,7 @@ impl Default for ScanOptions {
             max_line: tail::DEFAULT_MAX_LINE,
             max_document: DEFAULT_MAX_DOCUMENT,
             rebuild: false,
+            files: None,
         }
     }
 }
@@ -181,6 +187,18 @@ impl ScanOptions {
     /// Re-reads every log from its start (see [`rebuild`](ScanOptions::rebuild)).
     pub fn rebuild(mut self, rebuild: bool) -> ScanOptions {
         self.rebuild = rebuild;
+        self
+    }
+
+    /// Reads only these files instead of walking the roots: a transcript an agent names
+    /// (`scopeon statusline`), checkpointed as a full scan would, so the next scan does not
+    /// read it again. A file outside the selected providers' roots, below a symlink, or not a
+    /// regular file is not read at all (docs/roots.md, "Named files").
+    pub fn files<P: Into<Utf8PathBuf>>(
+        mut self,
+        files: impl IntoIterator<Item = P>,
+    ) -> ScanOptions {
+        self.files = Some(files.into_iter().map(Into::into).collect());
         self
     }
 

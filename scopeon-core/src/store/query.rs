@@ -169,6 +169,8 @@ pub struct ReportQuery {
     pub projects: Vec<String>,
     /// Only these model ids, exactly (all when empty).
     pub models: Vec<String>,
+    /// Only these sessions, by id as logged (all when empty).
+    pub sessions: Vec<String>,
     /// Which cost to show.
     pub cost_mode: CostMode,
 }
@@ -221,6 +223,12 @@ impl ReportQuery {
         self
     }
 
+    /// Only these sessions, by id as logged (all when empty).
+    pub fn sessions(mut self, sessions: impl Into<Vec<String>>) -> ReportQuery {
+        self.sessions = sessions.into();
+        self
+    }
+
     /// Which cost to show.
     pub fn cost_mode(mut self, mode: CostMode) -> ReportQuery {
         self.cost_mode = mode;
@@ -238,6 +246,7 @@ impl Default for ReportQuery {
             providers: Vec::new(),
             projects: Vec::new(),
             models: Vec::new(),
+            sessions: Vec::new(),
             cost_mode: CostMode::Calculated,
         }
     }
@@ -732,6 +741,7 @@ fn filters(q: &ReportQuery, stored_as: super::ProjectPaths) -> (String, Vec<Valu
     );
     any_of("r.project", stored_as.with_stored_forms(&q.projects));
     any_of("r.model", q.models.clone());
+    any_of("r.session", q.sessions.clone());
     (sql, args)
 }
 
@@ -783,6 +793,7 @@ fn cache_key(q: &ReportQuery, pricing: &str, stored_as: super::ProjectPaths) -> 
         stored_as.as_str(),
         projects,
         q.models,
+        q.sessions,
         q.cost_mode.as_str(),
     ])
     .to_string()

@@ -109,6 +109,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (provider, kind, resets_at_ms)
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX records_provider_time ON records (provider, ts_ms);",
+    // 8: one session's records without reading them all (a session's cost, asked on every
+    // `scopeon statusline` call).
+    "CREATE INDEX records_session ON records (session, provider);",
 ];
 
 /// The schema version this build writes.
