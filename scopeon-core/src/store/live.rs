@@ -194,8 +194,8 @@ impl Store {
     /// Where estimated blocks can be computed from so that they come out as from the start
     /// of history, for blocks at or after `at_ms`: the latest request at or before `at_ms`
     /// that follows the one before it by at least `gap_ms` (no block can reach across such a
-    /// gap), or the provider's first request. `None` when the provider has no request at or
-    /// before `at_ms`. Reads backwards through the index from `at_ms` only as far as that gap.
+    /// gap), `at_ms` itself when the latest request before it is that far back, or the
+    /// provider's first request. `None` when the provider has no request at or before `at_ms`. Reads backwards through the index from `at_ms` only as far as that gap.
     pub(crate) fn block_anchor(
         &self,
         provider: ProviderId,
@@ -208,6 +208,12 @@ impl Store {
         let mut later: Option<i64> = None;
         while let Some(r) = rows.next().map_err(err)? {
             let ts: i64 = r.get(0).map_err(err)?;
+            // The latest request is already `gap_ms` before `at_ms`: no block reaches `at_ms`,
+            // so blocks from `at_ms` on come out the same computed from there (and a quiet
+            // provider costs one row, not a walk back to its last gap).
+            if later.is_none() && at_ms.saturating_sub(ts) >= gap_ms {
+                return Ok(Some(at_ms));
+            }
             if let Some(l) = later
                 && l - ts >= gap_ms
             {
@@ -313,6 +319,67 @@ pub(crate) fn forget_rate_limits(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{RecordFlags, TokenCounts, UsageRecord};
+    use crate::store::Batch;
+
+    const HOUR: i64 = 3_600_000;
+    const T0: i64 = 1_764_000_000_000;
+
+    fn request(key: &str, ts_ms: i64) -> UsageRecord {
+        UsageRecord {
+            provider: ProviderId::Codex,
+            session: "s".into(),
+            project: None,
+            model: Some("gpt-5".into()),
+            timestamp_ms: ts_ms,
+            dedup_key: key.into(),
+            message_id: None,
+            flags: RecordFlags::default(),
+            tokens: TokenCounts {
+                input: 10,
+                ..TokenCounts::default()
+            },
+            reported_cost_pusd: None,
+            requests: 1,
+            premium_requests_milli: 0,
+        }
+    }
+
+    /// The anchor reads back only to the last five-hour silence, and not at all when the
+    /// silence ends at the time asked for.
+    #[test]
+    fn block_anchor_stops_at_the_last_silence() {
+        let mut store = Store::open_in_memory().unwrap();
+        let at = |h: i64| T0 + h * HOUR;
+        let records = [0, 1, 10, 11]
+            .iter()
+            .map(|&h| request(&format!("r{h}"), at(h)))
+            .collect();
+        store
+            .commit(&Batch {
+                records,
+                ..Batch::default()
+            })
+            .unwrap();
+        let anchor = |ms| store.block_anchor(ProviderId::Codex, ms, 5 * HOUR).unwrap();
+        assert_eq!(anchor(at(0) - 1), None, "nothing before");
+        assert_eq!(anchor(at(3)), Some(at(0)), "the first request");
+        assert_eq!(
+            anchor(at(12)),
+            Some(at(10)),
+            "back to the request after the gap"
+        );
+        assert_eq!(
+            anchor(at(16)),
+            Some(at(16)),
+            "the latest request is 5 h back: no read"
+        );
+        assert_eq!(
+            anchor(at(15)),
+            Some(at(10)),
+            "4 h back: still inside a block"
+        );
+    }
 
     /// The block reads go through the `(provider, ts_ms)` index, so their cost follows the
     /// range asked for, not the history stored.
