@@ -154,48 +154,17 @@ impl Queries {
 
     /// One session's usage by day and by model over the last 30 days.
     pub fn session(&self, scopeon: &Scopeon, session: &str) -> scopeon_core::Result<Loaded> {
-        let by_day = scopeon.report(
-            &self
-                .report()
-                .since(HISTORY_DAYS)
-                .by([GroupKey::Session.as_str(), GroupKey::Day.as_str()]),
-        )?;
-        let by_model = scopeon.report(
-            &self
-                .report()
-                .since(HISTORY_DAYS)
-                .by([GroupKey::Session.as_str(), GroupKey::Model.as_str()]),
-        )?;
-        // Reports have no session filter: the session's rows are picked from the groups.
-        let of_session = |rows: &[ReportRow]| -> Vec<Group> {
-            groups(rows)
-                .into_iter()
-                .filter(|g| g.keys.first().and_then(|k| k.as_deref()) == Some(session))
-                .map(|g| Group {
-                    keys: g.keys[1..].to_vec(),
-                    totals: g.totals,
-                })
-                .collect()
-        };
-        let by_session = scopeon.report(
-            &self
-                .report()
-                .since(HISTORY_DAYS)
-                .by([GroupKey::Session.as_str()]),
-        )?;
-        let totals = of_session(&by_session.report().rows)
-            .into_iter()
-            .next()
-            .map(|g| g.totals)
-            .unwrap_or_default();
+        let of_session = || self.report().since(HISTORY_DAYS).sessions([session]);
+        let by_day = scopeon.report(&of_session().by([GroupKey::Day.as_str()]))?;
+        let by_model = scopeon.report(&of_session().by([GroupKey::Model.as_str()]))?;
         Ok(Loaded {
             now: by_day.generated_at(),
             zone: by_day.query().zone.clone(),
             figures: Figures::Session(SessionDetail {
                 session: session.to_owned(),
-                days: of_session(&by_day.report().rows),
-                models: of_session(&by_model.report().rows),
-                totals,
+                days: groups(&by_day.report().rows),
+                models: groups(&by_model.report().rows),
+                totals: by_day.report().totals,
             }),
         })
     }
