@@ -248,6 +248,9 @@ fn parse_now(spec: Option<&str>) -> Result<Option<Timestamp>, Error> {
     .transpose()
 }
 
+/// Copies one field of a request into a partial one.
+type CopyField = fn(&mut BlocksRequest, &BlocksRequest);
+
 /// Checks a blocks request's values as [`Scopeon::blocks`] would and, when one is refused,
 /// names its field: the fields are added one at a time (the zone before the dates read in
 /// it) until the check fails. A failure without any field (a bad `$SCOPEON_NOW`) is returned
@@ -261,7 +264,7 @@ pub fn check_blocks_request(scopeon: &Scopeon, request: &BlocksRequest) -> Resul
         now: request.now,
         ..BlocksRequest::default()
     };
-    let steps: [(&str, fn(&mut BlocksRequest, &BlocksRequest)); 5] = [
+    let steps: [(&str, CopyField); 5] = [
         ("providers", |p, r| p.providers.clone_from(&r.providers)),
         ("tz", |p, r| p.tz.clone_from(&r.tz)),
         ("since", |p, r| p.since.clone_from(&r.since)),
