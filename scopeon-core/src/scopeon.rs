@@ -423,7 +423,7 @@ impl Scopeon {
     }
 
     /// Provider ids, `None` when the list is empty (no filter).
-    fn parse_providers(&self, ids: &[String]) -> Result<Option<Vec<ProviderId>>> {
+    pub(crate) fn parse_providers(&self, ids: &[String]) -> Result<Option<Vec<ProviderId>>> {
         if ids.is_empty() {
             return Ok(None);
         }

@@ -73,6 +73,7 @@ const TARGETS: &[Target] = &[
     ("cursor_bubble", checks::cursor_bubble),
     ("config_text", checks::config_text),
     ("query_request", checks::query_request),
+    ("live_request", checks::live_request),
 ];
 
 #[test]

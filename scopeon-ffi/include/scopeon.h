@@ -217,19 +217,34 @@ ScopeonStatus scopeon_scan(struct ScopeonDb *db,
                            char **out_json);
 
 /**
- * Runs a report and sets `*out_json` to its `scopeon.report.v1` document: the same document
- * as `scopeon report --json --no-scan` (`scan` is null; it does not scan first).
+ * Answers a read request and sets `*out_json` to the document the matching command prints
+ * with `--json --no-scan` (it does not scan first). The request's `schema` says which:
  *
- * `request_json`: a `scopeon.query.v1` object mirroring the report flags, every field
- * optional: `{"schema": "scopeon.query.v1", "since": "7d", "until": "2026-11-30", "by":
- * ["day", "model"], "tz": "Europe/Berlin", "providers": ["claude_code"], "projects":
- * ["/home/me/app"], "models": ["claude-sonnet-4-5"], "cost": "calculated"}`. `by` defaults to
- * `["day"]` (`[]` for totals only); `provider`, `project` and `model` are accepted for the
- * plural keys and a single string for a list; `tz` defaults to `$TZ`, else the system zone,
- * else UTC (then the document carries a `warnings` array).
+ * - `scopeon.query.v1` (or no `schema`): a report, answered with `scopeon.report.v1` as
+ *   `scopeon report`. Every field optional: `{"schema": "scopeon.query.v1", "since": "7d",
+ *   "until": "2026-11-30", "by": ["day", "model"], "tz": "Europe/Berlin", "providers":
+ *   ["claude_code"], "projects": ["/home/me/app"], "models": ["claude-sonnet-4-5"], "cost":
+ *   "calculated"}`. `by` defaults to `["day"]` (`[]` for totals only); `provider`, `project`
+ *   and `model` are accepted for the plural keys and a single string for a list; `tz`
+ *   defaults to `$TZ`, else the system zone, else UTC (then the document carries a
+ *   `warnings` array; `scan` is null).
+ * - `scopeon.blocks_request.v1`: five-hour blocks, answered with `scopeon.blocks.v1` as
+ *   `scopeon blocks`. `{"schema": "scopeon.blocks_request.v1", "providers": ["claude_code"],
+ *   "active": false, "recent": false, "since": "7d", "until": "2026-11-30", "token_limit":
+ *   500000, "floor_hour": false, "gaps": false, "tz": "Europe/Berlin", "now":
+ *   "2026-11-27T12:00:00Z"}`, every field but `schema` optional: `providers` defaults to
+ *   claude_code and codex, `token_limit` is a number of tokens or "max", `now` computes as
+ *   if it were then (default: the clock, or `$SCOPEON_NOW`).
+ * - `scopeon.context_request.v1`: the context of active sessions, answered with
+ *   `scopeon.context.v1` as `scopeon context`. `{"schema": "scopeon.context_request.v1",
+ *   "providers": ["claude_code"], "session": "ID", "active_minutes": 30, "now": "..."}`,
+ *   every field but `schema` optional.
  *
  * Errors: `SCOPEON_E_NULL` (db, request_json, out_json), `SCOPEON_E_UTF8`,
- * `SCOPEON_E_JSON`, `SCOPEON_E_INVALID_ARGUMENT`, `SCOPEON_E_DATABASE`, `SCOPEON_E_BUSY`.
+ * `SCOPEON_E_JSON` (not JSON, not an object, an unknown field or a value of the wrong type,
+ * which the message names), `SCOPEON_E_INVALID_ARGUMENT` (a value refused, such as an
+ * unknown provider or zone, a malformed time or token limit, or another `schema`; for blocks
+ * and context requests the message names the field), `SCOPEON_E_DATABASE`, `SCOPEON_E_BUSY`.
  * Thread safety: one thread at a time per handle; uses the environment (`$TZ`,
  * `$SCOPEON_NOW`) as it was when the handle was opened.
  *

@@ -1,8 +1,8 @@
 //! The operations behind the C functions, in safe Rust: JSON request in, JSON document out.
 //!
 //! Every operation goes through the library's front door ([`Scopeon`]), as `scopeon scan
-//! --json` and `scopeon report --json` do, so a binding gets the same documents as the command
-//! line (docs/documents.md).
+//! --json`, `scopeon report --json`, `scopeon blocks --json` and `scopeon context --json` do,
+//! so a binding gets the same documents as the command line (docs/documents.md).
 
 use std::fmt;
 
@@ -10,7 +10,7 @@ use scopeon_core::Scopeon;
 use scopeon_core::config::Config;
 use scopeon_core::env::Env;
 use scopeon_core::pricing::price_document;
-use scopeon_core::request::{RequestError, parse_query_request, parse_scan_request};
+use scopeon_core::request::{RequestError, parse_request, parse_scan_request};
 use scopeon_core::window::now;
 use serde_json::Value;
 
@@ -52,11 +52,12 @@ pub(crate) fn scan_json(scopeon: &mut Scopeon, request: Option<&str>) -> Result<
     to_string(&summary.to_document())
 }
 
-/// Runs a report as `scopeon report --json --no-scan` does and returns its
-/// `scopeon.report.v1` document (a warning the CLI prints on stderr travels in `warnings`).
+/// Answers a read request by its `schema`: a report as `scopeon report --json --no-scan`
+/// (`scopeon.report.v1`; a warning the CLI prints on stderr travels in `warnings`), blocks as
+/// `scopeon blocks --json --no-scan` (`scopeon.blocks.v1`) or context as `scopeon context
+/// --json --no-scan` (`scopeon.context.v1`).
 pub(crate) fn query_json(scopeon: &Scopeon, request: &str) -> Result<String, Failure> {
-    let request = parse_query_request(request)?;
-    to_string(&scopeon.report(&request)?.to_document(None))
+    to_string(&parse_request(request)?.answer(scopeon)?)
 }
 
 /// Every built-in provider: whether it is enabled, the roots a scan searches and whether they

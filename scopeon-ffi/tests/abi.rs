@@ -1,5 +1,5 @@
 //! The C functions called as a C program would, over a fixture log directory: scan, report,
-//! providers, price, and the JSON documents they return.
+//! blocks, context, providers, price, and the JSON documents they return.
 //!
 //! The process environment is shared by the tests of this binary, so nothing here sets it:
 //! logs are reached through the scan request's `roots` and the zone is named in each query.
@@ -111,8 +111,14 @@ fn db_last_error(db: *const ScopeonDb) -> Option<String> {
 }
 
 fn validate_report(doc: &Value) {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/scopeon.report.v1.schema.json");
+    validate(doc, "scopeon.report.v1");
+}
+
+/// Validates a document against its committed schema (`schemas/<name>.schema.json`).
+fn validate(doc: &Value, name: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../schemas")
+        .join(format!("{name}.schema.json"));
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(doc).map(|e| e.to_string()).collect();
@@ -179,6 +185,169 @@ fn scan_then_report_by_day_and_model() {
         .unwrap();
     assert_eq!(again["rows"], doc["rows"]);
     assert_eq!(again["totals"], doc["totals"]);
+}
+
+/// The same request through the library's front door, on the same database: the C ABI's
+/// document is the one `scopeon blocks --json` / `scopeon context --json` print.
+fn front_door(fx: &Fixture) -> scopeon_core::Scopeon {
+    scopeon_core::Scopeon::builder()
+        .db(fx.dir.path().join("db/scopeon.db").to_str().unwrap())
+        .open()
+        .unwrap()
+}
+
+#[test]
+fn blocks_and_context_through_scopeon_query() {
+    let fx = Fixture::new();
+    fx.scan();
+    let now = "2026-11-21T09:10:00Z";
+    let blocks = fx
+        .query(
+            &json!({ "schema": "scopeon.blocks_request.v1", "providers": "claude_code",
+                        "token_limit": "max", "gaps": true, "now": now }),
+        )
+        .unwrap();
+    validate(&blocks, "scopeon.blocks.v1");
+    let direct = front_door(&fx)
+        .blocks(
+            &scopeon_core::BlocksRequest::new()
+                .providers(["claude_code"])
+                .token_limit("max")
+                .gaps(true)
+                .now(now.parse().unwrap()),
+        )
+        .unwrap()
+        .to_document();
+    assert_eq!(blocks, direct);
+    assert_eq!(blocks["generated_at"], now);
+    let list = blocks["blocks"].as_array().unwrap();
+    // Two estimated blocks, each starting at its first request, and the gap between them.
+    let spans: Vec<(&str, &str, bool)> = list
+        .iter()
+        .map(|b| {
+            (
+                b["start"].as_str().unwrap(),
+                b["end"].as_str().unwrap(),
+                b["is_gap"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            ("2026-11-20T10:00:00Z", "2026-11-20T15:00:00Z", false),
+            ("2026-11-20T15:00:00Z", "2026-11-21T09:00:00Z", true),
+            ("2026-11-21T09:00:00Z", "2026-11-21T14:00:00Z", false),
+        ]
+    );
+    assert_eq!(list[0]["source"], "estimated");
+    assert_eq!(list[0]["total_tokens"], 30);
+    assert_eq!(list[2]["is_active"], true);
+    // `max` is the largest completed block: the first.
+    assert_eq!(list[2]["token_limit"]["limit"], 30);
+    assert_eq!(list[2]["token_limit"]["status"], "exceeds");
+
+    let active = fx
+        .query(&json!({ "schema": "scopeon.blocks_request.v1", "active": true, "now": now }))
+        .unwrap();
+    assert_eq!(active["blocks"].as_array().unwrap().len(), 1);
+
+    let context = fx
+        .query(&json!({ "schema": "scopeon.context_request.v1", "now": now }))
+        .unwrap();
+    validate(&context, "scopeon.context.v1");
+    let direct = front_door(&fx)
+        .context(&scopeon_core::ContextRequest::new().now(now.parse().unwrap()))
+        .unwrap()
+        .to_document();
+    assert_eq!(context, direct);
+    let session = &context["sessions"][0];
+    assert_eq!(session["session"], "s1");
+    assert_eq!(session["model"], "claude-opus-4-1");
+    assert_eq!(session["context_tokens"], 105);
+    assert_eq!(session["last_request"], "2026-11-21T09:00:00Z");
+    let narrow = |extra: Value| {
+        let mut request = json!({ "schema": "scopeon.context_request.v1", "now": now });
+        request
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        fx.query(&request).unwrap()["sessions"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(narrow(json!({ "active_minutes": 5 })), 0);
+    assert_eq!(narrow(json!({ "session": "s2" })), 0);
+    assert_eq!(narrow(json!({ "provider": "codex" })), 0);
+    assert_eq!(
+        narrow(json!({ "providers": ["claude_code"], "session": "s1" })),
+        1
+    );
+}
+
+#[test]
+fn bad_blocks_and_context_requests_name_the_field() {
+    let fx = Fixture::new();
+    let cases = [
+        (
+            json!({ "schema": "scopeon.blocks_request.v1", "active": "yes" }),
+            SCOPEON_E_JSON,
+            "invalid blocks request: field `active`: invalid type",
+        ),
+        (
+            json!({ "schema": "scopeon.blocks_request.v1", "gap": true }),
+            SCOPEON_E_JSON,
+            "unknown field `gap`",
+        ),
+        (
+            json!({ "schema": "scopeon.blocks_request.v1", "since": "yesterday" }),
+            SCOPEON_E_INVALID_ARGUMENT,
+            "field `since`: invalid time \"yesterday\"",
+        ),
+        (
+            json!({ "schema": "scopeon.blocks_request.v1", "token_limit": "lots" }),
+            SCOPEON_E_INVALID_ARGUMENT,
+            "field `token_limit`: invalid token limit",
+        ),
+        (
+            json!({ "schema": "scopeon.blocks_request.v1", "providers": ["codexx"] }),
+            SCOPEON_E_INVALID_ARGUMENT,
+            "field `providers`: unknown provider \"codexx\"",
+        ),
+        (
+            json!({ "schema": "scopeon.blocks_request.v1", "now": "noon" }),
+            SCOPEON_E_INVALID_ARGUMENT,
+            "field `now`",
+        ),
+        (
+            json!({ "schema": "scopeon.context_request.v1", "active_minutes": "30" }),
+            SCOPEON_E_JSON,
+            "invalid context request: field `active_minutes`",
+        ),
+        (
+            json!({ "schema": "scopeon.context_request.v1", "provider": "nope" }),
+            SCOPEON_E_INVALID_ARGUMENT,
+            "field `providers`: unknown provider \"nope\"",
+        ),
+        (
+            json!({ "schema": "scopeon.blocks_request.v2" }),
+            SCOPEON_E_INVALID_ARGUMENT,
+            "scopeon.blocks_request.v1",
+        ),
+        // Without its schema a blocks request is a report query, which has no `active`.
+        (
+            json!({ "active": true }),
+            SCOPEON_E_JSON,
+            "unknown field `active`",
+        ),
+    ];
+    for (request, status, needle) in cases {
+        let (got, message) = fx.query(&request).unwrap_err();
+        assert_eq!(got, status, "{request}: {message}");
+        assert!(message.contains(needle), "{request}: {message}");
+        assert_eq!(last_error().unwrap(), message);
+    }
 }
 
 #[test]

@@ -808,3 +808,140 @@ fn check_requests(scopeon: &crate::Scopeon, text: &str) {
         }
     }
 }
+
+// ------------------------------------------------------------------------------ live_request
+
+/// Target `live_request`: the input as any request the C ABI's `scopeon_query` answers
+/// (`request::parse_request`: a report query, a `scopeon.blocks_request.v1` or a
+/// `scopeon.context_request.v1`, by its `schema`), and as a blocks and a context request
+/// through their own parsers.
+///
+/// It runs against an in-memory store holding no request and three usage-window reports (a
+/// fresh Claude five-hour window around now, a stale Codex one the day before, a Codex week).
+///
+/// Invariants: parsing never panics; a request that parses either answers or is refused as an
+/// invalid query whose message names the field (`field `...``); the answer is the document
+/// of its kind; with no request stored, every block is official (or a gap) with no tokens,
+/// every window is a stored one, and no session has a context.
+pub fn live_request(input: &[u8]) {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return;
+    };
+    thread_local! {
+        static SCOPEON: crate::Scopeon = live_store();
+    }
+    SCOPEON.with(|scopeon| {
+        if let Ok(request) = crate::request::parse_request(text) {
+            check_live_answer(scopeon, &request);
+        }
+        if let Ok(request) = crate::request::parse_blocks_request(text) {
+            check_live_answer(scopeon, &crate::request::Request::Blocks(request));
+        }
+        if let Ok(request) = crate::request::parse_context_request(text) {
+            check_live_answer(scopeon, &crate::request::Request::Context(request));
+        }
+    });
+}
+
+/// The store [`live_request`] runs against.
+fn live_store() -> crate::Scopeon {
+    use crate::live::RateLimitSnapshot;
+    use crate::record::ProviderId;
+    let ms = |s: &str| {
+        s.parse::<jiff::Timestamp>()
+            .expect("a time")
+            .as_millisecond()
+    };
+    let mut scopeon = crate::Scopeon::builder()
+        .env(
+            crate::env::Env::isolated("/nonexistent-scopeon-fuzz-home")
+                .with_var("TZ", Some("UTC"))
+                .with_var(crate::window::NOW_VAR, Some("2026-11-27T12:00:00Z")),
+        )
+        .in_memory()
+        .no_config()
+        .open()
+        .expect("an in-memory database");
+    let snapshots = [
+        (
+            ProviderId::ClaudeCode,
+            "five_hour",
+            300,
+            42.5,
+            "2026-11-27T14:00:00Z",
+            "2026-11-27T11:58:00Z",
+        ),
+        (
+            ProviderId::Codex,
+            "primary",
+            300,
+            100.0,
+            "2026-11-26T10:00:00Z",
+            "2026-11-26T06:00:00Z",
+        ),
+        (
+            ProviderId::Codex,
+            "secondary",
+            10_080,
+            12.0,
+            "2026-11-30T00:00:00Z",
+            "2026-11-26T06:00:00Z",
+        ),
+    ]
+    .map(|(provider, kind, minutes, used, resets, captured)| {
+        RateLimitSnapshot::new(provider, kind, minutes, used, ms(resets), ms(captured))
+            .expect("a valid snapshot")
+    });
+    scopeon
+        .record_rate_limits(&snapshots)
+        .expect("stored snapshots");
+    scopeon
+}
+
+/// [`live_request`]'s checks of one parsed request.
+fn check_live_answer(scopeon: &crate::Scopeon, request: &crate::request::Request) {
+    use crate::request::Request;
+    let doc = match request.answer(scopeon) {
+        Ok(doc) => doc,
+        Err(crate::Error::InvalidQuery(message)) => {
+            // A report's values are named by the CLI's words; the live requests name the field.
+            if !matches!(request, Request::Report(_)) {
+                assert!(message.starts_with("field `"), "unnamed refusal: {message}");
+            }
+            return;
+        }
+        Err(e) => panic!("a request on the fuzz store failed: {e}"),
+    };
+    match request {
+        Request::Report(_) => {
+            assert_eq!(doc["schema"], "scopeon.report.v1");
+            assert_eq!(doc["rows"].as_array().map(Vec::len), Some(0));
+        }
+        Request::Blocks(_) => {
+            assert_eq!(doc["schema"], "scopeon.blocks.v1");
+            for block in doc["blocks"].as_array().expect("blocks") {
+                let gap = block["is_gap"] == true;
+                assert!(gap || block["source"] == "official", "{block}");
+                assert_eq!(block["requests"], 0, "{block}");
+                assert_eq!(block["total_tokens"], 0, "{block}");
+                let at = |key: &str| {
+                    block[key]
+                        .as_str()
+                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                        .unwrap_or_else(|| panic!("{key} of {block}"))
+                };
+                assert!(
+                    at("start") < at("end") || (gap && at("start") == at("end")),
+                    "{block}"
+                );
+            }
+            for window in doc["windows"].as_array().expect("windows") {
+                assert_eq!(window["kind"], "secondary", "{window}");
+            }
+        }
+        Request::Context(_) => {
+            assert_eq!(doc["schema"], "scopeon.context.v1");
+            assert_eq!(doc["sessions"], serde_json::json!([]));
+        }
+    }
+}

@@ -292,6 +292,35 @@ static void test_scan_report_providers(void) {
     EXPECT_JSON(json, "\"totals\":{\"requests\":2,");
     scopeon_string_free(json);
 
+    /* Blocks and context: scopeon_query answers them by the request's schema, with the
+     * documents `scopeon blocks --json` and `scopeon context --json` print. */
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.blocks_request.v1\",\"token_limit\":\"max\"}", &json),
+           SCOPEON_OK);
+    EXPECT_JSON(json, "{\"schema\":\"scopeon.blocks.v1\",\"generated_at\":\"2026-11-27T12:00:00Z\",");
+    EXPECT_JSON(json, "{\"provider\":\"claude_code\",\"source\":\"estimated\","
+                      "\"start\":\"2026-11-20T10:00:00Z\",\"end\":\"2026-11-20T15:00:00Z\"");
+    EXPECT_JSON(json, "\"start\":\"2026-11-21T09:00:00Z\",\"end\":\"2026-11-21T14:00:00Z\"");
+    EXPECT_JSON(json, "\"start\":\"2026-11-22T08:00:00Z\",\"end\":\"2026-11-22T13:00:00Z\"");
+    EXPECT_JSON(json, "\"token_limit\":{\"limit\":30,"); /* max: the largest completed block, 11-20 */
+    EXPECT_JSON(json, "\"windows\":[]");
+    scopeon_string_free(json);
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.blocks_request.v1\",\"active\":true}", &json),
+           SCOPEON_OK);
+    EXPECT_JSON(json, "\"blocks\":[]"); /* now is 2026-11-27: no block contains it */
+    scopeon_string_free(json);
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.context_request.v1\",\"now\":\"2026-11-22T08:10:00Z\"}",
+                         &json),
+           SCOPEON_OK);
+    EXPECT_JSON(json, "{\"schema\":\"scopeon.context.v1\",\"generated_at\":\"2026-11-22T08:10:00Z\",");
+    EXPECT_JSON(json, "\"session\":\"s1\"");
+    EXPECT_JSON(json, "\"model\":\"claude-haiku-4-5\",\"context_tokens\":1,");
+    EXPECT_JSON(json, "\"last_request\":\"2026-11-22T08:00:00Z\"");
+    scopeon_string_free(json);
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.context_request.v1\",\"provider\":\"claude_code\"}", &json),
+           SCOPEON_OK);
+    EXPECT_JSON(json, "\"sessions\":[]"); /* none in the 30 minutes before 2026-11-27T12:00 */
+    scopeon_string_free(json);
+
     EXPECT(scopeon_providers(db, &json), SCOPEON_OK);
     EXPECT_JSON(json, "\"schema\":\"scopeon.providers.v1\"");
     EXPECT_JSON(json, "\"provider\":\"claude_code\",\"enabled\":true");
@@ -344,6 +373,28 @@ static void test_handle_errors(void) {
     EXPECT(scopeon_query(db, "{\"cost\":\"cheap\"}", &json), SCOPEON_E_INVALID_ARGUMENT);
     EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.query.v2\"}", &json), SCOPEON_E_INVALID_ARGUMENT);
     EXPECT_MESSAGE("unsupported request schema");
+
+    /* Blocks and context requests name the field at fault. */
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.blocks_request.v1\",\"gaps\":\"yes\"}", &json),
+           SCOPEON_E_JSON);
+    EXPECT_MESSAGE("invalid blocks request: field `gaps`: invalid type");
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.blocks_request.v1\",\"since\":\"7d\",\"until\":\"soon\"}",
+                         &json),
+           SCOPEON_E_INVALID_ARGUMENT);
+    CHECK(json == NULL);
+    EXPECT_MESSAGE("field `until`: invalid time \"soon\"");
+    CHECK(strstr(db_error(db), "field `until`") != NULL);
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.blocks_request.v1\",\"token_limit\":0}", &json),
+           SCOPEON_E_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("field `token_limit`: invalid token limit");
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.context_request.v1\",\"providers\":[\"nope\"]}", &json),
+           SCOPEON_E_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("field `providers`: unknown provider \"nope\"");
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.context_request.v1\",\"active_minutes\":-1}", &json),
+           SCOPEON_E_JSON);
+    EXPECT_MESSAGE("field `active_minutes`");
+    EXPECT(scopeon_query(db, "{\"schema\":\"scopeon.context_request.v2\"}", &json), SCOPEON_E_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("scopeon.context_request.v1");
 
     /* Invalid UTF-8 in a request. */
     EXPECT(scopeon_scan(db, "{\"providers\":[\"\xc3\x28\"]}", &json), SCOPEON_E_UTF8);

@@ -8,10 +8,13 @@ A thin ctypes binding of libscopeon (``scopeon-ffi/include/scopeon.h``)::
         db.scan()                                 # read new log lines
         report = db.report(since="7d", by=["day", "model"])
         print(report["totals"]["cost_usd"])
+        active = db.blocks(active=True, token_limit="max")["blocks"]
 
 Results are the JSON documents of the C ABI as dicts: ``report`` returns the whole
-``scopeon.report.v1`` document that ``scopeon report --json`` prints. Failures raise
-:class:`ScopeonError` carrying the C status and message.
+``scopeon.report.v1`` document that ``scopeon report --json`` prints, ``blocks`` and
+``context`` the ``scopeon.blocks.v1`` and ``scopeon.context.v1`` documents of ``scopeon blocks
+--json`` and ``scopeon context --json``. Failures raise :class:`ScopeonError` carrying the C
+status and message.
 
 The library is the one ``pip install`` bundled beside this package, unless ``$SCOPEON_LIBRARY``
 names another file; ``$SCOPEON_DEV_TREE=1`` also searches a Cargo workspace's target directory
@@ -29,6 +32,7 @@ import enum
 import json
 import os
 import threading
+from datetime import datetime
 from typing import Any, Dict, Iterable, Optional, Union
 
 from . import _native
@@ -40,6 +44,8 @@ __all__ = [
     "ScopeonError",
     "Status",
     "abi_version",
+    "blocks_request",
+    "context_request",
     "find_library",
     "price",
     "query_request",
@@ -50,6 +56,7 @@ __all__ = [
 _lib = _native.load()
 
 Strings = Union[str, Iterable[str], None]
+Instant = Union[str, datetime, None]
 
 
 class Status(enum.IntEnum):
@@ -168,6 +175,59 @@ def query_request(
     return request
 
 
+def _instant(value: Instant) -> Optional[str]:
+    """An RFC 3339 time: a string as given, an aware datetime in ISO 8601 form."""
+    if value is None or isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        raise ValueError("now: a datetime needs a time zone (tzinfo), e.g. datetime.now(timezone.utc)")
+    return value.isoformat()
+
+
+def blocks_request(
+    provider: Strings = None,
+    *,
+    active: bool = False,
+    recent: bool = False,
+    since: Optional[str] = None,
+    until: Optional[str] = None,
+    token_limit: Union[int, str, None] = None,
+    floor_hour: bool = False,
+    gaps: bool = False,
+    tz: Optional[str] = None,
+    now: Instant = None,
+) -> Dict[str, Any]:
+    """The ``scopeon.blocks_request.v1`` request :meth:`Db.blocks` sends."""
+    request: Dict[str, Any] = {"schema": "scopeon.blocks_request.v1"}
+    if provider is not None:
+        request["providers"] = _strings(provider)
+    for key, flag in (("active", active), ("recent", recent), ("floor_hour", floor_hour), ("gaps", gaps)):
+        if flag:
+            request[key] = True
+    for key, value in (("since", since), ("until", until), ("token_limit", token_limit), ("tz", tz),
+                       ("now", _instant(now))):
+        if value is not None:
+            request[key] = value
+    return request
+
+
+def context_request(
+    provider: Strings = None,
+    *,
+    session: Optional[str] = None,
+    active_minutes: Optional[int] = None,
+    now: Instant = None,
+) -> Dict[str, Any]:
+    """The ``scopeon.context_request.v1`` request :meth:`Db.context` sends."""
+    request: Dict[str, Any] = {"schema": "scopeon.context_request.v1"}
+    if provider is not None:
+        request["providers"] = _strings(provider)
+    for key, value in (("session", session), ("active_minutes", active_minutes), ("now", _instant(now))):
+        if value is not None:
+            request[key] = value
+    return request
+
+
 def version() -> str:
     """The library version, e.g. ``"0.1.0"``."""
     out = ctypes.c_char_p()
@@ -268,8 +328,11 @@ class Db:
         return self._call(_lib.scopeon_scan, json.dumps(request).encode("utf-8"))
 
     def query(self, request: Union[str, Dict[str, Any]]) -> Dict[str, Any]:
-        """Runs a raw ``scopeon.query.v1`` request (a dict or JSON text); returns the
-        ``scopeon.report.v1`` document. :meth:`report` builds the request for you."""
+        """Runs a raw request (a dict or JSON text) through ``scopeon_query``, which tells the
+        kinds apart by ``schema``: ``scopeon.query.v1`` (or none) returns the
+        ``scopeon.report.v1`` document, ``scopeon.blocks_request.v1`` ``scopeon.blocks.v1`` and
+        ``scopeon.context_request.v1`` ``scopeon.context.v1``. :meth:`report`, :meth:`blocks`
+        and :meth:`context` build the request for you."""
         text = request if isinstance(request, str) else json.dumps(request)
         return self._call(_lib.scopeon_query, text.encode("utf-8"))
 
@@ -296,6 +359,49 @@ class Db:
             model=model, cost=cost,
         )
         return self.query(request)
+
+    def blocks(
+        self,
+        provider: Strings = None,
+        *,
+        active: bool = False,
+        recent: bool = False,
+        since: Optional[str] = None,
+        until: Optional[str] = None,
+        token_limit: Union[int, str, None] = None,
+        floor_hour: bool = False,
+        gaps: bool = False,
+        tz: Optional[str] = None,
+        now: Instant = None,
+    ) -> Dict[str, Any]:
+        """Five-hour blocks as ``scopeon blocks --json --no-scan``: the whole
+        ``scopeon.blocks.v1`` document (``blocks``, ``windows``, ``generated_at``).
+
+        ``provider``: ids (default claude_code and codex); ``active``: only blocks containing
+        now; ``recent``: the last 3 days; ``since``/``until``: as :meth:`report`, blocks
+        overlapping the range; ``token_limit``: a number of tokens or ``"max"`` (the largest
+        completed block); ``floor_hour``: estimated blocks start at the UTC hour, as ccusage;
+        ``gaps``: list the gaps between blocks; ``tz``: the zone dates are read in; ``now``:
+        compute as if it were then (RFC 3339 text or an aware datetime; default the clock, or
+        ``$SCOPEON_NOW`` as when the database was opened)."""
+        return self.query(blocks_request(
+            provider, active=active, recent=recent, since=since, until=until,
+            token_limit=token_limit, floor_hour=floor_hour, gaps=gaps, tz=tz, now=now,
+        ))
+
+    def context(
+        self,
+        provider: Strings = None,
+        *,
+        session: Optional[str] = None,
+        active_minutes: Optional[int] = None,
+        now: Instant = None,
+    ) -> Dict[str, Any]:
+        """How full each active session's context is, as ``scopeon context --json --no-scan``:
+        the ``scopeon.context.v1`` document. ``provider``: ids (default all); ``session``: one
+        session id; ``active_minutes``: sessions with a request in the last this many minutes
+        (default 30); ``now`` as in :meth:`blocks`."""
+        return self.query(context_request(provider, session=session, active_minutes=active_minutes, now=now))
 
     def providers(self) -> Dict[str, Any]:
         """The built-in providers (``scopeon.providers.v1``): enabled, roots searched and

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import jsonschema
@@ -25,12 +26,23 @@ REPO = FFI_DIR.parent
 SCHEMA = json.loads((REPO / "schemas" / "scopeon.report.v1.schema.json").read_text())
 
 
-def validate(report: dict) -> None:
+def validate(report: dict, schema: dict = SCHEMA) -> None:
     validator = jsonschema.Draft202012Validator(
-        SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(report)]
     assert not errors, errors
+
+
+def document_schema(name: str) -> dict:
+    return json.loads((REPO / "schemas" / f"{name}.schema.json").read_text())
+
+
+def find_cli() -> str:
+    cli = os.environ.get("SCOPEON_CLI") or shutil.which("scopeon", path=str(REPO / "target" / "debug"))
+    if not cli:
+        pytest.skip("the scopeon CLI is not built (ci.sh sets SCOPEON_CLI)")
+    return cli
 
 
 def test_versions_and_library_lookup():
@@ -111,6 +123,50 @@ def test_report_matches_the_cli(home: Path):
         check=True, capture_output=True, text=True,
     )
     assert json.loads(out.stdout) == ours
+
+
+def test_blocks_and_context_match_the_cli(home: Path):
+    """`Db.blocks` and `Db.context` return the very documents `scopeon blocks --json --no-scan`
+    and `scopeon context --json --no-scan` print for the same database and the same now."""
+    cli = find_cli()
+    db_path = home / "cli.db"
+    during = "2026-11-21T09:10:00Z"  # inside the second block, 10 minutes after its request
+    with Db(db_path) as db:
+        db.scan()
+        blocks = db.blocks(token_limit="max", gaps=True, since="2026-11-20", tz="Europe/Berlin")
+        active = db.blocks("claude_code", active=True, token_limit=500, now=during)
+        context = db.context(now=datetime(2026, 11, 21, 9, 10, tzinfo=timezone.utc))
+        quiet = db.context(provider=["claude_code"], active_minutes=5, now=during)
+
+    def cli_json(*args: str, now: str = NOW) -> dict:
+        out = subprocess.run(
+            [cli, "--db", str(db_path), *args], check=True, capture_output=True, text=True,
+            env=dict(os.environ, SCOPEON_NOW=now),
+        )
+        return json.loads(out.stdout)
+
+    assert blocks == cli_json("--tz", "Europe/Berlin", "--json", "blocks", "--no-scan",
+                              "--token-limit", "max", "--gaps", "--since", "2026-11-20")
+    assert active == cli_json("--json", "blocks", "--no-scan", "--provider", "claude_code",
+                              "--active", "--token-limit", "500", now=during)
+    assert context == cli_json("--json", "context", "--no-scan", now=during)
+
+    validate(blocks, document_schema("scopeon.blocks.v1"))
+    assert blocks["generated_at"] == NOW
+    spans = [(b["start"], b["is_gap"]) for b in blocks["blocks"]]
+    assert spans == [
+        ("2026-11-20T10:00:00Z", False), ("2026-11-20T15:00:00Z", True), ("2026-11-21T09:00:00Z", False),
+    ]
+    assert blocks["blocks"][2]["token_limit"]["limit"] == 30  # max: the first block, 10 + 20
+    validate(active, document_schema("scopeon.blocks.v1"))
+    [current] = active["blocks"]
+    assert current["is_active"] is True and current["total_tokens"] == 12
+    assert current["token_limit"] == {"limit": 500, "projected_percent": current["token_limit"]["projected_percent"],
+                                      "status": "ok"}
+    validate(context, document_schema("scopeon.context.v1"))
+    [session] = context["sessions"]
+    assert (session["session"], session["model"], session["context_tokens"]) == ("s1", "claude-opus-4-1", 5)
+    assert quiet["sessions"] == []
 
 
 def test_prices_the_cli_configured_stay_with_the_database(home: Path, tmp_path: Path):
@@ -214,6 +270,29 @@ def test_bad_json_and_bad_values(home: Path):
         assert e.value.status == Status.INVALID_ARGUMENT
 
 
+def test_bad_blocks_and_context_requests_name_the_field(home: Path):
+    with Db(":memory:") as db:
+        for call, status, needle in [
+            (lambda: db.blocks(since="soon"), Status.INVALID_ARGUMENT, 'field `since`: invalid time "soon"'),
+            (lambda: db.blocks(tz="Mars/Olympus"), Status.INVALID_ARGUMENT, "field `tz`: unknown time zone"),
+            (lambda: db.blocks(token_limit="lots"), Status.INVALID_ARGUMENT, "field `token_limit`"),
+            (lambda: db.blocks(token_limit=1.5), Status.JSON, "field `token_limit`: invalid type"),
+            (lambda: db.blocks(now="noon"), Status.INVALID_ARGUMENT, "field `now`"),
+            (lambda: db.context(provider="nope"), Status.INVALID_ARGUMENT, 'field `providers`: unknown provider "nope"'),
+            (lambda: db.context(active_minutes=-5), Status.JSON, "field `active_minutes`"),
+            (lambda: db.query({"schema": "scopeon.blocks_request.v1", "gap": True}), Status.JSON,
+             "unknown field `gap`"),
+            (lambda: db.query({"schema": "scopeon.blocks_request.v9"}), Status.INVALID_ARGUMENT,
+             "scopeon.blocks_request.v1"),
+        ]:
+            with pytest.raises(ScopeonError) as e:
+                call()
+            assert e.value.status == status, e.value
+            assert needle in e.value.message, e.value
+    with pytest.raises(ValueError):
+        scopeon.blocks_request(now=datetime(2026, 11, 27, 12))  # no time zone
+
+
 def test_broken_config_file(home: Path):
     config = home / ".scopeon" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
@@ -230,7 +309,7 @@ def test_closed_handle(home: Path):
     db.close()
     db.close()  # twice is harmless
     assert db.closed and "closed" in repr(db)
-    for call in (db.scan, db.report, db.providers, lambda: db.query("{}")):
+    for call in (db.scan, db.report, db.blocks, db.context, db.providers, lambda: db.query("{}")):
         with pytest.raises(ScopeonError) as e:
             call()
         assert e.value.status == Status.NULL
@@ -328,6 +407,14 @@ def test_status_codes_match_the_header():
             since="7d", until="2026-11-30", by="day,model", tz="UTC", provider="claude_code",
             project=["/a", "/b"], model="claude-sonnet-4-5", cost="auto")),
         ("scopeon.query.v1", scopeon.query_request(by=())),
+        ("scopeon.blocks_request.v1", scopeon.blocks_request()),
+        ("scopeon.blocks_request.v1", scopeon.blocks_request(
+            "claude_code,codex", active=True, recent=True, since="7d", until="2026-11-30",
+            token_limit=500000, floor_hour=True, gaps=True, tz="UTC", now=NOW)),
+        ("scopeon.blocks_request.v1", scopeon.blocks_request(["codex"], token_limit="max")),
+        ("scopeon.context_request.v1", scopeon.context_request()),
+        ("scopeon.context_request.v1", scopeon.context_request(
+            "claude_code", session="s1", active_minutes=90, now=NOW)),
         ("scopeon.scan_request.v1", scopeon.scan_request()),
         ("scopeon.scan_request.v1", scopeon.scan_request(
             ["claude_code"], rebuild=True, roots={"claude_code": ["/logs"]})),
@@ -337,19 +424,38 @@ def test_requests_follow_their_committed_schemas(home: Path, name: str, request_
     schema = json.loads((FFI_DIR / "schemas" / f"{name}.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(request_)
+    answers = {
+        "scopeon.query.v1": "scopeon.report.v1",
+        "scopeon.blocks_request.v1": "scopeon.blocks.v1",
+        "scopeon.context_request.v1": "scopeon.context.v1",
+    }
     with Db(":memory:") as db:  # and the library accepts them
-        if name == "scopeon.query.v1":
-            assert db.query(request_)["schema"] == "scopeon.report.v1"
+        if name in answers:
+            assert db.query(request_)["schema"] == answers[name]
         else:
             raw = json.dumps(request_).encode("utf-8")
             assert db._call(scopeon._lib.scopeon_scan, raw)["schema"] == "scopeon.scan.v1"
 
 
-def test_request_schemas_refuse_what_the_library_refuses():
-    schema = json.loads((FFI_DIR / "schemas" / "scopeon.query.v1.schema.json").read_text())
+@pytest.mark.parametrize(
+    "name, bad",
+    [
+        ("scopeon.query.v1", {"sinc": "7d"}),
+        ("scopeon.query.v1", {"by": 3}),
+        ("scopeon.query.v1", {"provider": "a", "providers": ["b"]}),
+        ("scopeon.blocks_request.v1", {"schema": "scopeon.blocks_request.v1", "gap": True}),
+        ("scopeon.blocks_request.v1", {"schema": "scopeon.blocks_request.v1", "active": "yes"}),
+        ("scopeon.blocks_request.v1", {"schema": "scopeon.blocks_request.v1", "token_limit": 1.5}),
+        ("scopeon.blocks_request.v1", {"schema": "scopeon.blocks_request.v1", "provider": "a", "providers": ["b"]}),
+        ("scopeon.context_request.v1", {"schema": "scopeon.context_request.v1", "active_minutes": -1}),
+        ("scopeon.context_request.v1", {"schema": "scopeon.context_request.v1", "session": 7}),
+        ("scopeon.context_request.v1", {"schema": "scopeon.context_request.v1", "since": "7d"}),
+    ],
+)
+def test_request_schemas_refuse_what_the_library_refuses(home: Path, name: str, bad: dict):
+    schema = json.loads((FFI_DIR / "schemas" / f"{name}.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
-    for bad in ({"sinc": "7d"}, {"by": 3}, {"provider": "a", "providers": ["b"]}):
-        assert not validator.is_valid(bad)
-        with Db(":memory:") as db, pytest.raises(ScopeonError) as e:
-            db.query(bad)
-        assert e.value.status == Status.JSON
+    assert not validator.is_valid(bad)
+    with Db(":memory:") as db, pytest.raises(ScopeonError) as e:
+        db.query(bad)
+    assert e.value.status == Status.JSON

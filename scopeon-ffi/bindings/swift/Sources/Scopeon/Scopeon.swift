@@ -229,7 +229,10 @@ public final class Database: @unchecked Sendable {
         return try call { scopeon_scan($0, text, $1) }
     }
 
-    /// Runs a raw `scopeon.query.v1` request (JSON text); returns `scopeon.report.v1`.
+    /// Runs a raw request (JSON text) through `scopeon_query`, which tells the kinds apart by
+    /// `schema`: `scopeon.query.v1` (or none) returns `scopeon.report.v1`,
+    /// `scopeon.blocks_request.v1` `scopeon.blocks.v1`, `scopeon.context_request.v1`
+    /// `scopeon.context.v1`.
     public func query(_ requestJSON: String) throws -> Data {
         try call { scopeon_query($0, requestJSON, $1) }
     }
@@ -257,6 +260,58 @@ public final class Database: @unchecked Sendable {
         if let since = since { request["since"] = since }
         if let until = until { request["until"] = until }
         if let tz = tz { request["tz"] = tz }
+        return try query(try jsonText(request))
+    }
+
+    /// Five-hour blocks as `scopeon blocks --json --no-scan`: the whole `scopeon.blocks.v1`
+    /// document. `providers` defaults to claude_code and codex; `tokenLimit` is a number of
+    /// tokens ("500000") or "max"; `since`/`until` as in `report`; `now` (RFC 3339) computes as
+    /// if it were then (default: the clock, or `$SCOPEON_NOW` as when the database was opened).
+    public func blocks(
+        providers: [String] = [],
+        active: Bool = false,
+        recent: Bool = false,
+        since: String? = nil,
+        until: String? = nil,
+        tokenLimit: String? = nil,
+        floorHour: Bool = false,
+        gaps: Bool = false,
+        tz: String? = nil,
+        now: String? = nil
+    ) throws -> Data {
+        var request: [String: Any] = [
+            "schema": "scopeon.blocks_request.v1",
+            "providers": providers,
+            "active": active,
+            "recent": recent,
+            "floor_hour": floorHour,
+            "gaps": gaps,
+        ]
+        if let since = since { request["since"] = since }
+        if let until = until { request["until"] = until }
+        if let tokenLimit = tokenLimit { request["token_limit"] = tokenLimit }
+        if let tz = tz { request["tz"] = tz }
+        if let now = now { request["now"] = now }
+        return try query(try jsonText(request))
+    }
+
+    /// How full each active session's context is, as `scopeon context --json --no-scan`: the
+    /// `scopeon.context.v1` document. `providers` defaults to all; `session` narrows to one;
+    /// `activeMinutes`: sessions with a request in the last this many minutes; `now` as in
+    /// `blocks`.
+    public func context(
+        providers: [String] = [],
+        session: String? = nil,
+        activeMinutes: Int = 30,
+        now: String? = nil
+    ) throws -> Data {
+        var request: [String: Any] = [
+            "schema": "scopeon.context_request.v1",
+            "providers": providers,
+            "active_minutes": activeMinutes,
+        ]
+        if let session = session { request["session"] = session }
+        if let now = now { request["now"] = now }
         return try query(try jsonText(request))
     }
 

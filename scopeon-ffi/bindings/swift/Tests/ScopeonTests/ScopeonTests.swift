@@ -20,6 +20,23 @@ final class ScopeonTests: XCTestCase {
         XCTAssertTrue(db.isClosed)
     }
 
+    func testBlocksAndContextOverAnEmptyDatabase() throws {
+        let db = try Database(path: ":memory:")
+        let blocks = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: try db.blocks(tokenLimit: "max", now: "2026-11-27T12:00:00Z"))
+                as? [String: Any])
+        XCTAssertEqual(blocks["schema"] as? String, "scopeon.blocks.v1")
+        XCTAssertEqual(blocks["generated_at"] as? String, "2026-11-27T12:00:00Z")
+        let context = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: try db.context(activeMinutes: 60)) as? [String: Any])
+        XCTAssertEqual(context["schema"] as? String, "scopeon.context.v1")
+        XCTAssertThrowsError(try db.blocks(since: "soon")) { error in
+            XCTAssertEqual((error as? ScopeonError)?.status, .invalidArgument)
+            XCTAssertTrue((error as? ScopeonError)?.message.contains("field `since`") ?? false)
+        }
+        try db.close()
+    }
+
     func testErrorsCarryStatusAndMessage() throws {
         let db = try Database(path: ":memory:")
         XCTAssertThrowsError(try db.query("{not json")) { error in
