@@ -177,6 +177,19 @@ static int thread_count(void) {
 #endif
 }
 
+/* The number of threads once the joined ones are gone. A joined thread can stay listed in
+ * /proc/self/task for a moment after pthread_join returns (the kernel wakes the joiner before
+ * it removes the task), so wait up to a second for the count to settle at `expected`. */
+static int threads_settled(int expected) {
+    const struct timespec pause = {0, 10 * 1000 * 1000};
+    int n = thread_count();
+    for (int i = 0; i < 100 && n > expected; i++) {
+        nanosleep(&pause, NULL);
+        n = thread_count();
+    }
+    return n;
+}
+
 static void test_versions(void) {
     const char *version = NULL;
     uint32_t abi = 0;
@@ -255,7 +268,7 @@ static void test_scan_report_providers(void) {
     EXPECT_JSON(json, "\"new_records\":2");
     EXPECT_JSON(json, "\"invalid_json\":1");
     scopeon_string_free(json);
-    CHECK(thread_count() == 1); /* the scan's reading thread was joined */
+    CHECK(threads_settled(1) == 1); /* the scan's reading thread was joined */
 
     EXPECT(scopeon_scan(db, "{\"providers\":[\"claude_code\"]}", &json), SCOPEON_OK);
     EXPECT_JSON(json, "\"new_records\":0");
@@ -587,7 +600,7 @@ static void test_threads(void) {
            concurrent_ok, attempt);
     CHECK(busy);
     CHECK(unexpected == 0);
-    CHECK(thread_count() == 1);
+    CHECK(threads_settled(1) == 1);
     EXPECT(scopeon_query(other, "{\"by\":[],\"tz\":\"UTC\"}", &text), SCOPEON_OK);
     EXPECT_JSON(text, "\"totals\":{\"requests\":200,");
     scopeon_string_free(text);
