@@ -96,6 +96,12 @@ pub enum Command {
     /// transcript; always prints a line and exits 0, within a deadline (150 ms by default).
     /// `scopeon statusline install` registers it in Claude Code's settings.json.
     Statusline(StatuslineArgs),
+    /// A Model Context Protocol server on stdin/stdout, for an agent to ask about its usage
+    ///
+    /// Read-only tools: usage_report, blocks, context, list_sessions, session_usage, price,
+    /// providers. Answers at once from what is stored while it scans and follows the logs in
+    /// the background; logs to stderr; ends when stdin does. No network listener.
+    Mcp,
     /// Print a shell completion script
     Completions {
         /// The shell

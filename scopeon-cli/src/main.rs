@@ -4,6 +4,7 @@
 mod args;
 mod demo;
 mod live_render;
+mod mcp;
 mod pricing;
 mod progress;
 mod render;
@@ -120,6 +121,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Forget(args) => cmd_forget(&cli.global, &args, env),
         Command::Start(args) => tui::start(&cli.global, &args, env),
         Command::Watch(args) => watch::run(&cli.global, &args, env),
+        Command::Mcp => mcp::run(&cli.global, env),
         Command::Statusline(args) => match &args.action {
             None => statusline::run(&cli.global, env),
             Some(StatuslineAction::Install(install)) => statusline::install::run(install, env),
