@@ -3,8 +3,9 @@
 //!
 //! One provider at a time: its five-hour windows from the stored snapshots, then its requests
 //! of the range, read once in time order through the `records (provider, ts_ms)` index, each
-//! folded into the block it falls in. Memory holds the blocks and the requests of the last
-//! hour of the block being built, never the range's requests.
+//! folded into the block it falls in. Memory holds the blocks, each with the time, tokens and
+//! cost of its last hour of requests (its burn rate depends on "now", applied when it is
+//! closed), never the range's requests.
 
 use std::collections::VecDeque;
 
