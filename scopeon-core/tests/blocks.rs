@@ -360,3 +360,79 @@ fn statusline_reports_make_official_windows_too() {
     assert_eq!(b["used_percentage"], 42.0);
     assert_eq!(b["stale"], false);
 }
+
+/// All-history blocks are cached for one data generation (docs/live.md, "Cost"): a repeated
+/// call answers exactly as a fresh database does at any "now" (before the blocks, inside each,
+/// after them), and a new request or a new official window is seen at once.
+#[test]
+fn cached_blocks_answer_as_a_fresh_computation() {
+    let (_dir, home) = claude_home();
+    let mut s = open(&home, "UTC");
+    let window = scopeon_core::live::RateLimitSnapshot::new(
+        scopeon_core::record::ProviderId::ClaudeCode,
+        "five_hour",
+        300,
+        42.0,
+        at("2026-11-21T06:00:00Z").as_millisecond(),
+        at("2026-11-21T02:55:00Z").as_millisecond(),
+    )
+    .unwrap();
+    let fresh = |now: &str, floor: bool, windows: &[_]| {
+        let mut f = open(&home, "UTC");
+        f.record_rate_limits(windows).unwrap();
+        f.blocks(&request(now, floor)).unwrap().to_document()
+    };
+    fn request(now: &str, floor: bool) -> BlocksRequest {
+        BlocksRequest::new()
+            .now(at(now))
+            .floor_hour(floor)
+            .gaps(true)
+            .token_limit("max")
+    }
+    let nows = [
+        "2026-11-20T09:00:00Z",
+        "2026-11-20T11:00:00Z",
+        "2026-11-20T15:30:00Z",
+        "2026-11-21T02:10:00Z",
+        NOW,
+        "2026-11-22T00:00:00Z",
+    ];
+    let check = |s: &Scopeon, windows: &[_]| {
+        for floor in [false, true] {
+            // The first call fills the cache; the others read it.
+            s.blocks(&request(NOW, floor)).unwrap();
+            for now in nows {
+                let cached = s.blocks(&request(now, floor)).unwrap().to_document();
+                assert_eq!(
+                    cached,
+                    fresh(now, floor, windows),
+                    "now {now}, floor {floor}"
+                );
+            }
+        }
+    };
+    check(&s, &[]);
+
+    // A new request (a new generation) ends the cached fold.
+    let log = home.join(".claude/projects/-home-dev-app/s1.jsonl");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(r#"{"type":"assistant","sessionId":"s1","cwd":"/home/dev/app","requestId":"r9","timestamp":"2026-11-21T02:45:00Z","message":{"id":"m9","model":"claude-sonnet-4-5","usage":{"input_tokens":100,"output_tokens":0}}}"#);
+    text.push('\n');
+    std::fs::write(&log, text).unwrap();
+    s.scan(&ScanRequest::new()).unwrap();
+    let doc = s.blocks(&request(NOW, false)).unwrap().to_document();
+    assert_eq!(
+        doc["blocks"].as_array().unwrap().last().unwrap()["requests"],
+        3
+    );
+    check(&s, &[]);
+
+    // So does a new official window, which stores no record (the same generation).
+    s.record_rate_limits(std::slice::from_ref(&window)).unwrap();
+    let doc = s.blocks(&request(NOW, false)).unwrap().to_document();
+    assert_eq!(
+        doc["blocks"].as_array().unwrap().last().unwrap()["source"],
+        "official"
+    );
+    check(&s, std::slice::from_ref(&window));
+}

@@ -3,8 +3,9 @@
 //!
 //! One provider at a time: its five-hour windows from the stored snapshots, then its requests
 //! of the range, read once in time order through the `records (provider, ts_ms)` index, each
-//! folded into the block it falls in. Memory holds the blocks and the requests of the last
-//! hour of the block being built, never the range's requests.
+//! folded into the block it falls in. Memory holds the blocks, each with the time, tokens and
+//! cost of its last hour of requests (its burn rate depends on "now", applied when it is
+//! closed), never the range's requests.
 
 use std::collections::VecDeque;
 
@@ -149,12 +150,25 @@ pub(crate) fn provider_blocks(
     let (five_hour, longer): (Vec<_>, Vec<_>) =
         snapshots.into_iter().partition(|s| s.is_five_hour());
     let official = merge_windows(five_hour);
-    let mut builder = Builder::new(provider, official, span);
-    store.each_request(provider, load_from, load_to, &mut |row| builder.push(row))?;
-    let blocks = builder
-        .finish()
+    let blocks = if load_from == i64::MIN && load_to == i64::MAX {
+        // All history: the costly case (every request read), and the one the cache serves.
+        super::blocks_cache::all_history(store, provider, official, span)?
+    } else {
+        fold(
+            store,
+            provider,
+            official,
+            span.floor_hour,
+            load_from,
+            load_to,
+        )?
         .into_iter()
-        .filter(|b| b.end_ms > span.from_ms && b.start_ms < span.to_ms)
+        .map(|o| o.close(provider, span.now_ms))
+        .collect()
+    };
+    let blocks = blocks
+        .into_iter()
+        .filter(|b: &Block| b.end_ms > span.from_ms && b.start_ms < span.to_ms)
         .collect();
     let mut windows: Vec<LongWindow> = Vec::new();
     let mut kinds: Vec<String> = longer.iter().map(|s| s.kind.clone()).collect();
@@ -172,6 +186,21 @@ pub(crate) fn provider_blocks(
     }
     windows.sort_by_key(|w| (w.snapshot.resets_at_ms, w.snapshot.kind.clone()));
     Ok((blocks, windows))
+}
+
+/// A provider's requests of `[load_from, load_to)` folded into its official windows and
+/// estimated blocks, by start; nothing here depends on "now" (closing a block does).
+pub(super) fn fold(
+    store: &Store,
+    provider: ProviderId,
+    official: Vec<RateLimitSnapshot>,
+    floor_hour: bool,
+    load_from: i64,
+    load_to: i64,
+) -> Result<Vec<Open>> {
+    let mut builder = Builder::new(official, floor_hour);
+    store.each_request(provider, load_from, load_to, &mut |row| builder.push(row))?;
+    Ok(builder.finish())
 }
 
 /// Whether a report was captured more than 10 minutes before its window ended (or before now,
@@ -202,15 +231,16 @@ fn merge_windows(mut snapshots: Vec<RateLimitSnapshot>) -> Vec<RateLimitSnapshot
 }
 
 /// A block being built: its window and what its requests add up to.
-struct Open {
-    source: BlockSource,
-    start_ms: i64,
-    end_ms: i64,
-    snapshot: Option<RateLimitSnapshot>,
-    totals: Totals,
-    last_ms: Option<i64>,
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Open {
+    pub(super) source: BlockSource,
+    pub(super) start_ms: i64,
+    pub(super) end_ms: i64,
+    pub(super) snapshot: Option<RateLimitSnapshot>,
+    pub(super) totals: Totals,
+    pub(super) last_ms: Option<i64>,
     /// The requests of the last hour before the latest one: (time, total tokens, cost).
-    recent: VecDeque<(i64, u64, Option<i64>)>,
+    pub(super) recent: VecDeque<(i64, u64, Option<i64>)>,
 }
 
 impl Open {
@@ -250,31 +280,43 @@ impl Open {
         }
     }
 
-    fn close(self, provider: ProviderId, now_ms: i64) -> Block {
-        let is_active = self.start_ms <= now_ms && now_ms < self.end_ms;
-        let burn_rate = self.last_ms.and_then(|last| {
-            // The active block's hour ends now (an idle stretch slows its rate); a past
-            // block's at its last request.
-            let until = if is_active { now_ms.max(last) } else { last };
-            let hour: Vec<_> = self
-                .recent
-                .iter()
-                .filter(|(ts, ..)| *ts >= until - BURN_WINDOW_MS)
-                .collect();
-            let first = hour.first()?.0;
-            let minutes = (until - first) as f64 / 60_000.0;
-            if hour.len() < 2 || minutes < 1.0 {
-                return None;
-            }
-            let tokens: u64 = hour.iter().map(|(_, t, _)| t).sum();
-            let priced: Vec<i64> = hour.iter().filter_map(|(_, _, c)| *c).collect();
-            let cost =
-                (!priced.is_empty()).then(|| priced.iter().map(|c| *c as f64).sum::<f64>() / 1e12);
-            Some(BurnRate {
-                tokens_per_minute: tokens as f64 / minutes,
-                cost_per_hour: cost.map(|c| c / minutes * 60.0),
-            })
-        });
+    /// Whether now is inside the block's window.
+    pub(super) fn is_active(&self, now_ms: i64) -> bool {
+        self.start_ms <= now_ms && now_ms < self.end_ms
+    }
+
+    /// The burn rate over the hour before its last request, or before now while it is
+    /// active (an idle stretch slows the active block's rate).
+    pub(super) fn burn_rate(&self, now_ms: i64) -> Option<BurnRate> {
+        let last = self.last_ms?;
+        let until = if self.is_active(now_ms) {
+            now_ms.max(last)
+        } else {
+            last
+        };
+        let hour: Vec<_> = self
+            .recent
+            .iter()
+            .filter(|(ts, ..)| *ts >= until - BURN_WINDOW_MS)
+            .collect();
+        let first = hour.first()?.0;
+        let minutes = (until - first) as f64 / 60_000.0;
+        if hour.len() < 2 || minutes < 1.0 {
+            return None;
+        }
+        let tokens: u64 = hour.iter().map(|(_, t, _)| t).sum();
+        let priced: Vec<i64> = hour.iter().filter_map(|(_, _, c)| *c).collect();
+        let cost =
+            (!priced.is_empty()).then(|| priced.iter().map(|c| *c as f64).sum::<f64>() / 1e12);
+        Some(BurnRate {
+            tokens_per_minute: tokens as f64 / minutes,
+            cost_per_hour: cost.map(|c| c / minutes * 60.0),
+        })
+    }
+
+    pub(super) fn close(self, provider: ProviderId, now_ms: i64) -> Block {
+        let is_active = self.is_active(now_ms);
+        let burn_rate = self.burn_rate(now_ms);
         let projection = match (is_active, burn_rate) {
             (true, Some(rate)) => {
                 let left_min = (self.end_ms - now_ms).max(0) as f64 / 60_000.0;
@@ -309,20 +351,19 @@ impl Open {
 }
 
 /// Folds requests, in time order, into official windows and estimated blocks.
-struct Builder<'s> {
-    provider: ProviderId,
-    span: &'s Span,
+struct Builder {
+    floor_hour: bool,
     /// Official windows, by time, each with its totals so far.
     official: Vec<Open>,
     /// The first official window that has not ended before the latest request.
     next_official: usize,
     /// The estimated block being built.
     estimated: Option<Open>,
-    done: Vec<Block>,
+    done: Vec<Open>,
 }
 
-impl<'s> Builder<'s> {
-    fn new(provider: ProviderId, windows: Vec<RateLimitSnapshot>, span: &'s Span) -> Builder<'s> {
+impl Builder {
+    fn new(windows: Vec<RateLimitSnapshot>, floor_hour: bool) -> Builder {
         let official = windows
             .into_iter()
             .map(|s| {
@@ -332,8 +373,7 @@ impl<'s> Builder<'s> {
             })
             .collect();
         Builder {
-            provider,
-            span,
+            floor_hour,
             official,
             next_official: 0,
             estimated: None,
@@ -363,11 +403,11 @@ impl<'s> Builder<'s> {
             return;
         }
         if let Some(e) = self.estimated.take() {
-            self.done.push(e.close(self.provider, self.span.now_ms));
+            self.done.push(e);
         }
         // A new block at this request (its hour with --floor-hour), never reaching into an
         // official window before or after it.
-        let mut start = if self.span.floor_hour {
+        let mut start = if self.floor_hour {
             r.ts_ms - r.ts_ms.rem_euclid(3_600_000)
         } else {
             r.ts_ms
@@ -384,14 +424,12 @@ impl<'s> Builder<'s> {
         self.estimated = Some(block);
     }
 
-    fn finish(mut self) -> Vec<Block> {
-        let now = self.span.now_ms;
+    /// The blocks and official windows, by start.
+    fn finish(mut self) -> Vec<Open> {
         if let Some(e) = self.estimated.take() {
-            self.done.push(e.close(self.provider, now));
+            self.done.push(e);
         }
-        let provider = self.provider;
-        self.done
-            .extend(self.official.into_iter().map(|o| o.close(provider, now)));
+        self.done.extend(self.official);
         self.done.sort_by_key(|b| b.start_ms);
         self.done
     }

@@ -3,6 +3,7 @@
 //!
 //! - [`rate_limits`]: what agents report about their windows, stored as numbers only.
 //! - [`blocks`]: five-hour blocks, official where a report covers the time, else estimated.
+//! - `blocks_cache`: all-history blocks cached for one data generation.
 //! - [`blocks_answer`]: `scopeon blocks` as a request and its `scopeon.blocks.v1` answer.
 //! - [`context`]: how full each active session's context is (`scopeon.context.v1`).
 //! - [`follow`]: keeping the database fresh while a viewer is open (watch, poll, scan).
@@ -12,6 +13,7 @@
 
 pub mod blocks;
 pub mod blocks_answer;
+mod blocks_cache;
 pub mod context;
 pub mod follow;
 pub mod rate_limits;

@@ -451,6 +451,20 @@ impl Store {
     }
 
     fn cached_report(&self, key: &str, generation: i64) -> Option<Report> {
+        self.cached_result(key, generation)
+    }
+
+    fn cache_report(&self, key: &str, generation: i64, report: &Report) {
+        self.cache_result(key, generation, report);
+    }
+
+    /// A result cached under `key` for this data generation (`report_cache`), if there is
+    /// one that still reads as a `T`.
+    pub(crate) fn cached_result<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        generation: i64,
+    ) -> Option<T> {
         let json: String = self
             .conn
             .query_row(
@@ -462,8 +476,9 @@ impl Store {
         serde_json::from_str(&json).ok()
     }
 
-    fn cache_report(&self, key: &str, generation: i64, report: &Report) {
-        let Ok(json) = serde_json::to_string(report) else {
+    /// Caches a result under `key` for this data generation, keeping the 32 latest keys.
+    pub(crate) fn cache_result<T: Serialize>(&self, key: &str, generation: i64, result: &T) {
+        let Ok(json) = serde_json::to_string(result) else {
             return;
         };
         // Ignored on failure (a read-only or busy database): the cache only saves time, so it
