@@ -58,6 +58,7 @@
 //!   in `fuzz/` and the seed-replay tests run.
 #![warn(missing_docs)]
 
+mod comma_list;
 pub mod config;
 pub mod doctor;
 pub mod env;

@@ -525,7 +525,7 @@ impl ScanRequest {
 
     /// Scans only these providers (ids such as `claude_code`; comma lists are split).
     pub fn providers<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> ScanRequest {
-        self.providers = split_commas(ids);
+        self.providers = crate::comma_list::split_commas(ids);
         self
     }
 
@@ -619,7 +619,7 @@ impl ReportRequest {
 
     /// Groups by these keys in order (comma lists are split); none for totals only.
     pub fn by<S: AsRef<str>>(mut self, keys: impl IntoIterator<Item = S>) -> ReportRequest {
-        self.by = split_commas(keys);
+        self.by = crate::comma_list::split_commas(keys);
         self
     }
 
@@ -631,7 +631,7 @@ impl ReportRequest {
 
     /// Only these providers (comma lists are split).
     pub fn providers<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> ReportRequest {
-        self.providers = split_commas(ids);
+        self.providers = crate::comma_list::split_commas(ids);
         self
     }
 
@@ -742,7 +742,7 @@ impl ForgetRequest {
 
     /// Records of these providers (comma lists are split).
     pub fn providers<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> ForgetRequest {
-        self.providers = split_commas(ids);
+        self.providers = crate::comma_list::split_commas(ids);
         self
     }
 
@@ -838,21 +838,6 @@ impl ScanSummary {
             "skipped_lines": skipped,
         })
     }
-}
-
-/// Entries of a list, with comma-separated ones split and blanks dropped (as the CLI's
-/// `--by day,model` and `--provider a,b`).
-pub(crate) fn split_commas<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
-    items
-        .into_iter()
-        .flat_map(|s| {
-            s.as_ref()
-                .split(',')
-                .map(|p| p.trim().to_owned())
-                .collect::<Vec<_>>()
-        })
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 #[cfg(test)]

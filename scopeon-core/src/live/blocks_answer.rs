@@ -4,9 +4,8 @@
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::blocks::{
-    Block, LongWindow, Span, against_limit, instant, max_completed, provider_blocks, with_gaps,
-};
+use super::blocks::{Block, LongWindow, Span, against_limit, instant, max_completed, with_gaps};
+use super::provider_blocks::provider_blocks;
 use crate::error::{Error, Result};
 use crate::record::ProviderId;
 use crate::store::Store;
@@ -50,7 +49,7 @@ impl BlocksRequest {
 
     /// Only these providers (comma lists are split).
     pub fn providers<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> BlocksRequest {
-        self.providers = crate::scopeon::split_commas(ids);
+        self.providers = crate::comma_list::split_commas(ids);
         self
     }
 

@@ -48,7 +48,7 @@ impl ContextRequest {
 
     /// Only these providers (comma lists are split).
     pub fn providers<S: AsRef<str>>(mut self, ids: impl IntoIterator<Item = S>) -> ContextRequest {
-        self.providers = crate::scopeon::split_commas(ids);
+        self.providers = crate::comma_list::split_commas(ids);
         self
     }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use camino::Utf8Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::ingest::{Batch, origin};
+use super::origin::origin;
 use crate::hash::ContentKey;
 use crate::record::ProviderId;
 
@@ -181,39 +181,6 @@ pub(super) fn seal_key<'k>(provider: &str, dedup_key: &'k str, key: &ContentKey)
     } else {
         Cow::Borrowed(dedup_key)
     }
-}
-
-/// The batch with its records' line hashes sealed ([`seal_key`]), or `None` when none has
-/// one.
-pub(super) fn seal_batch(batch: &Batch, key: &ContentKey) -> Option<Batch> {
-    let sealed: Vec<Option<String>> = batch
-        .records
-        .iter()
-        .map(|r| match seal_key(r.provider.as_str(), &r.dedup_key, key) {
-            Cow::Owned(s) => Some(s),
-            Cow::Borrowed(_) => None,
-        })
-        .collect();
-    if sealed.iter().all(Option::is_none) {
-        return None;
-    }
-    let records = batch
-        .records
-        .iter()
-        .zip(sealed)
-        .map(|(r, s)| {
-            let mut r = r.clone();
-            if let Some(s) = s {
-                r.dedup_key = s;
-            }
-            r
-        })
-        .collect();
-    Some(Batch {
-        records,
-        sources: batch.sources.clone(),
-        rate_limits: batch.rate_limits.clone(),
-    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
@@ -228,7 +228,7 @@ impl Store {
     /// a replay brings them back.
     pub fn commit(&mut self, batch: &Batch) -> Result<CommitStats> {
         // Line hashes in keys are stored sealed (docs/storage.md, "Content hashes").
-        let sealed = super::content_key::seal_batch(batch, &self.content_key);
+        let sealed = seal_batch(batch, &self.content_key);
         let batch = sealed.as_ref().unwrap_or(batch);
         let path = self.path.clone();
         let err = |source| Error::db(path.clone(), source);
@@ -360,20 +360,42 @@ impl Store {
 /// keeps what it does not produce again.
 pub(super) fn origin_of(source: &SourceUpdate) -> Option<i64> {
     let cp = &source.checkpoint;
-    origin(&source.path, cp.dev, cp.ino, cp.head_hash)
+    super::origin::origin(&source.path, cp.dev, cp.ino, cp.head_hash)
 }
 
-/// [`origin_of`] from a checkpoint's identity.
-pub(super) fn origin(path: &Utf8Path, dev: u64, ino: u64, head_hash: Option<i64>) -> Option<i64> {
-    let head = head_hash?;
-    let mut bytes = Vec::with_capacity(24 + path.as_str().len());
-    bytes.extend_from_slice(&dev.to_le_bytes());
-    bytes.extend_from_slice(&ino.to_le_bytes());
-    bytes.extend_from_slice(&head.to_le_bytes());
-    if dev == 0 && ino == 0 {
-        bytes.extend_from_slice(path.as_str().as_bytes());
+/// The batch with its records' line hashes sealed ([`seal_key`]), or `None` when none has
+/// one.
+fn seal_batch(batch: &Batch, key: &ContentKey) -> Option<Batch> {
+    let sealed: Vec<Option<String>> = batch
+        .records
+        .iter()
+        .map(
+            |r| match super::content_key::seal_key(r.provider.as_str(), &r.dedup_key, key) {
+                Cow::Owned(s) => Some(s),
+                Cow::Borrowed(_) => None,
+            },
+        )
+        .collect();
+    if sealed.iter().all(Option::is_none) {
+        return None;
     }
-    Some(crate::hash::fnv1a64_i64(&bytes))
+    let records = batch
+        .records
+        .iter()
+        .zip(sealed)
+        .map(|(r, s)| {
+            let mut r = r.clone();
+            if let Some(s) = s {
+                r.dedup_key = s;
+            }
+            r
+        })
+        .collect();
+    Some(Batch {
+        records,
+        sources: batch.sources.clone(),
+        rate_limits: batch.rate_limits.clone(),
+    })
 }
 
 /// The log each record of a batch was read from (see [`Batch`]), by provider and key: the
@@ -416,7 +438,7 @@ fn detach_replaced(
             .optional()?;
         // The identity the records read before were stored under.
         if let Some((dev, ino, head_hash)) = stored
-            && let Some(origin) = origin(&s.path, dev as u64, ino as u64, head_hash)
+            && let Some(origin) = super::origin::origin(&s.path, dev as u64, ino as u64, head_hash)
         {
             conn.prepare_cached(
                 "UPDATE records SET origin = NULL WHERE provider = ?1 AND origin = ?2",

@@ -14,6 +14,7 @@ mod ingest;
 mod live;
 mod log_paths;
 mod maintenance;
+mod origin;
 mod privacy;
 mod query;
 mod schema;
