@@ -25,44 +25,17 @@ CCUSAGE_RUNS=${CCUSAGE_RUNS:-3}
 SKIP_CCUSAGE=${SKIP_CCUSAGE:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
 
-ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-[[ $TARGET_DIR = /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
-
-die() { echo "blocks.sh: error: $*" >&2; exit 1; }
-note() { echo "blocks.sh: $*" >&2; }
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 for n in "$RUNS" "$CCUSAGE_RUNS"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "RUNS and CCUSAGE_RUNS must be positive integers (got '$n')"
 done
 
-CORPUS_NAME=corpus-$SIZE
-[[ $SEED = 42 ]] || CORPUS_NAME=$CORPUS_NAME-seed$SEED
-CORPUS=$BENCH/$CORPUS_NAME
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/scopeon-blocks-bench.XXXXXX")
 cleanup() { rm -rf -- "$WORK"; }
 trap cleanup EXIT
-mkdir -p "$BENCH"
-
-GEN=${GEN_CORPUS:-$TARGET_DIR/release/gen_corpus}
-SCOPEON=${SCOPEON_BIN:-$TARGET_DIR/release/scopeon}
-if [[ $SKIP_BUILD != 1 ]]; then
-    note "building: cargo build --release --locked -p scopeon-cli -p scopeon-benches"
-    (cd "$ROOT" && cargo build --release --locked -p scopeon-cli -p scopeon-benches) || die "cargo build failed"
-fi
-[[ -x $SCOPEON ]] || die "scopeon not found at $SCOPEON"
-
-if [[ ! -d $CORPUS/projects ]]; then
-    [[ -x $GEN ]] || die "gen_corpus not found at $GEN"
-    note "generating $SIZE corpus (seed $SEED) into $CORPUS"
-    tmp=$CORPUS.tmp.$$
-    rm -rf -- "$tmp"
-    "$GEN" --out "$tmp" --size "$SIZE" --seed "$SEED" --expected "$tmp.expected.json" >&2 \
-        || die "gen_corpus failed"
-    mv -- "$tmp.expected.json" "$BENCH/$CORPUS_NAME.expected.json"
-    mv -- "$tmp" "$CORPUS"
-fi
-CORPUS_MB=$(find "$CORPUS/projects" -type f -name '*.jsonl' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s / 1e6}')
+bench_binaries
+bench_corpus
 
 # A second root whose one session grows by a request before each "new request" run.
 LIVE=$WORK/claude
@@ -119,16 +92,7 @@ read -r SCAN_MED SCAN_MAX < <(measure : "$SCOPEON" scan)
 
 CC_ROW="| ccusage blocks --offline --json | (not run) | | |"
 if [[ $SKIP_CCUSAGE != 1 ]]; then
-    PREFIX=$BENCH/node
-    if [[ ! -x $PREFIX/node_modules/.bin/ccusage ]]; then
-        note "installing ccusage@$CCUSAGE_VERSION into $PREFIX"
-        npm install --prefix "$PREFIX" --no-audit --no-fund --loglevel=error "ccusage@$CCUSAGE_VERSION" >&2 \
-            || die "npm install ccusage failed (SKIP_CCUSAGE=1 to skip it)"
-    fi
-    CCUSAGE=$PREFIX/node_modules/.bin/ccusage
-    native=$(find "$PREFIX/node_modules/@ccusage" -path '*/bin/ccusage' -type f 2>/dev/null | head -n1 || true)
-    [[ -z $native || -x $native ]] || chmod u+x -- "$native" || true
-    [[ -n $native && -x $native ]] && CCUSAGE=$native
+    bench_ccusage
     note "ccusage blocks: $CCUSAGE_RUNS runs"
     RUNS=$CCUSAGE_RUNS
     read -r CC_MED CC_MAX < <(measure : "$CCUSAGE" blocks --offline --json)

@@ -29,44 +29,17 @@ CCUSAGE_CALLS=${CCUSAGE_CALLS:-5}
 SKIP_CCUSAGE=${SKIP_CCUSAGE:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
 
-ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-[[ $TARGET_DIR = /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
-
-die() { echo "statusline.sh: error: $*" >&2; exit 1; }
-note() { echo "statusline.sh: $*" >&2; }
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 for n in "$CALLS" "$NODB_RUNS" "$CONCURRENT" "$CCUSAGE_CALLS"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "CALLS, NODB_RUNS, CONCURRENT, CCUSAGE_CALLS must be positive integers (got '$n')"
 done
 
-CORPUS_NAME=corpus-$SIZE
-[[ $SEED = 42 ]] || CORPUS_NAME=$CORPUS_NAME-seed$SEED
-CORPUS=$BENCH/$CORPUS_NAME
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/scopeon-statusline-bench.XXXXXX")
 cleanup() { rm -rf -- "$WORK"; }
 trap cleanup EXIT
-mkdir -p "$BENCH"
-
-GEN=${GEN_CORPUS:-$TARGET_DIR/release/gen_corpus}
-SCOPEON=${SCOPEON_BIN:-$TARGET_DIR/release/scopeon}
-if [[ $SKIP_BUILD != 1 ]]; then
-    note "building: cargo build --release --locked -p scopeon-cli -p scopeon-benches"
-    (cd "$ROOT" && cargo build --release --locked -p scopeon-cli -p scopeon-benches) || die "cargo build failed"
-fi
-[[ -x $GEN ]] || die "gen_corpus not found at $GEN"
-[[ -x $SCOPEON ]] || die "scopeon not found at $SCOPEON"
-
-if [[ ! -d $CORPUS/projects ]]; then
-    note "generating $SIZE corpus (seed $SEED) into $CORPUS"
-    tmp=$CORPUS.tmp.$$
-    rm -rf -- "$tmp"
-    "$GEN" --out "$tmp" --size "$SIZE" --seed "$SEED" --expected "$tmp.expected.json" >&2 \
-        || die "gen_corpus failed"
-    mv -- "$tmp.expected.json" "$BENCH/$CORPUS_NAME.expected.json"
-    mv -- "$tmp" "$CORPUS"
-fi
-CORPUS_MB=$(find "$CORPUS/projects" -type f -name '*.jsonl' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s / 1e6}')
+bench_binaries
+bench_corpus
 
 # ------------------------------------------------------------------ the session
 
@@ -166,13 +139,7 @@ CONC_LINES=$(cat "$WORK"/concurrent/* | grep -c . || true)
 
 CC_MED=- CC_MAX=- CC_LINE="(not run)" CCN_MED=- CCN_MAX=- CC_CPU_MED=- CCN_CPU_MED=-
 if [[ $SKIP_CCUSAGE != 1 ]]; then
-    PREFIX=$BENCH/node
-    CCUSAGE=$PREFIX/node_modules/.bin/ccusage
-    if [[ ! -x $CCUSAGE ]]; then
-        note "installing ccusage@$CCUSAGE_VERSION into $PREFIX"
-        npm install --prefix "$PREFIX" --no-audit --no-fund --loglevel=error "ccusage@$CCUSAGE_VERSION" >&2 \
-            || die "npm install ccusage failed (SKIP_CCUSAGE=1 to skip it)"
-    fi
+    bench_ccusage
     note "ccusage statusline: $CCUSAGE_CALLS calls with its cache, $CCUSAGE_CALLS without, one request appended before each"
     : > "$WORK/cc.txt"
     : > "$WORK/ccn.txt"
