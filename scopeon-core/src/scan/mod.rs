@@ -101,10 +101,21 @@ pub fn scan(
     if !rebuild.is_empty() {
         store.begin_rebuild(&rebuild)?;
     }
+    // A first full scan writes without the indexes only queries read and builds them at the
+    // end (docs/storage.md, "Bulk loads"). Not inside a rebuild's transaction, and not for
+    // named files (a statusline call reads one transcript).
+    let bulk = rebuild.is_empty() && options.files.is_none() && store.begin_bulk_load()?;
     // A failed or panicking rebuild must leave nothing behind (its transaction open, say).
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         ingest_all(store, plans, files_total, options, &rebuild, progress)
     }));
+    if bulk {
+        // Whatever the outcome: the records committed so far are queried next.
+        let finished = store.finish_bulk_load();
+        if outcome.as_ref().is_ok_and(|r| r.is_ok()) {
+            finished?;
+        }
+    }
     let mut summary = match outcome {
         Ok(Ok(summary)) => summary,
         Ok(Err(e)) => {

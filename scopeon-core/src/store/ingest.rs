@@ -145,19 +145,40 @@ pub struct CommitStats {
     pub forgotten_copies: u64,
 }
 
-/// The INSERT both merge rules share; `?23` is the number of requests the record stands for,
-/// `?24` its premium requests in thousandths, `?25` the log it was read from ([`origin_of`]).
-/// A row keeps the log it was first read from; one stored without it takes the copy's.
-macro_rules! insert_record_sql {
+/// The INSERT every write of a record starts with; `?23` is the number of requests the record
+/// stands for, `?24` its premium requests in thousandths, `?25` the log it was read from
+/// ([`origin_of`]).
+macro_rules! insert_values_sql {
     () => {
         "INSERT INTO records (provider, dedup_key, message_id, session, project, model, ts_ms,
     subagent, sidechain, estimated, aggregate, requests,
     input, cache_creation, cache_5m, cache_1h, cache_read, output, reasoning, total,
     cost_pusd, reported_cost_pusd, fast, premium_milli, origin)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?23, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?24, ?25)
-ON CONFLICT (provider, dedup_key) DO UPDATE SET
+"
+    };
+}
+
+/// A request seen for the first time: the row as the record has it. Tried before the merge
+/// (most records of a scan are new), it is a plain insert: the merge's `RETURNING` clause runs
+/// as a trigger, which makes SQLite keep a statement journal (a copy of every page the
+/// statement changes), and the returned row must be read back. A copy of a stored request
+/// changes nothing here and takes the merge.
+const INSERT_NEW_SQL: &str = concat!(
+    insert_values_sql!(),
+    "ON CONFLICT (provider, dedup_key) DO NOTHING"
+);
+
+/// The INSERT both merge rules share. A row keeps the log it was first read from; one stored
+/// without it takes the copy's.
+macro_rules! insert_record_sql {
+    () => {
+        concat!(
+            insert_values_sql!(),
+            "ON CONFLICT (provider, dedup_key) DO UPDATE SET
     origin = coalesce(origin, excluded.origin),
 "
+        )
     };
 }
 
@@ -612,6 +633,8 @@ fn merge_in_batch(records: &[UsageRecord]) -> Vec<Cow<'_, UsageRecord>> {
 
 /// The statements of one batch, prepared once.
 struct Statements<'c> {
+    conn: &'c rusqlite::Connection,
+    insert_new: rusqlite::CachedStatement<'c>,
     upsert_max: rusqlite::CachedStatement<'c>,
     upsert_last: rusqlite::CachedStatement<'c>,
     set_cost: rusqlite::CachedStatement<'c>,
@@ -625,6 +648,8 @@ struct Statements<'c> {
 impl<'c> Statements<'c> {
     fn prepare(conn: &'c rusqlite::Connection) -> rusqlite::Result<Statements<'c>> {
         Ok(Statements {
+            conn,
+            insert_new: conn.prepare_cached(INSERT_NEW_SQL)?,
             upsert_max: conn.prepare_cached(UPSERT_MAX_SQL)?,
             upsert_last: conn.prepare_cached(UPSERT_LAST_SQL)?,
             set_cost: conn.prepare_cached("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?,
@@ -675,61 +700,81 @@ fn upsert_record(
         .model
         .as_deref()
         .and_then(|m| table.cost_pusd_at_speed(m, r.timestamp_ms, &t, r.flags.fast));
+    let params = params![
+        r.provider.as_str(),
+        r.dedup_key,
+        r.message_id,
+        r.session,
+        r.project,
+        r.model,
+        r.timestamp_ms,
+        r.flags.subagent,
+        r.flags.sidechain,
+        r.flags.estimated,
+        r.flags.aggregate,
+        clamp(t.input),
+        clamp(t.cache_creation),
+        clamp(t.cache_creation_5m),
+        clamp(t.cache_creation_1h),
+        clamp(t.cache_read),
+        clamp(t.output),
+        clamp(t.reasoning),
+        // The sum of the clamped fields, as the merge computes it.
+        t.total() as i64,
+        cost,
+        r.reported_cost_pusd,
+        r.flags.fast,
+        r.requests,
+        clamp(r.premium_requests_milli),
+        origin,
+    ];
+    if st.insert_new.execute(params)? == 1 {
+        // Stored as it came: priced already, and not a replay until a mark says so.
+        // Its model and message id are the record's, which the marks below read.
+        let merged = Merged {
+            rowid: st.conn.last_insert_rowid(),
+            model: None,
+            ts_ms: r.timestamp_ms,
+            tokens: t,
+            cost,
+            sidechain: r.flags.sidechain,
+            replay: false,
+            message_id: None,
+            fast: r.flags.fast,
+        };
+        if let Some(message_id) = &r.message_id {
+            mark_replays(st, r.provider, message_id, &merged, sidechain_ids)?;
+        }
+        if r.provider.supersedes_by_session() {
+            mark_superseded(st, r, &merged)?;
+        }
+        return Ok(merged.rowid);
+    }
     let upsert = match r.provider.merge_rule() {
         MergeRule::MaxPerCounter => &mut st.upsert_max,
         MergeRule::LastCopyWins => &mut st.upsert_last,
     };
-    let merged = upsert.query_row(
-        params![
-            r.provider.as_str(),
-            r.dedup_key,
-            r.message_id,
-            r.session,
-            r.project,
-            r.model,
-            r.timestamp_ms,
-            r.flags.subagent,
-            r.flags.sidechain,
-            r.flags.estimated,
-            r.flags.aggregate,
-            clamp(t.input),
-            clamp(t.cache_creation),
-            clamp(t.cache_creation_5m),
-            clamp(t.cache_creation_1h),
-            clamp(t.cache_read),
-            clamp(t.output),
-            clamp(t.reasoning),
-            // The sum of the clamped fields, as the merge computes it.
-            t.total() as i64,
-            cost,
-            r.reported_cost_pusd,
-            r.flags.fast,
-            r.requests,
-            clamp(r.premium_requests_milli),
-            origin,
-        ],
-        |row| {
-            Ok(Merged {
-                rowid: row.get(0)?,
-                model: row.get(1)?,
-                ts_ms: row.get(2)?,
-                tokens: TokenCounts {
-                    input: row.get::<_, i64>(3)? as u64,
-                    cache_creation: row.get::<_, i64>(4)? as u64,
-                    cache_creation_5m: row.get::<_, i64>(5)? as u64,
-                    cache_creation_1h: row.get::<_, i64>(6)? as u64,
-                    cache_read: row.get::<_, i64>(7)? as u64,
-                    output: row.get::<_, i64>(8)? as u64,
-                    reasoning: row.get::<_, i64>(9)? as u64,
-                },
-                cost: row.get(10)?,
-                sidechain: row.get(11)?,
-                replay: row.get(12)?,
-                message_id: row.get(13)?,
-                fast: row.get(14)?,
-            })
-        },
-    )?;
+    let merged = upsert.query_row(params, |row| {
+        Ok(Merged {
+            rowid: row.get(0)?,
+            model: row.get(1)?,
+            ts_ms: row.get(2)?,
+            tokens: TokenCounts {
+                input: row.get::<_, i64>(3)? as u64,
+                cache_creation: row.get::<_, i64>(4)? as u64,
+                cache_creation_5m: row.get::<_, i64>(5)? as u64,
+                cache_creation_1h: row.get::<_, i64>(6)? as u64,
+                cache_read: row.get::<_, i64>(7)? as u64,
+                output: row.get::<_, i64>(8)? as u64,
+                reasoning: row.get::<_, i64>(9)? as u64,
+            },
+            cost: row.get(10)?,
+            sidechain: row.get(11)?,
+            replay: row.get(12)?,
+            message_id: row.get(13)?,
+            fast: row.get(14)?,
+        })
+    })?;
     // A merge may leave counters that neither copy had alone: price what is stored.
     let merged_cost = merged
         .model

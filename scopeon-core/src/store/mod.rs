@@ -9,6 +9,7 @@
 //! what it did not create, and refuses a database that is group- or world-writable or owned by
 //! another user.
 
+mod bulk;
 mod content_key;
 mod ingest;
 mod live;
@@ -162,6 +163,7 @@ impl Store {
         };
         store.configure().map_err(|e| store.db_err(e))?;
         schema::migrate(&mut store.conn, &store.path)?;
+        bulk::ensure_indexes(&mut store.conn).map_err(|e| store.db_err(e))?;
         store.content_key = content_key::ensure(&mut store.conn).map_err(|e| store.db_err(e))?;
         store.project_paths = store.stored_project_paths()?.unwrap_or_default();
         store.settle_pricing(overrides, false)?;
