@@ -419,21 +419,16 @@ fn seal_batch(batch: &Batch, key: &ContentKey) -> Option<Batch> {
     })
 }
 
-/// The log each record of a batch was read from (see [`Batch`]), by provider and key: the
-/// first copy's that has one.
-fn record_origins(batch: &Batch) -> HashMap<(ProviderId, &str), i64> {
-    let mut origins = HashMap::new();
-    let mut records = batch.records.iter();
+/// The log each record of a batch was read from (see [`Batch`]), by position: records come
+/// in the order of the sources that account for them.
+fn record_origins(batch: &Batch) -> Vec<Option<i64>> {
+    let mut origins = Vec::with_capacity(batch.records.len());
     for source in &batch.sources {
         let origin = origin_of(source);
-        for r in records.by_ref().take(source.records as usize) {
-            if let Some(origin) = origin {
-                origins
-                    .entry((r.provider, r.dedup_key.as_str()))
-                    .or_insert(origin);
-            }
-        }
+        let n = (source.records as usize).min(batch.records.len() - origins.len());
+        origins.extend(std::iter::repeat_n(origin, n));
     }
+    origins.resize(batch.records.len(), None);
     origins
 }
 
@@ -568,8 +563,7 @@ fn write_batch(
     let mode = super::privacy::current(conn)?;
     let log_paths = LogPaths::new(mode, key);
     detach_replaced(conn, batch, &log_paths)?;
-    let origins = record_origins(batch);
-    let mut records = merge_in_batch(&batch.records);
+    let mut records = merge_in_batch(&batch.records, &record_origins(batch));
     let dropped = super::maintenance::drop_forgotten(conn, &mut records)?;
     // Every copy in the batch of a dropped request, not just the one they merged into.
     let forgotten_copies = if dropped.is_empty() {
@@ -581,7 +575,7 @@ fn write_batch(
             .filter(|r| dropped.contains(&(r.provider, r.dedup_key.clone())))
             .count() as u64
     };
-    for r in &mut records {
+    for (r, _) in &mut records {
         if let Some(reduced) = r.project.as_deref().and_then(|p| mode.reduce(p)) {
             r.to_mut().project = Some(reduced);
         }
@@ -593,11 +587,8 @@ fn write_batch(
         })?;
     let mut st = Statements::prepare(conn)?;
     let mut stats = CommitStats::default();
-    for record in &records {
-        let origin = origins
-            .get(&(record.provider, record.dedup_key.as_str()))
-            .copied();
-        let rowid = upsert_record(&mut st, table, record, origin, sidechain_ids)?;
+    for (record, origin) in &records {
+        let rowid = upsert_record(&mut st, table, record, *origin, sidechain_ids)?;
         if rowid > max_rowid {
             stats.new_records += 1;
         }
@@ -615,16 +606,25 @@ fn write_batch(
 }
 
 /// Merges copies of one request within a batch (a response's content-block lines arrive
-/// together), so each request costs one UPSERT. Order is kept: the first copy's position.
-fn merge_in_batch(records: &[UsageRecord]) -> Vec<Cow<'_, UsageRecord>> {
+/// together), so each request costs one write, and keeps with each request the log it was read
+/// from: the first copy's that has one (`origins`, by position). Order is kept: the first
+/// copy's position.
+fn merge_in_batch<'b>(
+    records: &'b [UsageRecord],
+    origins: &[Option<i64>],
+) -> Vec<(Cow<'b, UsageRecord>, Option<i64>)> {
     let mut index: HashMap<(ProviderId, &str), usize> = HashMap::with_capacity(records.len());
-    let mut merged: Vec<Cow<'_, UsageRecord>> = Vec::with_capacity(records.len());
-    for r in records {
+    let mut merged: Vec<(Cow<'b, UsageRecord>, Option<i64>)> = Vec::with_capacity(records.len());
+    for (r, &origin) in records.iter().zip(origins) {
         match index.entry((r.provider, r.dedup_key.as_str())) {
-            Entry::Occupied(e) => merged[*e.get()].to_mut().merge_copy(r),
+            Entry::Occupied(e) => {
+                let (first, first_origin) = &mut merged[*e.get()];
+                first.to_mut().merge_copy(r);
+                *first_origin = first_origin.or(origin);
+            }
             Entry::Vacant(e) => {
                 e.insert(merged.len());
-                merged.push(Cow::Borrowed(r));
+                merged.push((Cow::Borrowed(r), origin));
             }
         }
     }

@@ -590,7 +590,7 @@ fn tombstone(provider: &str, kind: u8, id: &str) -> i64 {
 /// key of each record dropped.
 pub(super) fn drop_forgotten(
     conn: &Connection,
-    records: &mut Vec<Cow<'_, UsageRecord>>,
+    records: &mut Vec<(Cow<'_, UsageRecord>, Option<i64>)>,
 ) -> rusqlite::Result<HashSet<(ProviderId, String)>> {
     // Nearly every database has forgotten nothing: one lookup per batch, not per record.
     let any: bool = conn
@@ -603,7 +603,7 @@ pub(super) fn drop_forgotten(
     let mut lookup =
         conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM forgotten WHERE hash = ?1)")?;
     let mut keep = Vec::with_capacity(records.len());
-    for r in records.drain(..) {
+    for (r, origin) in records.drain(..) {
         let mut forgotten: bool = lookup
             .query_row([key_tombstone(r.provider.as_str(), &r.dedup_key)], |row| {
                 row.get(0)
@@ -619,7 +619,7 @@ pub(super) fn drop_forgotten(
         if forgotten {
             dropped.insert((r.provider, r.dedup_key.clone()));
         } else {
-            keep.push(r);
+            keep.push((r, origin));
         }
     }
     *records = keep;
