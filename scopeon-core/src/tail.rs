@@ -446,15 +446,37 @@ impl<R: Read> LineReader<R> {
     /// A reader whose first byte is at file offset `offset`, keeping lines up to `max_line`
     /// bytes (not counting the newline).
     pub fn new(inner: R, offset: u64, max_line: usize) -> LineReader<R> {
+        LineReader::with_buffer(inner, offset, max_line, Vec::new())
+    }
+
+    /// [`LineReader::new`] reading into `buf` (its contents are ignored), typically the buffer
+    /// of a reader done with another file ([`LineReader::into_buffer`]): a scan of thousands of
+    /// files then allocates its read buffer once, not once per file.
+    pub(crate) fn with_buffer(
+        inner: R,
+        offset: u64,
+        max_line: usize,
+        buf: Vec<u8>,
+    ) -> LineReader<R> {
         LineReader {
             inner,
-            buf: Vec::new(),
+            buf,
             pos: 0,
             end: 0,
             buf_offset: offset,
             consumed: offset,
             max_line: max_line.max(1),
             eof: false,
+        }
+    }
+
+    /// The read buffer, for the reader of the next file. A buffer a very long line grew is
+    /// dropped instead, so one such line does not hold its size for the rest of a scan.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        if self.buf.len() > 4 * READ_CHUNK {
+            Vec::new()
+        } else {
+            self.buf
         }
     }
 

@@ -27,11 +27,13 @@ use scopeon_benches::corpus::{
     project_weights, uuid_v4, working_time,
 };
 
-const USAGE_TEXT: &str = "usage: gen_corpus --out DIR --size SIZE [--seed N] [--start YYYY-MM-DD] [--days N] [--expected FILE]
+const USAGE_TEXT: &str = "usage: gen_corpus --out DIR --size SIZE [--seed N] [--start YYYY-MM-DD] [--days N] [--shape S] [--expected FILE]
   --size      target total bytes: 200MB, 1GB, 1.5GB, 512MiB, 50000000 (KB/MB/GB are powers of 10)
   --seed      PRNG seed (default 42)
   --start     first UTC day of the corpus (default 2026-09-01)
   --days      number of days the sessions are spread over (default 60)
+  --shape     typical (default) or heavy: a heavy user's history, tool outputs 0.15 times
+              the size and sessions four times as long (about 2.5x the requests per MB)
   --expected  also write the dedup ground truth (per-day token totals) as JSON to FILE";
 
 // ---------------------------------------------------------------- corpus model
@@ -263,7 +265,38 @@ struct Gen {
     end_ms: i64,
     days: i64,
     target: u64,
+    shape: Shape,
     stats: Stats,
+}
+
+/// The corpus's shape (`--shape`): how big tool outputs are and how long sessions run.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// Multiplies every tool output's size.
+    tool_output: f64,
+    /// Multiplies every session's number of turns.
+    turns: f64,
+}
+
+impl Shape {
+    const TYPICAL: Shape = Shape {
+        tool_output: 1.0,
+        turns: 1.0,
+    };
+    /// Measured on a heavy user's Claude Code history (1.3 GB, 3,142 files, p99 file 5.4 MB,
+    /// largest 87 MB, about 215 requests per MB after dedup).
+    const HEAVY: Shape = Shape {
+        tool_output: 0.15,
+        turns: 4.0,
+    };
+
+    fn parse(s: &str) -> Option<Shape> {
+        match s {
+            "typical" => Some(Shape::TYPICAL),
+            "heavy" => Some(Shape::HEAVY),
+            _ => None,
+        }
+    }
 }
 
 /// Claude Code's directory encoding: every non-alphanumeric char becomes '-'.
@@ -274,7 +307,7 @@ fn encode_cwd(cwd: &str) -> String {
 }
 
 impl Gen {
-    fn new(args: &Args) -> Self {
+    fn new(args: &Args, shape: Shape) -> Self {
         let mut rng = Rng(args.seed);
         let projects_root = args.out.join("projects");
         let mut projects = Vec::new();
@@ -303,6 +336,7 @@ impl Gen {
             end_ms: start_ms + args.days * MS_PER_DAY - 2 * 3_600_000,
             days: args.days,
             target: args.size,
+            shape,
             stats: Stats::default(),
         }
     }
@@ -932,7 +966,7 @@ impl Gen {
         task: Option<&TaskResult>,
     ) {
         let huge = matches!(tool, Tool::Read | Tool::Bash) && self.rng.chance(0.004);
-        let size = if huge {
+        let unscaled = if huge {
             self.rng.log_uniform(60_000.0, 500_000.0)
         } else {
             match tool {
@@ -946,6 +980,8 @@ impl Gen {
                 Tool::Glob | Tool::Todo => self.rng.log_uniform(80.0, 2_000.0),
             }
         };
+        // Scaled after the draw, so the typical shape's bytes stay what they were.
+        let size = (unscaled as f64 * self.shape.tool_output) as u64;
         let is_error = tool != Tool::Task && self.rng.chance(0.03);
         s.t += match (tool, task) {
             (_, Some(task)) => task.end_t - s.t + self.rng.range(100, 900) as i64,
@@ -1309,12 +1345,12 @@ impl Gen {
                     .merge(&prev.no_request_id_lines);
                 self.stats.replayed_lines += prev.lines;
                 self.stats.resumed += 1;
-                let target = self.rng.log_uniform(6.0, 150.0) as u32;
+                let target = (self.rng.log_uniform(6.0, 150.0) as f64 * self.shape.turns) as u32;
                 self.turns(&mut cur, &mut sub, &mut s, target)?;
                 s
             } else {
                 let mut s = self.new_session();
-                let target = self.rng.log_uniform(10.0, 400.0) as u32;
+                let target = (self.rng.log_uniform(10.0, 400.0) as f64 * self.shape.turns) as u32;
                 self.turns(&mut cur, &mut sub, &mut s, target)?;
                 s
             };
@@ -1346,13 +1382,23 @@ struct TaskResult {
 
 // ---------------------------------------------------------------- CLI
 
-fn parse_args() -> Result<Args, String> {
-    corpus::parse_args(
+fn parse_args() -> Result<(Args, Shape), String> {
+    let mut shape = Shape::TYPICAL;
+    let args = corpus::parse_args(
         std::env::args().skip(1),
         "DIR",
         "200MB, 1GB, 1.5GB",
-        |_, _, _| Ok(false),
-    )
+        |_, name, value| {
+            if name != "--shape" {
+                return Ok(false);
+            }
+            let v = value()?;
+            shape =
+                Shape::parse(&v).ok_or_else(|| format!("bad --shape {v:?} (typical or heavy)"))?;
+            Ok(true)
+        },
+    )?;
+    Ok((args, shape))
 }
 
 fn totals_json(t: &Totals) -> String {
@@ -1403,7 +1449,7 @@ fn write_expected(path: &Path, args: &Args, st: &Stats) -> io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
+    let (args, shape) = match parse_args() {
         Ok(a) => a,
         Err(e) if e.is_empty() => {
             println!("{USAGE_TEXT}");
@@ -1423,7 +1469,7 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let started = Instant::now();
-    let mut g = Gen::new(&args);
+    let mut g = Gen::new(&args, shape);
     if let Err(e) = g.run() {
         eprintln!("gen_corpus: writing under {}: {e}", args.out.display());
         return ExitCode::from(1);

@@ -220,6 +220,7 @@ fn ingest_all(
                 by_head: HashMap::new(),
                 outbox: Vec::new(),
                 outbox_records: 0,
+                line_buffer: Vec::new(),
                 projects: HashMap::new(),
                 project_paths: writer.store.project_paths(),
                 content_key: writer.store.content_key(),

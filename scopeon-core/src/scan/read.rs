@@ -41,6 +41,8 @@ pub(super) struct Reader<'p> {
     /// small files' worth, so the reader can run ahead while the writer commits.
     pub(super) outbox: Vec<Event>,
     pub(super) outbox_records: usize,
+    /// The line reader's buffer, handed from one file to the next.
+    pub(super) line_buffer: Vec<u8>,
     /// The project [`Provider::context`] found per directory, so a directory's marker files
     /// (Gemini's `.project_root`, `projects.json`) are read once per scan, not once per file.
     pub(super) projects: HashMap<Utf8PathBuf, Option<String>>,
@@ -363,13 +365,14 @@ impl Reader<'_> {
         // Only up to the size seen when the file was opened: what an agent appends meanwhile is
         // read by the next scan, so a file growing faster than it is read cannot keep a scan
         // from finishing.
-        let mut reader = LineReader::new(
+        let mut reader = LineReader::with_buffer(
             std::io::Read::take(
                 SeekingReader::new(open.file, offset),
                 open.stat.size.saturating_sub(offset),
             ),
             offset,
             self.options.max_line,
+            std::mem::take(&mut self.line_buffer),
         );
         let mut restarted = offset == 0;
         // Said with the file's first checkpoint only, which commits with its first records.
@@ -416,6 +419,7 @@ impl Reader<'_> {
             }
         }
         let end = reader.offset();
+        self.line_buffer = reader.into_buffer();
         let mut source = self.source(
             open,
             end,
