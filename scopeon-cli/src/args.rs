@@ -102,6 +102,15 @@ pub enum Command {
     /// providers. Answers at once from what is stored while it scans and follows the logs in
     /// the background; logs to stderr; ends when stdin does. No network listener.
     Mcp,
+    /// Register `scopeon mcp` with an agent (claude-code, codex, gemini-cli, copilot-cli)
+    ///
+    /// Adds a `scopeon` server starting this binary with `mcp` to the agent's MCP
+    /// configuration: ~/.claude.json, ~/.codex/config.toml, ~/.gemini/settings.json or
+    /// ~/.copilot/mcp-config.json (moved by CLAUDE_CONFIG_DIR, CODEX_HOME, GEMINI_CLI_HOME,
+    /// COPILOT_HOME). Backup beside it first (`.scopeon-original` once, then
+    /// `.scopeon-previous`), atomic replace, everything else kept; running it again changes
+    /// nothing. A file that cannot be parsed is left untouched (exit 2).
+    Init(InitArgs),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -130,6 +139,19 @@ pub struct StatuslineInstallArgs {
     /// Print the new settings.json instead of writing it
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The agent
+    #[arg(value_enum, value_name = "AGENT")]
+    pub agent: crate::init::agents::Agent,
+    /// Print our entry before and after instead of writing the file
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Remove our entry instead (and `mcpServers` / `mcp_servers` when it was the only server)
+    #[arg(long)]
+    pub remove: bool,
 }
 
 #[derive(Debug, Args)]

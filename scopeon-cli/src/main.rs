@@ -2,7 +2,9 @@
 //! `scopeon-core`.
 
 mod args;
+mod config_file;
 mod demo;
+mod init;
 mod live_render;
 mod mcp;
 mod pricing;
@@ -31,6 +33,7 @@ use args::{
 };
 
 /// A failure and the exit code it maps to (docs/cli.md: 1 runtime, 2 usage).
+#[derive(Debug)]
 struct Failure {
     message: String,
     code: u8,
@@ -140,6 +143,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Start(args) => tui::start(&cli.global, &args, env),
         Command::Watch(args) => watch::run(&cli.global, &args, env),
         Command::Mcp => mcp::run(&cli.global, env),
+        Command::Init(args) => init::run(&cli.global, &args, env),
         Command::Statusline(args) => match &args.action {
             None => statusline::run(&cli.global, env),
             Some(StatuslineAction::Install(install)) => statusline::install::run(install, env),
@@ -420,12 +424,28 @@ fn cmd_doctor(global: &Global, args: &DoctorArgs, env: &Env) -> Result<(), Failu
         config: global.config.clone(),
         full: args.full,
     };
-    let diagnosis = diagnose(env, &options);
+    let mut diagnosis = diagnose(env, &options);
+    // Which agents start `scopeon mcp`: the CLI's business (`scopeon init`), added to the
+    // library's diagnosis as warnings and a `mcp_registrations` list before `problems`.
+    let exe = config_file::this_binary().ok();
+    let registrations = init::status::registrations(env, exe.as_deref());
+    diagnosis
+        .problems
+        .extend(init::status::problems(&registrations));
     let mut out = std::io::stdout().lock();
     if global.json {
-        render::print_json(&mut out, &diagnosis.to_document())?;
+        let mut doc = diagnosis.to_document();
+        if let Some(map) = doc.as_object_mut() {
+            let problems = map.remove("problems");
+            map.insert(
+                "mcp_registrations".into(),
+                serde_json::to_value(&registrations).unwrap_or_default(),
+            );
+            map.extend(problems.map(|p| ("problems".to_owned(), p)));
+        }
+        render::print_json(&mut out, &doc)?;
     } else {
-        render::doctor(&mut out, &diagnosis)?;
+        render::doctor(&mut out, &diagnosis, &registrations)?;
     }
     if diagnosis.healthy() {
         Ok(())

@@ -7,6 +7,8 @@ use unicode_width::UnicodeWidthStr;
 use crate::sanitize::{SafeJson, csv_text, printable};
 
 use scopeon_core::doctor::{Diagnosis, FileFacts};
+
+use crate::init::status::{Registration, State};
 use scopeon_core::scan::ScanSummary;
 use scopeon_core::store::{BackupInfo, ForgetStats, ProjectPaths, Report, ReportQuery, Totals};
 
@@ -436,7 +438,11 @@ pub fn provider_status(out: &mut impl Write, p: &serde_json::Value) -> io::Resul
 }
 
 /// What `scopeon doctor` found, problems (with their fixes) last.
-pub fn doctor(out: &mut impl Write, d: &Diagnosis) -> io::Result<()> {
+pub fn doctor(
+    out: &mut impl Write,
+    d: &Diagnosis,
+    registrations: &[Registration],
+) -> io::Result<()> {
     let db = &d.database;
     writeln!(out, "Database {}", printable(db.path.as_str()))?;
     match &db.file {
@@ -528,6 +534,25 @@ pub fn doctor(out: &mut impl Write, d: &Diagnosis) -> io::Result<()> {
             line.push_str(&format!("; {} requests stored", thousands(r)));
         }
         writeln!(out, "{line}")?;
+    }
+    writeln!(out, "MCP server (scopeon init)")?;
+    for r in registrations {
+        let config = r.config.as_ref().map_or("?", |p| p.as_str());
+        let state = match r.state {
+            State::NotRegistered => format!("not registered ({})", printable(config)),
+            State::Unreadable => "unknown: the configuration cannot be read, see below".into(),
+            State::Registered => format!(
+                "registered in {}: {}{}",
+                printable(config),
+                printable(r.command.as_deref().unwrap_or("(no command)")),
+                match (r.command_exists, r.this_binary) {
+                    (Some(false), _) => " (missing)",
+                    (_, Some(true)) => " (this binary)",
+                    _ => "",
+                }
+            ),
+        };
+        writeln!(out, "  {:<15} {state}", r.agent)?;
     }
     if d.problems.is_empty() {
         return writeln!(out, "No problems found.");

@@ -60,8 +60,14 @@ struct Server {
 
 impl Server {
     fn start(home: &Path) -> Server {
+        Server::start_env(home, &[])
+    }
+
+    /// A server with these variables set too.
+    fn start_env(home: &Path, vars: &[(&str, &str)]) -> Server {
         let mut child = scopeon(home)
             .arg("mcp")
+            .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -339,4 +345,115 @@ fn eof_before_initialize_exits_zero_with_nothing_on_stdout() {
     let (code, lines, stderr) = server.finish();
     assert_eq!(code, Some(0), "{stderr}");
     assert!(lines.is_empty(), "{lines:?}");
+}
+
+/// A request made while the background scan is still running is answered at once, from what
+/// is stored (nothing yet), with `data_as_of` null; once the scan is let go, the same request
+/// sees its data. `SCOPEON_TEST_PAUSE` holds the scan at its first file open, so the request
+/// is made before the scan finishes every time.
+#[test]
+fn requests_before_the_background_scan_finishes_are_answered() {
+    let home = fixture_home();
+    let signals = tempfile::tempdir().unwrap();
+    let pause = format!("before-open:{}", signals.path().to_str().unwrap());
+    let mut server = Server::start_env(home.path(), &[("SCOPEON_TEST_PAUSE", &pause)]);
+    let paused = signals.path().join("before-open.paused");
+    let started = Instant::now();
+    while !paused.exists() {
+        assert!(
+            started.elapsed() < REPLY_TIMEOUT,
+            "the background scan never reached its first open"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.send(&json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": { "name": "scopeon-test", "version": "1" }
+        }
+    }));
+    assert_eq!(server.reply()["result"]["serverInfo"]["name"], "scopeon");
+    server.send(&json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }));
+    let reply = server.call(1, "usage_report", json!({ "by": [] }));
+    let doc = &reply["result"]["structuredContent"];
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
+    assert_eq!(doc["data_as_of"], Value::Null, "{doc}");
+    assert_eq!(doc["totals"]["requests"], 0, "{doc}");
+    // The scan is still held: it has not gone past its first open.
+    assert!(!signals.path().join("before-open.resume").exists());
+
+    std::fs::write(signals.path().join("before-open.resume"), b"").unwrap();
+    let deadline = Instant::now() + REPLY_TIMEOUT;
+    let mut id = 1;
+    let doc = loop {
+        id += 1;
+        let reply = server.call(id, "usage_report", json!({ "by": [] }));
+        let doc = reply["result"]["structuredContent"].clone();
+        if !doc["data_as_of"].is_null() {
+            break doc;
+        }
+        assert!(Instant::now() < deadline, "the scan never finished: {doc}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(doc["data_as_of"], NOW);
+    assert!(doc["totals"]["requests"].as_u64().unwrap() > 0, "{doc}");
+    let (code, lines, stderr) = server.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_clean(&lines, &stderr);
+}
+
+/// The 2026-07-28 lifecycle: `server/discover` (without `initialize`) says which protocol
+/// versions and capabilities the server has, and a request carrying its context in `_meta`
+/// is answered without a handshake. A discover without that `_meta` is refused with -32602
+/// and the server goes on.
+#[test]
+fn server_discover_and_requests_with_inline_meta() {
+    let home = fixture_home();
+    let mut server = Server::start(home.path());
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { "name": "scopeon-test", "version": "1" }
+    });
+    server.send(&json!({ "jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {} }));
+    let refused = server.reply();
+    assert_eq!(refused["id"], 1, "{refused}");
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+
+    server.send(&json!({
+        "jsonrpc": "2.0", "id": 2, "method": "server/discover", "params": { "_meta": meta }
+    }));
+    let discovered = server.reply();
+    assert_eq!(discovered["id"], 2, "{discovered}");
+    let result = &discovered["result"];
+    let versions: Vec<&str> = result["supportedVersions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{discovered}"))
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for v in ["2024-11-05", "2025-06-18", "2025-11-25", "2026-07-28"] {
+        assert!(versions.contains(&v), "{versions:?}");
+    }
+    assert!(result["capabilities"]["tools"].is_object(), "{result}");
+    assert_eq!(
+        result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "scopeon",
+        "{result}"
+    );
+
+    server.send(&json!({
+        "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": { "name": "providers", "arguments": {}, "_meta": meta }
+    }));
+    let reply = server.reply();
+    assert_eq!(reply["id"], 3, "{reply}");
+    assert_eq!(
+        reply["result"]["structuredContent"]["schema"], "scopeon.providers.v1",
+        "{reply}"
+    );
+    let (code, lines, stderr) = server.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_clean(&lines, &stderr);
 }

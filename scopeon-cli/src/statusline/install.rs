@@ -7,17 +7,14 @@
 //! left untouched. An existing status line command is kept: the new command runs both, ours
 //! first, each on its own line. Installing again changes nothing.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use scopeon_core::env::Env;
 use serde_json::{Map, Value, json};
 
-use crate::Failure;
 use crate::args::StatuslineInstallArgs;
-
-/// Largest settings.json read.
-const MAX_SETTINGS_BYTES: u64 = 16 << 20;
+use crate::{Failure, config_file};
 
 /// The shell script that runs our status line, then the one it replaced, on the same input:
 /// `$0` is this binary, `$1` the previous command.
@@ -51,15 +48,9 @@ pub fn run(args: &StatuslineInstallArgs, env: &Env) -> Result<(), Failure> {
         code: 1,
     })?;
     // A settings.json linked into a dotfiles checkout is updated where it really is.
-    let path = match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.file_type().is_symlink() => path.canonicalize_utf8().map_err(|e| Failure {
-            message: format!("{path} is a symlink that leads nowhere ({e}); fix or remove it"),
-            code: 1,
-        })?,
-        _ => path,
-    };
-    let existing = read_settings(&path)?;
-    let exe = this_binary()?;
+    let path = config_file::resolve_symlink(path)?;
+    let existing = config_file::read(&path)?;
+    let exe = config_file::this_binary()?;
     let merged = merge(existing.as_deref(), &exe).map_err(|e| Failure {
         message: format!("{path}: {e}; it was left untouched: fix it (or move it away) and run `scopeon statusline install` again"),
         code: 1,
@@ -74,10 +65,10 @@ pub fn run(args: &StatuslineInstallArgs, env: &Env) -> Result<(), Failure> {
         return Ok(());
     }
     let backup = match &existing {
-        Some(_) => Some(back_up(&path)?),
+        Some(_) => Some(config_file::back_up_stamped(&path)?),
         None => None,
     };
-    write_atomically(&path, &merged.text)?;
+    config_file::write_atomically(&path, &merged.text)?;
     writeln!(out, "installed: {path} now runs `{exe} statusline`")?;
     match &merged.change {
         Change::Chained { previous } => writeln!(
@@ -100,119 +91,6 @@ fn settings_path(env: &Env) -> Option<Utf8PathBuf> {
         .and_then(|dirs| dirs.into_iter().next())
         .or_else(|| env.home().map(|h| h.join(".claude")))?;
     Some(dir.join("settings.json"))
-}
-
-/// This binary's absolute path, as the command Claude Code runs.
-fn this_binary() -> Result<String, Failure> {
-    let exe = std::env::current_exe()
-        .and_then(|p| p.canonicalize())
-        .map_err(|e| Failure {
-            message: format!("cannot tell where this scopeon binary is: {e}"),
-            code: 1,
-        })?;
-    Utf8PathBuf::from_path_buf(exe)
-        .map(Utf8PathBuf::into_string)
-        .map_err(|p| Failure {
-            message: format!(
-                "this scopeon binary's path is not UTF-8 ({}); install it elsewhere",
-                p.display()
-            ),
-            code: 1,
-        })
-}
-
-fn read_settings(path: &Utf8Path) -> Result<Option<String>, Failure> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Failure {
-                message: format!("cannot read {path}: {e}"),
-                code: 1,
-            });
-        }
-    };
-    let mut text = String::new();
-    file.take(MAX_SETTINGS_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| Failure {
-            message: format!("cannot read {path} as UTF-8 text ({e}); it was left untouched"),
-            code: 1,
-        })?;
-    if text.len() as u64 > MAX_SETTINGS_BYTES {
-        return Err(Failure {
-            message: format!("{path} is larger than 16 MiB; it was left untouched"),
-            code: 1,
-        });
-    }
-    Ok(Some(text))
-}
-
-/// Copies the settings beside them as `settings.json.scopeon-backup-<UTC time>`.
-fn back_up(path: &Utf8Path) -> Result<Utf8PathBuf, Failure> {
-    let stamp = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%SZ")
-        .to_string();
-    let name = path.file_name().unwrap_or("settings.json");
-    for n in 0..100 {
-        let suffix = if n == 0 {
-            String::new()
-        } else {
-            format!("-{n}")
-        };
-        let backup = path.with_file_name(format!("{name}.scopeon-backup-{stamp}{suffix}"));
-        let created = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&backup);
-        match created {
-            Ok(mut f) => {
-                let copied = std::fs::read(path).and_then(|bytes| {
-                    f.write_all(&bytes)?;
-                    f.sync_all()
-                });
-                return copied.map(|()| backup.clone()).map_err(|e| Failure {
-                    message: format!("cannot write the backup {backup}: {e}; nothing was changed"),
-                    code: 1,
-                });
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(Failure {
-                    message: format!("cannot write the backup {backup}: {e}; nothing was changed"),
-                    code: 1,
-                });
-            }
-        }
-    }
-    Err(Failure {
-        message: format!("too many backups of {path} this second; try again"),
-        code: 1,
-    })
-}
-
-/// Replaces `path` with `text`: written beside it with the old file's permissions, then
-/// renamed over it.
-fn write_atomically(path: &Utf8Path, text: &str) -> Result<(), Failure> {
-    let fail = |e: std::io::Error| Failure {
-        message: format!("cannot write {path}: {e}; it is unchanged"),
-        code: 1,
-    };
-    let dir = path.parent().unwrap_or(Utf8Path::new("."));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".settings.json.")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    if let Ok(m) = std::fs::metadata(path) {
-        tmp.as_file()
-            .set_permissions(m.permissions())
-            .map_err(fail)?;
-    }
-    tmp.write_all(text.as_bytes()).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
 }
 
 /// The settings with our `statusLine` entry (see the module's documentation); an error when
