@@ -102,6 +102,14 @@ pub enum Command {
     /// providers. Answers at once from what is stored while it scans and follows the logs in
     /// the background; logs to stderr; ends when stdin does. No network listener.
     Mcp,
+    /// A local read-only HTTP/WebSocket API and a web dashboard (docs/serve.md)
+    ///
+    /// Listens on 127.0.0.1:7771 by default; scans and follows the logs meanwhile, so answers
+    /// are fresh. Tiers: 0 health only, 1 aggregate metrics (default), 2 sessions and
+    /// projects. The secret (needed with --lan or a non-loopback --bind at tier 1 or 2) comes
+    /// from $SCOPEON_SECRET or --secret-file; clients send it as `x-scopeon-token` or
+    /// `Authorization: Bearer`. Ctrl-C or SIGTERM stops it.
+    Serve(ServeArgs),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -109,6 +117,43 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The TCP port; 0 picks a free one (the URL printed on start says which)
+    #[arg(long, value_name = "PORT", default_value_t = 7771)]
+    pub port: u16,
+    /// The address to listen on [default: 127.0.0.1]
+    #[arg(long, value_name = "ADDR", conflicts_with = "lan")]
+    pub bind: Option<std::net::IpAddr>,
+    /// Listen on every interface (0.0.0.0 and ::); tier 1 and 2 then need a secret
+    #[arg(long)]
+    pub lan: bool,
+    /// What the server answers: 0 health, 1 aggregate metrics, 2 sessions and projects too
+    #[arg(long, value_name = "0|1|2", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub tier: u8,
+    /// Read the secret from this file (mode 0600; a group- or world-readable file is refused)
+    #[arg(long, value_name = "PATH", conflicts_with = "secret")]
+    pub secret_file: Option<Utf8PathBuf>,
+    /// The secret itself: other local users can read it in the process list, so prefer
+    /// $SCOPEON_SECRET or --secret-file
+    #[arg(long, value_name = "VALUE", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// Also accept requests whose Host header is this name (a DNS name of this machine that
+    /// LAN clients use); repeatable
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+    /// At most this many connections at once; more wait to be accepted
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: u32,
+    /// Requests per second each client address may make (bursts of twice as many); more are
+    /// answered 429
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
 }
 
 #[derive(Debug, Args)]

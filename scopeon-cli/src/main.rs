@@ -3,12 +3,14 @@
 
 mod args;
 mod demo;
+mod ingest;
 mod live_render;
 mod mcp;
 mod pricing;
 mod progress;
 mod render;
 mod sanitize;
+mod serve;
 mod statusline;
 mod tui;
 mod watch;
@@ -122,6 +124,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Start(args) => tui::start(&cli.global, &args, env),
         Command::Watch(args) => watch::run(&cli.global, &args, env),
         Command::Mcp => mcp::run(&cli.global, env),
+        Command::Serve(args) => serve::run(&cli.global, &args, env),
         Command::Statusline(args) => match &args.action {
             None => statusline::run(&cli.global, env),
             Some(StatuslineAction::Install(install)) => statusline::install::run(install, env),

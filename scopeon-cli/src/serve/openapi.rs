@@ -1,0 +1,237 @@
+//! `/openapi.json`: an OpenAPI 3.1 description of what this server answers, written by hand
+//! beside the route table. It lists only the endpoints and parameters the running tier
+//! serves, so the document reveals nothing above the tier (docs/serve.md, "OpenAPI").
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::config::Tier;
+use super::error::json_answer;
+use super::state::AppState;
+
+pub async fn document(State(state): State<AppState>) -> Response {
+    json_answer(
+        StatusCode::OK,
+        &describe(state.settings.tier, state.settings.secret.is_some()),
+    )
+}
+
+/// The document for a server at `tier`, with or without a secret.
+pub fn describe(tier: Tier, secret: bool) -> Value {
+    let mut paths = Map::new();
+    for (path, needs, item) in endpoints(tier) {
+        if needs <= tier {
+            paths.insert(path.to_owned(), with_responses(item, needs, secret));
+        }
+    }
+    let mut components = json!({
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": { "error": { "type": "string" } },
+                "additionalProperties": false
+            },
+            "Document": {
+                "type": "object",
+                "required": ["schema", "data_as_of"],
+                "properties": {
+                    "schema": { "type": "string" },
+                    "data_as_of": { "type": ["string", "null"], "format": "date-time" }
+                }
+            }
+        }
+    });
+    if secret {
+        components["securitySchemes"] = json!({
+            "token": { "type": "apiKey", "in": "header", "name": "x-scopeon-token" },
+            "bearer": { "type": "http", "scheme": "bearer" }
+        });
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Scopeon",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Read-only usage and cost of AI coding agents, from their logs. Documents are those of `scopeon ... --json` (docs/documents.md) plus data_as_of."
+        },
+        "paths": paths,
+        "components": components,
+    })
+}
+
+fn param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false,
+            "description": description, "schema": { "type": "string" } })
+}
+
+fn flag(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false,
+            "description": description, "schema": { "type": "string", "enum": ["true", "false"] } })
+}
+
+const WHEN: &str = "YYYY-MM-DD, YYYYMMDD, Nd, Nw, Nh or RFC 3339";
+
+/// Every endpoint with the tier it needs and its operation (responses added later).
+fn endpoints(tier: Tier) -> Vec<(&'static str, Tier, Value)> {
+    let by = if tier >= Tier::Sessions {
+        "Comma list of day, week, month, model, project, session, provider; empty for totals only"
+    } else {
+        "Comma list of day, week, month, model, provider; empty for totals only (project and session need tier 2)"
+    };
+    let mut report_params = vec![
+        param("since", WHEN),
+        param("until", WHEN),
+        param("by", by),
+        param("provider", "Comma list of provider ids"),
+        param("model", "A model id as logged; repeatable"),
+        param("tz", "IANA time zone of days"),
+        json!({ "name": "cost", "in": "query", "required": false,
+                "schema": { "type": "string", "enum": ["calculated", "reported", "auto"] } }),
+    ];
+    if tier >= Tier::Sessions {
+        report_params.push(param("project", "A project as reports show it; repeatable"));
+    }
+    vec![
+        (
+            "/",
+            Tier::Health,
+            json!({
+                "summary": "The dashboard page (HTML)",
+                "responses": { "200": { "description": "The page",
+                    "content": { "text/html": { "schema": { "type": "string" } } } } }
+            }),
+        ),
+        (
+            "/health",
+            Tier::Health,
+            json!({
+                "summary": "Server status",
+                "responses": { "200": { "description": "Status", "content": { "application/json": {
+                    "schema": { "type": "object", "required": ["status", "version", "tier", "data_as_of"],
+                        "properties": { "status": { "const": "ok" }, "version": { "type": "string" },
+                            "tier": { "type": "integer", "minimum": 0, "maximum": 2 },
+                            "data_as_of": { "type": ["string", "null"] } } } } } } }
+            }),
+        ),
+        (
+            "/openapi.json",
+            Tier::Health,
+            json!({
+                "summary": "This document",
+                "responses": { "200": { "description": "OpenAPI 3.1",
+                    "content": { "application/json": { "schema": { "type": "object" } } } } }
+            }),
+        ),
+        (
+            "/api/v1/report",
+            Tier::Aggregate,
+            json!({
+                "summary": "Usage and cost (scopeon.report.v1), as `scopeon report --json`",
+                "parameters": report_params,
+                "responses": ok_document("scopeon.report.v1")
+            }),
+        ),
+        (
+            "/api/v1/blocks",
+            Tier::Aggregate,
+            json!({
+                "summary": "Five-hour blocks (scopeon.blocks.v1), as `scopeon blocks --json`",
+                "parameters": [param("since", WHEN), param("until", WHEN),
+                    param("provider", "Comma list of provider ids"),
+                    flag("active", "Only blocks containing now"), flag("recent", "Only the last 3 days"),
+                    param("token_limit", "N tokens or max"), flag("floor_hour", "Estimated blocks start at the UTC hour"),
+                    flag("gaps", "List gaps too"), param("tz", "IANA time zone of dates")],
+                "responses": ok_document("scopeon.blocks.v1")
+            }),
+        ),
+        (
+            "/ws/v1/metrics",
+            Tier::Aggregate,
+            json!({
+                "summary": "WebSocket: a scopeon.live.v1 snapshot at connect and after every change",
+                "description": "Subprotocol scopeon.live.v1; a browser sends its token as the subprotocol scopeon.token.<hex of the secret> (docs/serve.md).",
+                "responses": { "101": { "description": "Switching to the WebSocket protocol" } }
+            }),
+        ),
+        (
+            "/api/v1/sessions",
+            Tier::Sessions,
+            json!({
+                "summary": "Sessions with provider and project (scopeon.report.v1 by session, provider, project)",
+                "parameters": [param("since", WHEN), param("until", WHEN),
+                    param("provider", "Comma list of provider ids"),
+                    param("project", "A project; repeatable"), param("tz", "IANA time zone of days")],
+                "responses": ok_document("scopeon.report.v1")
+            }),
+        ),
+        (
+            "/api/v1/context",
+            Tier::Sessions,
+            json!({
+                "summary": "Context fill of active sessions (scopeon.context.v1), as `scopeon context --json`",
+                "parameters": [param("provider", "Comma list of provider ids")],
+                "responses": ok_document("scopeon.context.v1")
+            }),
+        ),
+    ]
+}
+
+fn ok_document(schema: &str) -> Value {
+    json!({ "200": { "description": schema, "content": { "application/json": { "schema": {
+        "allOf": [ { "$ref": "#/components/schemas/Document" },
+                   { "properties": { "schema": { "const": schema } } } ] } } } } })
+}
+
+/// `item` as a GET operation with the refusals every endpoint may answer.
+fn with_responses(mut item: Value, needs: Tier, secret: bool) -> Value {
+    let error = |description: &str| {
+        json!({ "description": description, "content": { "application/json": {
+            "schema": { "$ref": "#/components/schemas/Error" } } } })
+    };
+    let responses = item["responses"].as_object_mut().expect("responses");
+    responses.insert(
+        "403".into(),
+        error("Host not allowed, or above the server's tier"),
+    );
+    responses.insert("429".into(), error("Too many requests from this address"));
+    if needs > Tier::Health {
+        responses.insert("400".into(), error("A query parameter is not accepted"));
+        responses.insert("500".into(), error("The database could not answer"));
+        if secret {
+            responses.insert("401".into(), error("Missing or wrong token"));
+        }
+    }
+    if secret && needs > Tier::Health {
+        item["security"] = json!([{ "token": [] }, { "bearer": [] }]);
+    }
+    json!({ "get": item })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Tier, describe};
+
+    #[test]
+    fn nothing_above_the_tier_is_described() {
+        let paths = |tier| {
+            describe(tier, false)["paths"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(paths(Tier::Health), ["/", "/health", "/openapi.json"]);
+        assert!(
+            !paths(Tier::Aggregate)
+                .iter()
+                .any(|p| p.contains("session") || p.contains("context"))
+        );
+        assert_eq!(paths(Tier::Sessions).len(), 8);
+        let tier1 = describe(Tier::Aggregate, false).to_string();
+        assert!(!tier1.contains("\"project\""));
+    }
+}
