@@ -57,7 +57,7 @@ pub async fn blocks(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
 
 /// `/api/v1/context`: `scopeon context --json --no-scan`.
 pub async fn context(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let request = Params::parse(raw.as_deref(), query::CONTEXT).map(|p| query::context(&p));
+    let request = Params::parse(raw.as_deref(), query::CONTEXT).and_then(|p| query::context(&p));
     answer(&state, request, |scopeon, r| {
         Ok(scopeon.context(&r)?.to_document())
     })

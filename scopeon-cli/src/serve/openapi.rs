@@ -7,8 +7,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use scopeon_core::record::ProviderId;
+use scopeon_core::store::GroupKey;
+
 use super::config::Tier;
 use super::error::json_answer;
+use super::query::PRIVATE_KEYS;
 use super::state::AppState;
 
 pub async fn document(State(state): State<AppState>) -> Response {
@@ -62,37 +66,92 @@ pub fn describe(tier: Tier, secret: bool) -> Value {
     })
 }
 
-fn param(name: &str, description: &str) -> Value {
+fn param(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false,
-            "description": description, "schema": { "type": "string" } })
+            "description": description, "schema": schema })
 }
 
 fn flag(name: &str, description: &str) -> Value {
-    json!({ "name": name, "in": "query", "required": false,
-            "description": description, "schema": { "type": "string", "enum": ["true", "false"] } })
+    param(
+        name,
+        description,
+        json!({ "type": "string", "enum": ["true", "false"] }),
+    )
+}
+
+/// A comma list (`provider=a,b`): OpenAPI's form style without explode.
+fn list(name: &str, description: &str, values: Vec<&str>, min_items: usize) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description,
+            "style": "form", "explode": false,
+            "schema": { "type": "array", "minItems": min_items, "items": { "type": "string", "enum": values } } })
+}
+
+/// `--since` forms: a date or a number of days, weeks or hours (RFC 3339 instants and
+/// YYYYMMDD are accepted too, docs/windows.md; not described, so that generated examples
+/// stay valid).
+fn when(name: &str) -> Value {
+    param(
+        name,
+        WHEN,
+        json!({ "anyOf": [
+        { "type": "string", "format": "date" },
+        { "type": "string", "pattern": "^[1-9][0-9]{0,2}[dwh]$" } ] }),
+    )
+}
+
+fn providers() -> Value {
+    let ids = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
+    list(
+        "provider",
+        "Provider ids (custom providers of the configuration too)",
+        ids,
+        1,
+    )
+}
+
+fn tz() -> Value {
+    param(
+        "tz",
+        "An IANA time zone name (any; a few are listed)",
+        json!({
+        "type": "string", "enum": ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"] }),
+    )
 }
 
 const WHEN: &str = "YYYY-MM-DD, YYYYMMDD, Nd, Nw, Nh or RFC 3339";
 
 /// Every endpoint with the tier it needs and its operation (responses added later).
 fn endpoints(tier: Tier) -> Vec<(&'static str, Tier, Value)> {
-    let by = if tier >= Tier::Sessions {
-        "Comma list of day, week, month, model, project, session, provider; empty for totals only"
-    } else {
-        "Comma list of day, week, month, model, provider; empty for totals only (project and session need tier 2)"
+    let keys = GroupKey::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .filter(|k| tier >= Tier::Sessions || !PRIVATE_KEYS.contains(k))
+        .collect();
+    let repeated = |name, description| {
+        json!({ "name": name, "in": "query", "required": false, "description": description,
+                "style": "form", "explode": true,
+                "schema": { "type": "array", "items": { "type": "string" } } })
     };
     let mut report_params = vec![
-        param("since", WHEN),
-        param("until", WHEN),
-        param("by", by),
-        param("provider", "Comma list of provider ids"),
-        param("model", "A model id as logged; repeatable"),
-        param("tz", "IANA time zone of days"),
-        json!({ "name": "cost", "in": "query", "required": false,
-                "schema": { "type": "string", "enum": ["calculated", "reported", "auto"] } }),
+        when("since"),
+        when("until"),
+        list(
+            "by",
+            "Grouping keys in order; empty for totals only [default: day]",
+            keys,
+            0,
+        ),
+        providers(),
+        repeated("model", "Model ids as logged"),
+        tz(),
+        param(
+            "cost",
+            "Which cost",
+            json!({ "type": "string", "enum": ["calculated", "reported", "auto"] }),
+        ),
     ];
     if tier >= Tier::Sessions {
-        report_params.push(param("project", "A project as reports show it; repeatable"));
+        report_params.push(repeated("project", "Projects as reports show them"));
     }
     vec![
         (
@@ -139,11 +198,12 @@ fn endpoints(tier: Tier) -> Vec<(&'static str, Tier, Value)> {
             Tier::Aggregate,
             json!({
                 "summary": "Five-hour blocks (scopeon.blocks.v1), as `scopeon blocks --json`",
-                "parameters": [param("since", WHEN), param("until", WHEN),
-                    param("provider", "Comma list of provider ids"),
+                "parameters": [when("since"), when("until"), providers(),
                     flag("active", "Only blocks containing now"), flag("recent", "Only the last 3 days"),
-                    param("token_limit", "N tokens or max"), flag("floor_hour", "Estimated blocks start at the UTC hour"),
-                    flag("gaps", "List gaps too"), param("tz", "IANA time zone of dates")],
+                    param("token_limit", "A number of tokens, or max",
+                        json!({ "type": "string", "pattern": "^([1-9][0-9]{0,11}|max)$" })),
+                    flag("floor_hour", "Estimated blocks start at the UTC hour"),
+                    flag("gaps", "List gaps too"), tz()],
                 "responses": ok_document("scopeon.blocks.v1")
             }),
         ),
@@ -161,9 +221,10 @@ fn endpoints(tier: Tier) -> Vec<(&'static str, Tier, Value)> {
             Tier::Sessions,
             json!({
                 "summary": "Sessions with provider and project (scopeon.report.v1 by session, provider, project)",
-                "parameters": [param("since", WHEN), param("until", WHEN),
-                    param("provider", "Comma list of provider ids"),
-                    param("project", "A project; repeatable"), param("tz", "IANA time zone of days")],
+                "parameters": [when("since"), when("until"), providers(),
+                    json!({ "name": "project", "in": "query", "required": false, "style": "form",
+                            "explode": true, "schema": { "type": "array", "items": { "type": "string" } } }),
+                    tz()],
                 "responses": ok_document("scopeon.report.v1")
             }),
         ),
@@ -172,7 +233,7 @@ fn endpoints(tier: Tier) -> Vec<(&'static str, Tier, Value)> {
             Tier::Sessions,
             json!({
                 "summary": "Context fill of active sessions (scopeon.context.v1), as `scopeon context --json`",
-                "parameters": [param("provider", "Comma list of provider ids")],
+                "parameters": [providers()],
                 "responses": ok_document("scopeon.context.v1")
             }),
         ),

@@ -58,6 +58,21 @@ impl Params {
             .collect()
     }
 
+    /// The values of a comma-list parameter such as `provider`; an empty item is refused (an
+    /// empty list would silently mean "all").
+    fn ids(&self, name: &'static str) -> Result<Vec<String>, Problem> {
+        let values = self.all(name);
+        if values
+            .iter()
+            .any(|v| v.split(',').any(|id| id.trim().is_empty()))
+        {
+            return Err(Problem::BadQuery(format!(
+                "the query parameter {name} is a comma list without empty items"
+            )));
+        }
+        Ok(values)
+    }
+
     fn one(&self, name: &'static str) -> Result<Option<String>, Problem> {
         let mut values = self.all(name);
         if values.len() > 1 {
@@ -87,7 +102,7 @@ impl Params {
 /// project or session.
 pub fn report(p: &Params, tier: Tier, tz: Option<&str>) -> Result<ReportRequest, Problem> {
     let mut r = ReportRequest::new()
-        .providers(p.all("provider"))
+        .providers(p.ids("provider")?)
         .projects(p.all("project"))
         .models(p.all("model"));
     if let Some(by) = p.one("by")? {
@@ -114,7 +129,7 @@ pub fn report(p: &Params, tier: Tier, tz: Option<&str>) -> Result<ReportRequest,
 pub fn sessions(p: &Params, tz: Option<&str>) -> Result<ReportRequest, Problem> {
     let mut r = ReportRequest::new()
         .by(["session", "provider", "project"])
-        .providers(p.all("provider"))
+        .providers(p.ids("provider")?)
         .projects(p.all("project"));
     r.since = p.one("since")?;
     r.until = p.one("until")?;
@@ -125,7 +140,7 @@ pub fn sessions(p: &Params, tz: Option<&str>) -> Result<ReportRequest, Problem> 
 /// `/api/v1/blocks`: `scopeon blocks`'s request.
 pub fn blocks(p: &Params, tz: Option<&str>) -> Result<BlocksRequest, Problem> {
     let mut r = BlocksRequest::new()
-        .providers(p.all("provider"))
+        .providers(p.ids("provider")?)
         .active(p.flag("active")?)
         .recent(p.flag("recent")?)
         .floor_hour(p.flag("floor_hour")?)
@@ -138,8 +153,8 @@ pub fn blocks(p: &Params, tz: Option<&str>) -> Result<BlocksRequest, Problem> {
 }
 
 /// `/api/v1/context`: `scopeon context`'s request.
-pub fn context(p: &Params) -> ContextRequest {
-    ContextRequest::new().providers(p.all("provider"))
+pub fn context(p: &Params) -> Result<ContextRequest, Problem> {
+    Ok(ContextRequest::new().providers(p.ids("provider")?))
 }
 
 #[cfg(test)]
@@ -181,6 +196,8 @@ mod tests {
             report(&p, Tier::Sessions, None),
             Err(Problem::BadQuery(_))
         ));
+        let p = Params::parse(Some("provider="), CONTEXT).unwrap();
+        assert!(matches!(context(&p), Err(Problem::BadQuery(_))));
         let p = Params::parse(Some("active=yes"), BLOCKS).unwrap();
         assert!(matches!(blocks(&p, None), Err(Problem::BadQuery(_))));
     }
