@@ -473,6 +473,7 @@ fn the_live_stream_checks_origin_and_token_and_sends_a_snapshot_on_connect_and_o
     .expect("the dashboard's way in");
     let first = next_snapshot(&mut socket);
     assert_eq!(first["schema"], "scopeon.live.v1");
+    validate_live(&first);
     assert!(first["data_as_of"].is_string());
     let today: Value = server_report(&server, "since=1d&until=1d&by=")["totals"].clone();
     assert_eq!(first["today"], today);
@@ -493,6 +494,7 @@ fn the_live_stream_checks_origin_and_token_and_sends_a_snapshot_on_connect_and_o
     writeln!(file, "{line}").unwrap();
     drop(file);
     let second = next_snapshot(&mut socket);
+    validate_live(&second);
     let before = first["today"]["requests"].as_u64().unwrap();
     assert_eq!(second["today"]["requests"].as_u64().unwrap(), before + 1);
     assert_eq!(
@@ -500,6 +502,38 @@ fn the_live_stream_checks_origin_and_token_and_sends_a_snapshot_on_connect_and_o
         first["today"]["total_tokens"].as_u64().unwrap() + 10
     );
     assert!(!second.to_string().contains(MARKER));
+}
+
+/// Resolves the live schema's references to the report's and blocks' schemas from the
+/// repository's `schemas/` directory.
+struct SchemaFiles;
+
+impl jsonschema::Retrieve for SchemaFiles {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri.as_str().rsplit('/').next().unwrap_or_default();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../schemas")
+            .join(name);
+        Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
+    }
+}
+
+fn validate_live(doc: &Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/scopeon.live.v1.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .with_retriever(SchemaFiles)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator.iter_errors(doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+    // The schema is not a blank cheque: a snapshot with an extra field fails it.
+    let mut extra = doc.clone();
+    extra["project"] = Value::from("x");
+    assert!(!validator.is_valid(&extra));
 }
 
 fn server_report(server: &Server, query: &str) -> Value {
