@@ -14,6 +14,7 @@ mod ingest;
 mod live;
 mod log_paths;
 mod maintenance;
+mod metrics;
 mod origin;
 mod privacy;
 mod query;
