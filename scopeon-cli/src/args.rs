@@ -110,6 +110,9 @@ pub enum Command {
     /// from $SCOPEON_SECRET or --secret-file; clients send it as `x-scopeon-token` or
     /// `Authorization: Bearer`. Ctrl-C or SIGTERM stops it.
     Serve(ServeArgs),
+    /// Send the usage counters to a team's monitoring (docs/teams.md)
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -154,6 +157,68 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: u32,
+    /// Add a `project` label to /metrics (more series; project paths leave the machine)
+    #[arg(long)]
+    pub metrics_projects: bool,
+    /// Also push the counters to this OpenTelemetry collector (OTLP/HTTP base URL, such as
+    /// http://127.0.0.1:4318) every --otlp-interval; OTEL_EXPORTER_OTLP_* are honoured too
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
+    /// How often to push: 60s, 5m, 1h (at least 1s)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "60s",
+        requires = "otlp_endpoint"
+    )]
+    pub otlp_interval: String,
+    /// Encoding of the pushes [default: http/protobuf]
+    #[arg(long, value_name = "PROTOCOL", requires = "otlp_endpoint")]
+    pub otlp_protocol: Option<String>,
+    /// A header for the pushes (an API key, say), NAME=VALUE; repeatable. Other local users
+    /// can read a process's arguments: prefer OTEL_EXPORTER_OTLP_HEADERS for secrets
+    #[arg(
+        long = "otlp-header",
+        value_name = "NAME=VALUE",
+        requires = "otlp_endpoint"
+    )]
+    pub otlp_headers: Vec<String>,
+    /// Send host.name with the pushes: this name, or the machine's when none is given
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "",
+          requires = "otlp_endpoint")]
+    pub resource_host_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Push the all-time usage counters once to an OpenTelemetry collector over OTLP/HTTP
+    ///
+    /// POSTs scopeon.tokens, scopeon.cost and scopeon.requests (cumulative sums per provider
+    /// and model, no prompt text, no session, no project) to URL/v1/metrics, gzipped.
+    /// Retries 429, 502, 503 and 504; exits 1 when the collector did not accept them.
+    /// Scans first.
+    Otlp(OtlpExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OtlpExportArgs {
+    /// The collector's OTLP/HTTP base URL (default: $OTEL_EXPORTER_OTLP_ENDPOINT); /v1/metrics
+    /// is appended
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// http/protobuf or http/json [default: $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf]
+    #[arg(long, value_name = "PROTOCOL")]
+    pub protocol: Option<String>,
+    /// A request header, NAME=VALUE (repeatable; added to $OTEL_EXPORTER_OTLP_HEADERS). Other
+    /// local users can read a process's arguments: prefer the variable for API keys
+    #[arg(long = "header", value_name = "NAME=VALUE")]
+    pub headers: Vec<String>,
+    /// Send host.name: this name, or the machine's when none is given
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub resource_host_name: Option<String>,
+    /// Do not scan first
+    #[arg(long)]
+    pub no_scan: bool,
 }
 
 #[derive(Debug, Args)]

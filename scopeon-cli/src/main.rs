@@ -6,6 +6,7 @@ mod demo;
 mod ingest;
 mod live_render;
 mod mcp;
+mod metrics;
 mod pricing;
 mod progress;
 mod render;
@@ -125,6 +126,9 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Watch(args) => watch::run(&cli.global, &args, env),
         Command::Mcp => mcp::run(&cli.global, env),
         Command::Serve(args) => serve::run(&cli.global, &args, env),
+        Command::Export(args::ExportCommand::Otlp(args)) => {
+            metrics::export_otlp(&cli.global, &args, env)
+        }
         Command::Statusline(args) => match &args.action {
             None => statusline::run(&cli.global, env),
             Some(StatuslineAction::Install(install)) => statusline::install::run(install, env),

@@ -194,6 +194,7 @@ const ENDPOINTS: &[(&str, u8)] = &[
     ("/api/v1/report", 1),
     ("/api/v1/blocks", 1),
     ("/ws/v1/metrics", 1),
+    ("/metrics", 1),
     ("/api/v1/sessions", 2),
     ("/api/v1/context", 2),
 ];

@@ -11,7 +11,7 @@
 //! One job per file: `config.rs` (settings), `guard.rs` (per-request checks), `limits.rs`
 //! (rate limit, idle timeout), `listener.rs` (accepting, connection bounds, draining),
 //! `routes.rs` (the route table), `query.rs` (query strings), `api.rs` (JSON endpoints),
-//! `live.rs` (the WebSocket stream), `openapi.rs` (the API description), `dashboard.rs`
+//! `live.rs` (the WebSocket stream), `metrics_endpoint.rs` (`/metrics`, docs/teams.md), `openapi.rs` (the API description), `dashboard.rs`
 //! (the page), `error.rs` (error answers), `state.rs` (what handlers share).
 
 mod api;
@@ -22,6 +22,7 @@ mod guard;
 mod limits;
 mod listener;
 mod live;
+mod metrics_endpoint;
 mod openapi;
 mod query;
 mod routes;
@@ -48,6 +49,7 @@ pub fn run(global: &Global, args: &ServeArgs, env: &Env) -> Result<(), Failure> 
         ));
     }
     let settings = Settings::from_args(args, global.tz.clone(), env)?;
+    let pusher = crate::metrics::Pusher::from_args(args, env)?;
     // Both handles are opened before listening, so a database or configuration problem is
     // an error message and exit code, not a server that fails every request.
     let answering = crate::open(global, env)?;
@@ -74,7 +76,11 @@ pub fn run(global: &Global, args: &ServeArgs, env: &Env) -> Result<(), Failure> 
             freshness,
             routes: routes::tiers(&table),
             stopping: stopping.clone(),
+            metrics: Arc::new(crate::metrics::Served::new(args.metrics_projects)),
         });
+        if let Some(pusher) = pusher {
+            pusher.start(Arc::clone(&state.db), Arc::clone(&state.metrics));
+        }
         let router = routes::router(table, state);
         announce(&listeners, tier);
         tokio::spawn(async move {

@@ -217,6 +217,15 @@ fn endpoints(tier: Tier) -> Vec<(&'static str, Tier, Value)> {
             }),
         ),
         (
+            "/metrics",
+            Tier::Aggregate,
+            json!({
+                "summary": "Usage counters in the Prometheus text format 0.0.4 (docs/teams.md)",
+                "responses": { "200": { "description": "The exposition",
+                    "content": { "text/plain": { "schema": { "type": "string" } } } } }
+            }),
+        ),
+        (
             "/api/v1/sessions",
             Tier::Sessions,
             json!({
@@ -291,7 +300,7 @@ mod tests {
                 .iter()
                 .any(|p| p.contains("session") || p.contains("context"))
         );
-        assert_eq!(paths(Tier::Sessions).len(), 8);
+        assert_eq!(paths(Tier::Sessions).len(), 9);
         let tier1 = describe(Tier::Aggregate, false).to_string();
         assert!(!tier1.contains("\"project\""));
     }

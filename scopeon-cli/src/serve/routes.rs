@@ -8,7 +8,7 @@ use axum::routing::{MethodRouter, get};
 
 use super::config::Tier;
 use super::state::{AppState, RouteTiers};
-use super::{api, dashboard, live, openapi};
+use super::{api, dashboard, live, metrics_endpoint, openapi};
 
 /// One endpoint.
 pub struct Route {
@@ -34,6 +34,11 @@ pub fn table() -> Vec<Route> {
         route("/api/v1/report", Tier::Aggregate, get(api::report)),
         route("/api/v1/blocks", Tier::Aggregate, get(api::blocks)),
         route("/ws/v1/metrics", Tier::Aggregate, get(live::upgrade)),
+        route(
+            "/metrics",
+            Tier::Aggregate,
+            get(metrics_endpoint::exposition),
+        ),
         route("/api/v1/sessions", Tier::Sessions, get(api::sessions)),
         route("/api/v1/context", Tier::Sessions, get(api::context)),
     ]

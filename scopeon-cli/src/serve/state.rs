@@ -25,6 +25,8 @@ pub struct Shared {
     pub freshness: Freshness,
     pub limiter: RateLimiter,
     pub routes: RouteTiers,
+    /// `/metrics` and the OTLP pusher: the counters served so far (`crate::metrics`).
+    pub metrics: Arc<crate::metrics::Served>,
     /// Becomes true when the server is asked to stop: live streams close.
     pub stopping: watch::Receiver<bool>,
 }
