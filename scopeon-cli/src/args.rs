@@ -111,6 +111,17 @@ pub enum Command {
     /// `.scopeon-previous`), atomic replace, everything else kept; running it again changes
     /// nothing. A file that cannot be parsed is left untouched (exit 2).
     Init(InitArgs),
+    /// A local read-only HTTP/WebSocket API and a web dashboard (docs/serve.md)
+    ///
+    /// Listens on 127.0.0.1:7771 by default; scans and follows the logs meanwhile, so answers
+    /// are fresh. Tiers: 0 health only, 1 aggregate metrics (default), 2 sessions and
+    /// projects. The secret (needed with --lan or a non-loopback --bind at tier 1 or 2) comes
+    /// from $SCOPEON_SECRET or --secret-file; clients send it as `x-scopeon-token` or
+    /// `Authorization: Bearer`. Ctrl-C or SIGTERM stops it.
+    Serve(ServeArgs),
+    /// Send the usage counters to a team's monitoring (docs/teams.md)
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -118,6 +129,105 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The TCP port; 0 picks a free one (the URL printed on start says which)
+    #[arg(long, value_name = "PORT", default_value_t = 7771)]
+    pub port: u16,
+    /// The address to listen on [default: 127.0.0.1]
+    #[arg(long, value_name = "ADDR", conflicts_with = "lan")]
+    pub bind: Option<std::net::IpAddr>,
+    /// Listen on every interface (0.0.0.0 and ::); tier 1 and 2 then need a secret
+    #[arg(long)]
+    pub lan: bool,
+    /// What the server answers: 0 health, 1 aggregate metrics, 2 sessions and projects too
+    #[arg(long, value_name = "0|1|2", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub tier: u8,
+    /// Read the secret from this file (mode 0600; a group- or world-readable file is refused)
+    #[arg(long, value_name = "PATH", conflicts_with = "secret")]
+    pub secret_file: Option<Utf8PathBuf>,
+    /// The secret itself: other local users can read it in the process list, so prefer
+    /// $SCOPEON_SECRET or --secret-file
+    #[arg(long, value_name = "VALUE", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// Also accept requests whose Host header is this name (a DNS name of this machine that
+    /// LAN clients use); repeatable
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+    /// At most this many connections at once; more wait to be accepted
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: u32,
+    /// Requests per second each client address may make (bursts of twice as many); more are
+    /// answered 429
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+    /// Add a `project` label to /metrics (more series; project paths leave the machine)
+    #[arg(long)]
+    pub metrics_projects: bool,
+    /// Also push the counters to this OpenTelemetry collector (OTLP/HTTP base URL, such as
+    /// http://127.0.0.1:4318) every --otlp-interval; OTEL_EXPORTER_OTLP_* are honoured too
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
+    /// How often to push: 60s, 5m, 1h (at least 1s)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "60s",
+        requires = "otlp_endpoint"
+    )]
+    pub otlp_interval: String,
+    /// Encoding of the pushes [default: http/protobuf]
+    #[arg(long, value_name = "PROTOCOL", requires = "otlp_endpoint")]
+    pub otlp_protocol: Option<String>,
+    /// A header for the pushes (an API key, say), NAME=VALUE; repeatable. Other local users
+    /// can read a process's arguments: prefer OTEL_EXPORTER_OTLP_HEADERS for secrets
+    #[arg(
+        long = "otlp-header",
+        value_name = "NAME=VALUE",
+        requires = "otlp_endpoint"
+    )]
+    pub otlp_headers: Vec<String>,
+    /// Send host.name with the pushes: this name, or the machine's when none is given
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "",
+          requires = "otlp_endpoint")]
+    pub resource_host_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Push the all-time usage counters once to an OpenTelemetry collector over OTLP/HTTP
+    ///
+    /// POSTs scopeon.tokens, scopeon.cost and scopeon.requests (cumulative sums per provider
+    /// and model, no prompt text, no session, no project) to URL/v1/metrics, gzipped.
+    /// Retries 429, 502, 503 and 504; exits 1 when the collector did not accept them.
+    /// Scans first.
+    Otlp(OtlpExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OtlpExportArgs {
+    /// The collector's OTLP/HTTP base URL (default: $OTEL_EXPORTER_OTLP_ENDPOINT); /v1/metrics
+    /// is appended
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// http/protobuf or http/json [default: $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf]
+    #[arg(long, value_name = "PROTOCOL")]
+    pub protocol: Option<String>,
+    /// A request header, NAME=VALUE (repeatable; added to $OTEL_EXPORTER_OTLP_HEADERS). Other
+    /// local users can read a process's arguments: prefer the variable for API keys
+    #[arg(long = "header", value_name = "NAME=VALUE")]
+    pub headers: Vec<String>,
+    /// Send host.name: this name, or the machine's when none is given
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub resource_host_name: Option<String>,
+    /// Do not scan first
+    #[arg(long)]
+    pub no_scan: bool,
 }
 
 #[derive(Debug, Args)]

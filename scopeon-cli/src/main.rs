@@ -5,12 +5,15 @@ mod args;
 mod config_file;
 mod demo;
 mod init;
+mod ingest;
 mod live_render;
 mod mcp;
+mod metrics;
 mod pricing;
 mod progress;
 mod render;
 mod sanitize;
+mod serve;
 mod statusline;
 mod tui;
 mod watch;
@@ -144,6 +147,10 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Watch(args) => watch::run(&cli.global, &args, env),
         Command::Mcp => mcp::run(&cli.global, env),
         Command::Init(args) => init::run(&cli.global, &args, env),
+        Command::Serve(args) => serve::run(&cli.global, &args, env),
+        Command::Export(args::ExportCommand::Otlp(args)) => {
+            metrics::export_otlp(&cli.global, &args, env)
+        }
         Command::Statusline(args) => match &args.action {
             None => statusline::run(&cli.global, env),
             Some(StatuslineAction::Install(install)) => statusline::install::run(install, env),

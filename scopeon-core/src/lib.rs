@@ -68,6 +68,7 @@ mod failpoint;
 pub mod fuzz_checks;
 pub mod hash;
 pub mod live;
+pub mod metrics;
 pub mod pricing;
 pub mod privacy;
 pub mod provider;

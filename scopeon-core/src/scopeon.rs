@@ -31,6 +31,7 @@ use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::live::{BlocksAnswer, BlocksRequest, ContextAnswer, ContextRequest, RateLimitSnapshot};
+use crate::metrics::{MetricsRequest, MetricsSnapshot};
 use crate::pricing::{PRICES_CHECKED, PriceTable, price_document};
 use crate::provider::{Provider, Providers, RegisterError};
 use crate::record::ProviderId;
@@ -495,6 +496,16 @@ impl Scopeon {
         self.store.record_rate_limits(snapshots)
     }
 
+    /// All-time usage per provider and model (and project when asked) with the usage
+    /// windows in force: the figures of `scopeon serve`'s `/metrics` and of `scopeon export
+    /// otlp` (docs/teams.md). Computed by the report machinery, so the series add up to the
+    /// all-time report's totals (cost: the calculated cost of priced records only). To serve
+    /// counters over time, pass each snapshot through one
+    /// [`MonotonicCounters`](crate::metrics::MonotonicCounters).
+    pub fn metrics(&self, request: &MetricsRequest) -> Result<MetricsSnapshot> {
+        crate::metrics::snapshot(&self.store, request, now(&self.env)?)
+    }
+
     /// Recomputes every stored record's cost with the current prices (normally done on its
     /// own when the built-in table or the configured overrides change).
     pub fn reprice(&mut self) -> Result<()> {
@@ -841,12 +852,12 @@ impl ScanSummary {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use super::*;
 
     /// A home with one Claude Code request of `claude-sonnet-4-5`: 100,000 input and 10,000
     /// output tokens (under the long-context threshold).
-    fn home() -> (tempfile::TempDir, Env) {
+    pub(super) fn home() -> (tempfile::TempDir, Env) {
         let dir = tempfile::tempdir().unwrap();
         let home = Utf8PathBuf::from_path_buf(dir.path().to_owned()).unwrap();
         let project = home.join(".claude/projects/-home-dev-app");
@@ -863,6 +874,13 @@ mod tests {
         let env = Env::isolated(home).with_var("TZ", Some("UTC"));
         (dir, env)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::tests_support::home;
 
     /// The total cost in micro-USD, rounded.
     fn cost(scopeon: &Scopeon) -> i64 {
@@ -1121,5 +1139,60 @@ mod tests {
             .unwrap();
         assert_eq!(forget.to_document()["forgotten"], 1);
         assert!(s.forget(&ForgetRequest::new()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod metrics_tests {
+    use super::tests_support::home;
+    use super::*;
+    use crate::metrics::MetricsRequest;
+
+    fn ms(rfc3339: &str) -> i64 {
+        rfc3339.parse::<Timestamp>().unwrap().as_millisecond()
+    }
+
+    #[test]
+    fn metrics_are_the_all_time_report_by_provider_and_model() {
+        let (_dir, env) = home();
+        let env = env.with_var("SCOPEON_NOW", Some("2026-11-20T11:00:00Z"));
+        let mut scopeon = Scopeon::builder().env(env).in_memory().open().unwrap();
+        scopeon.scan(&ScanRequest::new()).unwrap();
+        let window = RateLimitSnapshot::new(
+            ProviderId::ClaudeCode,
+            "five_hour",
+            300,
+            42.0,
+            ms("2026-11-20T12:00:00Z"),
+            ms("2026-11-20T09:00:00Z"),
+        )
+        .unwrap();
+        scopeon.record_rate_limits(&[window]).unwrap();
+
+        let snapshot = scopeon.metrics(&MetricsRequest::new()).unwrap();
+        let report = scopeon
+            .report(&ReportRequest::new().by::<&str>([]))
+            .unwrap();
+        let totals = &report.report().totals;
+        assert_eq!(snapshot.totals().total_tokens(), totals.total_tokens);
+        assert_eq!(snapshot.totals().requests, totals.requests);
+        assert_eq!(Some(snapshot.totals().cost_pusd), totals.cost_pusd);
+        assert_eq!(snapshot.series.len(), 1);
+        let series = &snapshot.series[0];
+        assert_eq!(series.key.provider, "claude_code");
+        assert_eq!(series.key.model.as_deref(), Some("claude-sonnet-4-5"));
+        assert_eq!(series.key.project, None);
+        assert_eq!(
+            snapshot.earliest_request_ms,
+            Some(ms("2026-11-20T10:00:00Z"))
+        );
+        assert_eq!(snapshot.rate_limits.len(), 1);
+        assert_eq!(snapshot.rate_limits[0].window, "five_hour");
+        assert!((snapshot.rate_limits[0].used_ratio - 0.42).abs() < 1e-12);
+
+        let by_project = scopeon
+            .metrics(&MetricsRequest::new().projects(true))
+            .unwrap();
+        assert!(by_project.series[0].key.project.is_some());
     }
 }

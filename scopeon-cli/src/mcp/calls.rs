@@ -13,8 +13,8 @@ use super::args::{
     BlocksArgs, ContextArgs, ListSessionsArgs, Paging, PriceArgs, ProvidersArgs, SessionUsageArgs,
     UsageReportArgs,
 };
-use super::ingest::Freshness;
 use super::page;
+use crate::ingest::Freshness;
 
 /// Why a call has no answer: the tool does not exist (a JSON-RPC error, not a result).
 #[derive(Debug)]

@@ -2,18 +2,17 @@
 //! ask Scopeon about its own usage (docs/mcp.md).
 //!
 //! It answers `initialize` at once from what is stored; a background thread scans what is
-//! new and then follows the logs (`ingest.rs`), and every result says `data_as_of`. Tools are
-//! read-only and go through the front door, so an agent and a person see the same numbers.
-//! Logs go to stderr; stdout carries protocol messages only; the server ends, exit 0, when
-//! its standard input does.
+//! new and then follows the logs (`crate::ingest`, shared with `scopeon serve`), and every
+//! result says `data_as_of`. Tools are read-only and go through the front door, so an agent
+//! and a person see the same numbers. Logs go to stderr; stdout carries protocol messages
+//! only; the server ends, exit 0, when its standard input does.
 //!
 //! One job per file: `args.rs` (tool arguments), `tools.rs` (the catalogue), `schemas.rs`
-//! (output schemas), `calls.rs` (answering a call), `page.rs` (paged lists), `ingest.rs`
-//! (background scan and follow), `stdio.rs` (the line filter), `server.rs` (rmcp's handler).
+//! (output schemas), `calls.rs` (answering a call), `page.rs` (paged lists), `stdio.rs` (the
+//! line filter), `server.rs` (rmcp's handler).
 
 mod args;
 mod calls;
-mod ingest;
 mod page;
 mod schemas;
 mod server;
@@ -38,8 +37,8 @@ pub fn run(global: &Global, env: &Env) -> Result<(), Failure> {
     // every call.
     let tools_handle = crate::open(global, env)?;
     let ingest_handle = crate::open(global, env)?;
-    let freshness = ingest::Freshness::default();
-    ingest::start(ingest_handle, env.clone(), freshness.clone());
+    let freshness = crate::ingest::Freshness::default();
+    crate::ingest::start(ingest_handle, env.clone(), freshness.clone(), "scopeon mcp");
     // rmcp times its handshake and requests: the runtime needs its timer.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

@@ -13,8 +13,8 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use scopeon_core::Scopeon;
 
 use super::calls::{UnknownTool, call};
-use super::ingest::Freshness;
 use super::tools;
+use crate::ingest::Freshness;
 
 /// What an agent is told about the server when it connects.
 const INSTRUCTIONS: &str = "Scopeon reads the AI coding agents' own logs (token counts, models, \

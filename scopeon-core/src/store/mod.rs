@@ -15,6 +15,7 @@ mod ingest;
 mod live;
 mod log_paths;
 mod maintenance;
+mod metrics;
 mod origin;
 mod privacy;
 mod query;
