@@ -56,6 +56,9 @@ pub enum Command {
     Blocks(BlocksArgs),
     /// How full the context of each session active in the last 30 minutes is (scans first)
     Context(ContextArgs),
+    /// Each budget of [budget] in config.toml in its current calendar day, week or month:
+    /// spend, limit, percent used and the spend projected to the period's end (scans first)
+    Budget(BudgetArgs),
     /// Each agent: detected or not, the roots searched, log files and bytes found, requests
     /// stored, last activity, and skipped lines by reason (what to check when a number looks wrong)
     Providers,
@@ -109,6 +112,13 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// Do not scan first
+    #[arg(long)]
+    pub no_scan: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! `scopeon-core`.
 
 mod args;
+mod budget;
 mod demo;
 mod live_render;
 mod mcp;
@@ -115,6 +116,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Blocks(args) => cmd_blocks(&cli.global, &args, env),
         Command::Context(args) => cmd_context(&cli.global, &args, env),
         Command::Pricing(args) => pricing::run(&cli.global, &args, env),
+        Command::Budget(args) => budget::run(&cli.global, &args, env),
         Command::Providers => cmd_providers(&cli.global, env),
         Command::Doctor(args) => cmd_doctor(&cli.global, &args, env),
         Command::Backup(args) => cmd_backup(&cli.global, &args, env),
@@ -308,7 +310,7 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
 
 /// Scans what is new (as `report` does) unless told not to; a busy database is reported on
 /// and what is stored is used.
-fn scan_first(
+pub(crate) fn scan_first(
     scopeon: &mut Scopeon,
     request: &ScanRequest,
     no_scan: bool,

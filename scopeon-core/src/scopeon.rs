@@ -27,6 +27,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+use crate::alerts::BudgetAnswer;
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -495,10 +496,46 @@ impl Scopeon {
         self.store.record_rate_limits(snapshots)
     }
 
+    /// Each configured budget in its current calendar period: spend, limit, percent and the
+    /// projected spend at the period's end (see [`BudgetRequest`] and docs/alerts.md).
+    pub fn budget(&self, request: &BudgetRequest) -> Result<BudgetAnswer> {
+        let now = now(&self.env)?;
+        let zone = self.zone(request.tz.as_deref())?;
+        let budgets =
+            crate::alerts::budget::statuses(&self.store, &self.config.budget, &zone, now)?;
+        Ok(BudgetAnswer {
+            budgets,
+            generated_at: now,
+            timezone: zone.name,
+        })
+    }
+
     /// Recomputes every stored record's cost with the current prices (normally done on its
     /// own when the built-in table or the configured overrides change).
     pub fn reprice(&mut self) -> Result<()> {
         self.store.reprice()
+    }
+}
+
+/// What `scopeon budget` asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BudgetRequest {
+    /// IANA zone of the calendar periods; default `$TZ`, `/etc/localtime`, else UTC (the
+    /// report's zone).
+    pub tz: Option<String>,
+}
+
+impl BudgetRequest {
+    /// Budgets in the environment's zone.
+    pub fn new() -> BudgetRequest {
+        BudgetRequest::default()
+    }
+
+    /// Periods in this IANA zone.
+    pub fn tz(mut self, zone: impl Into<String>) -> BudgetRequest {
+        self.tz = Some(zone.into());
+        self
     }
 }
 
