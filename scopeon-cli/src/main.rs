@@ -1,6 +1,7 @@
 //! `scopeon`: the command-line front-end. Parsing and rendering only; all work is in
 //! `scopeon-core`.
 
+mod alerts;
 mod args;
 mod budget;
 mod demo;
@@ -117,6 +118,7 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Context(args) => cmd_context(&cli.global, &args, env),
         Command::Pricing(args) => pricing::run(&cli.global, &args, env),
         Command::Budget(args) => budget::run(&cli.global, &args, env),
+        Command::Alerts(args) => alerts::run(&cli.global, &args, env),
         Command::Providers => cmd_providers(&cli.global, env),
         Command::Doctor(args) => cmd_doctor(&cli.global, &args, env),
         Command::Backup(args) => cmd_backup(&cli.global, &args, env),
@@ -181,7 +183,11 @@ pub(crate) fn open(global: &Global, env: &Env) -> Result<Scopeon, Failure> {
     if let Some(config) = &global.config {
         builder = builder.config_file(config.clone());
     }
-    Ok(builder.open()?)
+    let scopeon = builder.open()?;
+    for w in scopeon.config_warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(scopeon)
 }
 
 /// Runs a scan with a progress bar on a terminal.
@@ -190,8 +196,13 @@ pub(crate) fn run_scan(
     request: &ScanRequest,
 ) -> scopeon_core::Result<ScanSummary> {
     let mut bar = progress::Bar::new();
+    let seen = scopeon.alert_problems().len();
     let scanned = scopeon.scan_with_progress(request, &mut |p| bar.update(p));
     bar.finish();
+    // A webhook that failed does not fail the command; it is said once.
+    for problem in &scopeon.alert_problems()[seen..] {
+        eprintln!("warning: {problem}");
+    }
     scanned
 }
 

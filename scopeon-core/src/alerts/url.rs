@@ -63,7 +63,6 @@ impl WebhookUrl {
     }
 
     /// The whole URL: for the HTTP client only.
-    #[allow(dead_code)] // used by delivery
     pub(crate) fn full(&self) -> &str {
         &self.full
     }

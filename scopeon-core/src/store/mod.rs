@@ -9,6 +9,7 @@
 //! what it did not create, and refuses a database that is group- or world-writable or owned by
 //! another user.
 
+mod alerts;
 mod content_key;
 mod ingest;
 mod live;
@@ -27,6 +28,7 @@ use std::fs;
 use camino::{Utf8Path, Utf8PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+pub(crate) use alerts::{Claimed, DueAlert};
 pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
 pub(crate) use live::{RequestRow, SessionTip};
 pub(crate) use log_paths::{Resolved, is_below};
