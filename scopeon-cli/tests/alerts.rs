@@ -514,6 +514,19 @@ fn a_404_disables_the_webhook_until_the_configuration_changes() {
     let doc = alerts_doc(&home, NOW);
     assert_eq!(doc["webhooks"][0]["state"], "disabled");
     assert_eq!(doc["webhooks"][0]["last_status"], "404");
+    // `doctor` shows it, and says what to do.
+    let doctor = home.json(&["doctor", "--json"]);
+    assert_eq!(doctor["webhooks"][0]["state"], "disabled", "{doctor:#}");
+    assert_eq!(doctor["webhooks"][0]["last_status"], "404");
+    assert_eq!(doctor["webhooks"][0]["url"], "http://127.0.0.1");
+    let problems = doctor["problems"].to_string();
+    assert!(problems.contains("answered 404"), "{problems}");
+    let text = home.ok(&["doctor"]);
+    assert!(
+        text.contains("Webhooks") && text.contains("disabled"),
+        "{text}"
+    );
+    assert!(!text.contains("SECRETPATH") && !problems.contains("SECRETPATH"));
     // The test event is still refused while disabled... and a changed configuration
     // enables it again.
     home.config(
@@ -672,5 +685,116 @@ fn alerts_test_sends_a_labelled_event_in_each_format() {
             .code(),
         Some(1)
     );
+    assert_private(&receiver);
+}
+
+#[test]
+fn statusline_only_queues_and_the_next_command_delivers() {
+    let home = Home::new();
+    home.append(9, "2026-11-20T17:00:00Z");
+    let receiver = Receiver::start(&[]);
+    home.config(&generic_hook(&receiver, ""));
+    let transcript = home.root.join(".claude/projects/-home-dev-acme/s1.jsonl");
+    let input = serde_json::json!({
+        "session_id": "s1",
+        "transcript_path": transcript,
+        "model": {"id": "claude-sonnet-4-5"},
+    });
+    let mut child = home
+        .command(NOW, &["statusline"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(receiver.requests().len(), 0, "statusline sent a request");
+    let doc = alerts_doc(&home, NOW);
+    assert_eq!(
+        fired(&doc, "budget_exceeded")["deliveries"][0]["state"],
+        "queued",
+        "{doc:#}"
+    );
+    // The next command that scans delivers it.
+    home.ok(&["scan"]);
+    assert_eq!(receiver.requests().len(), 1);
+    verify(&receiver.requests()[0]);
+}
+
+#[test]
+fn windows_blocks_and_context_raise_their_events_once_with_figures_only() {
+    let home = Home::new();
+    let now = "2026-11-21T03:00:00Z";
+    // A small completed Claude block (the token limit), then an active one whose context and
+    // projection are large.
+    let claude: String = [
+        ("2026-11-20T20:00:00Z", 1000, 0),
+        ("2026-11-21T02:00:00Z", 1000, 150_000),
+        ("2026-11-21T02:45:00Z", 1000, 170_000),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (ts, input, cached))| {
+        format!(
+            r#"{{"type":"assistant","sessionId":"s9-secret-session","cwd":"/home/dev/acme","requestId":"q{i}","timestamp":"{ts}","message":{{"id":"n{i}","model":"claude-sonnet-4-5","content":[{{"type":"text","text":"{MARKER}"}}],"usage":{{"input_tokens":{input},"cache_read_input_tokens":{cached},"output_tokens":500}}}}}}"#
+        ) + "\n"
+    })
+    .collect();
+    home.write(".claude/projects/-home-dev-acme/s9.jsonl", &claude);
+    let codex = [
+        format!(
+            r#"{{"timestamp":"2026-11-21T02:10:00.000Z","type":"session_meta","payload":{{"id":"019aa000-0000-7000-8000-000000000001","cwd":"/home/dev/api","instructions":"{MARKER}"}}}}"#
+        ),
+        r#"{"timestamp":"2026-11-21T02:10:01.000Z","type":"turn_context","payload":{"cwd":"/home/dev/api","model":"gpt-5-codex"}}"#.to_owned(),
+        r#"{"timestamp":"2026-11-21T02:55:00.000Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":50000,"cached_input_tokens":40000,"output_tokens":2000,"reasoning_output_tokens":500,"total_tokens":52000}},"rate_limits":{"primary":{"used_percent":85.0,"window_minutes":300,"resets_at":1795240800},"secondary":{"used_percent":100.0,"window_minutes":10080,"resets_at":1795564800}}}}"#.to_owned(),
+    ];
+    home.write(
+        ".codex/sessions/2026/11/21/rollout-2026-11-21T02-10-00-019aa000-0000-7000-8000-000000000001.jsonl",
+        &(codex.join("\n") + "\n"),
+    );
+    let receiver = Receiver::start(&[]);
+    home.config(&format!(
+        "[[alerts.webhooks]]\nurl = \"{}\"\nkind = \"generic\"\nsecret_env = \"SCOPEON_TEST_SECRET\"\n",
+        receiver.url()
+    ));
+    assert!(home.run_at(now, &["scan"]).status.success());
+    assert!(home.run_at(now, &["scan"]).status.success());
+    let got = receiver.requests();
+    let mut events: Vec<String> = got
+        .iter()
+        .map(|r| {
+            verify(r);
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            let d = &body["data"];
+            format!(
+                "{} {} {}",
+                body["type"].as_str().unwrap(),
+                d["provider"].as_str().unwrap_or("-"),
+                d["window"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            "scopeon.block_projection claude_code -",
+            "scopeon.context_warning claude_code -",
+            "scopeon.limit_reached codex secondary",
+            "scopeon.limit_warning codex five_hour",
+        ],
+        "{got:#?}"
+    );
+    for r in &got {
+        for private in ["s9-secret-session", "019aa000", "/home/dev"] {
+            assert!(!r.body.contains(private), "{private} in {}", r.body);
+        }
+    }
     assert_private(&receiver);
 }

@@ -163,5 +163,71 @@ impl Alerting {
     }
 }
 
+/// One webhook as `scopeon doctor` shows it (docs/alerts.md, "Doctor").
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct WebhookStatus {
+    /// Its position in config.toml.
+    pub webhook: usize,
+    /// Its payload format.
+    pub kind: &'static str,
+    /// `scheme://host` only.
+    pub url: String,
+    /// `active`, `disabled` (answered 404 or 410; until `[alerts]` changes) or
+    /// `unavailable` (its URL or secret variable is not set).
+    pub state: &'static str,
+    /// Why it is unavailable.
+    pub problem: Option<String>,
+    /// When it was last sent to, RFC 3339.
+    pub last_attempt: Option<String>,
+    /// How that went: an HTTP status, or `network: ...`.
+    pub last_status: Option<String>,
+    /// When it last took an alert, RFC 3339.
+    pub last_delivered: Option<String>,
+}
+
+/// Each configured webhook with its state and last delivery, read from the database at `db`
+/// without changing it (`None` for the database: never tried).
+pub fn webhook_statuses(
+    config: &AlertsConfig,
+    env: &Env,
+    config_path: &Utf8Path,
+    db: Option<&Utf8Path>,
+) -> Result<Vec<WebhookStatus>> {
+    let hooks = webhooks::Webhooks::resolve(config, env, config_path)?;
+    let endpoints: Vec<String> = hooks.hooks.iter().map(|h| h.endpoint.clone()).collect();
+    let states = match db {
+        Some(db) => crate::store::endpoint_states_at(db, &endpoints)?,
+        None => Default::default(),
+    };
+    let at = |ms: Option<i64>| {
+        ms.and_then(|ms| Timestamp::from_millisecond(ms).ok())
+            .map(|t| t.to_string())
+    };
+    Ok(hooks
+        .hooks
+        .iter()
+        .map(|h| {
+            let s = states.get(&h.endpoint).cloned().unwrap_or_default();
+            WebhookStatus {
+                webhook: h.index,
+                kind: h.kind.as_str(),
+                url: h.shown(),
+                state: if h.problem.is_some() {
+                    "unavailable"
+                } else if s.disabled_config.as_deref() == Some(hooks.fingerprint.as_str()) {
+                    "disabled"
+                } else {
+                    "active"
+                },
+                problem: h.problem.clone(),
+                last_attempt: at(s.last_attempt_ms),
+                last_status: s.last_status,
+                last_delivered: at(s.last_delivered_ms),
+            }
+        })
+        .collect())
+}
+
 /// A test send may take one request's full timeout.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(11);

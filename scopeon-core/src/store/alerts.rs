@@ -354,3 +354,64 @@ fn message_id(d: &DueAlert, now_ms: i64) -> String {
     let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
     format!("msg_{hex}")
 }
+
+/// The last outcome of each of `endpoints` in the database at `path`, read as `scopeon
+/// doctor` reads a database: never created, migrated or written. A database from before
+/// alerts existed has no outcome for any.
+pub(crate) fn endpoint_states_at(
+    path: &camino::Utf8Path,
+    endpoints: &[String],
+) -> Result<std::collections::HashMap<String, EndpointState>> {
+    use rusqlite::{Connection, OpenFlags};
+    let db_err = |e| crate::error::Error::db(path.to_owned(), e);
+    // As `inspect` opens it: writable only when Scopeon would use the file (so closing
+    // removes the -wal and -shm files), never through a symlink, never creating it.
+    let safe =
+        std::fs::symlink_metadata(path).is_ok_and(|m| super::check_existing(path, &m).is_ok());
+    let access = if safe {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    };
+    super::check_surroundings(path)?;
+    let conn = Connection::open_with_flags(
+        super::nofollow_name(path)?,
+        access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )
+    .map_err(db_err)?;
+    conn.busy_timeout(super::BUSY_TIMEOUT).map_err(db_err)?;
+    let exists: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'alert_endpoints')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    let mut out = std::collections::HashMap::new();
+    if !exists {
+        return Ok(out);
+    }
+    let mut st = conn
+        .prepare(
+            "SELECT last_attempt_ms, last_status, last_delivered_ms, disabled_config
+             FROM alert_endpoints WHERE endpoint = ?1",
+        )
+        .map_err(db_err)?;
+    for e in endpoints {
+        let state = st
+            .query_row([e], |r| {
+                Ok(EndpointState {
+                    last_attempt_ms: r.get(0)?,
+                    last_status: r.get(1)?,
+                    last_delivered_ms: r.get(2)?,
+                    disabled_config: r.get(3)?,
+                })
+            })
+            .optional()
+            .map_err(db_err)?;
+        if let Some(state) = state {
+            out.insert(e.clone(), state);
+        }
+    }
+    Ok(out)
+}

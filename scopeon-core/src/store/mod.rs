@@ -28,7 +28,7 @@ use std::fs;
 use camino::{Utf8Path, Utf8PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-pub(crate) use alerts::{Claimed, DueAlert};
+pub(crate) use alerts::{Claimed, DueAlert, endpoint_states_at};
 pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
 pub(crate) use live::{RequestRow, SessionTip};
 pub(crate) use log_paths::{Resolved, is_below};
