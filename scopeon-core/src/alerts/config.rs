@@ -273,3 +273,46 @@ pub(crate) fn check(alerts: &AlertsConfig, text: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    use super::*;
+
+    #[test]
+    fn budget_and_webhook_keys() {
+        let c = Config::parse(
+            "[budget]\ndaily_usd = 20\nmonthly_usd = 0.5\n[budget.projects.\"/x\"]\nweekly_usd = 1e2\n\
+             [[alerts.webhooks]]\nurl = \"https://h.example/p\"\nkind = \"discord\"\nevents = [\"limit_reached\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.budget.daily_usd, Some(Usd::from_micro(20_000_000)));
+        assert_eq!(c.budget.monthly_usd.unwrap().dollars(), 0.5);
+        assert_eq!(c.budget.projects["/x"].weekly_usd.unwrap().dollars(), 100.0);
+        assert!(!c.budget.is_empty() && Config::default().budget.is_empty());
+        let hook = &c.alerts.webhooks[0];
+        assert_eq!(hook.kind, WebhookKind::Discord);
+        assert_eq!(hook.events, [EventKind::LimitReached]);
+        for (text, expect) in [
+            (
+                "[[alerts.webhooks]]\nurl = \"https://a/\"\nurl_env = \"X\"\nkind = \"slack\"\n",
+                "not both",
+            ),
+            ("[[alerts.webhooks]]\nkind = \"slack\"\n", "url_env"),
+            (
+                "[[alerts.webhooks]]\nurl = \"https://a/\"\nkind = \"slack\"\n\nsecret_env = \"S\"\n",
+                "secret_env (line 5)",
+            ),
+            (
+                "[[alerts.webhooks]]\nkind = \"slack\"\nurl = \"javascript://a/SECRET\"\n",
+                "alerts.webhooks[0].url (line 3)",
+            ),
+            ("[budget]\nweekly_usd = nan\n", "weekly_usd"),
+        ] {
+            let e = Config::parse(text).unwrap_err().to_string();
+            assert!(e.contains(expect), "{text}: {e}");
+            assert!(!e.contains("SECRET"), "{e}");
+        }
+    }
+}
