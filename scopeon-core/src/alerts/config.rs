@@ -4,8 +4,8 @@
 //! A limit is a non-negative number of US dollars; a webhook names its URL directly or through
 //! an environment variable, a payload format (`kind`) and the events it wants. What cannot be
 //! checked by the types (URL schemes, a `secret_env` on a kind that is not signed) is checked
-//! by [`check`], whose errors name the key and its line but never echo a URL: a webhook URL is
-//! a secret.
+//! by `check` when config.toml is read; its errors name the key and its line but never echo a
+//! URL: a webhook URL is a secret.
 
 use std::collections::BTreeMap;
 
