@@ -56,6 +56,15 @@ pub enum Command {
     Blocks(BlocksArgs),
     /// How full the context of each session active in the last 30 minutes is (scans first)
     Context(ContextArgs),
+    /// Each budget of [budget] in config.toml in its current calendar day, week or month:
+    /// spend, limit, percent used and the spend projected to the period's end (scans first)
+    Budget(BudgetArgs),
+    /// Webhook alerts of [[alerts.webhooks]] in config.toml: what fired, and a test send
+    ///
+    /// Alerts (budget_warning, budget_exceeded, limit_warning, limit_reached,
+    /// block_projection, context_warning) are found after every scan, by whichever command
+    /// scanned, and each fires once per budget period, window or session.
+    Alerts(AlertsArgs),
     /// Each agent: detected or not, the roots searched, log files and bytes found, requests
     /// stored, last activity, and skipped lines by reason (what to check when a number looks wrong)
     Providers,
@@ -228,6 +237,35 @@ pub struct OtlpExportArgs {
     /// Do not scan first
     #[arg(long)]
     pub no_scan: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// Do not scan first
+    #[arg(long)]
+    pub no_scan: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(subcommand)]
+    pub action: AlertsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsAction {
+    /// The alerts that fired (event, budget or window, period, when) and each one's delivery
+    /// to each webhook
+    List,
+    /// Send a labelled test event to every webhook (or one) now and say how each answered
+    Test(AlertsTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsTestArgs {
+    /// Only the webhook at this position in config.toml (0 is the first [[alerts.webhooks]])
+    #[arg(long, value_name = "N")]
+    pub webhook: Option<usize>,
 }
 
 #[derive(Debug, Args)]

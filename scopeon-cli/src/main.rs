@@ -1,11 +1,13 @@
 //! `scopeon`: the command-line front-end. Parsing and rendering only; all work is in
 //! `scopeon-core`.
 
+mod alerts;
 mod args;
+mod budget;
 mod config_file;
 mod demo;
-mod init;
 mod ingest;
+mod init;
 mod live_render;
 mod mcp;
 mod metrics;
@@ -139,6 +141,8 @@ fn run(cli: Cli, env: &Env) -> Result<(), Failure> {
         Command::Blocks(args) => cmd_blocks(&cli.global, &args, env),
         Command::Context(args) => cmd_context(&cli.global, &args, env),
         Command::Pricing(args) => pricing::run(&cli.global, &args, env),
+        Command::Budget(args) => budget::run(&cli.global, &args, env),
+        Command::Alerts(args) => alerts::run(&cli.global, &args, env),
         Command::Providers => cmd_providers(&cli.global, env),
         Command::Doctor(args) => cmd_doctor(&cli.global, &args, env),
         Command::Backup(args) => cmd_backup(&cli.global, &args, env),
@@ -208,7 +212,11 @@ pub(crate) fn open(global: &Global, env: &Env) -> Result<Scopeon, Failure> {
     if let Some(config) = &global.config {
         builder = builder.config_file(config.clone());
     }
-    Ok(builder.open()?)
+    let scopeon = builder.open()?;
+    for w in scopeon.config_warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(scopeon)
 }
 
 /// Runs a scan with a progress bar on a terminal.
@@ -217,8 +225,13 @@ pub(crate) fn run_scan(
     request: &ScanRequest,
 ) -> scopeon_core::Result<ScanSummary> {
     let mut bar = progress::Bar::new();
+    let seen = scopeon.alert_problems().len();
     let scanned = scopeon.scan_with_progress(request, &mut |p| bar.update(p));
     bar.finish();
+    // A webhook that failed does not fail the command; it is said once.
+    for problem in &scopeon.alert_problems()[seen..] {
+        eprintln!("warning: {problem}");
+    }
     scanned
 }
 
@@ -337,7 +350,7 @@ fn cmd_report(global: &Global, args: &ReportArgs, env: &Env) -> Result<(), Failu
 
 /// Scans what is new (as `report` does) unless told not to; a busy database is reported on
 /// and what is stored is used.
-fn scan_first(
+pub(crate) fn scan_first(
     scopeon: &mut Scopeon,
     request: &ScanRequest,
     no_scan: bool,

@@ -515,6 +515,22 @@ pub fn doctor(
     if let Some(mode) = c.project_paths {
         writeln!(out, "  [privacy] project_paths = \"{mode}\"")?;
     }
+    if !d.webhooks.is_empty() {
+        writeln!(out, "Webhooks")?;
+    }
+    for w in &d.webhooks {
+        writeln!(
+            out,
+            "  {} {} {}: {}; last attempt {} ({}), last delivered {}",
+            w.webhook,
+            w.kind,
+            printable(&w.url),
+            w.state,
+            w.last_attempt.as_deref().unwrap_or("never"),
+            printable(w.last_status.as_deref().unwrap_or("-")),
+            w.last_delivered.as_deref().unwrap_or("never"),
+        )?;
+    }
     writeln!(out, "Agents")?;
     for p in &d.providers {
         let state = match (p.enabled, p.detected) {

@@ -877,10 +877,25 @@ fn doctor_reports_a_healthy_setup_and_a_damaged_database() {
     // Doctor leaves the database directory as it found it (no -wal or -shm behind).
     assert_eq!(names(&home.root.join(".scopeon")), ["scopeon.db"]);
 
-    // A copy with garbage written over every page after the first.
+    // A copy with garbage written over every page but the schema's (the first, and the
+    // pages it grew into), so the header and schema stay readable.
+    let schema_pages: Vec<usize> = {
+        let c = rusqlite::Connection::open(home.db()).unwrap();
+        let mut st = c
+            .prepare("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")
+            .unwrap();
+        st.query_map([], |r| r.get::<_, i64>(0))
+            .unwrap()
+            .map(|p| p.unwrap() as usize)
+            .collect()
+    };
     let mut bytes = fs::read(home.db()).unwrap();
     let page = d["database"]["health"]["page_size"].as_u64().unwrap() as usize;
-    for chunk in bytes.chunks_mut(page).skip(1) {
+    for (_, chunk) in bytes
+        .chunks_mut(page)
+        .enumerate()
+        .filter(|(i, _)| !schema_pages.contains(&(i + 1)))
+    {
         for (i, b) in chunk.iter_mut().enumerate().take(200) {
             *b = (i as u8).wrapping_mul(151) ^ 0x5A;
         }

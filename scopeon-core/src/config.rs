@@ -25,6 +25,15 @@
 //! segments = ["model", "session_cost", "today_cost", "block", "burn_rate", "context"]
 //! deadline_ms = 150           # after this, the last good line is printed
 //! color = false               # ANSI colors (never with NO_COLOR set)
+//!
+//! [budget]                    # USD of calculated cost per calendar period: docs/alerts.md
+//! daily_usd = 20.0            # also weekly_usd, monthly_usd; [budget.providers.<id>] and
+//!                             # [budget.projects."<path>"] take the same keys
+//!
+//! [[alerts.webhooks]]         # where alerts go: docs/alerts.md
+//! url_env = "SCOPEON_SLACK_URL"   # or url = "https://..."
+//! kind = "slack"              # slack | discord | generic (signed; needs secret_env)
+//! events = ["budget_exceeded"]    # absent or empty: every event
 //! ```
 
 use std::collections::BTreeMap;
@@ -32,6 +41,7 @@ use std::collections::BTreeMap;
 use camino::Utf8Path;
 use serde::Deserialize;
 
+use crate::alerts::{AlertsConfig, BudgetConfig};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::pricing::{PriceOverrides, PriceTable};
@@ -64,6 +74,12 @@ pub struct Config {
     /// `[statusline]`: what `scopeon statusline` shows and how long it may take.
     #[serde(default)]
     pub statusline: StatuslineConfig,
+    /// `[budget]`: spending limits per calendar period (docs/alerts.md).
+    #[serde(default)]
+    pub budget: BudgetConfig,
+    /// `[alerts]`: webhooks that hear about budgets and limits (docs/alerts.md).
+    #[serde(default)]
+    pub alerts: AlertsConfig,
 }
 
 /// The `[statusline]` table (docs/statusline.md).
@@ -217,6 +233,7 @@ impl Config {
                 StatuslineConfig::SEGMENTS.join(", ")
             ));
         }
+        crate::alerts::config::check(&config.alerts, text)?;
         if let Some(bad) = config.generic_paths.iter().find(|g| walks_the_system(g)) {
             return Err(format!(
                 "generic_paths: {bad:?} would search the whole file system or /proc, /sys or /dev; start it at the directory that holds the logs"

@@ -127,6 +127,8 @@ pub struct Diagnosis {
     pub config: ConfigStatus,
     /// Every provider, in registry order.
     pub providers: Vec<ProviderFound>,
+    /// Each `[[alerts.webhooks]]` entry: its state and last delivery (docs/alerts.md).
+    pub webhooks: Vec<crate::alerts::WebhookStatus>,
     /// What is wrong, errors first.
     pub problems: Vec<Problem>,
 }
@@ -189,13 +191,75 @@ pub fn diagnose(env: &Env, options: &DoctorOptions) -> Diagnosis {
             fix: "if an agent keeps its logs elsewhere, set its variable (CLAUDE_CONFIG_DIR, CODEX_HOME, …) or `roots` under [providers.<id>] in config.toml; `scopeon providers` lists where each is looked for".into(),
         });
     }
+    let webhooks = config.as_ref().map_or_else(Vec::new, |c| {
+        let db = database.health.as_ref().map(|_| options.db.as_path());
+        check_webhooks(c, env, config_status.path.as_deref(), db, &mut problems)
+    });
     problems.sort_by_key(|p| p.severity != Severity::Error);
     Diagnosis {
         database,
         config: config_status,
         providers,
+        webhooks,
         problems,
     }
+}
+
+/// The webhooks' states, with a warning for each that gets no alerts or whose last delivery
+/// failed.
+fn check_webhooks(
+    config: &Config,
+    env: &Env,
+    config_path: Option<&Utf8Path>,
+    db: Option<&Utf8Path>,
+    problems: &mut Vec<Problem>,
+) -> Vec<crate::alerts::WebhookStatus> {
+    let path = config_path.unwrap_or(Utf8Path::new("config.toml"));
+    let statuses = match crate::alerts::webhook_statuses(&config.alerts, env, path, db) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(Problem {
+                severity: Severity::Warning,
+                problem: format!("webhook alerts: {e}"),
+                fix: "correct [[alerts.webhooks]] in config.toml (docs/alerts.md)".into(),
+            });
+            return Vec::new();
+        }
+    };
+    for w in &statuses {
+        let name = format!("webhook {} ({} {})", w.webhook, w.kind, w.url);
+        let failed = w
+            .last_status
+            .as_deref()
+            .is_some_and(|s| !s.starts_with('2'));
+        let (problem, fix) = match w.state {
+            "unavailable" => (
+                format!("{name} gets no alerts: {}", w.problem.as_deref().unwrap_or("?")),
+                "set the variable in the environment Scopeon runs in".to_owned(),
+            ),
+            "disabled" => (
+                format!(
+                    "{name} answered {} and gets no alerts",
+                    w.last_status.as_deref().unwrap_or("404")
+                ),
+                "correct its URL in config.toml (any change to [alerts] enables it again), then `scopeon alerts test`".to_owned(),
+            ),
+            _ if failed => (
+                format!(
+                    "{name}: the last delivery failed ({})",
+                    w.last_status.as_deref().unwrap_or("?")
+                ),
+                "`scopeon alerts list` shows what is queued; `scopeon alerts test` tries it now".to_owned(),
+            ),
+            _ => continue,
+        };
+        problems.push(Problem {
+            severity: Severity::Warning,
+            problem,
+            fix,
+        });
+    }
+    statuses
 }
 
 fn check_config(

@@ -58,6 +58,7 @@
 //!   in `fuzz/` and the seed-replay tests run.
 #![warn(missing_docs)]
 
+pub mod alerts;
 mod comma_list;
 pub mod config;
 pub mod doctor;
@@ -94,5 +95,6 @@ pub use live::{
     Follower,
 };
 pub use scopeon::{
-    ForgetAnswer, ForgetRequest, ReportAnswer, ReportRequest, ScanRequest, Scopeon, ScopeonBuilder,
+    BudgetRequest, ForgetAnswer, ForgetRequest, ReportAnswer, ReportRequest, ScanRequest, Scopeon,
+    ScopeonBuilder,
 };

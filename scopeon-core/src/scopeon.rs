@@ -27,6 +27,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+use crate::alerts::{Alerting, BudgetAnswer};
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -81,6 +82,7 @@ pub struct ScopeonBuilder {
     config: ConfigSource,
     providers: Providers,
     demo: bool,
+    queue_alerts_only: bool,
 }
 
 impl ScopeonBuilder {
@@ -143,6 +145,14 @@ impl ScopeonBuilder {
         self
     }
 
+    /// Whether a scan only queues the alerts it finds due, leaving their delivery to the next
+    /// command that scans (`scopeon statusline`, which must answer at once); by default a
+    /// scan also delivers what is due, within the `[alerts]` deadline (docs/alerts.md).
+    pub fn queue_alerts_only(mut self, only: bool) -> ScopeonBuilder {
+        self.queue_alerts_only = only;
+        self
+    }
+
     /// Reads the configuration and opens the database.
     ///
     /// The configuration's price overrides and privacy form, when it sets them, become the
@@ -151,12 +161,18 @@ impl ScopeonBuilder {
     /// same costs.
     pub fn open(self) -> Result<Scopeon> {
         let env = self.env.unwrap_or_else(Env::from_process);
-        let config = match self.config {
-            ConfigSource::User => Config::load(None, &env)?,
-            ConfigSource::File(path) => Config::load(Some(&path), &env)?,
-            ConfigSource::Given(config) => *config,
-            ConfigSource::Nothing => Config::default(),
+        let (config, config_path) = match self.config {
+            ConfigSource::User => (
+                Config::load(None, &env)?,
+                env.default_config_path()
+                    .unwrap_or_else(|| Utf8PathBuf::from("config.toml")),
+            ),
+            ConfigSource::File(path) => (Config::load(Some(&path), &env)?, path),
+            ConfigSource::Given(config) => (*config, Utf8PathBuf::from("config.toml")),
+            ConfigSource::Nothing => (Config::default(), Utf8PathBuf::from("config.toml")),
         };
+        let mut alerting = Alerting::new(&config.alerts, &env, &config_path)?;
+        alerting.deliver = !self.queue_alerts_only;
         let path = match self.db {
             DbLocation::Default => Some(env.default_db_path().ok_or(Error::NoHome)?),
             DbLocation::File(path) => Some(path),
@@ -172,6 +188,8 @@ impl ScopeonBuilder {
             config,
             providers: self.providers,
             demo: self.demo,
+            alerting,
+            alert_problems: Vec::new(),
         })
     }
 }
@@ -186,6 +204,10 @@ pub struct Scopeon {
     config: Config,
     providers: Providers,
     demo: bool,
+    alerting: Alerting,
+    /// What went wrong evaluating or delivering alerts since the handle opened (never a
+    /// reason to fail a scan).
+    alert_problems: Vec<String>,
 }
 
 impl Scopeon {
@@ -232,7 +254,75 @@ impl Scopeon {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<ScanSummary> {
         let options = self.scan_options(request)?;
-        crate::scan::scan(&mut self.store, &self.env, &options, progress)
+        let summary = crate::scan::scan(&mut self.store, &self.env, &options, progress)?;
+        self.after_ingest();
+        Ok(summary)
+    }
+
+    /// After every ingest, whichever front-end asked for it: the alerts due now are recorded
+    /// and queued, then delivered within the deadline unless this handle only queues
+    /// (docs/alerts.md). A failure here is remembered, never returned: alerts do not fail
+    /// the scan that found them.
+    fn after_ingest(&mut self) {
+        if !self.alerting.active() {
+            return;
+        }
+        let outcome = now(&self.env).and_then(|now| {
+            let due = self.alerting.due(self, now)?;
+            self.alerting.queue(&mut self.store, &due, now)?;
+            if self.alerting.deliver {
+                self.alerting.deliver(&mut self.store, now)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = outcome {
+            self.alert_problems.push(format!("alerts: {e}"));
+        }
+    }
+
+    /// Delivers the queued alerts that are due, within the `[alerts]` deadline; returns how
+    /// many were delivered. A scan does this on its own unless the handle only queues.
+    pub fn deliver_alerts(&mut self) -> Result<usize> {
+        let now = now(&self.env)?;
+        self.alerting.deliver(&mut self.store, now)
+    }
+
+    /// Warnings about the `[alerts]` configuration (credentials in a webhook URL, cleartext
+    /// http to another machine, an unset variable), URLs shown as scheme and host only.
+    pub fn config_warnings(&self) -> &[String] {
+        self.alerting.warnings()
+    }
+
+    /// What went wrong evaluating or delivering alerts during this handle's scans (the scans
+    /// themselves succeeded).
+    pub fn alert_problems(&self) -> &[String] {
+        &self.alert_problems
+    }
+
+    /// The webhooks with their state and last delivery, and the latest alerts that fired with
+    /// each delivery (`scopeon.alerts.v1`, docs/alerts.md).
+    pub fn alerts_document(&self) -> Result<Value> {
+        self.alerting.document(&self.store, now(&self.env)?)
+    }
+
+    /// Sends a labelled test event to every webhook, or to the one at position `only`, and
+    /// says how each answered (`scopeon.alerts_test.v1`).
+    pub fn test_alerts(&mut self, only: Option<usize>) -> Result<Value> {
+        let now = now(&self.env)?;
+        if let Some(n) = only
+            && n >= self.config.alerts.webhooks.len()
+        {
+            return Err(Error::InvalidQuery(format!(
+                "there is no webhook {n}: config.toml has {} [[alerts.webhooks]] (numbered from 0)",
+                self.config.alerts.webhooks.len()
+            )));
+        }
+        let results = self.alerting.test(&mut self.store, only, now)?;
+        Ok(json!({
+            "schema": "scopeon.alerts_test.v1",
+            "generated_at": now.to_string(),
+            "results": results,
+        }))
     }
 
     /// The scan options a request asks for, on top of the configuration's: `providers`
@@ -506,10 +596,46 @@ impl Scopeon {
         crate::metrics::snapshot(&self.store, request, now(&self.env)?)
     }
 
+    /// Each configured budget in its current calendar period: spend, limit, percent and the
+    /// projected spend at the period's end (see [`BudgetRequest`] and docs/alerts.md).
+    pub fn budget(&self, request: &BudgetRequest) -> Result<BudgetAnswer> {
+        let now = now(&self.env)?;
+        let zone = self.zone(request.tz.as_deref())?;
+        let budgets =
+            crate::alerts::budget::statuses(&self.store, &self.config.budget, &zone, now)?;
+        Ok(BudgetAnswer {
+            budgets,
+            generated_at: now,
+            timezone: zone.name,
+        })
+    }
+
     /// Recomputes every stored record's cost with the current prices (normally done on its
     /// own when the built-in table or the configured overrides change).
     pub fn reprice(&mut self) -> Result<()> {
         self.store.reprice()
+    }
+}
+
+/// What `scopeon budget` asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BudgetRequest {
+    /// IANA zone of the calendar periods; default `$TZ`, `/etc/localtime`, else UTC (the
+    /// report's zone).
+    pub tz: Option<String>,
+}
+
+impl BudgetRequest {
+    /// Budgets in the environment's zone.
+    pub fn new() -> BudgetRequest {
+        BudgetRequest::default()
+    }
+
+    /// Periods in this IANA zone.
+    pub fn tz(mut self, zone: impl Into<String>) -> BudgetRequest {
+        self.tz = Some(zone.into());
+        self
     }
 }
 

@@ -31,9 +31,12 @@ impl Job {
     /// The line, or the error that keeps the caller on its fallback.
     pub fn run(self) -> scopeon_core::Result<String> {
         test_hooks::delay(&self.env);
+        // Alerts found here are queued for the next command to deliver: the line never waits
+        // for a webhook (docs/alerts.md).
         let mut builder = Scopeon::builder()
             .env(self.env.clone())
-            .config(self.config.clone());
+            .config(self.config.clone())
+            .queue_alerts_only(true);
         if let Some(db) = &self.db {
             builder = builder.db(db.clone());
         }

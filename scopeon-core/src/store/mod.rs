@@ -9,6 +9,7 @@
 //! what it did not create, and refuses a database that is group- or world-writable or owned by
 //! another user.
 
+mod alerts;
 mod bulk;
 mod content_key;
 mod ingest;
@@ -29,6 +30,7 @@ use std::fs;
 use camino::{Utf8Path, Utf8PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+pub(crate) use alerts::{Claimed, DueAlert, endpoint_states_at};
 pub use ingest::{Batch, CommitStats, MAX_COUNT, SkipCounts, SourceUpdate};
 pub(crate) use live::{RequestRow, SessionTip};
 pub(crate) use log_paths::{Resolved, is_below};

@@ -112,6 +112,41 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 8: one session's records without reading them all (a session's cost, asked on every
     // `scopeon statusline` call).
     "CREATE INDEX records_session ON records (session, provider);",
+    // 9: alerts (docs/alerts.md). `alerts_fired` remembers each (event, subject, period) that
+    // fired, so it fires at most once whichever process sees it first; `payload` holds its
+    // figures only. `alert_queue` holds one delivery per alert and webhook, named by a hash
+    // of the webhook (never its URL); `alert_endpoints` the last outcome of each webhook and,
+    // after a 404 or 410, the fingerprint of the configuration it was disabled under.
+    "CREATE TABLE alerts_fired (
+        id INTEGER PRIMARY KEY,
+        event TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        period TEXT NOT NULL,
+        fired_ms INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        UNIQUE (event, subject, period)
+    ) STRICT;
+    CREATE TABLE alert_queue (
+        alert INTEGER NOT NULL REFERENCES alerts_fired (id) ON DELETE CASCADE,
+        endpoint TEXT NOT NULL,
+        webhook INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'delivered', 'failed', 'disabled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_attempt_ms INTEGER,
+        last_status TEXT,
+        delivered_ms INTEGER,
+        PRIMARY KEY (alert, endpoint)
+    ) STRICT;
+    CREATE INDEX alert_queue_due ON alert_queue (state, next_attempt_ms);
+    CREATE TABLE alert_endpoints (
+        endpoint TEXT PRIMARY KEY,
+        last_attempt_ms INTEGER,
+        last_status TEXT,
+        last_delivered_ms INTEGER,
+        disabled_config TEXT
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.
