@@ -7,6 +7,7 @@
 # Environment:
 #   SCOPEON_BENCH_DIR   work dir for corpora, ccusage and results (default /tmp/scopeon-bench)
 #   SCOPEON_BENCH_SEED  corpus seed (default 42; another seed gets its own corpus dir)
+#   SCOPEON_BENCH_SHAPE typical (default) or heavy (gen_corpus --shape; its own corpus dir)
 #   SCOPEON_BENCH_TZ    time zone both tools bucket days in (default UTC; passed as
 #                       TZ to both, and as --timezone to ccusage)
 #   RUNS_CCUSAGE        ccusage runs, median reported (default 3)
@@ -24,6 +25,7 @@ CCUSAGE_VERSION=20.0.24
 SIZE=${1:-1GB}
 BENCH=${SCOPEON_BENCH_DIR:-/tmp/scopeon-bench}
 SEED=${SCOPEON_BENCH_SEED:-42}
+SHAPE=${SCOPEON_BENCH_SHAPE:-typical}
 BENCH_TZ=${SCOPEON_BENCH_TZ:-UTC}
 RUNS_CCUSAGE=${RUNS_CCUSAGE:-3}
 RUNS_COLD=${RUNS_COLD:-1}
@@ -46,6 +48,7 @@ done
 
 CORPUS_NAME=corpus-$SIZE
 [[ $SEED = 42 ]] || CORPUS_NAME=$CORPUS_NAME-seed$SEED
+[[ $SHAPE = typical ]] || CORPUS_NAME=$CORPUS_NAME-$SHAPE
 CORPUS=$BENCH/$CORPUS_NAME
 EXPECTED=$BENCH/$CORPUS_NAME.expected.json
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -98,7 +101,7 @@ if [[ ! -d $CORPUS/projects ]]; then
     tmp=$CORPUS.tmp.$$
     rm -rf -- "$tmp"
     TMPDIRS+=("$tmp")
-    "$GEN" --out "$tmp" --size "$SIZE" --seed "$SEED" --expected "$tmp.expected.json" \
+    "$GEN" --out "$tmp" --size "$SIZE" --seed "$SEED" --shape "$SHAPE" --expected "$tmp.expected.json" \
         2> >(tee "$BENCH/$CORPUS_NAME.gen.txt" >&2) || die "gen_corpus failed"
     mv -- "$tmp.expected.json" "$EXPECTED"
     mv -- "$tmp" "$CORPUS"
