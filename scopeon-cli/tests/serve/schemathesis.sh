@@ -13,5 +13,6 @@ if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/python" -m pip freeze 2>/de
     python3 -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$version"
 fi
-PYTHONDONTWRITEBYTECODE=1 SCHEMATHESIS="$venv/bin/schemathesis" \
+mkdir -p "$target/serve-schemathesis"
+PYTHONDONTWRITEBYTECODE=1 SCHEMATHESIS="$venv/bin/schemathesis" SCHEMATHESIS_WORKDIR="$target/serve-schemathesis" \
     "$venv/bin/python" scopeon-cli/tests/serve/schemathesis_run.py

@@ -24,6 +24,8 @@ def main():
              "--header", f"x-scopeon-token: {SECRET}", "--request-timeout", "20",
              "--seed", "7", "--no-color"],
             timeout=300,
+            # Its cache (`.schemathesis/`) goes under the target directory, not the checkout.
+            cwd=os.environ.get("SCHEMATHESIS_WORKDIR"),
         )
     finally:
         server.stop()
