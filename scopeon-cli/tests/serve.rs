@@ -609,6 +609,13 @@ fn unsafe_settings_are_refused_before_listening() {
         "{stderr}"
     );
     assert!(!stderr.contains(SECRET));
+    // Project labels on /metrics are tier-2 data.
+    let (code, stderr) = run(
+        &mut scopeon(home.path()),
+        &["--metrics-projects", "--port", "0"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--tier 2"), "{stderr}");
 }
 
 #[test]

@@ -205,8 +205,7 @@ impl Config {
     }
 
     fn parse_text(text: &str) -> std::result::Result<Config, String> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+        let config: Config = toml::from_str(text).map_err(|e| parse_error(text, &e))?;
         if config.scan.max_line_bytes == Some(0) {
             return Err("scan.max_line_bytes must be at least 1".into());
         }
@@ -316,9 +315,51 @@ fn walks_the_system(glob: &str) -> bool {
                 .any(|p| prefix == *p || prefix.starts_with(&format!("{p}/"))))
 }
 
+/// A TOML error as line, column and what is wrong, never quoting the text: the line may hold
+/// a secret (a webhook URL whose path is the credential; docs/alerts.md, "Webhooks").
+fn parse_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = before.len() - line_start + 1;
+            // The key of that line (its value is never shown).
+            let key = text[line_start..]
+                .lines()
+                .next()
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim())
+                .filter(|k| !k.is_empty());
+            match key {
+                Some(key) => format!("{key} (line {line}, column {column}): {message}"),
+                None => format!("line {line}, column {column}: {message}"),
+            }
+        }
+        None => message.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_syntax_error_names_the_place_but_never_quotes_the_line() {
+        for text in [
+            "[[alerts.webhooks]]\nurl = https://hooks.example/services/T0/B0/SECRETPATH\n",
+            "[[alerts.webhooks]]\nurl = \"https://hooks.example/services/T0/B0/SECRETPATH\n",
+            "[[alerts.webhooks]]\nurl = \"https://hooks.example/SECRETPATH\"\nurl = \"https://hooks.example/SECRETPATH\"\n",
+        ] {
+            let e = Config::parse(text).unwrap_err().to_string();
+            assert!(!e.contains("SECRETPATH"), "{e}");
+            assert!(e.contains("line "), "{e}");
+        }
+    }
 
     #[test]
     fn config_file_keys() {

@@ -87,6 +87,8 @@ fn config(target: &Target, body_path: &str, timeout: Duration) -> String {
     c.push_str("connect-timeout = 10\n");
     c.push_str("output = \"/dev/null\"\n");
     c.push_str("dump-header = \"-\"\n");
+    // A proxy's `200 Connection established` is not the collector's answer.
+    c.push_str("suppress-connect-headers\n");
     c.push_str(&format!("url = {}\n", quoted(&target.url)));
     let mut headers = vec![
         format!("Content-Type: {}", target.protocol.content_type()),
@@ -113,6 +115,8 @@ fn post_once(target: &Target, body_path: &str, timeout: Duration) -> Answer {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        // curl needs none of Scopeon's own secrets.
+        .env_remove("SCOPEON_SECRET")
         .spawn()
     {
         Ok(c) => c,
@@ -132,14 +136,21 @@ fn post_once(target: &Target, body_path: &str, timeout: Duration) -> Answer {
         let _ = child.wait();
         return Answer::Failed(format!("cannot talk to curl ({})", e.kind()));
     }
-    let mut headers = String::new();
+    let mut headers = Vec::new();
     if let Some(out) = child.stdout.as_mut() {
-        let _ = out.take(64 * 1024).read_to_string(&mut headers);
+        let _ = out.take(64 * 1024).read_to_end(&mut headers);
+        // Whatever is beyond the cap is drained, so curl never blocks writing it.
+        let _ = std::io::copy(out, &mut std::io::sink());
     }
     let status = child.wait();
-    match parse_headers(&headers) {
+    let exit = status.as_ref().ok().and_then(|s| s.code());
+    match parse_headers(&String::from_utf8_lossy(&headers)) {
+        // A success only counts when curl itself finished without an error.
+        Some(Answer::Status { code, .. }) if (200..300).contains(&code) && exit != Some(0) => {
+            Answer::Failed(format!("curl exit {}", exit.map_or(-1, i64::from)))
+        }
         Some(answer) => answer,
-        None => Answer::Failed(match status.ok().and_then(|s| s.code()) {
+        None => Answer::Failed(match exit {
             Some(6) => "host not found".into(),
             Some(7) => "connection refused".into(),
             Some(28) => "timed out".into(),
@@ -201,7 +212,15 @@ pub fn push(target: &Target, gzipped_body: &[u8], policy: &RetryPolicy) -> Resul
             Answer::Status { code, .. } if (200..300).contains(code) => return Ok(*code),
             Answer::Status { code, retry_after } if retryable(*code) => {
                 last = format!("the collector at {where_} answered {code}");
-                retry_after.map_or(backoff, Duration::from_secs)
+                let wait = retry_after.map_or(backoff, Duration::from_secs);
+                if wait > policy.max_wait {
+                    // Honoured by not asking again before then: the next push does.
+                    return Err(format!(
+                        "{last} and asked to wait {} s; not retried before then (the next push sends the same totals again)",
+                        wait.as_secs()
+                    ));
+                }
+                wait
             }
             Answer::Status { code, .. } => {
                 return Err(format!(

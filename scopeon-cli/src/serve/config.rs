@@ -98,6 +98,11 @@ impl Settings {
                 tier.number()
             )));
         }
+        if args.metrics_projects && tier < Tier::Sessions {
+            return Err(Failure::usage(
+                "--metrics-projects puts project paths on /metrics, which tier 2 guards: add --tier 2",
+            ));
+        }
         let mut allowed_hosts = Vec::new();
         for name in &args.allow_hosts {
             let name = name.trim().to_ascii_lowercase();

@@ -41,6 +41,8 @@ pub async fn upgrade(
     };
     ws.protocols([LIVE_PROTOCOL])
         .max_message_size(MAX_CLIENT_MESSAGE)
+        // Frames are read whole before the message size is checked: bound them too.
+        .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| async move {
             stream(socket, state).await;
             // The stream counts among the connections until it ends.

@@ -79,7 +79,12 @@ pub fn run(global: &Global, args: &ServeArgs, env: &Env) -> Result<(), Failure> 
             metrics: Arc::new(crate::metrics::Served::new(args.metrics_projects)),
         });
         if let Some(pusher) = pusher {
-            pusher.start(Arc::clone(&state.db), Arc::clone(&state.metrics));
+            // Counters of its own, never split by project: OTLP points carry provider and
+            // model only, and two points with the same attributes would contradict each other.
+            pusher.start(
+                Arc::clone(&state.db),
+                Arc::new(crate::metrics::Served::new(false)),
+            );
         }
         let router = routes::router(table, state);
         announce(&listeners, tier);

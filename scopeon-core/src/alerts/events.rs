@@ -115,7 +115,7 @@ fn windows_and_blocks(
         out.push(DueAlert {
             event: event.as_str(),
             subject: format!("window:{provider}:{window}"),
-            period: resets_at.as_str().unwrap_or_default().to_owned(),
+            period: stable_period(resets_at),
             payload: json!({
                 "event": event.as_str(),
                 "subject_kind": "window",
@@ -160,7 +160,7 @@ fn windows_and_blocks(
         out.push(DueAlert {
             event: EventKind::BlockProjection.as_str(),
             subject: format!("block:{provider}"),
-            period: b["start"].as_str().unwrap_or_default().to_owned(),
+            period: stable_period(&b["start"]),
             payload: json!({
                 "event": EventKind::BlockProjection.as_str(),
                 "subject_kind": "block",
@@ -206,4 +206,37 @@ fn contexts(s: &Scopeon, now: Timestamp, at: &str, out: &mut Vec<DueAlert>) -> R
         });
     }
     Ok(())
+}
+
+/// A window's or block's period key: its reset (or start) time to the nearest quarter hour.
+/// Agents that report a window as "resets in N seconds" give a reset time that moves by a
+/// second or so with every report; keyed exactly, the same window would fire again after each
+/// one (docs/alerts.md, "Events"). Windows reset on the hour or at an instant that stays
+/// put, so the nearest quarter hour is the same key for every report of one window.
+fn stable_period(time: &Value) -> String {
+    const QUARTER_MS: i64 = 15 * 60 * 1000;
+    let Some(text) = time.as_str() else {
+        return String::new();
+    };
+    match text.parse::<Timestamp>() {
+        Ok(t) => {
+            let ms = t.as_millisecond();
+            let rounded = (ms + QUARTER_MS / 2).div_euclid(QUARTER_MS) * QUARTER_MS;
+            Timestamp::from_millisecond(rounded).map_or_else(|_| text.to_owned(), |t| t.to_string())
+        }
+        Err(_) => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod stable_period_tests {
+    use super::*;
+
+    #[test]
+    fn a_window_keeps_its_period_when_its_reset_time_jitters() {
+        let a = stable_period(&json!("2026-12-07T15:00:00.450Z"));
+        let b = stable_period(&json!("2026-12-07T14:59:58.900Z"));
+        assert_eq!(a, b);
+        assert_ne!(a, stable_period(&json!("2026-12-07T20:00:00Z")));
+    }
 }

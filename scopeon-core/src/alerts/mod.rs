@@ -97,11 +97,22 @@ impl Alerting {
 
     /// Records `due` and queues it for the webhooks that want each event.
     pub fn queue(&self, store: &mut Store, due: &[DueAlert], now: Timestamp) -> Result<usize> {
+        if due.is_empty() {
+            return Ok(0);
+        }
+        // A webhook disabled (404, 410) under this configuration gets nothing new either.
+        let mut disabled = std::collections::HashSet::new();
+        for h in &self.hooks.hooks {
+            let state = store.endpoint_state(&h.endpoint)?;
+            if state.disabled_config.as_deref() == Some(self.hooks.fingerprint.as_str()) {
+                disabled.insert(h.index);
+            }
+        }
         let endpoints = |event: &str| {
             self.hooks
                 .hooks
                 .iter()
-                .filter(|h| h.problem.is_none() && h.wants(event))
+                .filter(|h| h.problem.is_none() && !disabled.contains(&h.index) && h.wants(event))
                 .map(|h| (h.index, h.endpoint.clone()))
                 .collect()
         };

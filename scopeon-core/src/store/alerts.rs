@@ -247,6 +247,17 @@ impl Store {
                 ],
             )
             .map_err(|e| self.db_err(e))?;
+        if disable_under.is_some() {
+            // What was queued for it is dropped too: sent once the configuration changes, it
+            // would report periods that are over.
+            self.conn
+                .execute(
+                    "UPDATE alert_queue SET state = 'disabled'
+                     WHERE endpoint = ?1 AND state = 'queued'",
+                    [endpoint],
+                )
+                .map_err(|e| self.db_err(e))?;
+        }
         Ok(())
     }
 
