@@ -84,20 +84,26 @@ pub fn refuse_read_only(path: &Utf8Path) -> Result<(), Failure> {
 /// Copies `path` to `backup`, which must not exist yet, with `path`'s permissions. `false`
 /// (and nothing written) when `backup` exists.
 fn copy_to_new(path: &Utf8Path, backup: &Utf8Path) -> std::io::Result<bool> {
+    if std::fs::symlink_metadata(backup).is_ok() {
+        return Ok(false);
+    }
     let bytes = std::fs::read(path)?;
-    let mut file = match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(backup)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-        Err(e) => return Err(e),
+    // Written whole beside it and linked into place without replacing anything, so a
+    // failure part-way (a full disk) never leaves a truncated backup under the name.
+    let dir = match backup.parent() {
+        Some(dir) if !dir.as_str().is_empty() => dir,
+        _ => Utf8Path::new("."),
     };
-    file.set_permissions(std::fs::metadata(path)?.permissions())?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.as_file()
+        .set_permissions(std::fs::metadata(path)?.permissions())?;
     file.write_all(&bytes)?;
-    file.sync_all()?;
-    Ok(true)
+    file.as_file().sync_all()?;
+    match file.persist_noclobber(backup) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.error),
+    }
 }
 
 fn backup_failed(backup: &Utf8Path, e: std::io::Error) -> Failure {

@@ -41,7 +41,13 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 fn refuse(state: &AppState, request: &Request) -> Option<Response> {
-    let peer = request.extensions().get::<Peer>().copied()?;
+    // The listener attaches the peer to every request; without it no check could be made.
+    let Some(peer) = request.extensions().get::<Peer>().copied() else {
+        return Some(refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server could not tell who is asking",
+        ));
+    };
     if !state.limiter.allow(peer.client.ip()) {
         return Some(refusal(
             StatusCode::TOO_MANY_REQUESTS,

@@ -133,8 +133,8 @@ pub struct AlertsConfig {
     pub deadline_ms: Option<u64>,
 }
 
-/// One `[[alerts.webhooks]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// One `[[alerts.webhooks]]` entry. Its `Debug` leaves the URL out: a webhook URL is a secret.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct WebhookConfig {
@@ -150,6 +150,18 @@ pub struct WebhookConfig {
     /// `generic` only: the environment variable holding the Standard Webhooks secret
     /// (`whsec_` and base64).
     pub secret_env: Option<toml::Spanned<String>>,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url.as_ref().map(|_| ".."))
+            .field("url_env", &self.url_env)
+            .field("kind", &self.kind)
+            .field("events", &self.events)
+            .field("secret_env", &self.secret_env.as_ref().map(|s| s.get_ref()))
+            .finish()
+    }
 }
 
 /// A webhook's payload format; any http(s) URL is accepted for any kind.

@@ -132,10 +132,14 @@ pub(crate) fn deliver_due(
         return Ok(0);
     }
     let mut delivered = 0;
+    let started = Instant::now();
     while Instant::now() < deadline {
         let open = usable(store, hooks)?;
         let endpoints: Vec<String> = open.iter().map(|h| h.endpoint.clone()).collect();
-        let Some(claimed) = store.claim_delivery(&endpoints, now_ms, LEASE_MS)? else {
+        // The lease runs from when the claim is made, not from when the loop started: after
+        // a slow delivery, a lease from then could already have run out.
+        let claim_ms = now_ms + started.elapsed().as_millis() as i64;
+        let Some(claimed) = store.claim_delivery(&endpoints, claim_ms, LEASE_MS)? else {
             break;
         };
         let hook = open

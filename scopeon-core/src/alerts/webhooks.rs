@@ -11,8 +11,9 @@ use crate::error::{Error, Result};
 use super::config::{AlertsConfig, EventKind, WebhookKind};
 use super::url::WebhookUrl;
 
-/// One `[[alerts.webhooks]]` entry, ready to send to (or why it cannot be).
-#[derive(Debug, Clone)]
+/// One `[[alerts.webhooks]]` entry, ready to send to (or why it cannot be). Its `Debug` leaves
+/// the signing key out.
+#[derive(Clone)]
 pub(crate) struct Webhook {
     /// Its position in the configuration (`alerts test --webhook N`).
     pub index: usize,
@@ -27,6 +28,20 @@ pub(crate) struct Webhook {
     pub endpoint: String,
     /// Why it cannot be sent to, when it cannot.
     pub problem: Option<String>,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("index", &self.index)
+            .field("kind", &self.kind)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("secret", &self.secret.as_ref().map(|_| ".."))
+            .field("endpoint", &self.endpoint)
+            .field("problem", &self.problem)
+            .finish()
+    }
 }
 
 impl Webhook {
