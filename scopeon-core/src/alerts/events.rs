@@ -58,10 +58,11 @@ fn budgets(
         }
         let exceeded = b.reached(100);
         let mut data = b.to_json();
-        let fields = data.as_object_mut().expect("a budget is an object");
-        fields.remove("status");
-        fields.insert("subject_kind".into(), json!("budget"));
-        fields.insert("at".into(), json!(at));
+        if let Some(fields) = data.as_object_mut() {
+            fields.remove("status");
+            fields.insert("subject_kind".into(), json!("budget"));
+            fields.insert("at".into(), json!(at));
+        }
         let subject = format!("budget:{}", b.scope.key());
         let period = format!("{}:{}", b.bounds.period.as_str(), b.bounds.label);
         let mut push = |event: EventKind, send: bool| {
