@@ -1,23 +1,28 @@
-//! One HTTP POST through the system `curl` (docs/alerts.md, "Delivery"; SECURITY.md).
+//! One HTTP POST through the system `curl`, for the webhook alerts (docs/alerts.md,
+//! "Delivery") and the OTLP export (docs/teams.md); SECURITY.md says why curl.
 //!
-//! curl is started as `curl -q -K -`: its whole configuration, the URL, the headers (the
-//! signature among them) and the body, is written to its standard input, so neither the URL
-//! (whose path is the secret of a Slack or Discord webhook) nor anything else of the request
-//! is in its argv, which every local user can read in /proc. `-q` keeps a `~/.curlrc` out.
+//! curl is started as `curl -q -K -`: its whole configuration, the URL, the headers (a
+//! signature or an API key among them) and the body or the body's file, is written to its
+//! standard input, so nothing of the request is in its argv, which every local user can read
+//! in /proc. `-q` keeps a `~/.curlrc` out, and `SCOPEON_SECRET` stays out of its environment.
 //! Redirects are not followed, only http and https are spoken, and the response body is
-//! discarded; the status line and `Retry-After` are read from the dumped headers.
+//! discarded; the status line and `Retry-After` are read from the dumped headers, a proxy's
+//! `200 Connection established` left out, and a 2xx counts only when curl itself succeeded.
 
 use std::io::{Read as _, Write as _};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::url::WebhookUrl;
-
 /// How a POST ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Answer {
+pub enum Answer {
     /// The endpoint answered with this status (and `Retry-After`, in seconds, when sent).
-    Status { code: u16, retry_after: Option<u64> },
+    Status {
+        /// The HTTP status.
+        code: u16,
+        /// `Retry-After` in seconds (a date is turned into the seconds until it).
+        retry_after: Option<u64>,
+    },
     /// No answer: connection refused, timed out, DNS, TLS, curl missing. Never holds the
     /// URL.
     Failed(String),
@@ -33,8 +38,17 @@ impl Answer {
     }
 }
 
-/// A value in curl's configuration syntax: double quotes, with `\` and `"` escaped (a body is
-/// compact JSON, with no raw newline).
+/// What is posted.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// A JSON document, sent as it is.
+    Json(&'a str),
+    /// The contents of this file (a gzipped body written to a private temporary file).
+    File(&'a str),
+}
+
+/// A value in curl's configuration syntax: double quotes, with `\` and `"` escaped and
+/// control characters written as escapes.
 fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -53,7 +67,7 @@ fn quoted(s: &str) -> String {
 }
 
 /// The configuration curl reads on its standard input.
-fn config(url: &WebhookUrl, headers: &[(String, String)], body: &str, timeout: Duration) -> String {
+fn config(url: &str, headers: &[(String, String)], body: Body<'_>, timeout: Duration) -> String {
     let mut c = String::new();
     c.push_str("silent\n");
     c.push_str("proto = \"=http,https\"\n");
@@ -61,24 +75,36 @@ fn config(url: &WebhookUrl, headers: &[(String, String)], body: &str, timeout: D
     c.push_str("connect-timeout = 5\n");
     c.push_str("output = \"/dev/null\"\n");
     c.push_str("dump-header = \"-\"\n");
-    c.push_str(&format!("url = {}\n", quoted(url.full())));
+    // A proxy's `200 Connection established` is not the endpoint's answer.
+    c.push_str("suppress-connect-headers\n");
+    c.push_str(&format!("url = {}\n", quoted(url)));
     for (name, value) in headers {
-        c.push_str(&format!(
-            "header = {}\n",
-            quoted(&format!("{name}: {value}"))
-        ));
+        // An empty value (`Expect:`) tells curl to send no such header at all.
+        let line = if value.is_empty() {
+            format!("{name}:")
+        } else {
+            format!("{name}: {value}")
+        };
+        c.push_str(&format!("header = {}\n", quoted(&line)));
     }
-    // A body starting with @ would be a file name to curl; a JSON object never does.
-    debug_assert!(body.starts_with('{'));
-    c.push_str(&format!("data-binary = {}\n", quoted(body)));
+    let data = match body {
+        // A body starting with @ would be a file name to curl; a JSON object never does.
+        Body::Json(text) => {
+            debug_assert!(text.starts_with('{'));
+            quoted(text)
+        }
+        Body::File(path) => quoted(&format!("@{path}")),
+    };
+    c.push_str(&format!("data-binary = {data}\n"));
     c
 }
 
 /// POSTs `body` to `url`, giving up at `deadline` or after `timeout`, whichever comes first.
-pub(crate) fn post(
-    url: &WebhookUrl,
+/// Header values must hold no line break (the callers check).
+pub fn post(
+    url: &str,
     headers: &[(String, String)],
-    body: &str,
+    body: Body<'_>,
     timeout: Duration,
     deadline: Instant,
 ) -> Answer {
@@ -87,9 +113,16 @@ pub(crate) fn post(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        // curl needs none of Scopeon's own secrets.
+        .env_remove("SCOPEON_SECRET")
         .spawn()
     {
         Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Answer::Failed(
+                "curl is not installed; install it (the package is curl)".into(),
+            );
+        }
         Err(e) => return Answer::Failed(format!("cannot run curl ({})", e.kind())),
     };
     let written = child.stdin.take().map(|mut stdin| {
@@ -101,14 +134,15 @@ pub(crate) fn post(
         let _ = child.wait();
         return Answer::Failed(format!("cannot talk to curl ({})", e.kind()));
     }
-    // Headers are small; read them on a thread so a full pipe never blocks curl.
+    // Read on a thread, whole (beyond the cap drained), so a full pipe never blocks curl.
     let mut stdout = child.stdout.take();
     let reader = std::thread::spawn(move || {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         if let Some(out) = stdout.as_mut() {
-            let _ = out.take(64 * 1024).read_to_string(&mut text);
+            let _ = out.take(64 * 1024).read_to_end(&mut bytes);
+            let _ = std::io::copy(out, &mut std::io::sink());
         }
-        text
+        String::from_utf8_lossy(&bytes).into_owned()
     });
     let status = loop {
         match child.try_wait() {
@@ -128,11 +162,16 @@ pub(crate) fn post(
     };
     let headers = reader.join().unwrap_or_default();
     let Some(status) = status else {
-        return Answer::Failed("no answer before the command's delivery deadline".into());
+        return Answer::Failed("no answer before the command's deadline".into());
     };
+    let exit = status.code();
     match parse_headers(&headers) {
+        // A success only counts when curl itself finished without an error.
+        Some(Answer::Status { code, .. }) if (200..300).contains(&code) && exit != Some(0) => {
+            Answer::Failed(format!("curl exit {}", exit.map_or(-1, i64::from)))
+        }
         Some(answer) => answer,
-        None => Answer::Failed(match status.code() {
+        None => Answer::Failed(match exit {
             Some(6) => "host not found".into(),
             Some(7) => "connection refused".into(),
             Some(28) => "timed out".into(),
@@ -194,11 +233,10 @@ mod tests {
             })
         );
         assert_eq!(parse_headers(""), None);
-        let url = WebhookUrl::parse("https://h.example/a\"b").unwrap();
         let c = config(
-            &url,
+            "https://h.example/a\"b",
             &[("x".into(), "y\\z".into())],
-            "{\"a\":\"\\\"\"}",
+            Body::Json("{\"a\":\"\\\"\"}"),
             Duration::from_secs(10),
         );
         assert!(c.contains("url = \"https://h.example/a\\\"b\"\n"), "{c}");
@@ -207,5 +245,41 @@ mod tests {
             c.contains("data-binary = \"{\\\"a\\\":\\\"\\\\\\\"\\\"}\"\n"),
             "{c}"
         );
+    }
+
+    #[test]
+    fn statuses_and_retry_after_from_dumped_headers() {
+        assert_eq!(
+            parse_headers(
+                "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Unavailable\r\nRetry-After: 3\r\n\r\n"
+            ),
+            Some(Answer::Status {
+                code: 503,
+                retry_after: Some(3)
+            })
+        );
+        assert_eq!(
+            parse_headers("HTTP/2 200\r\ncontent-type: application/x-protobuf\r\n\r\n"),
+            Some(Answer::Status {
+                code: 200,
+                retry_after: None
+            })
+        );
+    }
+
+    #[test]
+    fn a_body_file_is_named_with_an_at_sign() {
+        let c = config(
+            "https://h.example/v1/metrics?k=\"x\"",
+            &[("api-key".into(), "a\\b".into())],
+            Body::File("/tmp/body"),
+            Duration::from_secs(30),
+        );
+        assert!(
+            c.contains("url = \"https://h.example/v1/metrics?k=\\\"x\\\"\"\n"),
+            "{c}"
+        );
+        assert!(c.contains("header = \"api-key: a\\\\b\"\n"), "{c}");
+        assert!(c.contains("data-binary = \"@/tmp/body\"\n"));
     }
 }

@@ -61,6 +61,7 @@
 pub mod alerts;
 mod comma_list;
 pub mod config;
+pub mod curl;
 pub mod doctor;
 pub mod env;
 pub mod error;

@@ -11,9 +11,9 @@ use crate::error::Result;
 use crate::store::{Claimed, Store};
 
 use super::config::WebhookKind;
-use super::curl::{Answer, post};
 use super::webhooks::{Webhook, Webhooks};
 use super::{payload, sign};
+use crate::curl::{Answer, Body, post};
 
 /// How long one request may take (curl's `max-time`).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -100,7 +100,13 @@ fn send(
             sign::signature(key, message_id, seconds, &body),
         ));
     }
-    post(url, &headers, &body, REQUEST_TIMEOUT, deadline)
+    post(
+        url.full(),
+        &headers,
+        Body::Json(&body),
+        REQUEST_TIMEOUT,
+        deadline,
+    )
 }
 
 /// The webhooks that may be sent to now: URL known, and not disabled under this
@@ -142,10 +148,11 @@ pub(crate) fn deliver_due(
         let Some(claimed) = store.claim_delivery(&endpoints, claim_ms, LEASE_MS)? else {
             break;
         };
-        let hook = open
-            .iter()
-            .find(|h| h.endpoint == claimed.endpoint)
-            .expect("claimed among the usable endpoints");
+        // Claimed among the usable endpoints, so found; should another process's row ever
+        // say otherwise, this command stops delivering rather than guess.
+        let Some(hook) = open.iter().find(|h| h.endpoint == claimed.endpoint) else {
+            break;
+        };
         let sent = deliver_one(store, hooks, hook, &claimed, now, deadline)?;
         delivered += usize::from(sent.state == "delivered");
     }

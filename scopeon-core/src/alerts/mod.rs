@@ -13,7 +13,6 @@
 
 pub mod budget;
 pub mod config;
-mod curl;
 mod delivery;
 mod events;
 mod payload;
