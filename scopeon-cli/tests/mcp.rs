@@ -5,50 +5,19 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const MARKER: &str = "SCOPEON-PRIVACY-MARKER-4f1c";
-const NOW: &str = "2026-11-21T03:00:00Z";
+mod fixture;
+use fixture::{MARKER, NOW, fixture_home, scopeon};
+
 /// Long enough for a debug build on a busy machine; a reply normally takes milliseconds.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long to listen for a reply that must not come.
 const SILENCE: Duration = Duration::from_millis(500);
-
-/// A copy of the fixture home (the database is written under it).
-fn fixture_home() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/home"),
-        dir.path(),
-    );
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-fn scopeon(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scopeon"));
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("TZ", "UTC")
-        .env("SCOPEON_NOW", NOW);
-    cmd
-}
 
 /// A running `scopeon mcp` and every line it wrote to stdout.
 struct Server {
