@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use scopeon_core::metrics::MetricsSnapshot;
+use scopeon_core::metrics::{MetricsSnapshot, RateLimitGauge};
 
 /// The `Content-Type` of an exposition.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -118,41 +118,29 @@ pub fn exposition(snapshot: &MetricsSnapshot, with_projects: bool, version: &str
         }
     }
 
-    family(
-        &mut out,
-        "scopeon_rate_limit_used_ratio",
-        "gauge",
-        "How much of a usage window in force its agent reported used, 0 to 1, by provider and window.",
-    );
-    for g in &snapshot.rate_limits {
-        let l = [
-            ("provider", g.provider.as_str()),
-            ("window", g.window.as_str()),
-        ];
-        sample(
-            &mut out,
+    // The usage windows in force: one gauge family each, by provider and window.
+    type Gauge = fn(&RateLimitGauge) -> String;
+    let windows: [(&str, &str, Gauge); 2] = [
+        (
             "scopeon_rate_limit_used_ratio",
-            &l,
-            float(g.used_ratio),
-        );
-    }
-    family(
-        &mut out,
-        "scopeon_rate_limit_resets_timestamp_seconds",
-        "gauge",
-        "When a usage window in force resets, Unix time in seconds, by provider and window.",
-    );
-    for g in &snapshot.rate_limits {
-        let l = [
-            ("provider", g.provider.as_str()),
-            ("window", g.window.as_str()),
-        ];
-        sample(
-            &mut out,
+            "How much of a usage window in force its agent reported used, 0 to 1, by provider and window.",
+            |g| float(g.used_ratio),
+        ),
+        (
             "scopeon_rate_limit_resets_timestamp_seconds",
-            &l,
-            float(g.resets_at_ms as f64 / 1000.0),
-        );
+            "When a usage window in force resets, Unix time in seconds, by provider and window.",
+            |g| float(g.resets_at_ms as f64 / 1000.0),
+        ),
+    ];
+    for (name, help, value) in windows {
+        family(&mut out, name, "gauge", help);
+        for g in &snapshot.rate_limits {
+            let l = [
+                ("provider", g.provider.as_str()),
+                ("window", g.window.as_str()),
+            ];
+            sample(&mut out, name, &l, value(g));
+        }
     }
 
     family(
@@ -168,7 +156,7 @@ pub fn exposition(snapshot: &MetricsSnapshot, with_projects: bool, version: &str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scopeon_core::metrics::{RateLimitGauge, SeriesKey, UsageCounts, UsageSeries};
+    use scopeon_core::metrics::{SeriesKey, UsageCounts, UsageSeries};
 
     fn snapshot(model: Option<&str>) -> MetricsSnapshot {
         MetricsSnapshot {
