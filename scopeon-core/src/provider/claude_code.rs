@@ -202,10 +202,11 @@ impl ClaudeParser {
         // Ids are bounded before they are joined, so the key keeps the `<message id>:` form
         // the store relies on.
         let message_id = message_id.map(bounded_message_id);
+        // `message_of_key` reads the message back from these forms: change them together.
         let dedup_key = match (&message_id, parsed.request_id.get()) {
             (Some(m), r) => message_key(m, r),
-            (None, Some(r)) => format!("request:{}", bounded_id(r)),
-            (None, None) => format!("line:{:016x}", crate::hash::fnv1a64(line)),
+            (None, Some(r)) => format!("{REQUEST_KEY_PREFIX}{}", bounded_id(r)),
+            (None, None) => format!("{LINE_KEY_PREFIX}{:016x}", crate::hash::fnv1a64(line)),
         };
         let sidechain = parsed.is_sidechain.0;
         out.push(UsageRecord {
@@ -269,6 +270,22 @@ fn tokens_of(usage: &Usage<'_>) -> TokenCounts {
         output: usage.output_tokens.0,
         reasoning: 0,
     }
+}
+
+/// Key prefix of a record with a request id but no message id.
+const REQUEST_KEY_PREFIX: &str = "request:";
+/// Key prefix of a record with neither: the line's hash.
+const LINE_KEY_PREFIX: &str = "line:";
+
+/// The message id a Claude Code dedup key was made from ([`message_key`]), or `None` for the
+/// keys of records without one (`request:…`, `line:…`). The store groups a message's copies
+/// by it (docs/storage.md, "The record key"). A message id is cut at its first `:`; vendor
+/// message ids have none.
+pub(crate) fn message_of_key(dedup_key: &str) -> Option<&str> {
+    if dedup_key.starts_with(REQUEST_KEY_PREFIX) || dedup_key.starts_with(LINE_KEY_PREFIX) {
+        return None;
+    }
+    dedup_key.split_once(':').map(|(message, _)| message)
 }
 
 #[cfg(test)]

@@ -21,7 +21,9 @@ use crate::record::ProviderId;
 /// The `meta` key the secret is stored under.
 const META_KEY: &str = "content_key";
 
-/// The database's key, made (and the stored hashes sealed with it) when it has none yet.
+/// The database's key. Migration 10 makes one for every database ([`seal_before_compaction`]);
+/// a key removed by hand since is made again, and what was sealed with the lost one no
+/// longer matches (those logs are read as new).
 pub(super) fn ensure(conn: &mut Connection) -> rusqlite::Result<ContentKey> {
     if let Some(key) = stored(conn)? {
         return Ok(key);
@@ -32,13 +34,29 @@ pub(super) fn ensure(conn: &mut Connection) -> rusqlite::Result<ContentKey> {
         return Ok(key);
     }
     let key = generate(&tx)?;
-    seal_stored(&tx, &key)?;
-    tx.execute(
+    store_key(&tx, &key)?;
+    tx.commit()?;
+    Ok(key)
+}
+
+/// Makes the database's key if it has none yet and seals what it stored unsealed, inside the
+/// migration to the compact schema: stored keys are hashes afterwards, and the line hashes in
+/// them can only be sealed before.
+pub(super) fn seal_before_compaction(tx: &Connection) -> rusqlite::Result<()> {
+    if stored(tx)?.is_some() {
+        return Ok(());
+    }
+    let key = generate(tx)?;
+    seal_stored(tx, &key)?;
+    store_key(tx, &key)
+}
+
+fn store_key(conn: &Connection, key: &ContentKey) -> rusqlite::Result<()> {
+    conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)",
         params![META_KEY, key.to_hex()],
     )?;
-    tx.commit()?;
-    Ok(key)
+    Ok(())
 }
 
 /// The key the database holds, if any. A value that is not a key is an error: sealing again
@@ -221,7 +239,8 @@ mod tests {
     #[test]
     fn an_existing_database_is_sealed_in_place_once() {
         let mut conn = Connection::open_in_memory().unwrap();
-        super::super::schema::migrate(&mut conn, Utf8Path::new(":memory:")).unwrap();
+        // The schema before the compact records (migration 10), which seals first.
+        super::super::schema::migrate_to(&mut conn, Utf8Path::new(":memory:"), 9).unwrap();
         let (head, tail) = (0x1111_i64, 0x2222_i64);
         let path = Utf8Path::new("/h/.claude/projects/p/a.jsonl");
         let old_origin = origin(path, 7, 9, Some(head)).unwrap();
@@ -245,8 +264,10 @@ mod tests {
         insert("claude_code", "line:00000000000000ab", Some(old_origin));
         insert("claude_code", "msg_1:req_1", Some(0x5555));
         insert("aider", "00000000000000cd", None);
+        seal_before_compaction(&conn).unwrap();
         let key = ensure(&mut conn).unwrap();
-        // Opening again finds the key and seals nothing twice.
+        // Migrating again finds the key and seals nothing twice.
+        seal_before_compaction(&conn).unwrap();
         assert_eq!(ensure(&mut conn).unwrap(), key);
         let (h, t): (i64, i64) = conn
             .query_row("SELECT head_hash, tail_hash FROM sources", [], |r| {

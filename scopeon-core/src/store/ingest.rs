@@ -16,6 +16,9 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
 use super::log_paths::LogPaths;
+use super::names::{Dictionary, Names};
+use super::record_key;
+use super::schema::RECORD_COLUMNS;
 use crate::error::{Error, Result};
 use crate::hash::ContentKey;
 use crate::live::RateLimitSnapshot;
@@ -145,16 +148,16 @@ pub struct CommitStats {
     pub forgotten_copies: u64,
 }
 
-/// The INSERT every write of a record starts with; `?23` is the number of requests the record
-/// stands for, `?24` its premium requests in thousandths, `?25` the log it was read from
-/// ([`origin_of`]).
+/// The INSERT every write of a record starts with: `?1` the stored key
+/// ([`record_key::stored_key`]), `?2`–`?5` the dictionary ids of provider, session, project and
+/// model ([`Names`]), `?23` the log it was read from ([`origin_of`]).
 macro_rules! insert_values_sql {
     () => {
-        "INSERT INTO records (provider, dedup_key, message_id, session, project, model, ts_ms,
+        "INSERT INTO records (key, provider, session, project, model, ts_ms,
     subagent, sidechain, estimated, aggregate, requests,
-    input, cache_creation, cache_5m, cache_1h, cache_read, output, reasoning, total,
+    input, cache_creation, cache_5m, cache_1h, cache_read, output, reasoning,
     cost_pusd, reported_cost_pusd, fast, premium_milli, origin)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?23, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?24, ?25)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
 "
     };
 }
@@ -164,10 +167,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?23, ?12, ?13, ?14, ?15, ?
 /// as a trigger, which makes SQLite keep a statement journal (a copy of every page the
 /// statement changes), and the returned row must be read back. A copy of a stored request
 /// changes nothing here and takes the merge.
-const INSERT_NEW_SQL: &str = concat!(
-    insert_values_sql!(),
-    "ON CONFLICT (provider, dedup_key) DO NOTHING"
-);
+const INSERT_NEW_SQL: &str = concat!(insert_values_sql!(), "ON CONFLICT (key) DO NOTHING");
 
 /// The INSERT both merge rules share. A row keeps the log it was first read from; one stored
 /// without it takes the copy's.
@@ -175,34 +175,48 @@ macro_rules! insert_record_sql {
     () => {
         concat!(
             insert_values_sql!(),
-            "ON CONFLICT (provider, dedup_key) DO UPDATE SET
+            "ON CONFLICT (key) DO UPDATE SET
     origin = coalesce(origin, excluded.origin),
 "
         )
     };
 }
 
-/// The columns an upsert returns: the stored row after the merge.
+/// The columns an upsert returns: the stored row after the merge (the model by name, which
+/// prices it).
 macro_rules! returning_sql {
     () => {
         "
-RETURNING rowid, model, ts_ms, input, cache_creation, cache_5m, cache_1h, cache_read, output,
-    reasoning, cost_pusd, sidechain, replay, message_id, fast"
+RETURNING rowid, (SELECT name FROM models WHERE id = model), ts_ms, input, cache_creation,
+    cache_5m, cache_1h, cache_read, output, reasoning, cost_pusd, sidechain, replay, fast"
+    };
+}
+
+/// Whether the copy being written is preferred over the stored one (docs/identity.md): a
+/// non-sidechain copy before a sidechain one, then the earliest, then the smallest session id
+/// (by name: ids are only the order names were first seen in).
+macro_rules! copy_preferred_sql {
+    () => {
+        "(excluded.sidechain, excluded.ts_ms, (SELECT name FROM sessions WHERE id = excluded.session))
+          < (sidechain, ts_ms, (SELECT name FROM sessions WHERE id = session))"
     };
 }
 
 /// [`MergeRule::MaxPerCounter`]: the rule of [`UsageRecord::merge_copy`], in SQL.
 const UPSERT_MAX_SQL: &str = concat!(
     insert_record_sql!(),
-    "    session = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
-                   THEN excluded.session ELSE session END,
-    project = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
-                   THEN coalesce(excluded.project, project) ELSE coalesce(project, excluded.project) END,
-    model = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
-                 THEN coalesce(excluded.model, model) ELSE coalesce(model, excluded.model) END,
-    subagent = CASE WHEN (excluded.sidechain, excluded.ts_ms, excluded.session) < (sidechain, ts_ms, session)
-                    THEN excluded.subagent ELSE subagent END,
-    message_id = coalesce(message_id, excluded.message_id),
+    "    session = CASE WHEN ",
+    copy_preferred_sql!(),
+    " THEN excluded.session ELSE session END,
+    project = CASE WHEN ",
+    copy_preferred_sql!(),
+    " THEN coalesce(excluded.project, project) ELSE coalesce(project, excluded.project) END,
+    model = CASE WHEN ",
+    copy_preferred_sql!(),
+    " THEN coalesce(excluded.model, model) ELSE coalesce(model, excluded.model) END,
+    subagent = CASE WHEN ",
+    copy_preferred_sql!(),
+    " THEN excluded.subagent ELSE subagent END,
     ts_ms = min(ts_ms, excluded.ts_ms),
     sidechain = min(sidechain, excluded.sidechain),
     fast = max(fast, excluded.fast),
@@ -213,8 +227,6 @@ const UPSERT_MAX_SQL: &str = concat!(
     cache_read = max(cache_read, excluded.cache_read),
     output = max(output, excluded.output),
     reasoning = max(reasoning, excluded.reasoning),
-    total = max(input, excluded.input) + max(cache_creation, excluded.cache_creation)
-          + max(cache_read, excluded.cache_read) + max(output, excluded.output),
     reported_cost_pusd = CASE
         WHEN reported_cost_pusd IS NULL THEN excluded.reported_cost_pusd
         WHEN excluded.reported_cost_pusd IS NULL THEN reported_cost_pusd
@@ -228,13 +240,13 @@ const UPSERT_MAX_SQL: &str = concat!(
 const UPSERT_LAST_SQL: &str = concat!(
     insert_record_sql!(),
     "    session = excluded.session, project = excluded.project, model = excluded.model,
-    ts_ms = excluded.ts_ms, message_id = excluded.message_id, subagent = excluded.subagent,
+    ts_ms = excluded.ts_ms, subagent = excluded.subagent,
     sidechain = excluded.sidechain, estimated = excluded.estimated,
     aggregate = excluded.aggregate, requests = excluded.requests, fast = excluded.fast,
     input = excluded.input, cache_creation = excluded.cache_creation,
     cache_5m = excluded.cache_5m, cache_1h = excluded.cache_1h,
     cache_read = excluded.cache_read, output = excluded.output,
-    reasoning = excluded.reasoning, total = excluded.total,
+    reasoning = excluded.reasoning,
     cost_pusd = excluded.cost_pusd, reported_cost_pusd = excluded.reported_cost_pusd,
     premium_milli = excluded.premium_milli",
     returning_sql!()
@@ -253,7 +265,10 @@ impl Store {
         let batch = sealed.as_ref().unwrap_or(batch);
         let path = self.path.clone();
         let err = |source| Error::db(path.clone(), source);
+        // Both caches are put back only once the batch is committed: a failed batch's ids
+        // would describe rows that don't exist.
         let mut ids = self.sidechain_ids.take();
+        let mut names = self.names.take();
         let table: &PriceTable = match &self.custom_pricing {
             Some(t) => t,
             None => PriceTable::builtin(),
@@ -262,9 +277,12 @@ impl Store {
             // Inside the rebuild's transaction: a savepoint keeps each batch atomic.
             let sp = self.conn.savepoint().map_err(err)?;
             let ids = SidechainIds::current(&sp, &mut ids).map_err(err)?;
-            let stats = write_batch(&sp, batch, ids, table, self.content_key).map_err(err)?;
+            let ids_of_names = Names::current(&sp, &mut names).map_err(err)?;
+            let stats = write_batch(&sp, batch, ids, ids_of_names, table, self.content_key)
+                .map_err(err)?;
             sp.commit().map_err(err)?;
             self.sidechain_ids = Some(std::mem::take(ids));
+            self.names = names;
             self.rebuild_origins
                 .extend(batch.sources.iter().filter_map(origin_of));
             return Ok(stats);
@@ -274,12 +292,14 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
         let ids = SidechainIds::current(&tx, &mut ids).map_err(err)?;
-        let stats = write_batch(&tx, batch, ids, table, self.content_key).map_err(err)?;
+        let ids_of_names = Names::current(&tx, &mut names).map_err(err)?;
+        let stats =
+            write_batch(&tx, batch, ids, ids_of_names, table, self.content_key).map_err(err)?;
         crate::failpoint::hit("before-commit");
         tx.commit().map_err(err)?;
         crate::failpoint::hit("after-commit");
-        // Kept only once committed: a failed batch's ids would describe rows that don't exist.
         self.sidechain_ids = Some(std::mem::take(ids));
+        self.names = names;
         Ok(stats)
     }
 
@@ -293,8 +313,10 @@ impl Store {
             .map_err(|e| self.db_err(e))?;
         if let Err(e) = self.conn.execute_batch(&format!(
             "DROP TABLE IF EXISTS temp.scopeon_kept;
-             CREATE TEMP TABLE scopeon_kept AS SELECT * FROM records WHERE provider IN ({list});
-             DELETE FROM records WHERE provider IN ({list});
+             CREATE TEMP TABLE scopeon_kept AS SELECT {RECORD_COLUMNS} FROM records
+                 WHERE provider IN (SELECT id FROM providers WHERE name IN ({list}));
+             DELETE FROM records
+                 WHERE provider IN (SELECT id FROM providers WHERE name IN ({list}));
              DELETE FROM sources WHERE provider IN ({list});"
         )) {
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -316,22 +338,16 @@ impl Store {
         let list = provider_list(&self.rebuild_providers);
         let result = self.note_reread_origins().and_then(|()| {
             self.conn.execute_batch(&format!(
-                "INSERT INTO records SELECT * FROM temp.scopeon_kept k
-                 WHERE NOT EXISTS (SELECT 1 FROM records r
-                                   WHERE r.provider = k.provider AND r.dedup_key = k.dedup_key)
+                "INSERT INTO records ({RECORD_COLUMNS}) SELECT {RECORD_COLUMNS} FROM temp.scopeon_kept k
+                 WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.key = k.key)
                    AND (k.origin IS NULL
                         OR k.origin NOT IN (SELECT origin FROM temp.scopeon_reread));
              DROP TABLE temp.scopeon_kept;
              DROP TABLE temp.scopeon_reread;
              INSERT INTO meta (key, value) VALUES ('generation', '1')
-                 ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);
-             UPDATE records SET replay = EXISTS (
-                 SELECT 1 FROM records m WHERE m.provider = records.provider
-                     AND m.dedup_key >= records.message_id || ':'
-                     AND m.dedup_key < records.message_id || ';'
-                     AND m.message_id = records.message_id AND m.sidechain = 0)
-                 WHERE sidechain = 1 AND message_id IS NOT NULL AND provider IN ({list});"
-            ))
+                 ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT);"
+            ))?;
+            recompute_sidechain_replays(&self.conn, &list)
         });
         let result = result.and_then(|()| {
             crate::failpoint::hit("before-commit");
@@ -457,7 +473,8 @@ fn detach_replaced(
             && let Some(origin) = super::origin::origin(&s.path, dev as u64, ino as u64, head_hash)
         {
             conn.prepare_cached(
-                "UPDATE records SET origin = NULL WHERE provider = ?1 AND origin = ?2",
+                "UPDATE records SET origin = NULL
+                 WHERE provider = (SELECT id FROM providers WHERE name = ?1) AND origin = ?2",
             )?
             .execute((s.provider.as_str(), origin))?;
         }
@@ -502,27 +519,19 @@ fn clamped(t: &TokenCounts) -> TokenCounts {
     }
 }
 
-/// The message ids of stored sidechain records, as of a database `data_version`.
+/// The messages of stored sidechain records (their stored keys' group halves), as of a
+/// database `data_version`.
 ///
-/// A main record can only make a sidechain record a replay if one with its message id exists;
+/// A main record can only make a sidechain record a replay if one of its message exists;
 /// this set lets the writer skip that lookup for nearly every record. `PRAGMA data_version`
 /// changes whenever another connection commits, so the set is reloaded exactly when another
 /// process may have added sidechain records.
 #[derive(Debug, Default)]
 pub(crate) struct SidechainIds {
     data_version: i64,
-    /// Hashes of (provider, message id): a false positive only costs one needless lookup.
-    ids: HashSet<u64>,
-}
-
-/// The key of a message in [`SidechainIds`], from the provider's id string (as stored, so a
-/// provider this build does not know is keyed like any other).
-fn message_hash(provider: &str, message_id: &str) -> u64 {
-    let mut bytes = Vec::with_capacity(provider.len() + 1 + message_id.len());
-    bytes.extend_from_slice(provider.as_bytes());
-    bytes.push(0);
-    bytes.extend_from_slice(message_id.as_bytes());
-    crate::hash::fnv1a64(&bytes)
+    /// Group hashes: a sidechain record keyed by no message adds one no message has, which
+    /// only costs a needless lookup.
+    ids: HashSet<i64>,
 }
 
 impl SidechainIds {
@@ -533,13 +542,11 @@ impl SidechainIds {
     ) -> rusqlite::Result<&'a mut SidechainIds> {
         let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         if cached.as_ref().is_none_or(|c| c.data_version != version) {
-            let mut st = conn.prepare(
-                "SELECT provider, message_id FROM records
-                 WHERE sidechain = 1 AND message_id IS NOT NULL",
-            )?;
+            // The partial index `records_sidechain` holds exactly these keys.
+            let mut st = conn.prepare("SELECT key FROM records WHERE sidechain = 1")?;
             let ids = st
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-                .map(|row| row.map(|(p, m)| message_hash(&p, &m)))
+                .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+                .filter_map(|row| row.map(|k| record_key::group_of(&k)).transpose())
                 .collect::<rusqlite::Result<HashSet<_>>>()?;
             *cached = Some(SidechainIds {
                 data_version: version,
@@ -554,6 +561,7 @@ fn write_batch(
     conn: &rusqlite::Connection,
     batch: &Batch,
     sidechain_ids: &mut SidechainIds,
+    names: &mut Names,
     table: &PriceTable,
     key: ContentKey,
 ) -> rusqlite::Result<CommitStats> {
@@ -588,7 +596,7 @@ fn write_batch(
     let mut st = Statements::prepare(conn)?;
     let mut stats = CommitStats::default();
     for (record, origin) in &records {
-        let rowid = upsert_record(&mut st, table, record, *origin, sidechain_ids)?;
+        let rowid = upsert_record(&mut st, names, table, record, *origin, sidechain_ids)?;
         if rowid > max_rowid {
             stats.new_records += 1;
         }
@@ -631,7 +639,9 @@ fn merge_in_batch<'b>(
     merged
 }
 
-/// The statements of one batch, prepared once.
+/// The statements of one batch, prepared once. Every lookup of a group of keys (a message's
+/// copies, a Copilot session's event or database records) is a range of the unique key index:
+/// `key BETWEEN ?1 AND ?2` ([`record_key::group_range`]).
 struct Statements<'c> {
     conn: &'c rusqlite::Connection,
     insert_new: rusqlite::CachedStatement<'c>,
@@ -641,8 +651,8 @@ struct Statements<'c> {
     main_copy_exists: rusqlite::CachedStatement<'c>,
     set_replay: rusqlite::CachedStatement<'c>,
     mark_sidechain_replays: rusqlite::CachedStatement<'c>,
-    mark_session_superseded: rusqlite::CachedStatement<'c>,
-    session_in_db: rusqlite::CachedStatement<'c>,
+    mark_group_replays: rusqlite::CachedStatement<'c>,
+    group_exists: rusqlite::CachedStatement<'c>,
 }
 
 impl<'c> Statements<'c> {
@@ -653,36 +663,30 @@ impl<'c> Statements<'c> {
             upsert_max: conn.prepare_cached(UPSERT_MAX_SQL)?,
             upsert_last: conn.prepare_cached(UPSERT_LAST_SQL)?,
             set_cost: conn.prepare_cached("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?,
-            // A message's copies are the keys `<message id>:…` (record::message_key): a range
-            // of the unique index, so no second index on message ids is kept up to date.
-            main_copy_exists: conn.prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM records
-                 WHERE provider = ?1 AND dedup_key >= ?2 || ':' AND dedup_key < ?2 || ';'
-                   AND message_id = ?2 AND sidechain = 0)",
-            )?,
+            main_copy_exists: conn.prepare_cached(MAIN_COPY_EXISTS_SQL)?,
             set_replay: conn.prepare_cached("UPDATE records SET replay = ?2 WHERE rowid = ?1")?,
-            // Uses the partial index on sidechain rows, which stays small.
             mark_sidechain_replays: conn.prepare_cached(
                 "UPDATE records SET replay = 1
-                 WHERE provider = ?1 AND message_id = ?2 AND sidechain = 1 AND replay = 0",
+                 WHERE key BETWEEN ?1 AND ?2 AND sidechain = 1 AND replay = 0",
             )?,
-            // `?2` is a key prefix ending in ':'; ';' is the next byte, closing the range.
-            mark_session_superseded: conn.prepare_cached(
-                "UPDATE records SET replay = 1
-                 WHERE provider = ?1 AND dedup_key >= ?2
-                   AND dedup_key < substr(?2, 1, length(?2) - 1) || ';' AND replay = 0",
+            mark_group_replays: conn.prepare_cached(
+                "UPDATE records SET replay = 1 WHERE key BETWEEN ?1 AND ?2 AND replay = 0",
             )?,
-            session_in_db: conn.prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM records WHERE provider = ?1 AND dedup_key >= ?2
-                   AND dedup_key < substr(?2, 1, length(?2) - 1) || ';')",
+            group_exists: conn.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM records WHERE key BETWEEN ?1 AND ?2)",
             )?,
         })
     }
 }
 
+/// Whether a message (the group `[?1, ?2]`) has a copy outside the sidechain.
+const MAIN_COPY_EXISTS_SQL: &str =
+    "SELECT EXISTS (SELECT 1 FROM records WHERE key BETWEEN ?1 AND ?2 AND sidechain = 0)";
+
 /// Upserts one record; returns its rowid.
 fn upsert_record(
     st: &mut Statements<'_>,
+    names: &mut Names,
     table: &PriceTable,
     r: &UsageRecord,
     origin: Option<i64>,
@@ -700,18 +704,21 @@ fn upsert_record(
         .model
         .as_deref()
         .and_then(|m| table.cost_pusd_at_speed(m, r.timestamp_ms, &t, r.flags.fast));
+    let provider = r.provider.as_str();
+    let key = record_key::stored_key(provider, &r.dedup_key);
+    let conn = st.conn;
     let params = params![
-        r.provider.as_str(),
-        r.dedup_key,
-        r.message_id,
-        r.session,
-        r.project,
-        r.model,
+        &key[..],
+        names.id(conn, Dictionary::Provider, provider)?,
+        names.id(conn, Dictionary::Session, &r.session)?,
+        names.optional_id(conn, Dictionary::Project, r.project.as_deref())?,
+        names.optional_id(conn, Dictionary::Model, r.model.as_deref())?,
         r.timestamp_ms,
         r.flags.subagent,
         r.flags.sidechain,
         r.flags.estimated,
         r.flags.aggregate,
+        r.requests,
         clamp(t.input),
         clamp(t.cache_creation),
         clamp(t.cache_creation_5m),
@@ -719,18 +726,19 @@ fn upsert_record(
         clamp(t.cache_read),
         clamp(t.output),
         clamp(t.reasoning),
-        // The sum of the clamped fields, as the merge computes it.
-        t.total() as i64,
         cost,
         r.reported_cost_pusd,
         r.flags.fast,
-        r.requests,
         clamp(r.premium_requests_milli),
         origin,
     ];
+    // The message whose copies this record is one of, if it is keyed by one.
+    let message_group = (r.provider == ProviderId::ClaudeCode)
+        .then(|| record_key::group_of(&key))
+        .flatten()
+        .filter(|_| crate::provider::claude_code::message_of_key(&r.dedup_key).is_some());
     if st.insert_new.execute(params)? == 1 {
         // Stored as it came: priced already, and not a replay until a mark says so.
-        // Its model and message id are the record's, which the marks below read.
         let merged = Merged {
             rowid: st.conn.last_insert_rowid(),
             model: None,
@@ -739,11 +747,10 @@ fn upsert_record(
             cost,
             sidechain: r.flags.sidechain,
             replay: false,
-            message_id: None,
             fast: r.flags.fast,
         };
-        if let Some(message_id) = &r.message_id {
-            mark_replays(st, r.provider, message_id, &merged, sidechain_ids)?;
+        if let Some(group) = message_group {
+            mark_replays(st, group, &merged, sidechain_ids)?;
         }
         if r.provider.supersedes_by_session() {
             mark_superseded(st, r, &merged)?;
@@ -771,8 +778,7 @@ fn upsert_record(
             cost: row.get(10)?,
             sidechain: row.get(11)?,
             replay: row.get(12)?,
-            message_id: row.get(13)?,
-            fast: row.get(14)?,
+            fast: row.get(13)?,
         })
     })?;
     // A merge may leave counters that neither copy had alone: price what is stored.
@@ -783,8 +789,8 @@ fn upsert_record(
     if merged_cost != merged.cost {
         st.set_cost.execute((merged.rowid, merged_cost))?;
     }
-    if let Some(message_id) = &merged.message_id {
-        mark_replays(st, r.provider, message_id, &merged, sidechain_ids)?;
+    if let Some(group) = message_group {
+        mark_replays(st, group, &merged, sidechain_ids)?;
     }
     if r.provider.supersedes_by_session() {
         mark_superseded(st, r, &merged)?;
@@ -801,26 +807,24 @@ struct Merged {
     cost: Option<i64>,
     sidechain: bool,
     replay: bool,
-    message_id: Option<String>,
     fast: bool,
 }
 
-/// Keeps the replay marks true after a record with a message id was written: sidechain copies
-/// of a message that exists outside the sidechain are replays, and nothing else is.
+/// Keeps the replay marks true after a record of a message (`group`, its stored keys' group
+/// half) was written: sidechain copies of a message that exists outside the sidechain are
+/// replays, and nothing else is.
 fn mark_replays(
     st: &mut Statements<'_>,
-    provider: ProviderId,
-    message_id: &str,
+    group: i64,
     merged: &Merged,
     sidechain_ids: &mut SidechainIds,
 ) -> rusqlite::Result<()> {
+    let (lo, hi) = record_key::group_range(group);
     if merged.sidechain {
-        sidechain_ids
-            .ids
-            .insert(message_hash(provider.as_str(), message_id));
+        sidechain_ids.ids.insert(group);
         let main_exists: bool = st
             .main_copy_exists
-            .query_row((provider.as_str(), message_id), |r| r.get(0))?;
+            .query_row((&lo[..], &hi[..]), |r| r.get(0))?;
         if main_exists != merged.replay {
             st.set_replay.execute((merged.rowid, main_exists))?;
         }
@@ -828,12 +832,8 @@ fn mark_replays(
         if merged.replay {
             st.set_replay.execute((merged.rowid, false))?;
         }
-        if sidechain_ids
-            .ids
-            .contains(&message_hash(provider.as_str(), message_id))
-        {
-            st.mark_sidechain_replays
-                .execute((provider.as_str(), message_id))?;
+        if sidechain_ids.ids.contains(&group) {
+            st.mark_sidechain_replays.execute((&lo[..], &hi[..]))?;
         }
     }
     Ok(())
@@ -842,7 +842,7 @@ fn mark_replays(
 /// Keeps session supersession true after a record was written (see
 /// [`ProviderId::supersedes_by_session`]): a `db:<session>:…` record marks the session's
 /// `ev:<session>:…` records as replays, and an `ev:` record is one when its session has `db:`
-/// records. Both are ranges of the unique key index. The session is the key's second part
+/// records. Both are groups of the unique key index. The session is the key's second part
 /// (the provider writes it without `:`), so the record's own session field is not trusted to
 /// spell it.
 fn mark_superseded(
@@ -851,23 +851,48 @@ fn mark_superseded(
     merged: &Merged,
 ) -> rusqlite::Result<()> {
     let provider = r.provider.as_str();
-    let session_part = |key: &str| {
-        key.get(3..)
-            .and_then(|rest| rest.split_once(':'))
-            .map(|(s, _)| s.to_owned())
-    };
-    let Some(session) = session_part(&r.dedup_key) else {
+    let Some((part, session)) = record_key::session_part(&r.dedup_key) else {
         return Ok(());
     };
-    if r.dedup_key.starts_with("db:") {
-        st.mark_session_superseded
-            .execute((provider, format!("ev:{session}:")))?;
-    } else if r.dedup_key.starts_with("ev:") {
+    if part == "db" {
+        let (lo, hi) =
+            record_key::group_range(record_key::session_group_hash(provider, "ev", session));
+        st.mark_group_replays.execute((&lo[..], &hi[..]))?;
+    } else {
+        let (lo, hi) =
+            record_key::group_range(record_key::session_group_hash(provider, "db", session));
         let superseded: bool = st
-            .session_in_db
-            .query_row((provider, format!("db:{session}:")), |row| row.get(0))?;
+            .group_exists
+            .query_row((&lo[..], &hi[..]), |row| row.get(0))?;
         if superseded != merged.replay {
             st.set_replay.execute((merged.rowid, superseded))?;
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes the replay mark of every sidechain record of these providers (`list`, as
+/// [`provider_list`] writes it) from the records stored now: a replay exactly when its message
+/// has a copy outside the sidechain. A sidechain record keyed by no message is a group of its
+/// own, so it never is one.
+fn recompute_sidechain_replays(conn: &rusqlite::Connection, list: &str) -> rusqlite::Result<()> {
+    let mut read = conn.prepare(&format!(
+        "SELECT rowid, key, replay FROM records
+         WHERE sidechain = 1 AND provider IN (SELECT id FROM providers WHERE name IN ({list}))"
+    ))?;
+    let rows: Vec<(i64, Vec<u8>, bool)> = read
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut exists = conn.prepare_cached(MAIN_COPY_EXISTS_SQL)?;
+    let mut set = conn.prepare_cached("UPDATE records SET replay = ?2 WHERE rowid = ?1")?;
+    for (rowid, key, replay) in rows {
+        let Some(group) = record_key::group_of(&key) else {
+            continue;
+        };
+        let (lo, hi) = record_key::group_range(group);
+        let main_exists: bool = exists.query_row((&lo[..], &hi[..]), |r| r.get(0))?;
+        if main_exists != replay {
+            set.execute((rowid, main_exists))?;
         }
     }
     Ok(())
@@ -927,8 +952,8 @@ fn write_source(
 /// Recomputes the cost of every stored record from its tokens with `table`.
 pub(super) fn reprice_all(tx: &Transaction<'_>, table: &PriceTable) -> rusqlite::Result<()> {
     let mut read = tx.prepare(
-        "SELECT rowid, model, ts_ms, input, cache_creation, cache_5m, cache_1h, cache_read, output,
-                reasoning, cost_pusd, fast FROM records",
+        "SELECT rowid, (SELECT name FROM models WHERE id = model), ts_ms, input, cache_creation,
+                cache_5m, cache_1h, cache_read, output, reasoning, cost_pusd, fast FROM records",
     )?;
     let mut update = tx.prepare("UPDATE records SET cost_pusd = ?2 WHERE rowid = ?1")?;
     let mut rows = read.query([])?;
@@ -1230,12 +1255,14 @@ mod tests {
         store
             .conn
             .query_row(
-                "SELECT session, project, model, ts_ms, message_id, subagent, sidechain, estimated,
-                        aggregate, fast, input, cache_creation, cache_5m, cache_1h, cache_read,
-                        output, reasoning, reported_cost_pusd, requests, premium_milli, cost_pusd,
-                        total
-                 FROM records WHERE provider = ?1 AND dedup_key = ?2",
-                (provider.as_str(), key),
+                "SELECT (SELECT name FROM sessions WHERE id = session),
+                        (SELECT name FROM projects WHERE id = project),
+                        (SELECT name FROM models WHERE id = model), ts_ms, NULL, subagent,
+                        sidechain, estimated, aggregate, fast, input, cache_creation, cache_5m,
+                        cache_1h, cache_read, output, reasoning, reported_cost_pusd, requests,
+                        premium_milli, cost_pusd, total
+                 FROM records WHERE key = ?1",
+                [&record_key::stored_key(provider.as_str(), key)[..]],
                 |r| {
                     let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
                     Ok((
@@ -1307,6 +1334,8 @@ mod tests {
             for mut want in expected {
                 want.tokens = clamped(&want.tokens);
                 want.premium_requests_milli = want.premium_requests_milli.min(MAX_COUNT);
+                // Not stored: a message id is its key's first part (docs/storage.md).
+                want.message_id = None;
                 let (got, cost, total) = stored_copy(&store, provider, &want.dedup_key);
                 prop_assert_eq!(&got, &want);
                 prop_assert_eq!(total as u64, want.tokens.total());
@@ -1422,15 +1451,24 @@ mod tests {
         }
     }
 
+    /// The Claude Code keys the rebuild tests write.
+    const TEST_KEYS: [&str; 8] = ["a:", "g:", "kept:", "new:", "old:", "stale:", "u:", "w:"];
+
+    /// Which of [`TEST_KEYS`] are stored (the store keeps keys as hashes), in order.
     fn keys(store: &Store) -> Vec<String> {
-        let mut st = store
+        let stored: HashSet<Vec<u8>> = store
             .conn
-            .prepare("SELECT dedup_key FROM records ORDER BY dedup_key")
-            .unwrap();
-        st.query_map([], |r| r.get(0))
+            .prepare("SELECT key FROM records")
+            .unwrap()
+            .query_map([], |r| r.get(0))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
-            .unwrap()
+            .unwrap();
+        TEST_KEYS
+            .iter()
+            .filter(|k| stored.contains(&record_key::stored_key("claude_code", k).to_vec()))
+            .map(|k| (*k).to_owned())
+            .collect()
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! reads blocks and context are computed from.
 //!
 //! Every read here is bounded by time through an index: one provider's requests of a range
-//! (`records_provider_time`), the requests of the last minutes (`records_time`), and the few
+//! and the requests of the last minutes (`records_time`), and the few
 //! rate-limit rows of a provider (one per window).
 
 use rusqlite::Connection;
@@ -51,12 +51,12 @@ pub(crate) fn upsert_rate_limits(
 const EACH_REQUEST_SQL: &str = "SELECT ts_ms, requests, input, cache_creation, cache_read, output,
         reasoning, total, cost_pusd
     FROM records
-    WHERE provider = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 AND replay = 0
+    WHERE provider = (SELECT id FROM providers WHERE name = ?1) AND ts_ms >= ?2 AND ts_ms < ?3 AND replay = 0
     ORDER BY ts_ms";
 
 /// A provider's request times up to `?2`, latest first.
 const BLOCK_ANCHOR_SQL: &str = "SELECT ts_ms FROM records
-    WHERE provider = ?1 AND ts_ms <= ?2 AND replay = 0
+    WHERE provider = (SELECT id FROM providers WHERE name = ?1) AND ts_ms <= ?2 AND replay = 0
     ORDER BY ts_ms DESC";
 
 /// One stored request, as blocks need it: when, its token fields and its calculated cost.
@@ -228,8 +228,8 @@ impl Store {
     pub(crate) fn request_span(&self, provider: ProviderId) -> Result<Option<(i64, i64)>> {
         self.conn
             .query_row(
-                "SELECT (SELECT ts_ms FROM records WHERE provider = ?1 AND replay = 0 ORDER BY ts_ms LIMIT 1),
-                        (SELECT ts_ms FROM records WHERE provider = ?1 AND replay = 0 ORDER BY ts_ms DESC LIMIT 1)",
+                "SELECT (SELECT ts_ms FROM records WHERE provider = (SELECT id FROM providers WHERE name = ?1) AND replay = 0 ORDER BY ts_ms LIMIT 1),
+                        (SELECT ts_ms FROM records WHERE provider = (SELECT id FROM providers WHERE name = ?1) AND replay = 0 ORDER BY ts_ms DESC LIMIT 1)",
                 [provider.as_str()],
                 |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
             )
@@ -244,8 +244,11 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT provider, session, project, model, input + cache_creation + cache_read,
-                        ts_ms
+                "SELECT (SELECT name FROM providers WHERE id = provider),
+                        (SELECT name FROM sessions WHERE id = session),
+                        (SELECT name FROM projects WHERE id = project),
+                        (SELECT name FROM models WHERE id = model),
+                        input + cache_creation + cache_read, ts_ms
                  FROM records
                  WHERE ts_ms >= ?1 AND ts_ms <= ?2 AND replay = 0 AND sidechain = 0
                  ORDER BY ts_ms, rowid",
@@ -381,10 +384,10 @@ mod tests {
         );
     }
 
-    /// The block reads go through the `(provider, ts_ms)` index, so their cost follows the
+    /// The block reads go through the `(ts_ms, provider)` index, so their cost follows the
     /// range asked for, not the history stored.
     #[test]
-    fn block_reads_use_the_provider_time_index() {
+    fn block_reads_use_the_time_index() {
         let store = Store::open_in_memory().unwrap();
         for sql in [EACH_REQUEST_SQL, BLOCK_ANCHOR_SQL] {
             let sql = sql
@@ -393,7 +396,7 @@ mod tests {
                 .replace("?3", "2");
             let plan = store.query_plan(&sql).join("\n");
             assert!(
-                plan.contains("USING INDEX records_provider_time (provider=? AND ts_ms"),
+                plan.contains("INDEX records_time (ts_ms"),
                 "{plan}"
             );
             assert!(!plan.contains("TEMP B-TREE"), "sorted by the index: {plan}");

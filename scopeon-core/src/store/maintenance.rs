@@ -17,7 +17,8 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
-use super::{BUSY_TIMEOUT, ProjectPaths, Store, ingest, privacy, schema};
+use super::names::{self, Dictionary};
+use super::{BUSY_TIMEOUT, ProjectPaths, Store, ingest, privacy, record_key, schema};
 use crate::error::{Error, IoContext, Result};
 use crate::record::{ProviderId, UsageRecord};
 
@@ -159,7 +160,10 @@ fn health(conn: &Connection, path: &Utf8Path, full: bool) -> rusqlite::Result<He
     let in_memory = path.as_str() == ":memory:";
     // Counts read the tables; in a damaged file they may fail where the header did not.
     let records = conn
-        .prepare("SELECT provider, count(*) FROM records WHERE replay = 0 GROUP BY provider")
+        .prepare(
+            "SELECT (SELECT name FROM providers WHERE id = provider), count(*) FROM records
+             WHERE replay = 0 GROUP BY provider",
+        )
         .and_then(|mut st| {
             st.query_map([], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
@@ -421,6 +425,8 @@ impl Store {
         // Its message ids may describe rows that are gone (a false positive only costs a lookup,
         // but there is no reason to keep them).
         self.sidechain_ids = None;
+        // Names no record uses any more were deleted.
+        names::Names::clear(&mut self.names);
         if stats.forgotten > 0 {
             self.scrub_wal();
         }
@@ -444,7 +450,7 @@ fn forget_in(
 ) -> rusqlite::Result<ForgetStats> {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<rusqlite::types::Value> = Vec::new();
-    let mut any_of = |column: &str, values: Vec<String>, params: &mut Vec<_>| {
+    let mut any_of = |dict: Dictionary, values: Vec<String>, params: &mut Vec<_>| {
         if values.is_empty() {
             return;
         }
@@ -455,10 +461,15 @@ fn forget_in(
                 format!("?{}", params.len())
             })
             .collect();
-        clauses.push(format!("{column} IN ({})", marks.join(", ")));
+        clauses.push(format!(
+            "{} IN (SELECT id FROM {} WHERE name IN ({}))",
+            dict.column(),
+            dict.table(),
+            marks.join(", ")
+        ));
     };
     any_of(
-        "provider",
+        Dictionary::Provider,
         filter
             .providers
             .iter()
@@ -467,7 +478,7 @@ fn forget_in(
         &mut params,
     );
     any_of(
-        "project",
+        Dictionary::Project,
         mode.with_stored_forms(&filter.projects),
         &mut params,
     );
@@ -477,63 +488,53 @@ fn forget_in(
     }
     tx.execute_batch(
         "DROP TABLE IF EXISTS temp.scopeon_forget;
-         CREATE TEMP TABLE scopeon_forget (id INTEGER PRIMARY KEY, provider TEXT, dedup_key TEXT,
-             message_id TEXT, session TEXT, sidechain INTEGER, replay INTEGER);",
+         CREATE TEMP TABLE scopeon_forget (id INTEGER PRIMARY KEY, provider TEXT, key BLOB,
+             session TEXT, sidechain INTEGER, replay INTEGER);",
     )?;
     tx.execute(
         &format!(
-            "INSERT INTO temp.scopeon_forget
-             SELECT rowid, provider, dedup_key, message_id, session, sidechain, replay
-             FROM records WHERE {}",
+            "INSERT INTO temp.scopeon_forget SELECT {FORGET_ROW} FROM records WHERE {}",
             clauses.join(" AND ")
         ),
         rusqlite::params_from_iter(params),
     )?;
-    // Sidechain replays of a forgotten message: left behind, they would count in its place
-    // once a rebuild recomputes the replay marks.
-    tx.execute_batch(
-        "CREATE INDEX temp.scopeon_forget_message ON scopeon_forget (provider, message_id);
+    // Sidechain replays of a forgotten message (the group half of their stored keys):
+    // left behind, they would count in its place once a rebuild recomputes the replay marks.
+    tx.execute_batch(&format!(
+        "CREATE INDEX temp.scopeon_forget_group ON scopeon_forget (substr(key, 1, 8));
          INSERT OR IGNORE INTO temp.scopeon_forget
-         SELECT r.rowid, r.provider, r.dedup_key, r.message_id, r.session, r.sidechain, r.replay
-         FROM records r
-         WHERE r.sidechain = 1 AND r.message_id IS NOT NULL AND EXISTS (
+         SELECT {FORGET_ROW} FROM records r
+         WHERE r.sidechain = 1 AND EXISTS (
              SELECT 1 FROM temp.scopeon_forget f
-             WHERE f.provider = r.provider AND f.message_id = r.message_id AND f.sidechain = 0);",
-    )?;
+             WHERE substr(f.key, 1, 8) = substr(r.key, 1, 8) AND f.sidechain = 0);"
+    ))?;
     // Event-log copies of a session whose database records are all forgotten: with no
     // database record left to supersede them they would count again.
     for provider in ProviderId::ALL.iter().filter(|p| p.supersedes_by_session()) {
-        tx.execute(
-            "INSERT OR IGNORE INTO temp.scopeon_forget
-             SELECT r.rowid, r.provider, r.dedup_key, r.message_id, r.session, r.sidechain, r.replay
-             FROM records r
-             WHERE r.provider = ?1 AND substr(r.dedup_key, 1, 3) = 'ev:'
-               AND r.session IN (SELECT session FROM temp.scopeon_forget
-                                 WHERE provider = ?1 AND substr(dedup_key, 1, 3) = 'db:')
-               AND NOT EXISTS (SELECT 1 FROM records d
-                               WHERE d.provider = ?1 AND substr(d.dedup_key, 1, 3) = 'db:'
-                                 AND d.session = r.session
-                                 AND d.rowid NOT IN (SELECT id FROM temp.scopeon_forget))",
-            [provider.as_str()],
-        )?;
+        forget_unsuperseded_events(tx, provider.as_str())?;
     }
     {
-        let mut read = tx.prepare(
-            "SELECT provider, dedup_key, message_id, sidechain, replay FROM temp.scopeon_forget",
-        )?;
+        let mut read =
+            tx.prepare("SELECT provider, key, sidechain, replay FROM temp.scopeon_forget")?;
         let mut tomb =
             tx.prepare("INSERT OR IGNORE INTO forgotten (hash, kind) VALUES (?1, ?2)")?;
         let mut rows = read.query([])?;
         while let Some(row) = rows.next()? {
-            // The id as stored: a provider this build does not know (one another program
+            // The provider as stored: one this build does not know (one another program
             // registered) is forgotten for good like any other.
             let provider: String = row.get(0)?;
-            let provider = provider.as_str();
-            let kind = if row.get(4)? { "replay" } else { "request" };
-            tomb.execute((key_tombstone(provider, &row.get::<_, String>(1)?), kind))?;
-            // A main copy's message id also stops later sidechain replays of it.
-            if let (Some(message), false) = (row.get::<_, Option<String>>(2)?, row.get(3)?) {
-                tomb.execute((message_tombstone(provider, &message), "message"))?;
+            let key: Vec<u8> = row.get(1)?;
+            let kind = if row.get(3)? { "replay" } else { "request" };
+            if let Some(hash) = record_key::key_of(&key) {
+                tomb.execute((hash, kind))?;
+            }
+            // A main copy's message also stops later sidechain replays of it.
+            let sidechain: bool = row.get(2)?;
+            if !sidechain
+                && provider == ProviderId::ClaudeCode.as_str()
+                && let Some(group) = record_key::group_of(&key)
+            {
+                tomb.execute((group, "message"))?;
             }
         }
     }
@@ -546,6 +547,8 @@ fn forget_in(
         "DELETE FROM records WHERE rowid IN (SELECT id FROM temp.scopeon_forget);
          DROP TABLE temp.scopeon_forget;",
     )?;
+    // A forgotten project's path, session ids and models must not stay behind by name.
+    names::delete_unused(tx)?;
     if forgotten > 0 {
         // Cached results are aggregates of the forgotten records (and name their projects):
         // dropped, not merely outdated.
@@ -567,22 +570,43 @@ fn forget_in(
     })
 }
 
-/// The tombstone of a forgotten request: a hash of its provider and key.
-fn key_tombstone(provider: &str, key: &str) -> i64 {
-    tombstone(provider, b'k', key)
-}
+/// A row of `temp.scopeon_forget`, from `records`: its provider and session by name.
+const FORGET_ROW: &str = "rowid, (SELECT name FROM providers WHERE id = provider), key,
+    (SELECT name FROM sessions WHERE id = session), sidechain, replay";
 
-/// The tombstone of a forgotten request's message id, which stops sidechain replays of it.
-fn message_tombstone(provider: &str, message_id: &str) -> i64 {
-    tombstone(provider, b'm', message_id)
-}
-
-fn tombstone(provider: &str, kind: u8, id: &str) -> i64 {
-    let mut bytes = Vec::with_capacity(provider.len() + 3 + id.len());
-    bytes.extend_from_slice(provider.as_bytes());
-    bytes.extend_from_slice(&[0, kind, 0]);
-    bytes.extend_from_slice(id.as_bytes());
-    crate::hash::fnv1a64_i64(&bytes)
+/// Adds to `temp.scopeon_forget` the event-log records (`ev:<session>:…`) of each session of
+/// `provider` whose database records (`db:<session>:…`) are all being forgotten. Both are
+/// groups of stored keys (docs/storage.md, "The record key"), found from the sessions of the
+/// rows being forgotten.
+fn forget_unsuperseded_events(tx: &Connection, provider: &str) -> rusqlite::Result<()> {
+    let sessions: Vec<String> = tx
+        .prepare("SELECT DISTINCT session FROM temp.scopeon_forget WHERE provider = ?1")?
+        .query_map([provider], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut forgetting = tx.prepare(
+        "SELECT EXISTS (SELECT 1 FROM temp.scopeon_forget WHERE key BETWEEN ?1 AND ?2)",
+    )?;
+    let mut kept = tx.prepare(
+        "SELECT EXISTS (SELECT 1 FROM records WHERE key BETWEEN ?1 AND ?2
+                          AND rowid NOT IN (SELECT id FROM temp.scopeon_forget))",
+    )?;
+    let mut add = tx.prepare(&format!(
+        "INSERT OR IGNORE INTO temp.scopeon_forget
+         SELECT {FORGET_ROW} FROM records WHERE key BETWEEN ?1 AND ?2"
+    ))?;
+    for session in sessions {
+        let (db_lo, db_hi) =
+            record_key::group_range(record_key::session_group_hash(provider, "db", &session));
+        let db = (&db_lo[..], &db_hi[..]);
+        if forgetting.query_row(db, |r| r.get::<_, bool>(0))?
+            && !kept.query_row(db, |r| r.get::<_, bool>(0))?
+        {
+            let (lo, hi) =
+                record_key::group_range(record_key::session_group_hash(provider, "ev", &session));
+            add.execute((&lo[..], &hi[..]))?;
+        }
+    }
+    Ok(())
 }
 
 /// Drops the records of a batch that are copies of forgotten requests: their key has a
@@ -605,14 +629,14 @@ pub(super) fn drop_forgotten(
     let mut keep = Vec::with_capacity(records.len());
     for (r, origin) in records.drain(..) {
         let mut forgotten: bool = lookup
-            .query_row([key_tombstone(r.provider.as_str(), &r.dedup_key)], |row| {
+            .query_row([record_key::key_hash(r.provider.as_str(), &r.dedup_key)], |row| {
                 row.get(0)
             })?;
         if !forgotten
             && r.flags.sidechain
             && let Some(m) = &r.message_id
         {
-            forgotten = lookup.query_row([message_tombstone(r.provider.as_str(), m)], |row| {
+            forgotten = lookup.query_row([record_key::message_hash(r.provider.as_str(), m)], |row| {
                 row.get(0)
             })?;
         }

@@ -10,12 +10,12 @@ use crate::metrics::RateLimitGauge;
 impl Store {
     /// When the earliest stored request of these providers was made (UTC milliseconds), or
     /// `None` when they have none. Replays are left out as reports leave them out. One
-    /// indexed look-up per provider (`records_provider_time`), not a scan of every record.
+    /// indexed look-up per provider (`records_time`), not a scan of every record.
     pub(crate) fn earliest_request_ms(&self, providers: &[&str]) -> Result<Option<i64>> {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT ts_ms FROM records WHERE provider = ?1 AND replay = 0
+                "SELECT ts_ms FROM records WHERE provider = (SELECT id FROM providers WHERE name = ?1) AND replay = 0
                  ORDER BY ts_ms LIMIT 1",
             )
             .map_err(|e| self.db_err(e))?;

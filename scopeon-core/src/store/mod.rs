@@ -18,8 +18,10 @@ mod log_paths;
 mod maintenance;
 mod metrics;
 mod origin;
+mod names;
 mod privacy;
 mod query;
+mod record_key;
 mod schema;
 mod source_state;
 
@@ -90,6 +92,8 @@ pub struct Store {
     /// Message ids of stored sidechain records, so writing a main record only looks for
     /// sidechain copies to mark as replays when one exists (see `ingest`).
     sidechain_ids: Option<ingest::SidechainIds>,
+    /// Ids of the dictionary names this connection looked up (`names`).
+    names: Option<names::Names>,
     rebuild_providers: Vec<ProviderId>,
     /// The origins (`ingest::origin_of`) of the logs a rebuild has read again so far: their
     /// set-aside records are replaced by what they produced now.
@@ -158,6 +162,7 @@ impl Store {
             rebuilding: false,
             custom_pricing: None,
             sidechain_ids: None,
+            names: None,
             rebuild_providers: Vec::new(),
             rebuild_origins: HashSet::new(),
             project_paths: ProjectPaths::Full,
@@ -309,9 +314,11 @@ impl Store {
         let mut st = self
             .conn
             .prepare(
-                "SELECT provider, model, count(*), sum(total) FROM records
+                "SELECT (SELECT name FROM providers WHERE id = provider) AS p,
+                        (SELECT name FROM models WHERE id = model) AS m, count(*), sum(total)
+                 FROM records
                  WHERE replay = 0 AND cost_pusd IS NULL
-                 GROUP BY provider, model ORDER BY sum(total) DESC, provider, model",
+                 GROUP BY provider, model ORDER BY sum(total) DESC, p, m",
             )
             .map_err(|e| self.db_err(e))?;
         st.query_map([], |r| {
@@ -368,7 +375,7 @@ impl Store {
         let (records, last_ms): (i64, Option<i64>) = self
             .conn
             .query_row(
-                "SELECT count(*), max(ts_ms) FROM records WHERE provider = ?1 AND replay = 0",
+                "SELECT count(*), max(ts_ms) FROM records WHERE provider = (SELECT id FROM providers WHERE name = ?1) AND replay = 0",
                 [provider.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )

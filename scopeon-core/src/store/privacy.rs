@@ -87,20 +87,9 @@ impl Store {
         let mut rewritten = 0u64;
         let mut scrub = false;
         if mode != ProjectPaths::Full {
-            let projects: Vec<String> = tx
-                .prepare("SELECT DISTINCT project FROM records WHERE project IS NOT NULL")
-                .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
-                .map_err(err)?;
-            let mut update = tx
-                .prepare("UPDATE records SET project = ?2 WHERE project = ?1")
-                .map_err(err)?;
-            for old in &projects {
-                let new = mode.apply(old);
-                if new != old.as_str() {
-                    rewritten += update.execute((old, new.as_ref())).map_err(err)? as u64;
-                }
-            }
-            drop(update);
+            rewritten = reduce_project_names(&tx, mode).map_err(err)?;
+            // Project ids were renamed, merged or deleted.
+            super::names::Names::clear(&mut self.names);
             if rewritten > 0 {
                 tx.execute("DELETE FROM report_cache", []).map_err(err)?;
                 ingest::bump_generation(&tx).map_err(err)?;
@@ -137,4 +126,41 @@ impl Store {
             .map_err(|e| self.db_err(e))?;
         Ok(value.as_deref().map(parse_stored))
     }
+}
+
+/// Rewrites every stored project name in the form `mode` gives: the project dictionary's
+/// names, not the records, which hold ids. A name whose reduced form is already stored merges
+/// into it (its records take that id). Returns how many records' project changed.
+fn reduce_project_names(tx: &rusqlite::Connection, mode: ProjectPaths) -> rusqlite::Result<u64> {
+    let uses: std::collections::HashMap<i64, u64> = tx
+        .prepare("SELECT project, count(*) FROM records WHERE project IS NOT NULL GROUP BY project")?
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let projects: Vec<(i64, String)> = tx
+        .prepare("SELECT id, name FROM projects")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rewritten = 0u64;
+    for (id, old) in &projects {
+        let new = mode.apply(old);
+        if new == old.as_str() {
+            continue;
+        }
+        let existing: Option<i64> = tx
+            .query_row("SELECT id FROM projects WHERE name = ?1", [new.as_ref()], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match existing {
+            Some(into) => {
+                tx.execute("UPDATE records SET project = ?2 WHERE project = ?1", (id, into))?;
+                tx.execute("DELETE FROM projects WHERE id = ?1", [id])?;
+            }
+            None => {
+                tx.execute("UPDATE projects SET name = ?2 WHERE id = ?1", (id, new.as_ref()))?;
+            }
+        }
+        rewritten += uses.get(id).copied().unwrap_or(0);
+    }
+    Ok(rewritten)
 }

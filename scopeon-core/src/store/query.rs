@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, json};
 
 use super::Store;
+use super::names::Dictionary;
 use crate::error::{Error, Result};
 use crate::record::ProviderId;
 use crate::window::{Zone, offset_spans};
@@ -95,13 +96,15 @@ impl GroupKey {
     }
 
     /// The SQL expression of a non-calendar key (calendar keys are labelled in Rust).
-    fn sql(self) -> &'static str {
+    /// The dictionary a plain key's values are names of (records hold their ids);
+    /// `None` for the calendar keys.
+    fn dictionary(self) -> Option<Dictionary> {
         match self {
-            GroupKey::Day | GroupKey::Week | GroupKey::Month => "NULL",
-            GroupKey::Model => "r.model",
-            GroupKey::Project => "r.project",
-            GroupKey::Session => "r.session",
-            GroupKey::Provider => "r.provider",
+            GroupKey::Day | GroupKey::Week | GroupKey::Month => None,
+            GroupKey::Model => Some(Dictionary::Model),
+            GroupKey::Project => Some(Dictionary::Project),
+            GroupKey::Session => Some(Dictionary::Session),
+            GroupKey::Provider => Some(Dictionary::Provider),
         }
     }
 }
@@ -571,16 +574,24 @@ impl Store {
             .copied()
             .filter(|k| !k.is_calendar())
             .collect();
-        let mut columns: Vec<&str> = Vec::new();
+        // Groups are of ids (and day numbers); each group's names are looked up once, as it
+        // is output.
+        let mut columns: Vec<String> = Vec::new();
+        let mut group_columns: Vec<String> = Vec::new();
         let offset_sql = offset.sql();
         // Floor division, so instants before 1970 land on the right day too.
         let day_column = format!(
             "((r.ts_ms + {offset_sql}) - (((r.ts_ms + {offset_sql}) % 86400000) + 86400000) % 86400000) / 86400000"
         );
         if calendar {
-            columns.push(&day_column);
+            columns.push(day_column);
+            group_columns.push("1".to_owned());
         }
-        columns.extend(plain_keys.iter().map(|k| k.sql()));
+        for dict in plain_keys.iter().filter_map(|k| k.dictionary()) {
+            let id = format!("r.{}", dict.column());
+            columns.push(dict.name_sql(&id));
+            group_columns.push(id);
+        }
         let n = columns.len();
         let cost = q.cost_mode.sql();
         let mut sql = String::from("SELECT ");
@@ -602,8 +613,7 @@ impl Store {
         sql.push_str(" WHERE ");
         sql.push_str(&filter_sql);
         if n > 0 {
-            let positions: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-            sql.push_str(&format!(" GROUP BY {}", positions.join(", ")));
+            sql.push_str(&format!(" GROUP BY {}", group_columns.join(", ")));
         }
         let mut st = self.conn.prepare(&sql).map_err(err)?;
         let mut labels = CalendarLabels::default();
@@ -742,21 +752,25 @@ fn filters(q: &ReportQuery, stored_as: super::ProjectPaths) -> (String, Vec<Valu
         sql.push_str(" AND r.ts_ms < ?");
         args.push(Value::Integer(until));
     }
-    let mut any_of = |column: &str, values: Vec<String>| {
+    let mut any_of = |dict: Dictionary, values: Vec<String>| {
         if values.is_empty() {
             return;
         }
         let marks = vec!["?"; values.len()].join(", ");
-        sql.push_str(&format!(" AND {column} IN ({marks})"));
+        sql.push_str(&format!(
+            " AND r.{} IN (SELECT id FROM {} WHERE name IN ({marks}))",
+            dict.column(),
+            dict.table()
+        ));
         args.extend(values.into_iter().map(Value::Text));
     };
     any_of(
-        "r.provider",
+        Dictionary::Provider,
         q.providers.iter().map(|p| p.as_str().to_owned()).collect(),
     );
-    any_of("r.project", stored_as.with_stored_forms(&q.projects));
-    any_of("r.model", q.models.clone());
-    any_of("r.session", q.sessions.clone());
+    any_of(Dictionary::Project, stored_as.with_stored_forms(&q.projects));
+    any_of(Dictionary::Model, q.models.clone());
+    any_of(Dictionary::Session, q.sessions.clone());
     (sql, args)
 }
 
@@ -959,11 +973,11 @@ mod cost_tests {
             .conn
             .execute_batch(
                 "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
-                 INSERT INTO records (provider, dedup_key, session, model, ts_ms, subagent,
+                 INSERT INTO records (key, provider, session, model, ts_ms, subagent,
                      sidechain, estimated, aggregate, requests, input, cache_creation, cache_5m,
-                     cache_1h, cache_read, output, reasoning, total, cost_pusd)
-                 SELECT 'claude_code', 'k' || i, 's', 'm', 1764000000000 + i * 1000, 0, 0, 0, 0,
-                     1, 1, 0, 0, 0, 0, 1, 0, 2, 100000000007 + (i % 13)
+                     cache_1h, cache_read, output, reasoning, cost_pusd)
+                 SELECT CAST('k' || i AS BLOB), 1, 1, 1, 1764000000000 + i * 1000, 0, 0, 0, 0,
+                     1, 1, 0, 0, 0, 0, 1, 0, 100000000007 + (i % 13)
                  FROM n;
                  UPDATE meta SET value = '999' WHERE key = 'generation';",
             )

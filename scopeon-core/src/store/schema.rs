@@ -5,18 +5,27 @@
 //! is newer than this build knows is refused rather than guessed at.
 
 use camino::Utf8Path;
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 use super::APPLICATION_ID;
+use super::names::Dictionary;
+use super::record_key::stored_key;
 use crate::error::{Error, Result};
+
+/// One step of the schema: SQL, or a function for what SQL alone cannot do (a step that
+/// computes stored values in Rust).
+pub(crate) enum Migration {
+    Sql(&'static str),
+    Rust(fn(&Transaction<'_>) -> rusqlite::Result<()>),
+}
 
 /// The migrations, in order; the database's `user_version` counts how many have run.
 ///
 /// Token counters and costs are integers (costs in picodollars); flags are 0/1. Every table is
 /// STRICT so a wrong type is an error, never silent coercion.
-pub(crate) const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[Migration] = &[
     // 1: records, sources (checkpoints), metadata.
-    "CREATE TABLE records (
+    Migration::Sql("CREATE TABLE records (
         provider TEXT NOT NULL,
         dedup_key TEXT NOT NULL,
         message_id TEXT,
@@ -69,37 +78,37 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TABLE meta (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
-    ) STRICT;",
+    ) STRICT;"),
     // 2: cached report results, valid for one data generation.
-    "CREATE TABLE report_cache (
+    Migration::Sql("CREATE TABLE report_cache (
         query TEXT PRIMARY KEY,
         generation INTEGER NOT NULL,
         result TEXT NOT NULL,
         stored_ms INTEGER NOT NULL
     ) STRICT;
     INSERT INTO meta (key, value) VALUES ('generation', '0')
-        ON CONFLICT (key) DO NOTHING;",
+        ON CONFLICT (key) DO NOTHING;"),
     // 3: fast (priority speed) mode, billed at a multiple of the standard price.
-    "ALTER TABLE records ADD COLUMN fast INTEGER NOT NULL DEFAULT 0;",
+    Migration::Sql("ALTER TABLE records ADD COLUMN fast INTEGER NOT NULL DEFAULT 0;"),
     // 4: GitHub Copilot premium requests, in thousandths. Cached reports lack the new field.
-    "ALTER TABLE records ADD COLUMN premium_milli INTEGER NOT NULL DEFAULT 0;
-    DELETE FROM report_cache;",
+    Migration::Sql("ALTER TABLE records ADD COLUMN premium_milli INTEGER NOT NULL DEFAULT 0;
+    DELETE FROM report_cache;"),
     // 5: tombstones of forgotten requests (`scopeon forget`): 64-bit hashes of their keys
     // (`request`, or `replay` for a copy that did not count) and of their message ids
     // (`message`), never the ids themselves, so a later read of their logs stores nothing.
-    "CREATE TABLE forgotten (
+    Migration::Sql("CREATE TABLE forgotten (
         hash INTEGER PRIMARY KEY,
         kind TEXT NOT NULL CHECK (kind IN ('request', 'replay', 'message'))
-    ) STRICT;",
+    ) STRICT;"),
     // 6: the log a record was first read from: a 64-bit hash of the tailed file's identity
     // (`ingest::origin_of`), NULL for records of sources read whole and for records stored
     // before. A rebuild replaces the records of the logs it reads again and keeps the others.
-    "ALTER TABLE records ADD COLUMN origin INTEGER;",
+    Migration::Sql("ALTER TABLE records ADD COLUMN origin INTEGER;"),
     // 7: the live layer (docs/live.md). `rate_limits` holds what agents report about their
     // usage windows, numbers only: the latest report of each window (provider, window name,
     // reset time), so it grows by one row per window, not per report. `records_provider_time`
     // lets blocks read one provider's requests of a time range without a scan of the others'.
-    "CREATE TABLE rate_limits (
+    Migration::Sql("CREATE TABLE rate_limits (
         provider TEXT NOT NULL,
         kind TEXT NOT NULL,
         resets_at_ms INTEGER NOT NULL,
@@ -108,16 +117,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         captured_at_ms INTEGER NOT NULL,
         PRIMARY KEY (provider, kind, resets_at_ms)
     ) STRICT, WITHOUT ROWID;
-    CREATE INDEX records_provider_time ON records (provider, ts_ms);",
+    CREATE INDEX records_provider_time ON records (provider, ts_ms);"),
     // 8: one session's records without reading them all (a session's cost, asked on every
     // `scopeon statusline` call).
-    "CREATE INDEX records_session ON records (session, provider);",
+    Migration::Sql("CREATE INDEX records_session ON records (session, provider);"),
     // 9: alerts (docs/alerts.md). `alerts_fired` remembers each (event, subject, period) that
     // fired, so it fires at most once whichever process sees it first; `payload` holds its
     // figures only. `alert_queue` holds one delivery per alert and webhook, named by a hash
     // of the webhook (never its URL); `alert_endpoints` the last outcome of each webhook and,
     // after a 404 or 410, the fingerprint of the configuration it was disabled under.
-    "CREATE TABLE alerts_fired (
+    Migration::Sql("CREATE TABLE alerts_fired (
         id INTEGER PRIMARY KEY,
         event TEXT NOT NULL,
         subject TEXT NOT NULL,
@@ -146,8 +155,137 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         last_status TEXT,
         last_delivered_ms INTEGER,
         disabled_config TEXT
-    ) STRICT;",
+    ) STRICT;"),
+    // 10: the compact records (docs/storage.md, "Schema and migrations"): names in dictionary
+    // tables, the dedup key as 16 bytes of hashes, the total computed, no message id column.
+    Migration::Rust(compact_records),
 ];
+
+/// The stored columns of `records` (all but the computed `total`), in the order of its
+/// definition: what a copy of rows from one table of records to another lists.
+pub(crate) const RECORD_COLUMNS: &str = "key, provider, session, project, model, ts_ms, subagent,
+    sidechain, estimated, aggregate, replay, fast, requests, input, cache_creation, cache_5m,
+    cache_1h, cache_read, output, reasoning, premium_milli, cost_pusd, reported_cost_pusd, origin";
+
+/// The tables of the compact schema (migration 10). `records` is created as
+/// `records_compact` and renamed once the old table's rows are in it.
+const COMPACT_TABLES_SQL: &str = "
+    CREATE TABLE providers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+    CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+    CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+    CREATE TABLE models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+    CREATE TABLE records_compact (
+        key BLOB NOT NULL UNIQUE,
+        provider INTEGER NOT NULL,
+        session INTEGER NOT NULL,
+        project INTEGER,
+        model INTEGER,
+        ts_ms INTEGER NOT NULL,
+        subagent INTEGER NOT NULL,
+        sidechain INTEGER NOT NULL,
+        estimated INTEGER NOT NULL,
+        aggregate INTEGER NOT NULL,
+        replay INTEGER NOT NULL DEFAULT 0,
+        fast INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL,
+        input INTEGER NOT NULL,
+        cache_creation INTEGER NOT NULL,
+        cache_5m INTEGER NOT NULL,
+        cache_1h INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        output INTEGER NOT NULL,
+        reasoning INTEGER NOT NULL,
+        premium_milli INTEGER NOT NULL DEFAULT 0,
+        cost_pusd INTEGER,
+        reported_cost_pusd INTEGER,
+        origin INTEGER,
+        total INTEGER NOT NULL GENERATED ALWAYS AS (input + cache_creation + cache_read + output) VIRTUAL
+    ) STRICT;";
+
+/// The columns of `sources`, as migration 1 made them; migration 10 makes the table
+/// `WITHOUT ROWID`, so its key `(provider, path)` (a long path) is stored once, not twice.
+const SOURCES_COLUMNS_SQL: &str = "
+        provider TEXT NOT NULL,
+        path TEXT NOT NULL,
+        dev INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        head_hash INTEGER,
+        offset INTEGER NOT NULL,
+        tail_hash INTEGER NOT NULL,
+        size INTEGER,
+        mtime_ns INTEGER NOT NULL,
+        parser_version INTEGER NOT NULL,
+        parser_state BLOB NOT NULL,
+        records INTEGER NOT NULL DEFAULT 0,
+        skip_invalid_json INTEGER NOT NULL DEFAULT 0,
+        skip_not_an_object INTEGER NOT NULL DEFAULT 0,
+        skip_missing_field INTEGER NOT NULL DEFAULT 0,
+        skip_too_long INTEGER NOT NULL DEFAULT 0,
+        skip_binary INTEGER NOT NULL DEFAULT 0,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (provider, path)";
+
+/// Migration 10: moves every record into the compact table. Each name goes into its
+/// dictionary (the most used first, so the commonest ids take the fewest bytes) and each
+/// `(provider, dedup_key)` becomes its 16-byte stored key. Line hashes in old keys are sealed
+/// first (a database from before content keys), since a stored key cannot be sealed later.
+fn compact_records(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    super::content_key::seal_before_compaction(tx)?;
+    tx.execute_batch(COMPACT_TABLES_SQL)?;
+    for dict in Dictionary::ALL {
+        let (table, column) = (dict.table(), dict.column());
+        tx.execute_batch(&format!(
+            "INSERT INTO {table} (name) SELECT {column} FROM records
+             WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY count(*) DESC, {column}"
+        ))?;
+    }
+    {
+        let mut read = tx.prepare(
+            "SELECT r.provider, r.dedup_key, p.id, s.id, j.id, m.id, r.ts_ms, r.subagent,
+                    r.sidechain, r.estimated, r.aggregate, r.replay, r.fast, r.requests, r.input,
+                    r.cache_creation, r.cache_5m, r.cache_1h, r.cache_read, r.output, r.reasoning,
+                    r.premium_milli, r.cost_pusd, r.reported_cost_pusd, r.origin
+             FROM records r
+             JOIN providers p ON p.name = r.provider
+             JOIN sessions s ON s.name = r.session
+             LEFT JOIN projects j ON j.name = r.project
+             LEFT JOIN models m ON m.name = r.model
+             ORDER BY r.rowid",
+        )?;
+        let mut write = tx.prepare(&format!(
+            "INSERT INTO records_compact ({RECORD_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+             ON CONFLICT (key) DO NOTHING"
+        ))?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let provider: String = r.get(0)?;
+            let dedup_key: String = r.get(1)?;
+            let key = stored_key(&provider, &dedup_key);
+            let mut values: Vec<rusqlite::types::Value> = vec![key.to_vec().into()];
+            for i in 2..25 {
+                values.push(r.get(i)?);
+            }
+            write.execute(rusqlite::params_from_iter(values))?;
+        }
+    }
+    tx.execute_batch(&format!(
+        "DROP TABLE records;
+         ALTER TABLE records_compact RENAME TO records;
+         CREATE INDEX records_sidechain ON records (key) WHERE sidechain = 1;
+         DELETE FROM report_cache;
+         CREATE TABLE sources_compact ({SOURCES_COLUMNS_SQL}) STRICT, WITHOUT ROWID;
+         INSERT INTO sources_compact SELECT * FROM sources;
+         DROP TABLE sources;
+         ALTER TABLE sources_compact RENAME TO sources;
+         CREATE INDEX sources_head ON sources (provider, head_hash);"
+    ))?;
+    for (_, create) in super::bulk::SECONDARY_INDEXES {
+        tx.execute_batch(create)?;
+    }
+    Ok(())
+}
 
 /// The schema version this build writes.
 pub(crate) fn latest_version() -> i64 {
@@ -156,6 +294,12 @@ pub(crate) fn latest_version() -> i64 {
 
 /// Brings the schema up to date (or refuses a database that is not Scopeon's or is newer).
 pub(crate) fn migrate(conn: &mut Connection, path: &Utf8Path) -> Result<()> {
+    migrate_to(conn, path, latest_version())
+}
+
+/// [`migrate`], up to version `target` only (tests of a migration start from the version
+/// before it).
+pub(crate) fn migrate_to(conn: &mut Connection, path: &Utf8Path, target: i64) -> Result<()> {
     let db_err = |source| Error::db(path.to_owned(), source);
     // One statement, so one snapshot: read apart, another process creating the database at
     // the same moment could be seen with its tables but not yet its application id.
@@ -184,7 +328,8 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Utf8Path) -> Result<()> {
             supported: latest_version(),
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    let pending = MIGRATIONS.iter().enumerate().take(target.max(0) as usize);
+    for (i, sql) in pending.skip(version as usize) {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(db_err)?;
@@ -195,7 +340,11 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Utf8Path) -> Result<()> {
         if now > i as i64 {
             continue;
         }
-        tx.execute_batch(sql).map_err(db_err)?;
+        match sql {
+            Migration::Sql(sql) => tx.execute_batch(sql),
+            Migration::Rust(step) => step(&tx),
+        }
+        .map_err(db_err)?;
         tx.execute_batch(&format!(
             "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
             i + 1
