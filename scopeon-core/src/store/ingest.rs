@@ -278,8 +278,8 @@ impl Store {
             let sp = self.conn.savepoint().map_err(err)?;
             let ids = SidechainIds::current(&sp, &mut ids).map_err(err)?;
             let ids_of_names = Names::current(&sp, &mut names).map_err(err)?;
-            let stats = write_batch(&sp, batch, ids, ids_of_names, table, self.content_key)
-                .map_err(err)?;
+            let stats =
+                write_batch(&sp, batch, ids, ids_of_names, table, self.content_key).map_err(err)?;
             sp.commit().map_err(err)?;
             self.sidechain_ids = Some(std::mem::take(ids));
             self.names = names;

@@ -395,10 +395,7 @@ mod tests {
                 .replace("?2", "1")
                 .replace("?3", "2");
             let plan = store.query_plan(&sql).join("\n");
-            assert!(
-                plan.contains("INDEX records_time (ts_ms"),
-                "{plan}"
-            );
+            assert!(plan.contains("INDEX records_time (ts_ms"), "{plan}");
             assert!(!plan.contains("TEMP B-TREE"), "sorted by the index: {plan}");
         }
     }

@@ -583,9 +583,8 @@ fn forget_unsuperseded_events(tx: &Connection, provider: &str) -> rusqlite::Resu
         .prepare("SELECT DISTINCT session FROM temp.scopeon_forget WHERE provider = ?1")?
         .query_map([provider], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut forgetting = tx.prepare(
-        "SELECT EXISTS (SELECT 1 FROM temp.scopeon_forget WHERE key BETWEEN ?1 AND ?2)",
-    )?;
+    let mut forgetting = tx
+        .prepare("SELECT EXISTS (SELECT 1 FROM temp.scopeon_forget WHERE key BETWEEN ?1 AND ?2)")?;
     let mut kept = tx.prepare(
         "SELECT EXISTS (SELECT 1 FROM records WHERE key BETWEEN ?1 AND ?2
                           AND rowid NOT IN (SELECT id FROM temp.scopeon_forget))",
@@ -628,17 +627,18 @@ pub(super) fn drop_forgotten(
         conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM forgotten WHERE hash = ?1)")?;
     let mut keep = Vec::with_capacity(records.len());
     for (r, origin) in records.drain(..) {
-        let mut forgotten: bool = lookup
-            .query_row([record_key::key_hash(r.provider.as_str(), &r.dedup_key)], |row| {
-                row.get(0)
-            })?;
+        let mut forgotten: bool = lookup.query_row(
+            [record_key::key_hash(r.provider.as_str(), &r.dedup_key)],
+            |row| row.get(0),
+        )?;
         if !forgotten
             && r.flags.sidechain
             && let Some(m) = &r.message_id
         {
-            forgotten = lookup.query_row([record_key::message_hash(r.provider.as_str(), m)], |row| {
-                row.get(0)
-            })?;
+            forgotten = lookup
+                .query_row([record_key::message_hash(r.provider.as_str(), m)], |row| {
+                    row.get(0)
+                })?;
         }
         if forgotten {
             dropped.insert((r.provider, r.dedup_key.clone()));

@@ -133,7 +133,9 @@ impl Store {
 /// into it (its records take that id). Returns how many records' project changed.
 fn reduce_project_names(tx: &rusqlite::Connection, mode: ProjectPaths) -> rusqlite::Result<u64> {
     let uses: std::collections::HashMap<i64, u64> = tx
-        .prepare("SELECT project, count(*) FROM records WHERE project IS NOT NULL GROUP BY project")?
+        .prepare(
+            "SELECT project, count(*) FROM records WHERE project IS NOT NULL GROUP BY project",
+        )?
         .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?
         .collect::<rusqlite::Result<_>>()?;
     let projects: Vec<(i64, String)> = tx
@@ -147,17 +149,25 @@ fn reduce_project_names(tx: &rusqlite::Connection, mode: ProjectPaths) -> rusqli
             continue;
         }
         let existing: Option<i64> = tx
-            .query_row("SELECT id FROM projects WHERE name = ?1", [new.as_ref()], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT id FROM projects WHERE name = ?1",
+                [new.as_ref()],
+                |r| r.get(0),
+            )
             .optional()?;
         match existing {
             Some(into) => {
-                tx.execute("UPDATE records SET project = ?2 WHERE project = ?1", (id, into))?;
+                tx.execute(
+                    "UPDATE records SET project = ?2 WHERE project = ?1",
+                    (id, into),
+                )?;
                 tx.execute("DELETE FROM projects WHERE id = ?1", [id])?;
             }
             None => {
-                tx.execute("UPDATE projects SET name = ?2 WHERE id = ?1", (id, new.as_ref()))?;
+                tx.execute(
+                    "UPDATE projects SET name = ?2 WHERE id = ?1",
+                    (id, new.as_ref()),
+                )?;
             }
         }
         rewritten += uses.get(id).copied().unwrap_or(0);

@@ -768,7 +768,10 @@ fn filters(q: &ReportQuery, stored_as: super::ProjectPaths) -> (String, Vec<Valu
         Dictionary::Provider,
         q.providers.iter().map(|p| p.as_str().to_owned()).collect(),
     );
-    any_of(Dictionary::Project, stored_as.with_stored_forms(&q.projects));
+    any_of(
+        Dictionary::Project,
+        stored_as.with_stored_forms(&q.projects),
+    );
     any_of(Dictionary::Model, q.models.clone());
     any_of(Dictionary::Session, q.sessions.clone());
     (sql, args)

@@ -25,7 +25,8 @@ pub(crate) enum Migration {
 /// STRICT so a wrong type is an error, never silent coercion.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     // 1: records, sources (checkpoints), metadata.
-    Migration::Sql("CREATE TABLE records (
+    Migration::Sql(
+        "CREATE TABLE records (
         provider TEXT NOT NULL,
         dedup_key TEXT NOT NULL,
         message_id TEXT,
@@ -78,28 +79,35 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     CREATE TABLE meta (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
-    ) STRICT;"),
+    ) STRICT;",
+    ),
     // 2: cached report results, valid for one data generation.
-    Migration::Sql("CREATE TABLE report_cache (
+    Migration::Sql(
+        "CREATE TABLE report_cache (
         query TEXT PRIMARY KEY,
         generation INTEGER NOT NULL,
         result TEXT NOT NULL,
         stored_ms INTEGER NOT NULL
     ) STRICT;
     INSERT INTO meta (key, value) VALUES ('generation', '0')
-        ON CONFLICT (key) DO NOTHING;"),
+        ON CONFLICT (key) DO NOTHING;",
+    ),
     // 3: fast (priority speed) mode, billed at a multiple of the standard price.
     Migration::Sql("ALTER TABLE records ADD COLUMN fast INTEGER NOT NULL DEFAULT 0;"),
     // 4: GitHub Copilot premium requests, in thousandths. Cached reports lack the new field.
-    Migration::Sql("ALTER TABLE records ADD COLUMN premium_milli INTEGER NOT NULL DEFAULT 0;
-    DELETE FROM report_cache;"),
+    Migration::Sql(
+        "ALTER TABLE records ADD COLUMN premium_milli INTEGER NOT NULL DEFAULT 0;
+    DELETE FROM report_cache;",
+    ),
     // 5: tombstones of forgotten requests (`scopeon forget`): 64-bit hashes of their keys
     // (`request`, or `replay` for a copy that did not count) and of their message ids
     // (`message`), never the ids themselves, so a later read of their logs stores nothing.
-    Migration::Sql("CREATE TABLE forgotten (
+    Migration::Sql(
+        "CREATE TABLE forgotten (
         hash INTEGER PRIMARY KEY,
         kind TEXT NOT NULL CHECK (kind IN ('request', 'replay', 'message'))
-    ) STRICT;"),
+    ) STRICT;",
+    ),
     // 6: the log a record was first read from: a 64-bit hash of the tailed file's identity
     // (`ingest::origin_of`), NULL for records of sources read whole and for records stored
     // before. A rebuild replaces the records of the logs it reads again and keeps the others.
@@ -108,7 +116,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     // usage windows, numbers only: the latest report of each window (provider, window name,
     // reset time), so it grows by one row per window, not per report. `records_provider_time`
     // lets blocks read one provider's requests of a time range without a scan of the others'.
-    Migration::Sql("CREATE TABLE rate_limits (
+    Migration::Sql(
+        "CREATE TABLE rate_limits (
         provider TEXT NOT NULL,
         kind TEXT NOT NULL,
         resets_at_ms INTEGER NOT NULL,
@@ -117,7 +126,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         captured_at_ms INTEGER NOT NULL,
         PRIMARY KEY (provider, kind, resets_at_ms)
     ) STRICT, WITHOUT ROWID;
-    CREATE INDEX records_provider_time ON records (provider, ts_ms);"),
+    CREATE INDEX records_provider_time ON records (provider, ts_ms);",
+    ),
     // 8: one session's records without reading them all (a session's cost, asked on every
     // `scopeon statusline` call).
     Migration::Sql("CREATE INDEX records_session ON records (session, provider);"),
@@ -126,7 +136,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     // figures only. `alert_queue` holds one delivery per alert and webhook, named by a hash
     // of the webhook (never its URL); `alert_endpoints` the last outcome of each webhook and,
     // after a 404 or 410, the fingerprint of the configuration it was disabled under.
-    Migration::Sql("CREATE TABLE alerts_fired (
+    Migration::Sql(
+        "CREATE TABLE alerts_fired (
         id INTEGER PRIMARY KEY,
         event TEXT NOT NULL,
         subject TEXT NOT NULL,
@@ -155,7 +166,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         last_status TEXT,
         last_delivered_ms INTEGER,
         disabled_config TEXT
-    ) STRICT;"),
+    ) STRICT;",
+    ),
     // 10: the compact records (docs/storage.md, "Schema and migrations"): names in dictionary
     // tables, the dedup key as 16 bytes of hashes, the total computed, no message id column.
     Migration::Rust(compact_records),
@@ -358,6 +370,254 @@ pub(crate) fn migrate_to(conn: &mut Connection, path: &Utf8Path, target: i64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{ProviderId, RecordFlags, TokenCounts, UsageRecord};
+    use crate::store::{Batch, GroupKey, ReportQuery, Store};
+
+    /// A version 9 `records` row: provider, dedup key, message id, session, project, model,
+    /// time, sidechain, replay, output tokens.
+    type OldRow<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        i64,
+        bool,
+        bool,
+        i64,
+    );
+
+    const T0: i64 = 1_764_000_000_000;
+
+    const OLD_ROWS: [OldRow<'static>; 6] = [
+        (
+            "claude_code",
+            "msg_a:req_1",
+            Some("msg_a"),
+            "s1",
+            Some("/p/one"),
+            Some("claude-sonnet-4-5"),
+            T0,
+            false,
+            false,
+            100,
+        ),
+        // A sidechain replay of msg_a, and a sidechain record of its own.
+        (
+            "claude_code",
+            "msg_a:req_2",
+            Some("msg_a"),
+            "s2",
+            Some("/p/one"),
+            Some("claude-sonnet-4-5"),
+            T0 + 1,
+            true,
+            true,
+            100,
+        ),
+        (
+            "claude_code",
+            "msg_b:req_3",
+            Some("msg_b"),
+            "s2",
+            Some("/p/two"),
+            Some("claude-opus-4-1"),
+            T0 + 2,
+            true,
+            false,
+            7,
+        ),
+        // A Copilot session's events record superseded by its database record.
+        (
+            "copilot_cli",
+            "ev:c1:msg:m1",
+            None,
+            "c1",
+            None,
+            Some("gpt-5"),
+            T0 + 3,
+            false,
+            true,
+            50,
+        ),
+        (
+            "copilot_cli",
+            "db:c1:m1",
+            None,
+            "c1",
+            None,
+            Some("gpt-5"),
+            T0 + 3,
+            false,
+            false,
+            50,
+        ),
+        (
+            "codex",
+            "t1:3",
+            None,
+            "t1",
+            Some("/p/one"),
+            None,
+            T0 + 4,
+            false,
+            false,
+            9,
+        ),
+    ];
+
+    fn old_database(path: &Utf8Path) {
+        let mut conn = Connection::open(path).unwrap();
+        migrate_to(&mut conn, path, 9).unwrap();
+        for (provider, key, message, session, project, model, ts, sidechain, replay, output) in
+            OLD_ROWS
+        {
+            conn.execute(
+                "INSERT INTO records (provider, dedup_key, message_id, session, project, model,
+                     ts_ms, subagent, sidechain, estimated, aggregate, replay, requests, input,
+                     cache_creation, cache_5m, cache_1h, cache_read, output, reasoning, total)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 0, 0, ?9, 1, 10, 0, 0, 0, 0, ?10, 0,
+                     10 + ?10)",
+                rusqlite::params![
+                    provider, key, message, session, project, model, ts, sidechain, replay, output
+                ],
+            )
+            .unwrap();
+        }
+        // A request forgotten before the migration: its tombstone still stops it.
+        conn.execute(
+            "INSERT INTO forgotten (hash, kind) VALUES (?1, 'request')",
+            [super::super::record_key::key_hash("codex", "t9:1")],
+        )
+        .unwrap();
+    }
+
+    fn claude(key: &str, sidechain: bool, output: u64) -> UsageRecord {
+        let (message, _) = key.split_once(':').unwrap();
+        UsageRecord {
+            provider: ProviderId::ClaudeCode,
+            session: "s3".into(),
+            project: Some("/p/one".into()),
+            model: Some("claude-sonnet-4-5".into()),
+            timestamp_ms: T0 + 10,
+            dedup_key: key.into(),
+            message_id: Some(message.into()),
+            flags: RecordFlags {
+                sidechain,
+                subagent: sidechain,
+                ..RecordFlags::default()
+            },
+            tokens: TokenCounts {
+                input: 10,
+                output,
+                ..TokenCounts::default()
+            },
+            reported_cost_pusd: None,
+            requests: 1,
+            premium_requests_milli: 0,
+        }
+    }
+
+    /// Migration 10 keeps every total, name and replay mark, and the migrated rows meet new
+    /// copies of their requests, new replays and old tombstones as rows written by this
+    /// version would.
+    #[test]
+    fn the_compact_migration_keeps_what_was_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join("old.db");
+        old_database(&path);
+        let mut store = Store::open(&path).unwrap();
+        let by = |store: &Store, keys: Vec<GroupKey>| {
+            let q = ReportQuery::new().group_by(keys);
+            let r = store.report(&q).unwrap();
+            let rows: Vec<(Vec<Option<String>>, u64, u64)> = r
+                .rows
+                .iter()
+                .map(|row| {
+                    (
+                        row.key.iter().map(|(_, v)| v.clone()).collect(),
+                        row.totals.requests,
+                        row.totals.total_tokens,
+                    )
+                })
+                .collect();
+            rows
+        };
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            by(
+                &store,
+                vec![GroupKey::Provider, GroupKey::Project, GroupKey::Model]
+            ),
+            [
+                (
+                    vec![s("claude_code"), s("/p/one"), s("claude-sonnet-4-5")],
+                    1,
+                    110
+                ),
+                (
+                    vec![s("claude_code"), s("/p/two"), s("claude-opus-4-1")],
+                    1,
+                    17
+                ),
+                (vec![s("codex"), s("/p/one"), None], 1, 19),
+                (vec![s("copilot_cli"), None, s("gpt-5")], 1, 60),
+            ]
+        );
+        let stats = store
+            .commit(&Batch {
+                records: vec![
+                    // A copy of a migrated request merges into it.
+                    claude("msg_a:req_1", false, 300),
+                    // A main copy of the migrated sidechain record makes it a replay.
+                    claude("msg_b:req_9", false, 5),
+                    // The tombstone written before the migration still holds.
+                    UsageRecord {
+                        provider: ProviderId::Codex,
+                        session: "t9".into(),
+                        message_id: None,
+                        dedup_key: "t9:1".into(),
+                        ..claude("x:y", false, 1)
+                    },
+                ],
+                sources: Vec::new(),
+                rate_limits: Vec::new(),
+            })
+            .unwrap();
+        assert_eq!((stats.new_records, stats.forgotten_copies), (1, 1));
+        assert_eq!(
+            by(&store, vec![GroupKey::Provider, GroupKey::Model]),
+            [
+                (vec![s("claude_code"), s("claude-sonnet-4-5")], 2, 325),
+                (vec![s("codex"), None], 1, 19),
+                (vec![s("copilot_cli"), s("gpt-5")], 1, 60),
+            ]
+        );
+        // A Copilot events record written now is superseded by the migrated database record.
+        store
+            .commit(&Batch {
+                records: vec![UsageRecord {
+                    provider: ProviderId::CopilotCli,
+                    session: "c1".into(),
+                    message_id: None,
+                    dedup_key: "ev:c1:msg:m2".into(),
+                    ..claude("x:y", false, 1)
+                }],
+                sources: Vec::new(),
+                rate_limits: Vec::new(),
+            })
+            .unwrap();
+        assert_eq!(
+            by(&store, vec![GroupKey::Provider])[2],
+            (vec![s("copilot_cli")], 1, 60)
+        );
+        let version: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, latest_version());
+    }
 
     #[test]
     fn migrations_apply_and_are_idempotent() {
