@@ -2295,7 +2295,8 @@ fn db_bytes(db: &Path) -> Vec<u8> {
     bytes
 }
 
-/// The head hashes of the checkpoints and the dedup keys of the records of a database.
+/// The head hashes of the checkpoints and the stored keys (hashes of the dedup keys, in hex)
+/// of the records of a database.
 fn stored_hashes(db: &Path) -> (Vec<i64>, Vec<String>) {
     let conn =
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -2308,7 +2309,7 @@ fn stored_hashes(db: &Path) -> (Vec<i64>, Vec<String>) {
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     let keys = conn
-        .prepare("SELECT dedup_key FROM records ORDER BY dedup_key")
+        .prepare("SELECT hex(key) FROM records ORDER BY key")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
