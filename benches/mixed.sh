@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Mixed-corpus end-to-end benchmark: Scopeon scan throughput per provider on one synthetic
-# $HOME holding Codex, Gemini CLI, Copilot CLI, Aider, OpenCode and generic OpenAI logs, and a
-# field-by-field check of the totals against the generator's ground truth. See
-# benches/README.md.
+# $HOME holding Codex, Gemini CLI, Copilot CLI, Aider, OpenCode and generic OpenAI logs, beside
+# two physical references on the same files (`cat` to /dev/null, and json_lines: every line
+# validated as JSON, nothing built), and a field-by-field check of the totals against the
+# generator's ground truth. See benches/README.md.
 #
 #   benches/mixed.sh [SIZE]          total corpus size as gen_mixed --size takes it (default 300MB)
 #
@@ -13,8 +14,8 @@
 #   RUNS                cold scans per provider, each on a fresh database; the best is reported (default 3)
 #   RUNS_WARM           warm rescans per provider on the last cold database; the best is reported (default 3)
 #   PROVIDERS           comma list of providers to time (default: every provider in the corpus)
-#   SKIP_BUILD=1        use existing binaries; GEN_MIXED / SCOPEON_BIN point at prebuilt binaries
-#                       (and skip their build)
+#   SKIP_BUILD=1        use existing binaries; GEN_MIXED / JSON_LINES / SCOPEON_BIN point at
+#                       prebuilt binaries (and skip their build)
 #   REQUIRE_ALL=0       report a provider of the corpus that found no files as SKIP instead of
 #                       failing (for timing a build that lacks a provider)
 set -euo pipefail
@@ -47,10 +48,11 @@ HAVE_TIME=0
 # ------------------------------------------------------------------ build
 
 GEN=${GEN_MIXED:-$TARGET_DIR/release/gen_mixed}
+JSON_LINES=${JSON_LINES:-$TARGET_DIR/release/json_lines}
 SCOPEON=${SCOPEON_BIN:-$TARGET_DIR/release/scopeon}
 if [[ $SKIP_BUILD != 1 ]]; then
     pkgs=()
-    [[ -n ${GEN_MIXED:-} ]] || pkgs+=(-p scopeon-benches)
+    [[ -n ${GEN_MIXED:-} && -n ${JSON_LINES:-} ]] || pkgs+=(-p scopeon-benches)
     [[ -n ${SCOPEON_BIN:-} ]] || pkgs+=(-p scopeon-cli)
     if ((${#pkgs[@]})); then
         note "building: cargo build --release --locked ${pkgs[*]}"
@@ -58,6 +60,7 @@ if [[ $SKIP_BUILD != 1 ]]; then
     fi
 fi
 [[ -x $GEN ]] || die "gen_mixed not found at $GEN (build it, or set GEN_MIXED)"
+[[ -x $JSON_LINES ]] || die "json_lines not found at $JSON_LINES (build it, or set JSON_LINES)"
 [[ -x $SCOPEON ]] || die "scopeon not found at $SCOPEON (build it, or set SCOPEON_BIN)"
 
 # ------------------------------------------------------------------ corpus
@@ -112,6 +115,53 @@ fi
 CORPUS_BYTES=$(find "$HOME_DIR" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 CORPUS_FILES=$(find "$HOME_DIR" -type f | wc -l)
 
+# provider_files ID: the files provider ID reads in the corpus, NUL-separated and sorted: its
+# default roots under HOME and its file patterns, as docs/roots.md lists them (generic_openai:
+# the generic_paths glob of $CONFIG). These are what the references (`cat`, json_lines) read.
+# Returns 1 for a provider not listed here (its reference columns show `-`).
+provider_files() {
+    local h=$HOME_DIR d f conf log
+    case $1 in
+        codex)
+            for d in "$h/.codex/sessions" "$h/.codex/archived_sessions"; do
+                [[ ! -d $d ]] || find "$d" -type f \( -name '*.jsonl' -o -name '*.jsonl.zst' \) -print0
+            done
+            ;;
+        gemini_cli)
+            for d in "$h"/.gemini/tmp/*/chats; do
+                [[ ! -d $d ]] || find "$d" -type f \( -name '*.json' -o -name '*.jsonl' \) \
+                    ! -name logs.json ! -name 'checkpoint-*' ! -name '*.tmp-*' ! -name '*.unreadable-*' -print0
+            done
+            ;;
+        copilot_cli)
+            for f in "$h"/.copilot/session-state/*/events.jsonl "$h"/.copilot/session-state/*.jsonl \
+                "$h/.copilot/session-store.db"; do
+                [[ ! -f $f || -L $f ]] || printf '%s\0' "$f"
+            done
+            ;;
+        aider)
+            # ~/.aider/analytics.jsonl, and the log `analytics-log:` of ~/.aider.conf.yml names.
+            conf=$h/.aider.conf.yml log=
+            [[ ! -f $conf ]] || log=$(sed -n 's/^analytics-log:[[:space:]]*//p' "$conf" | head -n 1)
+            [[ $log != '~/'* ]] || log=$h/${log#'~/'}
+            for f in "$h/.aider/analytics.jsonl" ${log:+"$log"}; do
+                [[ ! -f $f || -L $f ]] || printf '%s\0' "$f"
+            done
+            ;;
+        opencode)
+            d=$h/.local/share/opencode
+            [[ ! -d $d/storage/message ]] || find "$d/storage/message" -type f -name '*.json' -print0
+            for f in "$d"/opencode*.db; do
+                [[ ! -f $f || -L $f ]] || printf '%s\0' "$f"
+            done
+            ;;
+        generic_openai)
+            [[ ! -d $h/generic ]] || find "$h/generic" -type f -name '*.jsonl' -print0
+            ;;
+        *) return 1 ;;
+    esac | sort -z
+}
+
 # ------------------------------------------------------------------ measuring
 
 note "warming the page cache ($((CORPUS_BYTES / 1000000)) MB in $CORPUS_FILES files)"
@@ -156,6 +206,63 @@ mbps() { awk -v b="$1" -v s="$2" 'BEGIN {if (s > 0 && b > 0) printf "%.0f", b / 
 # scan_field FILE PROVIDER FIELD: a number from a scopeon.scan.v1 summary
 scan_field() { jq -r --arg p "$2" --arg f "$3" '[.providers[] | select(.provider == $p) | .[$f]] | add // 0' "$1"; }
 
+# The references' file lists ($OUT/ID.files) and their bytes on disk, per provider; "all" is
+# every corpus provider's files, when each has a list.
+declare -A LIST DISK_BYTES
+for id in "${CORPUS_PROVIDERS[@]}" "${TIMED[@]}"; do
+    [[ -z ${LIST[$id]:-} ]] || continue
+    if provider_files "$id" > "$OUT/$id.files"; then
+        LIST[$id]=$OUT/$id.files
+    else
+        rm -f -- "$OUT/$id.files"
+        note "$id: no reference columns (provider_files does not list its files)"
+    fi
+done
+: > "$OUT/all.files"
+LIST[all]=$OUT/all.files
+for id in "${CORPUS_PROVIDERS[@]}"; do
+    if [[ -z ${LIST[$id]:-} ]]; then
+        unset 'LIST[all]'
+        break
+    fi
+    cat -- "${LIST[$id]}" >> "$OUT/all.files"
+done
+for id in "${!LIST[@]}"; do
+    DISK_BYTES[$id]=$(xargs -0 -r stat -c %s -- < "${LIST[$id]}" | awk '{s += $1} END {print s + 0}')
+done
+
+# references ID: best-of-RUNS wall seconds of `cat` and of json_lines over the files of
+# ${LIST[ID]}; sets REF_COLS (the table's `MB on disk | cat MB/s | JSON parse MB/s` cells,
+# `-` without a list) and adds a line to REF_NOTES for lines that are not JSON.
+REF_NOTES=()
+references() {
+    local id=$1 list=${LIST[$1]:-} i walls cat_s json_s bytes summary errors
+    if [[ -z $list ]]; then
+        REF_COLS="- | - | -"
+        return
+    fi
+    walls=()
+    for ((i = 1; i <= RUNS; i++)); do
+        measure "$id-cat-$i" bash -c 'xargs -0 -r cat -- < "$1" > /dev/null' cat-files "$list"
+        walls+=("$WALL")
+    done
+    cat_s=$(printf '%s\n' "${walls[@]}" | minof)
+    walls=()
+    for ((i = 1; i <= RUNS; i++)); do
+        measure "$id-json-$i" "$JSON_LINES" --files-from "$list"
+        walls+=("$WALL")
+    done
+    json_s=$(printf '%s\n' "${walls[@]}" | minof)
+    bytes=${DISK_BYTES[$id]}
+    summary=$OUT/$id-json-$RUNS.json
+    errors=$(jq -r .parse_errors "$summary")
+    if ((errors > 0)); then
+        REF_NOTES+=("$id: json_lines found $errors of $(jq -r '.lines + .documents' "$summary") lines and documents not valid JSON (first ones in $OUT/$id-json-$RUNS.err)")
+    fi
+    note "$id references: $(mb "$bytes") MB in $(jq -r .files "$summary") files; cat best ${cat_s}s, json_lines best ${json_s}s of $RUNS"
+    REF_COLS="$(mb "$bytes") | $(mbps "$bytes" "$cat_s") | $(mbps "$bytes" "$json_s")"
+}
+
 ROWS=()
 for id in "${TIMED[@]}"; do
     walls=() rss=()
@@ -185,11 +292,11 @@ for id in "${TIMED[@]}"; do
     warm=$(printf '%s\n' "${walls[@]}" | minof)
     warm_bytes=$(scan_field "$OUT/$id-warm-$RUNS_WARM.json" "$id" bytes_read)
     rm -rf -- "$run"
+    references "$id"
     if ((files == 0)); then
-
-        ROWS+=("| $id | 0 (no files found) | - | $cold | - | 0 | - | $(mib "$peak") | $warm |")
+        ROWS+=("| $id | 0 (no files found) | - | $cold | - | $REF_COLS | 0 | - | $(mib "$peak") | $warm |")
     else
-        ROWS+=("| $id | $files | $(mb "$bytes") | $cold | $(mbps "$bytes" "$cold") | $records | $(persec "$records" "$cold") | $(mib "$peak") | $warm ($(mb "$warm_bytes") MB) |")
+        ROWS+=("| $id | $files | $(mb "$bytes") | $cold | $(mbps "$bytes" "$cold") | $REF_COLS | $records | $(persec "$records" "$cold") | $(mib "$peak") | $warm ($(mb "$warm_bytes") MB) |")
     fi
 done
 
@@ -203,7 +310,8 @@ all_files=$(jq '[.providers[].files] | add' "$OUT/all-cold.json")
 all_records=$(jq '[.providers[].new_records] | add' "$OUT/all-cold.json")
 measure all-warm env "${ENVARGS[@]}" "$SCOPEON" --db "$run/scopeon.db" --config "$CONFIG" scan --json
 all_warm=$WALL
-ROWS+=("| **all** (one scan) | $all_files | $(mb "$all_bytes") | $all_wall | $(mbps "$all_bytes" "$all_wall") | $all_records | $(persec "$all_records" "$all_wall") | $(mib "$all_rss") | $all_warm |")
+references all
+ROWS+=("| **all** (one scan) | $all_files | $(mb "$all_bytes") | $all_wall | $(mbps "$all_bytes" "$all_wall") | $REF_COLS | $all_records | $(persec "$all_records" "$all_wall") | $(mib "$all_rss") | $all_warm |")
 measure report env "${ENVARGS[@]}" "$SCOPEON" --db "$run/scopeon.db" --config "$CONFIG" \
     report --by provider --json --no-scan
 
@@ -212,12 +320,14 @@ measure report env "${ENVARGS[@]}" "$SCOPEON" --db "$run/scopeon.db" --config "$
 {
     echo "### Scopeon scan, mixed corpus: $CORPUS_NAME ($((CORPUS_BYTES / 1000000)) MB, $CORPUS_FILES files on disk)"
     echo
-    echo "| provider | files | MB read | cold s (best of $RUNS) | MB/s | records | records/s | peak RSS MiB | warm rescan s (best of $RUNS_WARM) |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| provider | files | MB read | cold s (best of $RUNS) | MB/s | MB on disk | cat MB/s | JSON parse MB/s | records | records/s | peak RSS MiB | warm rescan s (best of $RUNS_WARM) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "- cold: \`scopeon scan --provider ID --json\` on a fresh database; warm: the same scan again, nothing new"
     echo "- MB read and records are from the scan summary (\`bytes_read\`, \`new_records\`: distinct dedup keys stored); MB/s = MB read / cold s"
+    echo "- references, on the provider's files as docs/roots.md finds them (MB on disk): cat MB/s = MB on disk / best of $RUNS wall s of \`xargs -0 cat > /dev/null\`; JSON parse MB/s = the same for \`json_lines\` (every line, or whole .json file, validated by serde_json into IgnoredAny; nothing built; databases skipped)"
+    for n in "${REF_NOTES[@]+"${REF_NOTES[@]}"}"; do echo "- $n"; done
     echo "- host: $(uname -srm), $(nproc) CPUs; page cache warm; $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     [[ $HAVE_TIME = 1 ]] || echo "- peak RSS not measured: /usr/bin/time (GNU time) is missing"
 } | tee "$OUT/results.md"
