@@ -45,21 +45,28 @@ fn scan_one(store: &mut Store, home: &Utf8Path, provider: ProviderId) {
     scan(store, &env, &options, &mut |_| {}).unwrap();
 }
 
-/// Every stored record, every column but `origin` (which names the file a record was read
-/// from, not what it holds) and `dedup_key` (a line without ids is keyed by its hash sealed
-/// with each database's own secret, docs/storage.md "Content hashes"), in order of their
-/// values; then the file's counters of records and skipped lines.
+/// Every stored record, with its names, every column but `origin` (which names the file a
+/// record was read from, not what it holds) and `key` (a line without ids is keyed by its hash
+/// sealed with each database's own secret, docs/storage.md "Content hashes"), in order of
+/// their values; then the file's counters of records and skipped lines.
 fn records(db: &Utf8Path) -> Vec<Vec<Value>> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut rows = Vec::new();
     for sql in [
-        "SELECT * FROM records",
+        "SELECT (SELECT name FROM providers WHERE id = provider),
+                (SELECT name FROM sessions WHERE id = session),
+                (SELECT name FROM projects WHERE id = project),
+                (SELECT name FROM models WHERE id = model), ts_ms, subagent, sidechain,
+                estimated, aggregate, replay, fast, requests, input, cache_creation, cache_5m,
+                cache_1h, cache_read, output, reasoning, premium_milli, cost_pusd,
+                reported_cost_pusd, total
+         FROM records",
         "SELECT records, skip_invalid_json, skip_not_an_object, skip_missing_field,
                 skip_too_long, skip_binary FROM sources",
     ] {
         let mut st = conn.prepare(sql).unwrap();
         let columns: Vec<usize> = (0..st.column_count())
-            .filter(|i| !["origin", "dedup_key"].contains(&st.column_name(*i).unwrap()))
+            .filter(|i| !["origin", "key"].contains(&st.column_name(*i).unwrap()))
             .collect();
         let mut found: Vec<Vec<Value>> = st
             .query_map([], |r| {

@@ -357,6 +357,8 @@ impl Store {
         self.rebuild_origins.clear();
         self.sidechain_ids = None;
         if result.is_err() {
+            // Names the rebuild stored are rolled back with it.
+            self.names = None;
             // Nothing of a failed rebuild is kept; the records stay as they were.
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -370,6 +372,8 @@ impl Store {
             self.rebuilding = false;
             self.rebuild_origins.clear();
             self.sidechain_ids = None;
+            // Names the rebuild stored are rolled back with it.
+            self.names = None;
         }
     }
 
@@ -987,7 +991,7 @@ pub(super) fn reprice_all(tx: &Transaction<'_>, table: &PriceTable) -> rusqlite:
 mod tests {
     use super::*;
     use crate::record::RecordFlags;
-    use crate::store::ReportQuery;
+    use crate::store::{GroupKey, ReportQuery};
     use proptest::strategy::Strategy as _;
 
     fn record(key: &str, message: &str, sidechain: bool, output: u64) -> UsageRecord {
@@ -1028,6 +1032,41 @@ mod tests {
             ..ReportQuery::default()
         };
         store.report(&q).unwrap().totals.requests
+    }
+
+    /// A name first stored by an abandoned rebuild is gone with it; the store does not keep
+    /// using the id it had.
+    #[test]
+    fn names_of_an_abandoned_rebuild_are_not_reused() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .commit(&batch(vec![record("a:", "a", false, 1)]))
+            .unwrap();
+        store.begin_rebuild(&[ProviderId::ClaudeCode]).unwrap();
+        let fresh = UsageRecord {
+            session: "fresh".into(),
+            model: Some("claude-opus-4-1".into()),
+            ..record("b:", "b", false, 1)
+        };
+        store.commit(&batch(vec![fresh.clone()])).unwrap();
+        store.abort_rebuild();
+        store.commit(&batch(vec![fresh])).unwrap();
+        let q = ReportQuery::new().group_by(vec![GroupKey::Session, GroupKey::Model]);
+        let keys: Vec<Vec<Option<String>>> = store
+            .report(&q)
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r.key.into_iter().map(|(_, v)| v).collect())
+            .collect();
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            keys,
+            [
+                vec![s("fresh"), s("claude-opus-4-1")],
+                vec![s("s"), s("claude-sonnet-4-5")]
+            ]
+        );
     }
 
     #[test]
