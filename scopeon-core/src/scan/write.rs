@@ -52,6 +52,21 @@ impl Writer<'_> {
                 let room = MAX_EXAMPLES.saturating_sub(ps.skipped_examples.len());
                 ps.skipped_examples.extend(skipped.into_iter().take(room));
                 self.progress.bytes_read += bytes;
+                // A batch stays within its size: what it holds is committed first when this
+                // chunk would take it past, and it grows to that size at most, so its memory
+                // does not depend on how large the files are.
+                let limit = flush_records();
+                if !self.batch.records.is_empty() && self.batch.records.len() + records.len() > limit
+                {
+                    ps.new_records += self.flush()?;
+                }
+                let want = self.batch.records.len() + records.len();
+                if want > self.batch.records.capacity() {
+                    let grown = (self.batch.records.capacity() * 2).min(limit);
+                    self.batch
+                        .records
+                        .reserve_exact(want.max(grown) - self.batch.records.len());
+                }
                 self.batch.records.extend(records);
                 self.batch.rate_limits.extend(rate_limits);
                 self.batch.sources.push(source);
@@ -76,7 +91,10 @@ impl Writer<'_> {
             return Ok(0);
         }
         let stats = self.store.commit(&self.batch)?;
-        self.batch = Batch::default();
+        // Emptied, not replaced: the next batch reuses the space.
+        self.batch.records.clear();
+        self.batch.sources.clear();
+        self.batch.rate_limits.clear();
         Ok(stats.new_records)
     }
 }

@@ -617,6 +617,37 @@ fn write_batch(
     Ok(stats)
 }
 
+/// A request of a batch as it is written: the first copy the batch holds, or once changed
+/// (merged with later copies, its project reduced) its own record, boxed, so a batch's list of
+/// requests takes two pointers per request, not a record.
+pub(super) struct BatchRecord<'b> {
+    first: &'b UsageRecord,
+    changed: Option<Box<UsageRecord>>,
+}
+
+impl<'b> BatchRecord<'b> {
+    fn new(first: &'b UsageRecord) -> BatchRecord<'b> {
+        BatchRecord {
+            first,
+            changed: None,
+        }
+    }
+
+    /// The record, to change (cloned from the batch's copy the first time).
+    fn to_mut(&mut self) -> &mut UsageRecord {
+        let first = self.first;
+        self.changed.get_or_insert_with(|| Box::new(first.clone()))
+    }
+}
+
+impl std::ops::Deref for BatchRecord<'_> {
+    type Target = UsageRecord;
+
+    fn deref(&self) -> &UsageRecord {
+        self.changed.as_deref().unwrap_or(self.first)
+    }
+}
+
 /// Merges copies of one request within a batch (a response's content-block lines arrive
 /// together), so each request costs one write, and keeps with each request the log it was read
 /// from: the first copy's that has one (`origins`, by position). Order is kept: the first
@@ -624,9 +655,9 @@ fn write_batch(
 fn merge_in_batch<'b>(
     records: &'b [UsageRecord],
     origins: &[Option<i64>],
-) -> Vec<(Cow<'b, UsageRecord>, Option<i64>)> {
+) -> Vec<(BatchRecord<'b>, Option<i64>)> {
     let mut index: HashMap<(ProviderId, &str), usize> = HashMap::with_capacity(records.len());
-    let mut merged: Vec<(Cow<'b, UsageRecord>, Option<i64>)> = Vec::with_capacity(records.len());
+    let mut merged: Vec<(BatchRecord<'b>, Option<i64>)> = Vec::with_capacity(records.len());
     for (r, &origin) in records.iter().zip(origins) {
         match index.entry((r.provider, r.dedup_key.as_str())) {
             Entry::Occupied(e) => {
@@ -636,7 +667,7 @@ fn merge_in_batch<'b>(
             }
             Entry::Vacant(e) => {
                 e.insert(merged.len());
-                merged.push((Cow::Borrowed(r), origin));
+                merged.push((BatchRecord::new(r), origin));
             }
         }
     }

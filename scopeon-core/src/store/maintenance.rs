@@ -7,7 +7,6 @@
 //! automatic rebuild after a parser fix, an agent rewriting a whole-document log, or a resumed
 //! session replaying it into a new file.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::time::{Duration, Instant};
@@ -20,7 +19,7 @@ use serde::Serialize;
 use super::names::{self, Dictionary};
 use super::{BUSY_TIMEOUT, ProjectPaths, Store, ingest, privacy, record_key, schema};
 use crate::error::{Error, IoContext, Result};
-use crate::record::{ProviderId, UsageRecord};
+use crate::record::ProviderId;
 
 /// Most problems a check lists (SQLite stops looking after this many).
 const MAX_CHECK_MESSAGES: u32 = 100;
@@ -613,7 +612,7 @@ fn forget_unsuperseded_events(tx: &Connection, provider: &str) -> rusqlite::Resu
 /// key of each record dropped.
 pub(super) fn drop_forgotten(
     conn: &Connection,
-    records: &mut Vec<(Cow<'_, UsageRecord>, Option<i64>)>,
+    records: &mut Vec<(ingest::BatchRecord<'_>, Option<i64>)>,
 ) -> rusqlite::Result<HashSet<(ProviderId, String)>> {
     // Nearly every database has forgotten nothing: one lookup per batch, not per record.
     let any: bool = conn
@@ -653,7 +652,7 @@ pub(super) fn drop_forgotten(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{RecordFlags, TokenCounts};
+    use crate::record::{RecordFlags, TokenCounts, UsageRecord};
     use crate::store::{Batch, GroupKey, ReportQuery};
 
     const DAY: i64 = 86_400_000;
