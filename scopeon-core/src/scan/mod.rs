@@ -138,9 +138,12 @@ type Plan<'p> = (&'p dyn Provider, Vec<RootStatus>, Vec<Found>);
 
 /// Reads every planned file into the store.
 ///
-/// Reading and parsing run on a second thread while this one writes to SQLite; the reader
-/// sends each file's records together with the checkpoint that accounts for them, so commits
-/// stay exactly as atomic as with one thread.
+/// Reading and parsing run on other threads while this one writes to SQLite; a reader sends
+/// each file's records together with the checkpoint that accounts for them, so commits stay
+/// exactly as atomic as with one thread. Providers share nothing a reader uses (their files,
+/// checkpoints, copies and keys are their own), so the next provider's reader starts while this
+/// one's records are written: at most two readers at a time, and each provider's events are
+/// written in its file order, as one reader would send them.
 fn ingest_all(
     store: &mut Store,
     plans: Vec<Plan<'_>>,
@@ -158,105 +161,170 @@ fn ingest_all(
             bytes_read: 0,
         },
     };
+    // What each provider's reader gets, prepared before any reading starts (the stored
+    // checkpoints are read from the database, which only this thread uses).
+    let mut jobs = Vec::with_capacity(plans.len());
+    let mut to_read: Vec<Vec<Found>> = Vec::with_capacity(plans.len());
+    let mut readers = Vec::with_capacity(plans.len());
+    for (provider, roots, files) in plans {
+        let (job, files, reader) = prepare(&mut writer, provider, roots, files, options, rebuild)?;
+        jobs.push(job);
+        to_read.push(files);
+        readers.push(reader);
+    }
     let mut summary = ScanSummary::default();
-    for (provider, roots, mut files) in plans {
-        let mut ps = ProviderScan {
-            provider: provider.id(),
-            roots,
-            files: files.len() as u64,
-            files_read: 0,
-            files_unchanged: 0,
-            files_restarted: 0,
-            bytes_read: 0,
-            lines: 0,
-            records_read: 0,
-            new_records: 0,
-            skipped: SkipCounts::default(),
-            skipped_examples: Vec::new(),
-            problems: Vec::new(),
-        };
-        // Stored checkpoints by the walked files' real paths; the others by their paths as
-        // stored (keyed under a reduced privacy form, docs/storage.md "Log paths").
-        let Resolved {
-            walked: known,
-            unwalked,
-        } = if rebuild.contains(&provider.id()) {
-            Resolved::default()
-        } else if options.files.is_some() {
-            let resolved = named_checkpoints(writer.store, provider.id(), &files)?;
-            let version = provider.parser_version();
-            files.retain(|f| {
-                resolved
-                    .walked
-                    .get(&f.path)
-                    .is_none_or(|cp| cp.parser_version == version)
-            });
-            resolved
-        } else {
-            let walked: Vec<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
-            writer.store.resolve_checkpoints(provider.id(), &walked)?
-        };
-        // Unchanged files are settled here, from the walk's stat alone: a warm scan starts no
-        // thread and opens no file.
-        let version = provider.parser_version();
-        let (unchanged, to_read): (Vec<&Found>, Vec<&Found>) = files.iter().partition(|f| {
-            known
-                .get(&f.path)
-                .is_some_and(|cp| settled(cp, version, &f.stat, options))
-        });
-        for _ in &unchanged {
-            writer.apply(Event::Unchanged, &mut ps, progress)?;
-        }
-        std::thread::scope(|scope| -> Result<()> {
-            if to_read.is_empty() {
-                return Ok(());
+    std::thread::scope(|scope| -> Result<()> {
+        let mut reads = to_read.iter().zip(readers);
+        let mut next = reads
+            .next()
+            .and_then(|(files, reader)| spawn_reader(scope, files, reader));
+        for mut job in jobs {
+            let current = next.take();
+            // The next provider reads ahead while this one is written.
+            next = reads
+                .next()
+                .and_then(|(files, reader)| spawn_reader(scope, files, reader));
+            for _ in 0..job.unchanged {
+                writer.apply(Event::Unchanged, &mut job.ps, progress)?;
             }
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
-            let reader = Reader {
-                provider,
-                options,
-                known,
-                unwalked: unwalked.iter().map(|(_, cp)| cp.clone()).collect(),
-                by_head: HashMap::new(),
-                outbox: Vec::new(),
-                outbox_records: 0,
-                line_buffer: Vec::new(),
-                projects: HashMap::new(),
-                project_paths: writer.store.project_paths(),
-                content_key: writer.store.content_key(),
-            };
-            scope.spawn(|| reader.run(&to_read, tx));
-            // When this loop returns early (a database error), `rx` is dropped and the
-            // reader stops at its next send.
-            for events in rx {
+            // When this loop returns early (a database error), the receivers are dropped and
+            // the readers stop at their next send.
+            for events in current.into_iter().flatten() {
                 for event in events {
-                    writer.apply(event, &mut ps, progress)?;
+                    writer.apply(event, &mut job.ps, progress)?;
                 }
             }
-            ps.new_records += writer.flush()?;
-            Ok(())
-        })?;
-        // Checkpoints of files that are gone; their records stay. Only paths under a root
-        // walked now can be judged gone: another root (another $CLAUDE_CONFIG_DIR, an
-        // unmounted disk) keeps its checkpoints for when it is scanned again.
-        // A checkpoint no walked file resolved to is below a walked root by its stored path
-        // (a keyed root is a prefix of the keyed paths below it).
-        let walked: Vec<&Utf8Path> = ps
-            .roots
-            .iter()
-            .filter(|r| r.exists)
-            .map(|r| r.path.as_path())
-            .collect();
-        let form = writer.store.log_paths();
-        let gone: Vec<String> = unwalked
-            .into_iter()
-            .map(|(stored, _)| stored)
-            .filter(|p| walked.iter().any(|r| is_below(p, r, &form)))
-            .collect();
-        writer.store.forget_sources(provider.id(), &gone)?;
-        summary.providers.push(ps);
-    }
+            job.ps.new_records += writer.flush()?;
+            finish(&mut writer, &job)?;
+            summary.providers.push(job.ps);
+        }
+        Ok(())
+    })?;
     Ok(summary)
+}
+
+/// Starts a provider's reader on its own thread; the receiver of what it sends, or `None`
+/// when the provider has nothing to read.
+fn spawn_reader<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    files: &'env [Found],
+    reader: Option<Reader<'env>>,
+) -> Option<std::sync::mpsc::Receiver<Vec<Event>>> {
+    let reader = reader?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
+    scope.spawn(move || {
+        let files: Vec<&Found> = files.iter().collect();
+        reader.run(&files, tx);
+    });
+    Some(rx)
+}
+
+/// One provider's part of a scan, on the writing side.
+struct ProviderJob {
+    id: ProviderId,
+    ps: ProviderScan,
+    /// Files settled from the walk's stat alone.
+    unchanged: usize,
+    /// Stored checkpoints no walked file resolved to, by their stored paths.
+    unwalked: Vec<(String, crate::tail::Checkpoint)>,
+}
+
+/// Prepares a provider's part of a scan: its summary, its stored checkpoints, the files that
+/// are unchanged (settled from the walk's stat alone: a warm scan starts no thread and opens
+/// no file) and the reader of the others (none when there are none).
+fn prepare<'p>(
+    writer: &mut Writer<'_>,
+    provider: &'p dyn Provider,
+    roots: Vec<RootStatus>,
+    mut files: Vec<Found>,
+    options: &'p ScanOptions,
+    rebuild: &[ProviderId],
+) -> Result<(ProviderJob, Vec<Found>, Option<Reader<'p>>)> {
+    let ps = ProviderScan {
+        provider: provider.id(),
+        roots,
+        files: files.len() as u64,
+        files_read: 0,
+        files_unchanged: 0,
+        files_restarted: 0,
+        bytes_read: 0,
+        lines: 0,
+        records_read: 0,
+        new_records: 0,
+        skipped: SkipCounts::default(),
+        skipped_examples: Vec::new(),
+        problems: Vec::new(),
+    };
+    // Stored checkpoints by the walked files' real paths; the others by their paths as
+    // stored (keyed under a reduced privacy form, docs/storage.md "Log paths").
+    let Resolved {
+        walked: known,
+        unwalked,
+    } = if rebuild.contains(&provider.id()) {
+        Resolved::default()
+    } else if options.files.is_some() {
+        let resolved = named_checkpoints(writer.store, provider.id(), &files)?;
+        let version = provider.parser_version();
+        files.retain(|f| {
+            resolved
+                .walked
+                .get(&f.path)
+                .is_none_or(|cp| cp.parser_version == version)
+        });
+        resolved
+    } else {
+        let walked: Vec<&Utf8Path> = files.iter().map(|f| f.path.as_path()).collect();
+        writer.store.resolve_checkpoints(provider.id(), &walked)?
+    };
+    let version = provider.parser_version();
+    let (unchanged, to_read): (Vec<Found>, Vec<Found>) = files.into_iter().partition(|f| {
+        known
+            .get(&f.path)
+            .is_some_and(|cp| settled(cp, version, &f.stat, options))
+    });
+    let reader = (!to_read.is_empty()).then(|| Reader {
+        provider,
+        options,
+        known,
+        unwalked: unwalked.iter().map(|(_, cp)| cp.clone()).collect(),
+        by_head: HashMap::new(),
+        outbox: Vec::new(),
+        outbox_records: 0,
+        line_buffer: Vec::new(),
+        projects: HashMap::new(),
+        project_paths: writer.store.project_paths(),
+        content_key: writer.store.content_key(),
+    });
+    let job = ProviderJob {
+        id: provider.id(),
+        ps,
+        unchanged: unchanged.len(),
+        unwalked,
+    };
+    Ok((job, to_read, reader))
+}
+
+/// Ends a provider's part of a scan: forgets the checkpoints of its files that are gone (their
+/// records stay). Only paths under a root walked now can be judged gone: another root (another
+/// `$CLAUDE_CONFIG_DIR`, an unmounted disk) keeps its checkpoints for when it is scanned again.
+/// A checkpoint no walked file resolved to is below a walked root by its stored path (a keyed
+/// root is a prefix of the keyed paths below it).
+fn finish(writer: &mut Writer<'_>, job: &ProviderJob) -> Result<()> {
+    let walked: Vec<&Utf8Path> = job
+        .ps
+        .roots
+        .iter()
+        .filter(|r| r.exists)
+        .map(|r| r.path.as_path())
+        .collect();
+    let form = writer.store.log_paths();
+    let gone: Vec<String> = job
+        .unwalked
+        .iter()
+        .map(|(stored, _)| stored.clone())
+        .filter(|p| walked.iter().any(|r| is_below(p, r, &form)))
+        .collect();
+    writer.store.forget_sources(job.id, &gone)
 }
 
 /// The checkpoints a scan of named files needs: those of the files, looked up one by one

@@ -56,7 +56,8 @@ impl Writer<'_> {
                 // chunk would take it past, and it grows to that size at most, so its memory
                 // does not depend on how large the files are.
                 let limit = flush_records();
-                if !self.batch.records.is_empty() && self.batch.records.len() + records.len() > limit
+                if !self.batch.records.is_empty()
+                    && self.batch.records.len() + records.len() > limit
                 {
                     ps.new_records += self.flush()?;
                 }
