@@ -18,6 +18,7 @@
 //! follower watches and polls between scans.
 
 mod agent_db;
+mod ahead;
 mod copies;
 mod discover;
 mod events;

@@ -54,16 +54,36 @@ pub(super) struct Reader<'p> {
     pub(super) content_key: ContentKey,
 }
 
+/// Where a reader's bundles of events go: the writer's channel, or the list of a file's events
+/// a helper reads ahead ([`Reader::read_ahead`]).
+pub(super) trait Outlet {
+    /// Passes a bundle on; false when nobody listens any more.
+    fn pass(&mut self, events: Vec<Event>) -> bool;
+}
+
+impl Outlet for SyncSender<Vec<Event>> {
+    fn pass(&mut self, events: Vec<Event>) -> bool {
+        self.send(events).is_ok()
+    }
+}
+
+impl Outlet for Vec<Event> {
+    fn pass(&mut self, mut events: Vec<Event>) -> bool {
+        self.append(&mut events);
+        true
+    }
+}
+
 /// Records per bundle sent to the writer (a bundle also closes at [`OUTBOX_EVENTS`]). With the
 /// channel's four slots, the reader runs up to about a batch ahead of the writer.
 const OUTBOX_RECORDS: usize = 4_096;
 /// Events per bundle sent to the writer.
 const OUTBOX_EVENTS: usize = 512;
 
-impl Reader<'_> {
+impl<'p> Reader<'p> {
     /// Queues an event for the writer, sending the bundle when it is full; false when the
     /// writer has stopped listening.
-    fn emit(&mut self, event: Event, tx: &SyncSender<Vec<Event>>) -> bool {
+    fn emit(&mut self, event: Event, tx: &mut dyn Outlet) -> bool {
         if let Event::Chunk(chunk) = &event {
             self.outbox_records += chunk.records.len();
         }
@@ -74,12 +94,12 @@ impl Reader<'_> {
         true
     }
 
-    fn send(&mut self, tx: &SyncSender<Vec<Event>>) -> bool {
+    fn send(&mut self, tx: &mut dyn Outlet) -> bool {
         self.outbox_records = 0;
-        self.outbox.is_empty() || tx.send(std::mem::take(&mut self.outbox)).is_ok()
+        self.outbox.is_empty() || tx.pass(std::mem::take(&mut self.outbox))
     }
 
-    pub(super) fn run(mut self, files: &[&Found], tx: SyncSender<Vec<Event>>) {
+    pub(super) fn run(mut self, files: &[&Found], mut tx: SyncSender<Vec<Event>>) {
         // Index stored checkpoints by first-line hash, for rename and copy detection.
         let stored = self
             .known
@@ -91,26 +111,121 @@ impl Reader<'_> {
                 self.by_head.entry(h).or_default().push((path, cp.clone()));
             }
         }
-        for found in files {
-            let sent = match self.file(found, &tx) {
-                Ok(sent) => sent,
-                Err(e) => self.emit(
-                    Event::Problem(FileProblem {
-                        path: found.path.clone(),
-                        problem: e.to_string(),
-                    }),
-                    &tx,
-                ),
-            };
-            if !sent {
-                return; // The writer stopped.
+        let ahead = super::ahead::plan(&self, files);
+        if ahead.is_worth_it() {
+            std::thread::scope(|scope| self.run_with_help(scope, files, &ahead, &mut tx));
+        } else {
+            for found in files {
+                if !self.one(found, &mut tx) {
+                    return; // The writer stopped.
+                }
             }
         }
-        self.send(&tx);
+        self.send(&mut tx);
+    }
+
+    /// [`Reader::run`] with a second reader parsing the files [`ahead::plan`] picked on another
+    /// thread, ahead of this one. Their events are passed on at their place in the file order,
+    /// so the writer sees exactly what one reader would have sent (docs/storage.md, "Reading
+    /// on two cores").
+    fn run_with_help<'scope>(
+        &mut self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        files: &[&Found],
+        ahead: &super::ahead::Plan,
+        tx: &mut dyn Outlet,
+    ) where
+        Self: 'scope,
+    {
+        let (helper_tx, helper_rx) = std::sync::mpsc::sync_channel(super::ahead::FILES_AHEAD);
+        let helper = self.helper();
+        let picked: Vec<(&Found, i64)> = ahead.picked(files);
+        let picked: Vec<(Found, i64)> = picked.into_iter().map(|(f, h)| (f.clone(), h)).collect();
+        scope.spawn(move || helper.read_ahead(&picked, helper_tx));
+        for (i, found) in files.iter().enumerate() {
+            let sent = match ahead.is_picked(i).then(|| helper_rx.recv().ok()).flatten() {
+                Some(Some(events)) => self.pass_on(events, tx),
+                // Not read ahead after all (its first line changed since the plan), or the
+                // helper stopped: read here.
+                _ => self.one(found, tx),
+            };
+            if !sent {
+                return; // The writer stopped; dropping the receiver stops the helper.
+            }
+        }
+    }
+
+    /// A reader for [`Reader::read_ahead`]: this one's settings, none of its state (the files
+    /// it reads have no checkpoint and share their first line with no other log).
+    fn helper(&self) -> Reader<'p> {
+        Reader {
+            provider: self.provider,
+            options: self.options,
+            known: HashMap::new(),
+            unwalked: Vec::new(),
+            by_head: HashMap::new(),
+            outbox: Vec::new(),
+            outbox_records: 0,
+            line_buffer: Vec::new(),
+            projects: HashMap::new(),
+            project_paths: self.project_paths,
+            content_key: self.content_key,
+        }
+    }
+
+    /// Reads each picked file whole into its list of events and sends the lists, in order;
+    /// `None` for a file whose first line is no longer the one the plan saw, which the main
+    /// reader then reads itself.
+    fn read_ahead(mut self, picked: &[(Found, i64)], tx: SyncSender<Option<Vec<Event>>>) {
+        for (found, head) in picked {
+            let same_head = open_found(found)
+                .and_then(|(file, _)| tail::fingerprint(&file, &self.content_key))
+                .is_ok_and(|f| f.head_hash == Some(*head));
+            let events = same_head.then(|| {
+                let mut events: Vec<Event> = Vec::new();
+                self.one(found, &mut events);
+                self.send(&mut events);
+                events
+            });
+            if tx.send(events).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Passes on the events a helper read, remembering the files' checkpoints as reading them
+    /// here would have.
+    fn pass_on(&mut self, events: Vec<Event>, tx: &mut dyn Outlet) -> bool {
+        for event in events {
+            if let Event::Chunk(chunk) = &event
+                && chunk.file_done
+            {
+                self.remember(&chunk.source);
+            }
+            if !self.emit(event, tx) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Reads one file, a problem with it becoming a reported event; false when the writer has
+    /// stopped listening.
+    fn one(&mut self, found: &Found, tx: &mut dyn Outlet) -> bool {
+        match self.file(found, tx) {
+            Ok(sent) => sent,
+            Err(e) => self.emit(
+                Event::Problem(FileProblem {
+                    path: found.path.clone(),
+                    problem: e.to_string(),
+                }),
+                tx,
+            ),
+        }
     }
 
     /// Reads one file; `Ok(false)` when the writer has stopped listening.
-    fn file(&mut self, found: &Found, tx: &SyncSender<Vec<Event>>) -> std::io::Result<bool> {
+    fn file(&mut self, found: &Found, tx: &mut dyn Outlet) -> std::io::Result<bool> {
         let version = self.provider.parser_version();
         let prior = self.known.get(&found.path).cloned();
         if let Some(cp) = &prior
@@ -210,7 +325,7 @@ impl Reader<'_> {
         found: &Found,
         kind: SourceKind,
         state: Option<Vec<u8>>,
-        tx: &SyncSender<Vec<Event>>,
+        tx: &mut dyn Outlet,
     ) -> std::io::Result<bool> {
         let ctx = self.context(found);
         let path = &found.path;
@@ -360,7 +475,7 @@ impl Reader<'_> {
         open: &OpenFile<'_>,
         offset: u64,
         parser: &mut dyn LineParser,
-        tx: &SyncSender<Vec<Event>>,
+        tx: &mut dyn Outlet,
     ) -> std::io::Result<bool> {
         // Only up to the size seen when the file was opened: what an agent appends meanwhile is
         // read by the next scan, so a file growing faster than it is read cannot keep a scan
