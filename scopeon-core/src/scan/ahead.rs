@@ -49,17 +49,21 @@ impl Plan {
         self.heads.iter().flatten().count() >= MIN_FILES
     }
 
-    /// Whether the file at this position was picked.
-    pub(super) fn is_picked(&self, i: usize) -> bool {
+    /// Whether the helper reads the file at this position: every second picked file, so the
+    /// main reader reads the others meanwhile.
+    pub(super) fn is_helpers(&self, i: usize) -> bool {
         self.heads.get(i).is_some_and(Option::is_some)
+            && self.heads[..i].iter().flatten().count() % 2 == 1
     }
 
-    /// The picked files, in order, with their first-line hashes.
-    pub(super) fn picked<'f>(&self, files: &[&'f Found]) -> Vec<(&'f Found, i64)> {
+    /// The files the helper reads, in order, with their first-line hashes.
+    pub(super) fn helpers_files<'f>(&self, files: &[&'f Found]) -> Vec<(&'f Found, i64)> {
         files
             .iter()
             .zip(&self.heads)
             .filter_map(|(f, h)| h.map(|h| (*f, h)))
+            .skip(1)
+            .step_by(2)
             .collect()
     }
 }

@@ -124,8 +124,8 @@ impl<'p> Reader<'p> {
         self.send(&mut tx);
     }
 
-    /// [`Reader::run`] with a second reader parsing the files [`ahead::plan`] picked on another
-    /// thread, ahead of this one. Their events are passed on at their place in the file order,
+    /// [`Reader::run`] with a second reader parsing every second file [`ahead::plan`] picked on
+    /// another thread, ahead of this one, while this one reads the others. Their events are passed on at their place in the file order,
     /// so the writer sees exactly what one reader would have sent (docs/storage.md, "Reading
     /// on two cores").
     fn run_with_help<'scope>(
@@ -139,11 +139,14 @@ impl<'p> Reader<'p> {
     {
         let (helper_tx, helper_rx) = std::sync::mpsc::sync_channel(super::ahead::FILES_AHEAD);
         let helper = self.helper();
-        let picked: Vec<(&Found, i64)> = ahead.picked(files);
-        let picked: Vec<(Found, i64)> = picked.into_iter().map(|(f, h)| (f.clone(), h)).collect();
+        let picked: Vec<(Found, i64)> = ahead
+            .helpers_files(files)
+            .into_iter()
+            .map(|(f, h)| (f.clone(), h))
+            .collect();
         scope.spawn(move || helper.read_ahead(&picked, helper_tx));
         for (i, found) in files.iter().enumerate() {
-            let sent = match ahead.is_picked(i).then(|| helper_rx.recv().ok()).flatten() {
+            let sent = match ahead.is_helpers(i).then(|| helper_rx.recv().ok()).flatten() {
                 Some(Some(events)) => self.pass_on(events, tx),
                 // Not read ahead after all (its first line changed since the plan), or the
                 // helper stopped: read here.
