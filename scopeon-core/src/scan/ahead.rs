@@ -13,9 +13,19 @@
 use std::collections::HashMap;
 
 use super::discover::Found;
-use super::read::Reader;
-use crate::provider::SourceKind;
+use crate::hash::ContentKey;
+use crate::provider::{Provider, SourceKind};
 use crate::tail;
+
+/// What the main reader knows that [`plan`] needs.
+pub(super) struct Known<'k> {
+    pub(super) provider: &'k dyn Provider,
+    /// Whether a file has a checkpoint (by its real path).
+    pub(super) has_checkpoint: &'k dyn Fn(&Found) -> bool,
+    /// Whether a stored checkpoint has this first-line hash.
+    pub(super) stored_head: &'k dyn Fn(i64) -> bool,
+    pub(super) content_key: &'k ContentKey,
+}
 
 /// Files read ahead and waiting to be passed on, at most: each holds its records whole.
 pub(super) const FILES_AHEAD: usize = 4;
@@ -73,7 +83,7 @@ impl Plan {
 /// it) no other file of the scan and no stored checkpoint has. Reads the first line of every
 /// tailed log of the scan; a file that cannot be opened now is left to the main reader, which
 /// reports it.
-pub(super) fn plan(reader: &Reader<'_>, files: &[&Found]) -> Plan {
+pub(super) fn plan(reader: &Known<'_>, files: &[&Found]) -> Plan {
     let tailed: Vec<bool> = files
         .iter()
         .map(|f| reader.provider.source_kind(&f.relative) == SourceKind::Lines)
@@ -81,9 +91,7 @@ pub(super) fn plan(reader: &Reader<'_>, files: &[&Found]) -> Plan {
     let candidate: Vec<bool> = files
         .iter()
         .zip(&tailed)
-        .map(|(f, &tailed)| {
-            tailed && f.stat.size <= MAX_BYTES && !reader.known.contains_key(&f.path)
-        })
+        .map(|(f, &tailed)| tailed && f.stat.size <= MAX_BYTES && !(reader.has_checkpoint)(f))
         .collect();
     if candidate.iter().filter(|c| **c).count() < MIN_FILES {
         return Plan {
@@ -104,21 +112,17 @@ pub(super) fn plan(reader: &Reader<'_>, files: &[&Found]) -> Plan {
     let heads = all
         .iter()
         .zip(&candidate)
-        .map(|(h, &candidate)| {
-            h.filter(|h| candidate && seen[h] == 1 && !reader.by_head.contains_key(h))
-        })
+        .map(|(h, &candidate)| h.filter(|h| candidate && seen[h] == 1 && !(reader.stored_head)(*h)))
         .collect();
     Plan { heads }
 }
 
 /// The sealed hash of a file's first line, as its checkpoint would store it; `None` without a
 /// complete first line, or when the file is not the one the walk found.
-fn first_line_hash(found: &Found, reader: &Reader<'_>) -> Option<i64> {
+fn first_line_hash(found: &Found, reader: &Known<'_>) -> Option<i64> {
     let (file, stat) = tail::open_beneath(&found.root, &found.relative).ok()?;
     if (stat.dev, stat.ino) != (found.stat.dev, found.stat.ino) {
         return None;
     }
-    tail::fingerprint(&file, &reader.content_key)
-        .ok()?
-        .head_hash
+    tail::fingerprint(&file, reader.content_key).ok()?.head_hash
 }

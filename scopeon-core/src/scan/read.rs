@@ -111,7 +111,15 @@ impl<'p> Reader<'p> {
                 self.by_head.entry(h).or_default().push((path, cp.clone()));
             }
         }
-        let ahead = super::ahead::plan(&self, files);
+        let ahead = super::ahead::plan(
+            &super::ahead::Known {
+                provider: self.provider,
+                has_checkpoint: &|f| self.known.contains_key(&f.path),
+                stored_head: &|h| self.by_head.contains_key(&h),
+                content_key: &self.content_key,
+            },
+            files,
+        );
         if ahead.is_worth_it() {
             std::thread::scope(|scope| self.run_with_help(scope, files, &ahead, &mut tx));
         } else {

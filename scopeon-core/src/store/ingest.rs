@@ -1536,7 +1536,7 @@ mod tests {
             .unwrap();
         TEST_KEYS
             .iter()
-            .filter(|k| stored.contains(&record_key::stored_key("claude_code", k).to_vec()))
+            .filter(|k| stored.contains(record_key::stored_key("claude_code", k).as_slice()))
             .map(|k| (*k).to_owned())
             .collect()
     }
