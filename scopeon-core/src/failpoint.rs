@@ -1,8 +1,9 @@
 //! Deterministic crash points (and small batches, and database faults) for tests.
 //!
-//! `SCOPEON_TEST_PAUSE=NAME:DIR` stops the process the first time the point `NAME` is
-//! reached: it creates `DIR/NAME.paused` and waits until `DIR/NAME.resume` exists, so a test
-//! can change the file system at exactly that moment (a race made deterministic).
+//! `SCOPEON_TEST_PAUSE=NAME:DIR` stops the process when the point `NAME` is first reached: it
+//! creates `DIR/NAME.paused`, and every thread that reaches the point waits until
+//! `DIR/NAME.resume` exists, so a test can change the file system at exactly that moment (a
+//! race made deterministic).
 //!
 //! `SCOPEON_TEST_FAILPOINT=NAME:N` aborts the process (as `kill -9` would: no destructors, no
 //! rollback) the N-th time the point `NAME` is reached. The integration tests use it to prove a
@@ -63,21 +64,25 @@ mod armed {
         }
     }
 
-    /// Waits at the point `name` the first time it is reached, when `SCOPEON_TEST_PAUSE` names
-    /// it (see the module docs); at most a minute, so a test that never resumes cannot hang.
+    /// Waits at the point `name` until the test resumes it, when `SCOPEON_TEST_PAUSE` names it
+    /// (see the module docs): the first thread to reach it announces the pause, and every
+    /// thread that reaches it before the resume waits too (a scan's reading runs on several);
+    /// at most a minute, so a test that never resumes cannot hang.
     pub(crate) fn pause(name: &str) {
-        static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        static ANNOUNCED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
         let Ok(spec) = std::env::var("SCOPEON_TEST_PAUSE") else {
             return;
         };
         let Some((point, dir)) = spec.split_once(':') else {
             return;
         };
-        if point != name || DONE.swap(true, Ordering::Relaxed) {
+        if point != name {
             return;
         }
         let dir = std::path::Path::new(dir);
-        if std::fs::write(dir.join(format!("{name}.paused")), b"").is_err() {
+        if !ANNOUNCED.swap(true, Ordering::Relaxed)
+            && std::fs::write(dir.join(format!("{name}.paused")), b"").is_err()
+        {
             return;
         }
         let resume = dir.join(format!("{name}.resume"));
