@@ -143,8 +143,9 @@ type Plan<'p> = (&'p dyn Provider, Vec<RootStatus>, Vec<Found>);
 /// each file's records together with the checkpoint that accounts for them, so commits stay
 /// exactly as atomic as with one thread. Providers share nothing a reader uses (their files,
 /// checkpoints, copies and keys are their own), so the next provider's reader starts while this
-/// one's records are written: at most two readers at a time, and each provider's events are
-/// written in its file order, as one reader would send them.
+/// one's records are written: at most two providers' readers at a time (each may start a
+/// read-ahead helper, `ahead`), and each provider's events are written in its file order, as
+/// one reader would send them.
 fn ingest_all(
     store: &mut Store,
     plans: Vec<Plan<'_>>,

@@ -19,11 +19,12 @@ use crate::error::{Error, Result};
 /// The secondary indexes of `records`: name and definition. Each migration that adds one adds
 /// it here too (the schema test compares the two).
 pub(super) const SECONDARY_INDEXES: &[(&str, &str)] = &[
-    // Time first, for every window; the provider beside it, so reading one provider's
-    // requests of a window skips the others' without reading their rows.
+    // One provider's requests of a time range, and its first or last one, are a range of
+    // it; a window over every provider is one range per provider (`provider IN (SELECT id
+    // FROM providers)`), so no index on time alone is kept.
     (
-        "records_time",
-        "CREATE INDEX records_time ON records (ts_ms, provider)",
+        "records_provider_time",
+        "CREATE INDEX records_provider_time ON records (provider, ts_ms)",
     ),
     (
         "records_session",

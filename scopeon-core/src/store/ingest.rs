@@ -768,10 +768,7 @@ fn upsert_record(
         origin,
     ];
     // The message whose copies this record is one of, if it is keyed by one.
-    let message_group = (r.provider == ProviderId::ClaudeCode)
-        .then(|| record_key::group_of(&key))
-        .flatten()
-        .filter(|_| crate::provider::claude_code::message_of_key(&r.dedup_key).is_some());
+    let message_group = record_key::message_group(provider, &r.dedup_key);
     if st.insert_new.execute(params)? == 1 {
         // Stored as it came: priced already, and not a replay until a mark says so.
         let merged = Merged {

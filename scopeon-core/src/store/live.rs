@@ -2,7 +2,7 @@
 //! reads blocks and context are computed from.
 //!
 //! Every read here is bounded by time through an index: one provider's requests of a range
-//! and the requests of the last minutes (`records_time`), and the few
+//! and every provider's requests of the last minutes (`records_provider_time`), and the few
 //! rate-limit rows of a provider (one per window).
 
 use rusqlite::Connection;
@@ -53,6 +53,18 @@ const EACH_REQUEST_SQL: &str = "SELECT ts_ms, requests, input, cache_creation, c
     FROM records
     WHERE provider = (SELECT id FROM providers WHERE name = ?1) AND ts_ms >= ?2 AND ts_ms < ?3 AND replay = 0
     ORDER BY ts_ms";
+
+/// Every provider's main-thread requests in `[?1, ?2]`, by name, oldest first: one range of
+/// `records_provider_time` per provider.
+const SESSION_TIPS_SQL: &str = "SELECT (SELECT name FROM providers WHERE id = provider),
+        (SELECT name FROM sessions WHERE id = session),
+        (SELECT name FROM projects WHERE id = project),
+        (SELECT name FROM models WHERE id = model),
+        input + cache_creation + cache_read, ts_ms
+    FROM records
+    WHERE provider IN (SELECT id FROM providers) AND ts_ms >= ?1 AND ts_ms <= ?2
+      AND replay = 0 AND sidechain = 0
+    ORDER BY ts_ms, rowid";
 
 /// A provider's request times up to `?2`, latest first.
 const BLOCK_ANCHOR_SQL: &str = "SELECT ts_ms FROM records
@@ -241,19 +253,7 @@ impl Store {
     /// (sidechains, Claude Code's subagents, run in contexts of their own), oldest first.
     pub(crate) fn session_tips(&self, from_ms: i64, to_ms: i64) -> Result<Vec<SessionTip>> {
         let err = |e| self.db_err(e);
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT (SELECT name FROM providers WHERE id = provider),
-                        (SELECT name FROM sessions WHERE id = session),
-                        (SELECT name FROM projects WHERE id = project),
-                        (SELECT name FROM models WHERE id = model),
-                        input + cache_creation + cache_read, ts_ms
-                 FROM records
-                 WHERE ts_ms >= ?1 AND ts_ms <= ?2 AND replay = 0 AND sidechain = 0
-                 ORDER BY ts_ms, rowid",
-            )
-            .map_err(err)?;
+        let mut st = self.conn.prepare_cached(SESSION_TIPS_SQL).map_err(err)?;
         let rows = st
             .query_map((from_ms, to_ms), |r| {
                 Ok(SessionTip {
@@ -384,10 +384,10 @@ mod tests {
         );
     }
 
-    /// The block reads go through the `(ts_ms, provider)` index, so their cost follows the
+    /// The block reads go through the `(provider, ts_ms)` index, so their cost follows the
     /// range asked for, not the history stored.
     #[test]
-    fn block_reads_use_the_time_index() {
+    fn block_reads_use_the_provider_time_index() {
         let store = Store::open_in_memory().unwrap();
         for sql in [EACH_REQUEST_SQL, BLOCK_ANCHOR_SQL] {
             let sql = sql
@@ -395,8 +395,25 @@ mod tests {
                 .replace("?2", "1")
                 .replace("?3", "2");
             let plan = store.query_plan(&sql).join("\n");
-            assert!(plan.contains("INDEX records_time (ts_ms"), "{plan}");
+            assert!(
+                plan.contains("USING INDEX records_provider_time (provider=? AND ts_ms"),
+                "{plan}"
+            );
             assert!(!plan.contains("TEMP B-TREE"), "sorted by the index: {plan}");
+        }
+        // A window over every provider (context's session tips, a report with a time range)
+        // is one range of the same index per provider, never a scan of the table.
+        let report = "SELECT sum(total) FROM records r WHERE r.replay = 0 AND r.ts_ms >= ?1
+            AND r.ts_ms < ?2 AND r.provider IN (SELECT id FROM providers)";
+        for sql in [SESSION_TIPS_SQL, report] {
+            let sql = sql.replace("?1", "1").replace("?2", "2");
+            let plan = store.query_plan(&sql).join("\n");
+            assert!(
+                plan.contains(
+                    "USING INDEX records_provider_time (provider=? AND ts_ms>? AND ts_ms<"
+                ),
+                "{plan}"
+            );
         }
     }
 }

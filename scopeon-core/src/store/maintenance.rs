@@ -527,7 +527,8 @@ fn forget_in(
             if let Some(hash) = record_key::key_of(&key) {
                 tomb.execute((hash, kind))?;
             }
-            // A main copy's message also stops later sidechain replays of it.
+            // A main copy's message also stops later sidechain replays of it (a request of
+            // Claude Code keyed by no message writes a tombstone nothing ever looks up).
             let sidechain: bool = row.get(2)?;
             if !sidechain
                 && provider == ProviderId::ClaudeCode.as_str()
@@ -630,14 +631,13 @@ pub(super) fn drop_forgotten(
             [record_key::key_hash(r.provider.as_str(), &r.dedup_key)],
             |row| row.get(0),
         )?;
+        // The message as the stored key groups it (the key's first part), as `forget` wrote
+        // its tombstone.
         if !forgotten
             && r.flags.sidechain
-            && let Some(m) = &r.message_id
+            && let Some(group) = record_key::message_group(r.provider.as_str(), &r.dedup_key)
         {
-            forgotten = lookup
-                .query_row([record_key::message_hash(r.provider.as_str(), m)], |row| {
-                    row.get(0)
-                })?;
+            forgotten = lookup.query_row([group], |row| row.get(0))?;
         }
         if forgotten {
             dropped.insert((r.provider, r.dedup_key.clone()));
@@ -797,6 +797,31 @@ mod tests {
                 remaining: 2
             }
         );
+    }
+
+    #[test]
+    fn a_message_id_with_a_colon_is_one_message_for_replays_and_tombstones() {
+        // Vendor message ids have no `:`; one that has is grouped by the key's first part
+        // everywhere: the replay marks, the tombstone `forget` writes, the one a batch checks.
+        let with_id = |key: &str, sidechain: bool| UsageRecord {
+            message_id: Some("x:y".into()),
+            ..message(key, "/p", T0, sidechain)
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        commit(
+            &mut store,
+            vec![with_id("x:y:r1", false), with_id("x:y:r2", true)],
+        );
+        assert_eq!(requests(&store), 1, "the sidechain copy is a replay");
+        store
+            .forget(&ForgetFilter {
+                before_ms: Some(T0 + DAY),
+                ..ForgetFilter::default()
+            })
+            .unwrap();
+        let again = commit(&mut store, vec![with_id("x:y:r3", true)]);
+        assert_eq!(again.forgotten_copies, 1);
+        assert_eq!(requests(&store), 0);
     }
 
     #[test]

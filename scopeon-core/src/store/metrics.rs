@@ -10,7 +10,7 @@ use crate::metrics::RateLimitGauge;
 impl Store {
     /// When the earliest stored request of these providers was made (UTC milliseconds), or
     /// `None` when they have none. Replays are left out as reports leave them out. One
-    /// indexed look-up per provider (`records_time`), not a scan of every record.
+    /// indexed look-up per provider (`records_provider_time`), not a scan of every record.
     pub(crate) fn earliest_request_ms(&self, providers: &[&str]) -> Result<Option<i64>> {
         let mut st = self
             .conn

@@ -89,8 +89,8 @@ pub struct Store {
     rebuilding: bool,
     /// The price table when it is not the built-in one (user overrides).
     custom_pricing: Option<Box<PriceTable>>,
-    /// Message ids of stored sidechain records, so writing a main record only looks for
-    /// sidechain copies to mark as replays when one exists (see `ingest`).
+    /// The messages (stored-key groups) of stored sidechain records, so writing a main record
+    /// only looks for sidechain copies to mark as replays when one exists (see `ingest`).
     sidechain_ids: Option<ingest::SidechainIds>,
     /// Ids of the dictionary names this connection looked up (`names`).
     names: Option<names::Names>,

@@ -87,9 +87,13 @@ impl Store {
         let mut rewritten = 0u64;
         let mut scrub = false;
         if mode != ProjectPaths::Full {
-            rewritten = reduce_project_names(&tx, mode).map_err(err)?;
+            let renamed;
+            (rewritten, renamed) = reduce_project_names(&tx, mode).map_err(err)?;
             // Project ids were renamed, merged or deleted.
             super::names::Names::clear(&mut self.names);
+            // A full path renamed in the dictionary, even one no record uses, is scrubbed
+            // from the write-ahead log too.
+            scrub |= renamed;
             if rewritten > 0 {
                 tx.execute("DELETE FROM report_cache", []).map_err(err)?;
                 ingest::bump_generation(&tx).map_err(err)?;
@@ -130,8 +134,12 @@ impl Store {
 
 /// Rewrites every stored project name in the form `mode` gives: the project dictionary's
 /// names, not the records, which hold ids. A name whose reduced form is already stored merges
-/// into it (its records take that id). Returns how many records' project changed.
-fn reduce_project_names(tx: &rusqlite::Connection, mode: ProjectPaths) -> rusqlite::Result<u64> {
+/// into it (its records take that id). Returns how many records' project changed, and whether
+/// any name did.
+fn reduce_project_names(
+    tx: &rusqlite::Connection,
+    mode: ProjectPaths,
+) -> rusqlite::Result<(u64, bool)> {
     let uses: std::collections::HashMap<i64, u64> = tx
         .prepare(
             "SELECT project, count(*) FROM records WHERE project IS NOT NULL GROUP BY project",
@@ -143,11 +151,13 @@ fn reduce_project_names(tx: &rusqlite::Connection, mode: ProjectPaths) -> rusqli
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut rewritten = 0u64;
+    let mut renamed = false;
     for (id, old) in &projects {
         let new = mode.apply(old);
         if new == old.as_str() {
             continue;
         }
+        renamed = true;
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT id FROM projects WHERE name = ?1",
@@ -172,5 +182,5 @@ fn reduce_project_names(tx: &rusqlite::Connection, mode: ProjectPaths) -> rusqli
         }
         rewritten += uses.get(id).copied().unwrap_or(0);
     }
-    Ok(rewritten)
+    Ok((rewritten, renamed))
 }

@@ -544,14 +544,16 @@ impl Store {
         let mut offset = Offset::Constant(0);
         if calendar {
             // Bounds of the window's records, from the time index alone (other filters would
-            // force a scan; the offset spans only need to cover the range).
-            let window = "ts_ms >= ?1 AND ts_ms < ?2";
+            // force a scan; the offset spans only need to cover the range): one look-up at
+            // each end of each provider's part of `records_provider_time`.
+            let first = "SELECT ts_ms FROM records WHERE provider = p.id AND ts_ms >= ?1
+                AND ts_ms < ?2 ORDER BY ts_ms";
             let bounds: (Option<i64>, Option<i64>) = self
                 .conn
                 .query_row(
                     &format!(
-                        "SELECT (SELECT min(ts_ms) FROM records WHERE {window}),
-                                (SELECT max(ts_ms) FROM records WHERE {window})"
+                        "SELECT min(lo), max(hi) FROM (SELECT ({first} LIMIT 1) AS lo,
+                             ({first} DESC LIMIT 1) AS hi FROM providers p)"
                     ),
                     (
                         q.since_ms.unwrap_or(i64::MIN),
@@ -751,6 +753,11 @@ fn filters(q: &ReportQuery, stored_as: super::ProjectPaths) -> (String, Vec<Valu
     if let Some(until) = q.until_ms {
         sql.push_str(" AND r.ts_ms < ?");
         args.push(Value::Integer(until));
+    }
+    if q.providers.is_empty() && (q.since_ms.is_some() || q.until_ms.is_some()) {
+        // Every provider, so a window is a range of each one's part of the
+        // `(provider, ts_ms)` index rather than a scan of the table.
+        sql.push_str(" AND r.provider IN (SELECT id FROM providers)");
     }
     let mut any_of = |dict: Dictionary, values: Vec<String>| {
         if values.is_empty() {
@@ -975,7 +982,10 @@ mod cost_tests {
         store
             .conn
             .execute_batch(
-                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
+                "INSERT INTO providers (id, name) VALUES (1, 'claude_code');
+                 INSERT INTO sessions (id, name) VALUES (1, 's');
+                 INSERT INTO models (id, name) VALUES (1, 'm');
+                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
                  INSERT INTO records (key, provider, session, model, ts_ms, subagent,
                      sidechain, estimated, aggregate, requests, input, cache_creation, cache_5m,
                      cache_1h, cache_read, output, reasoning, cost_pusd)

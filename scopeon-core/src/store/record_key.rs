@@ -16,7 +16,10 @@
 //! function tombstones have used since they were introduced: the key half is a `request`
 //! tombstone and a message group half a `message` tombstone, so forgetting a stored request
 //! needs no text the database no longer holds, and old tombstones still match. Two different
-//! requests of one provider share a stored key only if both 64-bit halves collide at once.
+//! requests of different groups share a stored key only if both 64-bit halves collide at once;
+//! within one group (the copies of one message, one Copilot session's records) the key half
+//! alone tells them apart. FNV-1a spreads real ids well but is no defence against keys crafted
+//! to collide: whoever can write an agent's logs can write its usage anyway.
 
 use crate::record::ProviderId;
 
@@ -68,12 +71,19 @@ pub(crate) fn session_group_hash(provider: &str, part: &str, session: &str) -> i
     hash(provider, b's', &format!("{part}:{session}"))
 }
 
+/// The message group of a key (a Claude Code message's copies), if it has one: the group half
+/// of its stored key, and the hash its message's tombstone has.
+pub(crate) fn message_group(provider: &str, dedup_key: &str) -> Option<i64> {
+    if provider != ProviderId::ClaudeCode.as_str() {
+        return None;
+    }
+    crate::provider::claude_code::message_of_key(dedup_key).map(|m| message_hash(provider, m))
+}
+
 /// The group half of a stored key.
 pub(crate) fn group_hash(provider: &str, dedup_key: &str) -> i64 {
-    if provider == ProviderId::ClaudeCode.as_str()
-        && let Some(message) = crate::provider::claude_code::message_of_key(dedup_key)
-    {
-        return message_hash(provider, message);
+    if let Some(group) = message_group(provider, dedup_key) {
+        return group;
     }
     if ProviderId::parse(provider).is_some_and(ProviderId::supersedes_by_session)
         && let Some((part, session)) = session_part(dedup_key)

@@ -242,6 +242,8 @@ const SOURCES_COLUMNS_SQL: &str = "
 /// `(provider, dedup_key)` becomes its 16-byte stored key. Line hashes in old keys are sealed
 /// first (a database from before content keys), since a stored key cannot be sealed later.
 fn compact_records(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    // The old rows hold the ids as text: their pages are overwritten as they are freed.
+    tx.pragma_update(None, "secure_delete", true)?;
     super::content_key::seal_before_compaction(tx)?;
     tx.execute_batch(COMPACT_TABLES_SQL)?;
     for dict in Dictionary::ALL {
@@ -296,6 +298,7 @@ fn compact_records(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     for (_, create) in super::bulk::SECONDARY_INDEXES {
         tx.execute_batch(create)?;
     }
+    tx.pragma_update(None, "secure_delete", false)?;
     Ok(())
 }
 
@@ -341,6 +344,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, path: &Utf8Path, target: i64) ->
         });
     }
     let pending = MIGRATIONS.iter().enumerate().take(target.max(0) as usize);
+    let mut rewrote = false;
     for (i, sql) in pending.skip(version as usize) {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -354,7 +358,10 @@ pub(crate) fn migrate_to(conn: &mut Connection, path: &Utf8Path, target: i64) ->
         }
         match sql {
             Migration::Sql(sql) => tx.execute_batch(sql),
-            Migration::Rust(step) => step(&tx),
+            Migration::Rust(step) => {
+                rewrote = true;
+                step(&tx)
+            }
         }
         .map_err(db_err)?;
         tx.execute_batch(&format!(
@@ -363,6 +370,11 @@ pub(crate) fn migrate_to(conn: &mut Connection, path: &Utf8Path, target: i64) ->
         ))
         .map_err(db_err)?;
         tx.commit().map_err(db_err)?;
+    }
+    if rewrote {
+        // What a rewrite replaced must not linger in the write-ahead log either. Best effort:
+        // with another process reading, a later checkpoint empties it.
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
     Ok(())
 }
@@ -528,6 +540,15 @@ mod tests {
         let path = Utf8Path::from_path(dir.path()).unwrap().join("old.db");
         old_database(&path);
         let mut store = Store::open(&path).unwrap();
+        // The old rows' ids are not left behind in freed pages or the write-ahead log.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+        for id in ["msg_a:req_1", "msg_b:req_3", "ev:c1:msg:m1"] {
+            assert!(
+                !bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+                "{id} is still in the file"
+            );
+        }
         let by = |store: &Store, keys: Vec<GroupKey>| {
             let q = ReportQuery::new().group_by(keys);
             let r = store.report(&q).unwrap();
