@@ -133,9 +133,9 @@ impl<'p> Reader<'p> {
     }
 
     /// [`Reader::run`] with a second reader parsing every second file [`ahead::plan`] picked on
-    /// another thread, ahead of this one, while this one reads the others. Their events are passed on at their place in the file order,
-    /// so the writer sees exactly what one reader would have sent (docs/storage.md, "Reading
-    /// on two cores").
+    /// another thread, ahead of this one, while this one reads the others. The helper's events
+    /// are passed on at their place in the file order, so the writer sees exactly what one
+    /// reader would have sent (docs/storage.md, "Reading on two cores").
     fn run_with_help<'scope>(
         &mut self,
         scope: &'scope std::thread::Scope<'scope, '_>,
