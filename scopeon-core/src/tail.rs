@@ -67,6 +67,12 @@ impl FileStat {
         Ok(FileStat::from_metadata(&std::fs::symlink_metadata(path)?))
     }
 
+    /// `lstat`s a directory entry, relative to its open directory (no path to resolve again
+    /// from the root: a warm scan stats every file).
+    pub fn of_entry(entry: &std::fs::DirEntry) -> io::Result<FileStat> {
+        Ok(FileStat::from_metadata(&entry.metadata()?))
+    }
+
     /// `fstat`s an open file.
     pub fn of_file(file: &File) -> io::Result<FileStat> {
         Ok(FileStat::from_metadata(&file.metadata()?))

@@ -443,7 +443,7 @@ fn walk(
         if file_type.is_dir() {
             walk(root, &relative, depth + 1, max_depth, visit);
         } else if file_type.is_file()
-            && let Ok(stat) = FileStat::of_path(&root.join(&relative))
+            && let Ok(stat) = FileStat::of_entry(&entry)
             && stat.is_regular
         {
             visit(&relative, &stat);
