@@ -223,7 +223,6 @@ fn spawn_reader<'scope, 'env>(
 
 /// One provider's part of a scan, on the writing side.
 struct ProviderJob {
-    id: ProviderId,
     ps: ProviderScan,
     /// Files settled from the walk's stat alone.
     unchanged: usize,
@@ -298,7 +297,6 @@ fn prepare<'p>(
         content_key: writer.store.content_key(),
     });
     let job = ProviderJob {
-        id: provider.id(),
         ps,
         unchanged: unchanged.len(),
         unwalked,
@@ -326,7 +324,7 @@ fn finish(writer: &mut Writer<'_>, job: &ProviderJob) -> Result<()> {
         .map(|(stored, _)| stored.clone())
         .filter(|p| walked.iter().any(|r| is_below(p, r, &form)))
         .collect();
-    writer.store.forget_sources(job.id, &gone)
+    writer.store.forget_sources(job.ps.provider, &gone)
 }
 
 /// The checkpoints a scan of named files needs: those of the files, looked up one by one

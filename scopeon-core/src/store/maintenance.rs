@@ -425,7 +425,7 @@ impl Store {
         // but there is no reason to keep them).
         self.sidechain_ids = None;
         // Names no record uses any more were deleted.
-        names::Names::clear(&mut self.names);
+        self.names = None;
         if stats.forgotten > 0 {
             self.scrub_wal();
         }

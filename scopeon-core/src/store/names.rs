@@ -7,8 +7,8 @@
 //! turn the ids of their few result rows back into names.
 //!
 //! Names are never renamed in place except by the project-path form (`privacy`), and unused
-//! names are deleted only by `forget`; both go through [`Names::clear`] on the connection that
-//! does it, and other connections see `data_version` move.
+//! names are deleted only by `forget`; both drop the cache of the connection that does it
+//! (`Store::names`), and other connections see `data_version` move.
 
 use std::collections::HashMap;
 
@@ -84,11 +84,6 @@ impl Names {
             });
         }
         Ok(cached.get_or_insert_with(Names::default))
-    }
-
-    /// Forgets every id (after this connection renamed or deleted names).
-    pub(crate) fn clear(cached: &mut Option<Names>) {
-        *cached = None;
     }
 
     /// The id of `name` in `dict`, stored first if it is new. Must run inside the write

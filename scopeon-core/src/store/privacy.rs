@@ -90,7 +90,7 @@ impl Store {
             let renamed;
             (rewritten, renamed) = reduce_project_names(&tx, mode).map_err(err)?;
             // Project ids were renamed, merged or deleted.
-            super::names::Names::clear(&mut self.names);
+            self.names = None;
             // A full path renamed in the dictionary, even one no record uses, is scrubbed
             // from the write-ahead log too.
             scrub |= renamed;

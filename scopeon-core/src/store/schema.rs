@@ -12,6 +12,33 @@ use super::names::Dictionary;
 use super::record_key::stored_key;
 use crate::error::{Error, Result};
 
+/// The columns of `sources`: migration 1 made the table with them, and migration 10 makes it
+/// again `WITHOUT ROWID`, so its key `(provider, path)` (a long path) is stored once, not twice.
+macro_rules! sources_columns {
+    () => {
+        "
+        provider TEXT NOT NULL,
+        path TEXT NOT NULL,
+        dev INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        head_hash INTEGER,
+        offset INTEGER NOT NULL,
+        tail_hash INTEGER NOT NULL,
+        size INTEGER,
+        mtime_ns INTEGER NOT NULL,
+        parser_version INTEGER NOT NULL,
+        parser_state BLOB NOT NULL,
+        records INTEGER NOT NULL DEFAULT 0,
+        skip_invalid_json INTEGER NOT NULL DEFAULT 0,
+        skip_not_an_object INTEGER NOT NULL DEFAULT 0,
+        skip_missing_field INTEGER NOT NULL DEFAULT 0,
+        skip_too_long INTEGER NOT NULL DEFAULT 0,
+        skip_binary INTEGER NOT NULL DEFAULT 0,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (provider, path)"
+    };
+}
+
 /// One step of the schema: SQL, or a function for what SQL alone cannot do (a step that
 /// computes stored values in Rust).
 pub(crate) enum Migration {
@@ -25,7 +52,7 @@ pub(crate) enum Migration {
 /// STRICT so a wrong type is an error, never silent coercion.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     // 1: records, sources (checkpoints), metadata.
-    Migration::Sql(
+    Migration::Sql(concat!(
         "CREATE TABLE records (
         provider TEXT NOT NULL,
         dedup_key TEXT NOT NULL,
@@ -54,33 +81,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     ) STRICT;
     CREATE INDEX records_time ON records (ts_ms);
     CREATE INDEX records_sidechain ON records (provider, message_id) WHERE sidechain = 1;
-    CREATE TABLE sources (
-        provider TEXT NOT NULL,
-        path TEXT NOT NULL,
-        dev INTEGER NOT NULL,
-        ino INTEGER NOT NULL,
-        head_hash INTEGER,
-        offset INTEGER NOT NULL,
-        tail_hash INTEGER NOT NULL,
-        size INTEGER,
-        mtime_ns INTEGER NOT NULL,
-        parser_version INTEGER NOT NULL,
-        parser_state BLOB NOT NULL,
-        records INTEGER NOT NULL DEFAULT 0,
-        skip_invalid_json INTEGER NOT NULL DEFAULT 0,
-        skip_not_an_object INTEGER NOT NULL DEFAULT 0,
-        skip_missing_field INTEGER NOT NULL DEFAULT 0,
-        skip_too_long INTEGER NOT NULL DEFAULT 0,
-        skip_binary INTEGER NOT NULL DEFAULT 0,
-        updated_ms INTEGER NOT NULL,
-        PRIMARY KEY (provider, path)
-    ) STRICT;
+    CREATE TABLE sources (",
+        sources_columns!(),
+        ") STRICT;
     CREATE INDEX sources_head ON sources (provider, head_hash);
     CREATE TABLE meta (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
-    ) STRICT;",
-    ),
+    ) STRICT;"
+    )),
     // 2: cached report results, valid for one data generation.
     Migration::Sql(
         "CREATE TABLE report_cache (
@@ -214,29 +223,6 @@ const COMPACT_TABLES_SQL: &str = "
         total INTEGER NOT NULL GENERATED ALWAYS AS (input + cache_creation + cache_read + output) VIRTUAL
     ) STRICT;";
 
-/// The columns of `sources`, as migration 1 made them; migration 10 makes the table
-/// `WITHOUT ROWID`, so its key `(provider, path)` (a long path) is stored once, not twice.
-const SOURCES_COLUMNS_SQL: &str = "
-        provider TEXT NOT NULL,
-        path TEXT NOT NULL,
-        dev INTEGER NOT NULL,
-        ino INTEGER NOT NULL,
-        head_hash INTEGER,
-        offset INTEGER NOT NULL,
-        tail_hash INTEGER NOT NULL,
-        size INTEGER,
-        mtime_ns INTEGER NOT NULL,
-        parser_version INTEGER NOT NULL,
-        parser_state BLOB NOT NULL,
-        records INTEGER NOT NULL DEFAULT 0,
-        skip_invalid_json INTEGER NOT NULL DEFAULT 0,
-        skip_not_an_object INTEGER NOT NULL DEFAULT 0,
-        skip_missing_field INTEGER NOT NULL DEFAULT 0,
-        skip_too_long INTEGER NOT NULL DEFAULT 0,
-        skip_binary INTEGER NOT NULL DEFAULT 0,
-        updated_ms INTEGER NOT NULL,
-        PRIMARY KEY (provider, path)";
-
 /// Migration 10: moves every record into the compact table. Each name goes into its
 /// dictionary (the most used first, so the commonest ids take the fewest bytes) and each
 /// `(provider, dedup_key)` becomes its 16-byte stored key. Line hashes in old keys are sealed
@@ -289,11 +275,12 @@ fn compact_records(tx: &Transaction<'_>) -> rusqlite::Result<()> {
          ALTER TABLE records_compact RENAME TO records;
          CREATE INDEX records_sidechain ON records (key) WHERE sidechain = 1;
          DELETE FROM report_cache;
-         CREATE TABLE sources_compact ({SOURCES_COLUMNS_SQL}) STRICT, WITHOUT ROWID;
+         CREATE TABLE sources_compact ({}) STRICT, WITHOUT ROWID;
          INSERT INTO sources_compact SELECT * FROM sources;
          DROP TABLE sources;
          ALTER TABLE sources_compact RENAME TO sources;
-         CREATE INDEX sources_head ON sources (provider, head_hash);"
+         CREATE INDEX sources_head ON sources (provider, head_hash);",
+        sources_columns!()
     ))?;
     for (_, create) in super::bulk::SECONDARY_INDEXES {
         tx.execute_batch(create)?;
